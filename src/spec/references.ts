@@ -1,0 +1,74 @@
+/**
+ * Checks the schema cannot express: names that must refer to something declared elsewhere,
+ * uniqueness, and values that only make sense together. Pure; returns issues with their paths
+ * so the loader can point at the exact line and column.
+ */
+import type { Topology } from './schema.ts';
+
+export interface SpecIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+  /** When the issue is about a map key rather than its value (unknown keys). */
+  readonly atKey?: boolean;
+}
+
+export function checkReferences(t: Topology): SpecIssue[] {
+  const issues: SpecIssue[] = [];
+  const regions = new Set(t.regions.map((r) => r.name));
+  const known = [...regions].join(', ');
+  const unknownRegion = (path: (string | number)[], region: string, atKey = false) =>
+    issues.push({ path, atKey, message: `unknown region '${region}' (regions: ${known})` });
+
+  reportDuplicates(t.regions.map((r) => r.name), ['regions'], 'region name', issues, 'name');
+  reportDuplicates(t.services.map((s) => s.name), ['services'], 'service name', issues, 'name');
+  reportDuplicates(t.services.map((s) => s.hostname), ['services'], 'service hostname', issues, 'hostname');
+  reportDuplicates(t.clientNetworks.map((c) => c.name), ['clientNetworks'], 'client network name', issues, 'name');
+
+  t.services.forEach((s, i) => {
+    const at = ['services', i];
+    if (s.health.timeout >= s.health.interval) {
+      issues.push({ path: [...at, 'health', 'timeout'], message: `timeout (${s.health.timeout}ms) must be shorter than interval (${s.health.interval}ms)` });
+    }
+    for (const region of Object.keys(s.endpoints ?? {})) {
+      if (!regions.has(region)) unknownRegion([...at, 'endpoints', region], region, true);
+    }
+    const p = s.policy;
+    if (p.type === 'failover') {
+      p.order.forEach((r, j) => regions.has(r) || unknownRegion([...at, 'policy', 'order', j], r));
+      reportDuplicates(p.order, [...at, 'policy', 'order'], 'region', issues);
+    } else if (p.type === 'weighted') {
+      for (const r of Object.keys(p.weights)) if (!regions.has(r)) unknownRegion([...at, 'policy', 'weights', r], r, true);
+      if (Object.values(p.weights).every((w) => w === 0)) {
+        issues.push({ path: [...at, 'policy', 'weights'], message: 'at least one region needs a weight above 0' });
+      }
+    } else {
+      p.regions?.forEach((r, j) => regions.has(r) || unknownRegion([...at, 'policy', 'regions', j], r));
+    }
+    if ((p.type === 'geo' || p.type === 'latency') && !hasLocations(t)) {
+      issues.push({ path: [...at, 'policy', 'type'], message: `policy '${p.type}' needs 'geo' on every region it may answer with` });
+    }
+  });
+
+  t.clientNetworks.forEach((c, i) => {
+    for (const r of Object.keys(c.latencyMs ?? {})) if (!regions.has(r)) unknownRegion(['clientNetworks', i, 'latencyMs', r], r, true);
+  });
+  return issues;
+}
+
+function hasLocations(t: Topology): boolean {
+  return t.regions.every((r) => r.geo !== undefined);
+}
+
+function reportDuplicates(
+  values: readonly string[],
+  path: (string | number)[],
+  what: string,
+  issues: SpecIssue[],
+  field?: string,
+): void {
+  const seen = new Set<string>();
+  values.forEach((v, i) => {
+    if (seen.has(v)) issues.push({ path: field ? [...path, i, field] : [...path, i], message: `duplicate ${what} '${v}'` });
+    seen.add(v);
+  });
+}

@@ -1,0 +1,121 @@
+/**
+ * The topology schema (`meridian.yaml`), written once with zod: it validates the file, gives the
+ * TypeScript types, and exports the JSON Schema for editors (`meridian schema`).
+ * Every object is strict: an unknown key is an error, never silently ignored.
+ * Cross-references (a policy naming an unknown region, …) are checked in `references.ts`.
+ */
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import { DURATION_PATTERN, parseDurationMs } from '../common/duration.ts';
+
+const NAME = /^[a-z][a-z0-9-]{0,30}[a-z0-9]$/;
+const DNS_LABELS = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+const name = (what: string) =>
+  z.string().regex(NAME, `${what} must be 2-32 characters of lowercase letters, digits and '-', starting with a letter`);
+
+/** `500ms`, `2s`, `1m`, or a number of milliseconds. Parsed to milliseconds. */
+const duration = z
+  .union([z.number().int().positive(), z.string().regex(DURATION_PATTERN, "a duration such as '500ms', '2s' or '1m'")])
+  .transform((v) => (typeof v === 'number' ? v : (parseDurationMs(v) ?? 0)));
+
+const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'an IPv4 or IPv6 address');
+/** `ip:port`, or `[ipv6]:port`. */
+const hostPort = z
+  .string()
+  .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/, "an address such as '10.0.0.1:53' or '[fd00::1]:53'");
+
+const geo = z.strictObject({
+  lat: z.number().min(-90).max(90),
+  lon: z.number().min(-180).max(180),
+});
+
+export const RegionSchema = z.strictObject({
+  name: name('a region name'),
+  geo: geo.optional(),
+  /** Where this region's agent serves DNS and its API. Required to run agents; the lab fills it in. */
+  agent: z
+    .strictObject({
+      dns: hostPort,
+      api: z.url({ protocol: /^https?$/ }),
+    })
+    .optional(),
+});
+
+export const HealthCheckSchema = z.strictObject({
+  path: z.string().startsWith('/', "an HTTP path starting with '/'").default('/healthz'),
+  interval: duration.default(500),
+  timeout: duration.default(400),
+  healthyThreshold: z.number().int().min(1).max(20).default(2),
+  unhealthyThreshold: z.number().int().min(1).max(20).default(2),
+});
+
+const regionList = z.array(name('a region name')).min(1);
+
+export const PolicySchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('failover'), order: regionList }),
+  z.strictObject({ type: z.literal('weighted'), weights: z.record(z.string(), z.number().int().min(0).max(1000)) }),
+  z.strictObject({ type: z.literal('geo'), regions: regionList.optional() }),
+  z.strictObject({ type: z.literal('latency'), regions: regionList.optional() }),
+  z.strictObject({ type: z.literal('all-healthy'), regions: regionList.optional() }),
+], { error: 'expected one of: failover, weighted, geo, latency, all-healthy' });
+
+export const ServiceSchema = z.strictObject({
+  name: name('a service name'),
+  /** Name inside the global zone: `web` serves `web.<zone>`. */
+  hostname: z.string().regex(DNS_LABELS, 'lowercase DNS labels such as "web" or "api.eu"'),
+  port: z.number().int().min(1).max(65535),
+  /** Instances per region that the lab starts. Production regions list `endpoints` instead. */
+  instances: z.number().int().min(1).max(16).default(2),
+  /** Public endpoints per region: the addresses users reach. Required to run agents; the lab fills them in. */
+  endpoints: z.record(z.string(), z.array(ipAddress).min(1)).optional(),
+  health: HealthCheckSchema.default({
+    path: '/healthz',
+    interval: 500,
+    timeout: 400,
+    healthyThreshold: 2,
+    unhealthyThreshold: 2,
+  }),
+  policy: PolicySchema,
+});
+
+export const ClientNetworkSchema = z.strictObject({
+  name: name('a client network name'),
+  cidr: z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "a CIDR such as '10.0.0.0/8' or 'fd00::/8'"),
+  location: geo.optional(),
+  /** Measured round-trip per region, used by the `latency` policy before distance. */
+  latencyMs: z.record(z.string(), z.number().min(0)).optional(),
+});
+
+export const TopologySchema = z.strictObject({
+  apiVersion: z.literal('meridian/v1'),
+  zone: z.string().regex(DNS_LABELS, 'a DNS zone such as "global.example.com"'),
+  dns: z
+    .strictObject({
+      /** TTL of service answers, in seconds. Short: it bounds how long clients keep a dead region. */
+      ttl: z.number().int().min(0).max(86400).default(2),
+    })
+    .default({ ttl: 2 }),
+  regions: z.array(RegionSchema).min(1),
+  services: z.array(ServiceSchema).default([]),
+  clientNetworks: z.array(ClientNetworkSchema).default([]),
+});
+
+type DeepReadonly<T> = T extends (infer E)[]
+  ? readonly DeepReadonly<E>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+export type Topology = DeepReadonly<z.output<typeof TopologySchema>>;
+export type Region = Topology['regions'][number];
+export type Service = Topology['services'][number];
+export type Policy = Service['policy'];
+export type HealthCheck = Service['health'];
+export type ClientNetwork = Topology['clientNetworks'][number];
+export type GeoPoint = NonNullable<Region['geo']>;
+
+/** JSON Schema of the file as a person writes it (durations as strings, defaults optional). */
+export function topologyJsonSchema(): unknown {
+  return z.toJSONSchema(TopologySchema, { io: 'input', target: 'draft-2020-12' });
+}
