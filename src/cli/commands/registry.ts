@@ -1,4 +1,13 @@
-/** Command groups beyond the topology ones; each lives in its own file and registers itself here. */
+/** Command groups beyond the topology ones; each lives in its own file. */
 import type { Command } from 'commander';
+import { registerAgentCommands } from './agent.ts';
+import { registerLabCommands } from './lab.ts';
+import { registerDrillCommands } from './drill.ts';
+import { registerDbCommands } from './db.ts';
 
-export function registerOptionalCommands(_program: Command): void {}
+export function registerOptionalCommands(program: Command): void {
+  registerAgentCommands(program);
+  registerLabCommands(program);
+  registerDrillCommands(program);
+  registerDbCommands(program);
+}
