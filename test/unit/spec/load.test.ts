@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { DEFAULT_TOPOLOGY_YAML, formatProblem, parseTopology, SpecError, topologyJsonSchema } from '../../../src/spec/index.ts';
+
+/** Parses `text`, expecting failure, and returns the problems as `line:col: path: message`. */
+function problems(text: string): string[] {
+  try {
+    parseTopology(text, 'm.yaml');
+  } catch (err) {
+    assert.ok(err instanceof SpecError, `expected SpecError, got ${String(err)}`);
+    return err.problems.map((p) => formatProblem(p).replace(/^m\.yaml:/, ''));
+  }
+  assert.fail('expected the topology to be rejected');
+}
+
+const base = (services: string, extra = '') => `apiVersion: meridian/v1
+zone: global.example.com
+regions:
+  - name: eu-west
+    geo: { lat: 53.3, lon: -6.2 }
+  - name: us-east
+    geo: { lat: 38.9, lon: -77.0 }
+services:
+${services}${extra}`;
+
+const web = (policy: string, more = '') => `  - name: web
+    hostname: web
+    port: 8080
+${more}    policy: ${policy}
+`;
+
+describe('topology loading', () => {
+  test('the built-in topology is valid and gets defaults', () => {
+    const t = parseTopology(DEFAULT_TOPOLOGY_YAML);
+    assert.equal(t.regions.length, 3);
+    assert.equal(t.dns.ttl, 2);
+    const svc = t.services[0];
+    assert.ok(svc);
+    assert.equal(svc.health.interval, 500);
+    assert.deepEqual(svc.policy, { type: 'failover', order: ['eu-west', 'us-east', 'ap-south'] });
+    assert.ok(Object.isFrozen(t) && Object.isFrozen(t.regions) && Object.isFrozen(svc.health));
+  });
+
+  test('durations accept ms, s, m and bare milliseconds', () => {
+    const t = parseTopology(base(web('{ type: all-healthy }', '    health: { interval: 2s, timeout: 300 }\n')));
+    assert.equal(t.services[0]?.health.interval, 2000);
+    assert.equal(t.services[0]?.health.timeout, 300);
+  });
+
+  const cases: { name: string; text: string; expected: string[] }[] = [
+    {
+      name: 'unknown key points at the key',
+      text: base(web('{ type: all-healthy }', '    colour: red\n')),
+      expected: ["12:5: services[0].colour: unknown key 'colour'"],
+    },
+    {
+      name: 'wrong type points at the value',
+      text: base(web('{ type: all-healthy }').replace('port: 8080', 'port: eighty')),
+      expected: ['11:11: services[0].port: expected number, received string'],
+    },
+    {
+      name: 'unknown policy type',
+      text: base(web('{ type: random }')),
+      expected: ['12:21: services[0].policy.type: expected one of: failover, weighted, geo, latency, all-healthy'],
+    },
+    {
+      name: 'policy naming an unknown region',
+      text: base(web('{ type: failover, order: [eu-west, us-wset] }')),
+      expected: ["12:48: services[0].policy.order[1]: unknown region 'us-wset' (regions: eu-west, us-east)"],
+    },
+    {
+      name: 'weights naming an unknown region point at the key',
+      text: base(web('{ type: weighted, weights: { eu-west: 1, mars: 2 } }')),
+      expected: ["12:54: services[0].policy.weights.mars: unknown region 'mars' (regions: eu-west, us-east)"],
+    },
+    {
+      name: 'all-zero weights',
+      text: base(web('{ type: weighted, weights: { eu-west: 0 } }')),
+      expected: ['12:40: services[0].policy.weights: at least one region needs a weight above 0'],
+    },
+    {
+      name: 'timeout not shorter than interval',
+      text: base(web('{ type: all-healthy }', '    health: { interval: 1s, timeout: 1s }\n')),
+      expected: ['12:38: services[0].health.timeout: timeout (1000ms) must be shorter than interval (1000ms)'],
+    },
+    {
+      name: 'bad duration',
+      text: base(web('{ type: all-healthy }', '    health: { interval: 5 seconds }\n')),
+      expected: ["12:25: services[0].health.interval: a duration such as '500ms', '2s' or '1m'"],
+    },
+    {
+      name: 'duplicate region name',
+      text: base(web('{ type: all-healthy }')).replace('name: us-east', 'name: eu-west'),
+      expected: ["6:11: regions[1].name: duplicate region name 'eu-west'"],
+    },
+    {
+      name: 'missing required key',
+      text: base(web('{ type: all-healthy }')).replace('zone: global.example.com\n', ''),
+      expected: ['1:1: zone: missing (expected string)'],
+    },
+    {
+      name: 'YAML syntax error',
+      text: 'apiVersion: meridian/v1\nzone: [a\n',
+      expected: ['3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    },
+    {
+      name: 'duplicate YAML key',
+      text: 'apiVersion: meridian/v1\nzone: a.b\nzone: c.d\n',
+      expected: ['3:1: Map keys must be unique'],
+    },
+    {
+      name: 'endpoint that is not an IP address',
+      text: base(web('{ type: all-healthy }', '    endpoints: { eu-west: [web.example.com] }\n')),
+      expected: ['12:28: services[0].endpoints.eu-west[0]: an IPv4 or IPv6 address'],
+    },
+    {
+      name: 'every problem is reported, not only the first',
+      text: base(web('{ type: all-healthy }', '    colour: red\n    instances: 0\n')),
+      expected: ['13:16: services[0].instances: Too small: expected number to be >=1', "12:5: services[0].colour: unknown key 'colour'"],
+    },
+  ];
+  for (const c of cases) {
+    test(`rejects: ${c.name}`, () => assert.deepEqual(problems(c.text), c.expected));
+  }
+
+  test('the JSON Schema forbids unknown keys and documents durations as strings', () => {
+    const schema = topologyJsonSchema() as { additionalProperties?: boolean; properties: Record<string, unknown> };
+    assert.equal(schema.additionalProperties, false);
+    assert.ok('regions' in schema.properties && 'services' in schema.properties);
+    assert.match(JSON.stringify(schema), /\(ms\|s\|m\)/);
+  });
+});
