@@ -44,6 +44,19 @@ services:
       type: failover
       order: [eu-west, us-east, ap-south]
 
+# Data stores: a PostgreSQL primary in one region, streaming standbys in the others.
+stores:
+  - name: orders
+    engine: postgres
+    primaryRegion: eu-west
+    replicaRegions: [us-east, ap-south]
+    # sync: a commit waits for at least one standby in another region, so no acked write is lost.
+    replication: sync
+    database: orders
+    primaryHostname: primary.orders.db   # apps connect to primary.orders.db.global.meridian.test
+    replicaHostname: replica.orders.db   # the read replica of the client's region
+    targets: { rto: 30s, rpo: 0 }
+
 # Where clients are, for the geo and latency policies (matched by the DNS query's source address).
 clientNetworks:
   - name: lab-clients

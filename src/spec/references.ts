@@ -49,6 +49,32 @@ export function checkReferences(t: Topology): SpecIssue[] {
     }
   });
 
+  reportDuplicates(t.stores.map((s) => s.name), ['stores'], 'store name', issues, 'name');
+  const hostnames = new Set(t.services.map((s) => s.hostname));
+  t.stores.forEach((s, i) => {
+    const at = ['stores', i];
+    if (!regions.has(s.primaryRegion)) unknownRegion([...at, 'primaryRegion'], s.primaryRegion);
+    s.replicaRegions.forEach((r, j) => {
+      if (!regions.has(r)) unknownRegion([...at, 'replicaRegions', j], r);
+      if (r === s.primaryRegion) issues.push({ path: [...at, 'replicaRegions', j], message: `replica region '${r}' is the primary region; replicas must be in other regions` });
+    });
+    reportDuplicates(s.replicaRegions, [...at, 'replicaRegions'], 'replica region', issues);
+    if (s.replication === 'sync' && s.replicaRegions.length === 0) {
+      issues.push({ path: [...at, 'replication'], message: "'sync' needs at least one replica region (a commit waits for a standby in another region)" });
+    }
+    for (const key of ['primaryHostname', 'replicaHostname'] as const) {
+      const host = s[key];
+      if (host && hostnames.has(host)) issues.push({ path: [...at, key], message: `'${host}' is already a service or store hostname` });
+      if (host) hostnames.add(host);
+    }
+    for (const region of Object.keys(s.endpoints ?? {})) {
+      if (!regions.has(region)) unknownRegion([...at, 'endpoints', region], region, true);
+      else if (region !== s.primaryRegion && !s.replicaRegions.includes(region)) {
+        issues.push({ path: [...at, 'endpoints', region], atKey: true, message: `region '${region}' holds no member of store '${s.name}'` });
+      }
+    }
+  });
+
   t.clientNetworks.forEach((c, i) => {
     for (const r of Object.keys(c.latencyMs ?? {})) if (!regions.has(r)) unknownRegion(['clientNetworks', i, 'latencyMs', r], r, true);
   });

@@ -87,6 +87,26 @@ export const ClientNetworkSchema = z.strictObject({
   latencyMs: z.record(z.string(), z.number().min(0)).optional(),
 });
 
+export const StoreSchema = z.strictObject({
+  name: name('a store name'),
+  engine: z.literal('postgres'),
+  primaryRegion: name('a region name'),
+  replicaRegions: z.array(name('a region name')).default([]),
+  /** `sync`: a commit waits for at least one standby in another region (RPO 0). */
+  replication: z.enum(['async', 'sync']).default('async'),
+  port: z.number().int().min(1).max(65535).default(5432),
+  database: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'a lowercase SQL identifier').default('app'),
+  /** GSLB name apps use for the current primary: `<primaryHostname>.<zone>`. */
+  primaryHostname: z.string().regex(DNS_LABELS, 'lowercase DNS labels such as "primary.orders.db"'),
+  /** GSLB name for the local read replica of the client's region. */
+  replicaHostname: z.string().regex(DNS_LABELS, 'lowercase DNS labels such as "replica.orders.db"').optional(),
+  /** Database address per region. Required to run failover; the lab fills it in. */
+  endpoints: z.record(z.string(), ipAddress).optional(),
+  targets: z
+    .strictObject({ rto: duration.default(30_000), rpo: z.union([z.literal(0), duration]).default(0) })
+    .default({ rto: 30_000, rpo: 0 }),
+});
+
 export const TopologySchema = z.strictObject({
   apiVersion: z.literal('meridian/v1'),
   zone: z.string().regex(DNS_LABELS, 'a DNS zone such as "global.example.com"'),
@@ -99,6 +119,7 @@ export const TopologySchema = z.strictObject({
   regions: z.array(RegionSchema).min(1),
   services: z.array(ServiceSchema).default([]),
   clientNetworks: z.array(ClientNetworkSchema).default([]),
+  stores: z.array(StoreSchema).default([]),
 });
 
 type DeepReadonly<T> = T extends (infer E)[]
@@ -114,6 +135,7 @@ export type Policy = Service['policy'];
 export type HealthCheck = Service['health'];
 export type ClientNetwork = Topology['clientNetworks'][number];
 export type GeoPoint = NonNullable<Region['geo']>;
+export type Store = Topology['stores'][number];
 
 /** JSON Schema of the file as a person writes it (durations as strings, defaults optional). */
 export function topologyJsonSchema(): unknown {

@@ -130,3 +130,41 @@ describe('topology loading', () => {
     assert.match(JSON.stringify(schema), /\(ms\|s\|m\)/);
   });
 });
+
+describe('data stores', () => {
+  const store = (fields: string) => base(web('{ type: all-healthy }'), `stores:\n  - name: orders\n    engine: postgres\n    primaryHostname: primary.orders.db\n${fields}`);
+
+  test('the built-in topology has a sync demo store with defaults', () => {
+    const s = parseTopology(DEFAULT_TOPOLOGY_YAML).stores[0];
+    assert.ok(s);
+    assert.equal(s.replication, 'sync');
+    assert.equal(s.port, 5432);
+    assert.deepEqual(s.targets, { rto: 30_000, rpo: 0 });
+  });
+
+  const cases: { name: string; fields: string; expected: string[] }[] = [
+    {
+      name: 'unknown primary region',
+      fields: '    primaryRegion: mars\n',
+      expected: ["17:20: stores[0].primaryRegion: unknown region 'mars' (regions: eu-west, us-east)"],
+    },
+    {
+      name: 'replica in the primary region',
+      fields: '    primaryRegion: eu-west\n    replicaRegions: [eu-west]\n',
+      expected: ["18:22: stores[0].replicaRegions[0]: replica region 'eu-west' is the primary region; replicas must be in other regions"],
+    },
+    {
+      name: 'sync without replicas',
+      fields: '    primaryRegion: eu-west\n    replication: sync\n',
+      expected: ["18:18: stores[0].replication: 'sync' needs at least one replica region (a commit waits for a standby in another region)"],
+    },
+    {
+      name: 'hostname clash with a service',
+      fields: '    primaryRegion: eu-west\n    replicaHostname: web\n',
+      expected: ["18:22: stores[0].replicaHostname: 'web' is already a service or store hostname"],
+    },
+  ];
+  for (const c of cases) {
+    test(`rejects: ${c.name}`, () => assert.deepEqual(problems(store(c.fields)), c.expected));
+  }
+});
