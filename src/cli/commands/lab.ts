@@ -1,4 +1,138 @@
-/** `meridian lab` commands. (Placeholder: registers nothing yet.) */
-import type { Command } from 'commander';
+/**
+ * `meridian lab up|status|down|cut|heal|kill` (regions in network namespaces on this machine)
+ * and `meridian demo-app` (the demo service the lab runs in each region).
+ */
+import { Option, type Command } from 'commander';
+import { CheckFailed, UsageError } from '../../common/errors.ts';
+import { createLogger } from '../../common/log.ts';
+import { formatListen, parseListen, startDemoApp, type ListenAddress } from '../../demo/index.ts';
+import { cutRegion, healRegion, killInRegion, labDown, labUp, readLabStatus, type LabStatus, type ProcessStatus } from '../../lab/index.ts';
+import { formatTable, printJson } from '../output.ts';
 
-export function registerLabCommands(_program: Command): void {}
+const NO_LAB = 'no lab is running (start one with: meridian lab up)';
+
+export function registerLabCommands(program: Command): void {
+  const lab = program
+    .command('lab')
+    .description('several regions on this machine in network namespaces (Linux, root): a test bed for drills');
+
+  lab
+    .command('up')
+    .description('build the lab (idempotent) and print where everything is')
+    .option('-f, --file <path>', 'topology file (default: the built-in topology)')
+    .option('--json', 'print the status as JSON')
+    .option('--no-agents', 'do not start the regional agents (debugging)')
+    .action(async (opts: { file?: string; json?: boolean; agents: boolean }) => {
+      const { outcome, status } = await labUp({ topologyFile: opts.file, agents: opts.agents });
+      if (opts.json) return printJson(status);
+      const headline = { created: 'lab is up', rebuilt: 'lab is up (rebuilt: the previous one was incomplete or different)', alreadyUp: 'lab was already up' }[outcome];
+      process.stdout.write(`${headline}\n\n${formatStatus(status)}`);
+    });
+
+  lab
+    .command('status')
+    .description('where everything is, and whether each process is alive')
+    .option('--json', 'print the status as JSON')
+    .action((opts: { json?: boolean }) => {
+      const status = readLabStatus();
+      if (!status) throw new CheckFailed(NO_LAB);
+      if (opts.json) return printJson(status);
+      process.stdout.write(formatStatus(status));
+    });
+
+  lab
+    .command('down')
+    .description('stop every lab process and remove every mrd-* namespace and link (also after a crash)')
+    .action(async () => {
+      const result = await labDown();
+      process.stdout.write(`lab is down: stopped ${result.stoppedProcesses} processes, removed ${result.namespaces.length} namespaces\n`);
+    });
+
+  lab
+    .command('cut')
+    .description("partition a region: its bridge port goes down, processes keep running")
+    .argument('<region>')
+    .action((region: string) => {
+      const outcome = cutRegion(region);
+      process.stdout.write(outcome === 'cut' ? `${region} is cut off\n` : `${region} was already cut off\n`);
+    });
+
+  lab
+    .command('heal')
+    .description('reconnect a cut region')
+    .argument('<region>')
+    .action((region: string) => {
+      const outcome = healRegion(region);
+      process.stdout.write(outcome === 'healed' ? `${region} is reconnected\n` : `${region} was not cut (link brought up anyway)\n`);
+    });
+
+  lab
+    .command('kill')
+    .description("stop a region's agent or demo instances (by PID)")
+    .argument('<region>')
+    .addOption(new Option('--what <kind>', 'what to stop').choices(['agent', 'app']).makeOptionMandatory())
+    .action(async (region: string, opts: { what: 'agent' | 'app' }) => {
+      const stopped = await killInRegion(region, opts.what);
+      const list = stopped.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
+      process.stdout.write(stopped.length > 0 ? `stopped ${list}\n` : `no running ${opts.what} in ${region}\n`);
+    });
+
+  program
+    .command('demo-app')
+    .description('run the demo web service (the lab starts one per instance): GET / and GET /healthz')
+    .requiredOption('--region <name>', 'region it runs in')
+    .requiredOption('--service <name>', 'service it is an instance of')
+    .requiredOption('--instance <n>', 'instance number (1-based)', parseInstance)
+    .option('--listen <ip:port>', 'address to listen on; repeat for several ([ipv6]:port for IPv6)', collectListen, [])
+    .action(async (opts: { region: string; service: string; instance: number; listen: ListenAddress[] }) => {
+      if (opts.listen.length === 0) throw new UsageError('demo-app needs at least one --listen ip:port');
+      const app = await startDemoApp({ identity: { region: opts.region, service: opts.service, instance: opts.instance }, listen: opts.listen });
+      const log = createLogger('demo-app', { region: opts.region, service: opts.service, instance: opts.instance });
+      log.info({ listen: app.addresses.map(formatListen) }, 'serving');
+      await new Promise<void>((resolve) => {
+        const stop = () => void app.close().then(resolve);
+        process.once('SIGTERM', stop);
+        process.once('SIGINT', stop);
+      });
+    });
+}
+
+function parseInstance(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--instance '${text}': expected a positive integer`);
+  return n;
+}
+
+function collectListen(text: string, previous: ListenAddress[]): ListenAddress[] {
+  return [...previous, parseListen(text)];
+}
+
+function formatStatus(s: LabStatus): string {
+  const lines = [
+    `zone ${s.zone}: ${s.services.map((svc) => `${svc.fqdn} (port ${svc.port})`).join(', ') || 'no services'}`,
+    '',
+    formatTable(
+      ['REGION', 'NAMESPACE', 'DNS', 'API', 'INSTANCES', 'CUT', 'PROCESSES'],
+      s.regions.map((r) => [r.name, r.namespace, r.dns, r.api, r.instances.join(' '), r.cut ? 'CUT' : 'no', summarize(r.processes)]),
+    ),
+    `IPv6: the same hosts at fd77:231::<region>:<host> (e.g. ${s.regions[0]?.instances6[0] ?? '-'})`,
+    ...s.clients.map((c) => `clients: ${c.namespace} at ${c.address} and ${c.address6}`),
+    `bridge: ${s.bridge.name} (${s.bridge.address}, ${s.bridge.address6}) in the root namespace${s.agents ? '' : '; agents NOT started (--no-agents)'}`,
+    `state: ${s.stateDir}  topology: ${s.topologyFile}`,
+    '',
+    `try: ip netns exec ${s.clients[0]?.namespace ?? 'mrd-client'} curl -s http://${s.regions[0]?.instances[0] ?? ''}/`,
+    ...(s.agents && s.services[0] ? [`     dig @${s.regions[0]?.dns.split(':')[0]} ${s.services[0].fqdn} A +short`] : []),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** `agent 1/1, app 2/2` alive per kind. */
+function summarize(processes: readonly ProcessStatus[]): string {
+  const kinds = [...new Set(processes.map((p) => p.kind))];
+  return kinds
+    .map((kind) => {
+      const of = processes.filter((p) => p.kind === kind);
+      return `${kind} ${of.filter((p) => p.alive).length}/${of.length}`;
+    })
+    .join(', ') || '-';
+}

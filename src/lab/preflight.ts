@@ -1,0 +1,37 @@
+/** What the lab needs from the machine, checked before touching anything. */
+import { spawnSync } from 'node:child_process';
+import { InputError, UsageError } from '../common/errors.ts';
+
+export interface HostFacts {
+  readonly platform: string;
+  readonly uid: number | undefined;
+  readonly hasIp: boolean;
+}
+
+/** Pure: the first missing requirement as one line, or undefined when the lab can run. */
+export function missingRequirement(host: HostFacts): { kind: 'usage' | 'input'; message: string } | undefined {
+  if (host.platform !== 'linux') {
+    return { kind: 'input', message: `meridian lab needs Linux (network namespaces); this machine runs ${host.platform}` };
+  }
+  if (host.uid !== 0) {
+    return { kind: 'usage', message: 'meridian lab needs root (network namespaces): run as root, e.g. sudo' };
+  }
+  if (!host.hasIp) {
+    return { kind: 'input', message: "meridian lab needs the 'ip' command from iproute2 (apt-get install iproute2)" };
+  }
+  return undefined;
+}
+
+export function hostFacts(): HostFacts {
+  return {
+    platform: process.platform,
+    uid: process.getuid?.(),
+    hasIp: spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0,
+  };
+}
+
+export function requireLabHost(): void {
+  const missing = missingRequirement(hostFacts());
+  if (!missing) return;
+  throw missing.kind === 'usage' ? new UsageError(missing.message) : new InputError(missing.message);
+}
