@@ -1,0 +1,96 @@
+/**
+ * The authoritative DNS server: UDP and TCP on one host and port, answering from whatever table
+ * `table()` returns at the moment each query arrives (the agent swaps tables on health changes).
+ */
+import type { Logger } from '../common/log.ts';
+import { InfraError } from '../common/errors.ts';
+import type { AnswerTable } from './answer-table.ts';
+import { startTcp } from './tcp.ts';
+import { dgramTransport, type DnsTransport, type UdpTransportFactory } from './transport.ts';
+import { summarizeExchange } from './wire.ts';
+
+export interface QueryEvent {
+  qname: string;
+  qtype: string;
+  /** NOERROR, NXDOMAIN, …, or DROPPED when no response was sent. */
+  rcode: string;
+  client: string;
+  transport: 'udp' | 'tcp';
+}
+
+export interface DnsServerOptions {
+  host: string;
+  /** 0 picks a free port; UDP and TCP then share it when possible, else they may differ. */
+  port: number;
+  table: () => AnswerTable;
+  logger?: Logger;
+  onQuery?: (q: QueryEvent) => void;
+  /** Replaces node:dgram (e.g. a batched native transport). */
+  udpTransport?: UdpTransportFactory;
+  tcpIdleTimeoutMs?: number;
+  tcpMaxConnections?: number;
+}
+
+export interface DnsServer {
+  readonly host: string;
+  readonly udpPort: number;
+  readonly tcpPort: number;
+  close(): Promise<void>;
+}
+
+export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  const handle = (transport: 'udp' | 'tcp') => (query: Buffer, client: { readonly address: string }) => {
+    let response: Buffer | null = null;
+    try {
+      response = options.table().respond(query, { address: client.address }, transport);
+    } catch (err) {
+      options.logger?.error({ err }, 'answer table threw; query dropped'); // respond() must never throw
+    }
+    if (options.onQuery) {
+      try {
+        options.onQuery({ ...summarizeExchange(query, response), client: client.address, transport });
+      } catch (err) {
+        options.logger?.warn({ err }, 'onQuery callback threw');
+      }
+    }
+    return response;
+  };
+  const udpFactory = options.udpTransport ?? dgramTransport;
+  const startBoth = async (port: number): Promise<[DnsTransport, DnsTransport]> => {
+    const udp = await udpFactory({ host: options.host, port, handler: handle('udp'), ...(options.logger ? { logger: options.logger } : {}) });
+    try {
+      const tcp = await startTcp({
+        host: options.host,
+        port: udp.port,
+        handler: handle('tcp'),
+        ...(options.logger ? { logger: options.logger } : {}),
+        ...(options.tcpIdleTimeoutMs !== undefined ? { idleTimeoutMs: options.tcpIdleTimeoutMs } : {}),
+        ...(options.tcpMaxConnections !== undefined ? { maxConnections: options.tcpMaxConnections } : {}),
+      });
+      return [udp, tcp];
+    } catch (err) {
+      await udp.close();
+      throw err;
+    }
+  };
+
+  let lastError: unknown;
+  // With port 0 the UDP port is free but the same TCP port may not be: retry a few times.
+  for (let attempt = 0; attempt < (options.port === 0 ? 5 : 1); attempt++) {
+    try {
+      const [udp, tcp] = await startBoth(options.port);
+      options.logger?.info({ host: options.host, port: udp.port }, 'dns server listening');
+      return {
+        host: options.host,
+        udpPort: udp.port,
+        tcpPort: tcp.port,
+        close: async () => {
+          await Promise.all([udp.close(), tcp.close()]);
+        },
+      };
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw new InfraError(`cannot listen for DNS on ${options.host}:${options.port}`, { cause: lastError });
+}

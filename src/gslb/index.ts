@@ -1,0 +1,18 @@
+/**
+ * gslb: global server load balancing by authoritative DNS.
+ *
+ * A routing policy (failover, weighted, geo, latency, all-healthy) turns one HealthSnapshot into
+ * the regions and endpoints each service answers with; the answer table encodes every response
+ * of the zone once; the DNS server serves those bytes over UDP and TCP.
+ *
+ * What a caller must do: build a new table with buildAnswerTable() whenever the topology or the
+ * health snapshot changes (never per query), and give startDnsServer() a getter that returns the
+ * current table. The server reads it once per query, so swapping is atomic. Close the server on
+ * shutdown. Nothing here touches the clock, the network (except the server) or global counters.
+ */
+export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type ClientInfo } from './answer-table.ts';
+export type { ServiceAnswers } from './describe.ts';
+export { startDnsServer, type DnsServer, type DnsServerOptions, type QueryEvent } from './dns-server.ts';
+export type { DnsTransport, DatagramHandler, UdpTransportFactory } from './transport.ts';
+export { decide, dependsOnClient, type RoutingDecision, type RegionChoice, type PolicyType } from './policy.ts';
+export { clientNetworkMatcher, type ClientNetworkMatcher } from './client-networks.ts';

@@ -1,0 +1,178 @@
+/**
+ * Routing policy: which regions (and which of their endpoints) a service answers with, for one
+ * client network, given one health snapshot. Pure: no I/O, no clock, no randomness — the
+ * weighted per-query pick happens later, in the answer table, from the weights returned here.
+ */
+import type { HealthSnapshot } from '../health/types.ts';
+import { endpointKey } from '../health/types.ts';
+import type { ClientNetwork, Policy, Region, Service, Topology } from '../spec/index.ts';
+import { distanceKm } from './geo.ts';
+
+export type PolicyType = Policy['type'];
+
+export interface RegionChoice {
+  readonly region: string;
+  /** The endpoints to answer with (only the up ones, unless failing open). */
+  readonly addresses: readonly string[];
+  /** Only for `selection: 'weighted-pick'`: the region's configured weight. */
+  readonly weight?: number;
+}
+
+export interface RoutingDecision {
+  readonly service: string;
+  readonly policy: PolicyType;
+  /** `all`: answer every address of every region; `weighted-pick`: one region per query, by weight. */
+  readonly selection: 'all' | 'weighted-pick';
+  readonly regions: readonly RegionChoice[];
+  /** Every candidate is down, so every endpoint of every candidate is answered (see docs/gslb.md). */
+  readonly failOpen: boolean;
+  readonly reason: string;
+}
+
+interface Candidate {
+  readonly region: Region;
+  readonly index: number; // position in topology.regions, the tie-breaker
+  readonly all: readonly string[];
+  readonly up: readonly string[];
+  readonly weight: number;
+}
+
+/** geo and latency answer differently per client network; the others answer everyone alike. */
+export function dependsOnClient(policy: Policy): boolean {
+  return policy.type === 'geo' || policy.type === 'latency';
+}
+
+export function decide(
+  service: Service,
+  topology: Topology,
+  health: HealthSnapshot,
+  client: ClientNetwork | undefined,
+): RoutingDecision {
+  const policy = service.policy;
+  const base = { service: service.name, policy: policy.type };
+  const candidates = candidatesOf(service, topology, health);
+  if (candidates.length === 0) {
+    return { ...base, selection: 'all', regions: [], failOpen: false, reason: 'no endpoints configured in any candidate region' };
+  }
+  const healthy = candidates.filter((c) => c.up.length > 0);
+  const down = candidates.filter((c) => c.up.length === 0).map((c) => c.region.name);
+  if (healthy.length === 0) {
+    const total = candidates.reduce((n, c) => n + c.all.length, 0);
+    return {
+      ...base,
+      selection: 'all',
+      regions: candidates.map((c) => ({ region: c.region.name, addresses: c.all })),
+      failOpen: true,
+      reason: `every candidate region is down by majority (${down.join(', ')}): failing open with all ${total} endpoints`,
+    };
+  }
+  const downNote = down.length > 0 ? `${down.join(', ')} down by majority; ` : '';
+  const chosen = (cs: readonly Candidate[], why: string, selection: 'all' | 'weighted-pick' = 'all'): RoutingDecision => ({
+    ...base,
+    selection,
+    regions: cs.map((c) => ({
+      region: c.region.name,
+      addresses: c.up,
+      ...(selection === 'weighted-pick' ? { weight: c.weight } : {}),
+    })),
+    failOpen: false,
+    reason: downNote + why + partialNote(cs),
+  });
+
+  switch (policy.type) {
+    case 'failover': {
+      const first = healthy[0] as Candidate;
+      return chosen([first], `first healthy in failover order is ${first.region.name}`);
+    }
+    case 'weighted':
+      return chosen(
+        healthy,
+        `one region per query, weighted: ${healthy.map((c) => `${c.region.name} ${c.weight}`).join(', ')}`,
+        'weighted-pick',
+      );
+    case 'all-healthy':
+      return chosen(healthy, `every healthy region: ${names(healthy)}`);
+    case 'geo':
+      return decideGeo(healthy, client, chosen);
+    case 'latency':
+      return decideLatency(healthy, client, chosen);
+  }
+}
+
+type Chooser = (cs: readonly Candidate[], why: string) => RoutingDecision;
+
+function decideGeo(healthy: readonly Candidate[], client: ClientNetwork | undefined, chosen: Chooser): RoutingDecision {
+  const unknown = unknownClient(healthy, client, chosen);
+  if (unknown) return unknown;
+  const nearest = nearestByDistance(healthy, client as ClientNetwork);
+  if (!nearest) return everyHealthy(healthy, `client network ${client?.name} has no location`, chosen);
+  return chosen([nearest.c], `nearest healthy region to ${client?.name} is ${nearest.c.region.name} (${nearest.km} km)`);
+}
+
+function decideLatency(healthy: readonly Candidate[], client: ClientNetwork | undefined, chosen: Chooser): RoutingDecision {
+  const unknown = unknownClient(healthy, client, chosen);
+  if (unknown) return unknown;
+  const network = client as ClientNetwork;
+  const measured = healthy
+    .filter((c) => network.latencyMs?.[c.region.name] !== undefined)
+    .sort((a, b) => (network.latencyMs?.[a.region.name] ?? 0) - (network.latencyMs?.[b.region.name] ?? 0) || a.index - b.index);
+  const best = measured[0];
+  if (best) {
+    return chosen([best], `lowest latency from ${network.name} among healthy regions is ${best.region.name} (${network.latencyMs?.[best.region.name]} ms)`);
+  }
+  const nearest = nearestByDistance(healthy, network);
+  if (nearest) {
+    return chosen(
+      [nearest.c],
+      `no latency measured from ${network.name} to a healthy region; nearest is ${nearest.c.region.name} (${nearest.km} km)`,
+    );
+  }
+  return everyHealthy(healthy, `client network ${network.name} has neither latency measurements nor a location`, chosen);
+}
+
+function unknownClient(healthy: readonly Candidate[], client: ClientNetwork | undefined, chosen: Chooser): RoutingDecision | undefined {
+  return client ? undefined : everyHealthy(healthy, 'client in no listed network', chosen);
+}
+
+function everyHealthy(healthy: readonly Candidate[], why: string, chosen: Chooser): RoutingDecision {
+  return chosen(healthy, `${why}: answering every healthy region (${names(healthy)})`);
+}
+
+function nearestByDistance(cs: readonly Candidate[], network: ClientNetwork): { c: Candidate; km: number } | undefined {
+  const from = network.location;
+  if (!from) return undefined;
+  const ranked = cs
+    .filter((c) => c.region.geo !== undefined)
+    .map((c) => ({ c, km: Math.round(distanceKm(from, c.region.geo as NonNullable<Region['geo']>)) }))
+    .sort((a, b) => a.km - b.km || a.c.index - b.c.index);
+  return ranked[0];
+}
+
+function candidatesOf(service: Service, topology: Topology, health: HealthSnapshot): Candidate[] {
+  const policy = service.policy;
+  const indexOf = new Map(topology.regions.map((r, i) => [r.name, i]));
+  let names: readonly string[];
+  if (policy.type === 'failover') names = policy.order;
+  else if (policy.type === 'weighted') names = topology.regions.map((r) => r.name).filter((n) => (policy.weights[n] ?? 0) > 0);
+  else names = policy.regions ?? topology.regions.map((r) => r.name);
+
+  const out: Candidate[] = [];
+  for (const name of names) {
+    const index = indexOf.get(name);
+    const all = service.endpoints?.[name] ?? [];
+    if (index === undefined || all.length === 0) continue;
+    const up = all.filter((address) => health.endpoints.get(endpointKey({ service: service.name, region: name, address }))?.up ?? true);
+    const weight = policy.type === 'weighted' ? (policy.weights[name] ?? 0) : 1;
+    out.push({ region: topology.regions[index] as Region, index, all, up, weight });
+  }
+  return out;
+}
+
+function partialNote(cs: readonly Candidate[]): string {
+  const partial = cs.filter((c) => c.up.length < c.all.length);
+  return partial.map((c) => `; ${c.region.name}: ${c.up.length} of ${c.all.length} endpoints up`).join('');
+}
+
+function names(cs: readonly Candidate[]): string {
+  return cs.map((c) => c.region.name).join(', ');
+}

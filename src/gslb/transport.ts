@@ -1,0 +1,51 @@
+/**
+ * The UDP side of the DNS server behind a port, so a batched native transport (recvmmsg/sendmmsg)
+ * can replace node:dgram later without touching the answer table or the policies.
+ */
+import { createSocket, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Logger } from '../common/log.ts';
+
+/** Answers one datagram; null drops it. Must not throw. */
+export type DatagramHandler = (query: Buffer, client: { readonly address: string; readonly port: number }) => Buffer | null;
+
+export interface DnsTransport {
+  readonly host: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export type UdpTransportFactory = (options: {
+  host: string;
+  port: number;
+  handler: DatagramHandler;
+  logger?: Logger;
+}) => Promise<DnsTransport>;
+
+/** node:dgram, one datagram at a time. */
+export const dgramTransport: UdpTransportFactory = ({ host, port, handler, logger }) =>
+  new Promise((resolve, reject) => {
+    const socket: Socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    const onBindError = (err: Error) => {
+      socket.close();
+      reject(err);
+    };
+    socket.once('error', onBindError);
+    socket.on('message', (msg, rinfo) => {
+      const response = handler(msg, rinfo);
+      if (!response) return;
+      socket.send(response, rinfo.port, rinfo.address, (err) => {
+        if (err) logger?.debug({ err, client: rinfo.address }, 'dns udp send failed');
+      });
+    });
+    socket.bind(port, host, () => {
+      socket.off('error', onBindError);
+      // After bind, a socket error (e.g. ICMP unreachable surfaced on some platforms) must not crash the agent.
+      socket.on('error', (err) => logger?.warn({ err }, 'dns udp socket error'));
+      resolve({
+        host,
+        port: socket.address().port,
+        close: () => new Promise<void>((done) => socket.close(() => done())),
+      });
+    });
+  });
