@@ -22,8 +22,7 @@ import { serverKey, type FaultTimeline, type LoadOp, type Nameserver, type Regio
 /** How one of the orchestrator's bounded waits ended. */
 export type WaitResult =
   | { readonly outcome: 'settled'; readonly afterMs: number }
-  | { readonly outcome: 'timedOut'; readonly afterMs: number; readonly detail: string }
-  | { readonly outcome: 'notReached' };
+  | { readonly outcome: 'timedOut'; readonly afterMs: number; readonly detail: string };
 
 export interface OutageHistory {
   readonly region: string;

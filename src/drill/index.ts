@@ -1,0 +1,20 @@
+/**
+ * drill: fault drills whose reports are computed from a recorded history, never a stopwatch.
+ *
+ * The region-outage drill runs a caching stub resolver + load client (what a real client sees)
+ * and a DNS watcher (what every nameserver answers), cuts a region through a DrillEnvironment,
+ * and always heals it before returning. A caller must: build a DrillEnvironment (the running
+ * lab's comes from `labDrillEnvironment()` in ./lab-environment.ts, kept out of this surface so
+ * the drill core never loads the lab), call `runRegionOutageDrill`, and keep the returned history
+ * if it wants to recompute or audit the report (`buildOutageReport(history)` is pure).
+ */
+export type { DrillEnvironment, Nameserver, RegionEndpoints, LoadOp, ResolverExchange, WatcherSample, FaultTimeline } from './types.ts';
+export { serverKey } from './types.ts';
+export { systemClock, type Clock } from './clock.ts';
+export { StubResolver, type Resolution, type StubResolverOptions, type QueryFn } from './stub-resolver.ts';
+export { queryA, type DnsQueryOutcome } from './dns-transport.ts';
+export { LoadClient, type LoadClientOptions, type NameResolver } from './load-client.ts';
+export { DnsWatcher, type DnsWatcherOptions } from './dns-watcher.ts';
+export { buildOutageReport, addressRegions, type OutageHistory, type OutageReport, type Check, type WaitResult } from './outage-report.ts';
+export type { PhaseCounts, NameserverShift, ClientErrorWindow, ClientShift, TimeToReturn } from './outage-metrics.ts';
+export { runRegionOutageDrill, validateDrillTarget, type RegionOutageOptions, type RegionOutageResult, type DrillEvent } from './region-outage.ts';
