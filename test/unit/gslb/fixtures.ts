@@ -83,13 +83,14 @@ export interface QueryOptions {
   id?: number;
   edns?: false | { udpSize?: number; version?: number; doBit?: boolean; options?: dnsPacket.PacketOpt[] };
   rd?: boolean;
+  cd?: boolean;
 }
 
 export function query(name: string, type: string, opts: QueryOptions = {}): Buffer {
   const packet: Packet = {
     type: 'query',
     id: opts.id ?? 4242,
-    flags: opts.rd === false ? 0 : dnsPacket.RECURSION_DESIRED,
+    flags: (opts.rd === false ? 0 : dnsPacket.RECURSION_DESIRED) | (opts.cd ? dnsPacket.CHECKING_DISABLED : 0),
     questions: [{ name, type: type as dnsPacket.RecordType, class: 'IN' }],
   };
   if (opts.edns) {
