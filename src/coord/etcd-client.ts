@@ -1,0 +1,84 @@
+/**
+ * The etcd3 client, configured to fail fast, and the few protobuf shapes we build by hand.
+ *
+ * etcd3's defaults suit a web app, not a fencing decision: no request deadline (a call to a frozen
+ * member waits forever), a 5 s circuit breaker per host, a 30 s watch backoff; and its `dialTimeout`
+ * option is not used at all in 1.1. So every unary call gets a deadline, one retry on another host,
+ * a short breaker and a short watch backoff.
+ */
+import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
+import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRequestOp } from 'etcd3';
+import { describeError } from '../common/errors.ts';
+
+export interface EtcdClientOptions {
+  /** Client URLs of the members, e.g. http://127.0.0.1:2379. */
+  readonly endpoints: readonly string[];
+  /** Deadline of every unary call (per attempt). */
+  readonly requestTimeoutMs: number;
+}
+
+export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
+  if (options.endpoints.length === 0) throw new Error('etcd client needs at least one endpoint');
+  return new Etcd3({
+    hosts: [...options.endpoints],
+    // Streams (watch, keepalive) set their own deadlines; a watch must be allowed to live long.
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + options.requestTimeoutMs }),
+    grpcOptions: {
+      // Reconnect to a member that comes back within about a second, not after gRPC's 2 min cap.
+      'grpc.initial_reconnect_backoff_ms': 100,
+      'grpc.max_reconnect_backoff_ms': 1000,
+    },
+    faultHandling: {
+      // Every operation we send is safe to send twice (see etcd-store.ts), so one retry is fine.
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: 1 }),
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+      // etcd3 types this as IBackoff but calls it as a factory (`.next()`), which is what this is.
+      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as unknown as IBackoff<unknown>,
+    },
+  });
+}
+
+/** One line for an `unavailable` outcome. */
+export function unreachableReason(err: unknown): string {
+  return `etcd unreachable: ${describeError(err)}`;
+}
+
+const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+/** "key was created at exactly this revision" (0 means: the key does not exist). */
+export function createdAt(key: string, revision: bigint): ICompare {
+  return { key: bytes(key), target: 'Create', result: 'Equal', create_revision: revision.toString() };
+}
+
+export function rangeOp(key: string): IRequestOp {
+  return { request_range: { key: bytes(key) } };
+}
+
+export function putOp(key: string, value: string, leaseId?: string): IRequestOp {
+  return { request_put: { key: bytes(key), value: bytes(value), ...(leaseId ? { lease: leaseId } : {}) } };
+}
+
+export function deleteOp(key: string): IRequestOp {
+  return { request_delete_range: { key: bytes(key) } };
+}
+
+export function keyValue(kv: IKeyValue): { key: string; value: string; createRevision: bigint; modRevision: bigint; leaseId: string } {
+  return {
+    key: kv.key.toString('utf8'),
+    value: kv.value.toString('utf8'),
+    createRevision: BigInt(kv.create_revision),
+    modRevision: BigInt(kv.mod_revision),
+    leaseId: kv.lease,
+  };
+}
+
+/** etcd answered something its API rules out: a bug (ours or etcd's). Never mapped to `unavailable`. */
+export class BrokenInvariant extends Error {
+  override readonly name = 'BrokenInvariant';
+}
+
+/** Maps a failed call to `unavailable`, except broken invariants, which must stop the caller. */
+export function unavailableUnlessBug(err: unknown): { kind: 'unavailable'; reason: string } {
+  if (err instanceof BrokenInvariant) throw err;
+  return { kind: 'unavailable', reason: unreachableReason(err) };
+}

@@ -1,0 +1,76 @@
+/**
+ * The command line of one etcd member, as a pure function of the cluster's members, so the test
+ * cluster (test/support/etcd-cluster.ts) and the lab (one member per region, inside network
+ * namespaces) start etcd the same way. No process handling here.
+ */
+import { InputError } from '../common/errors.ts';
+
+export interface EtcdMember {
+  /** Unique member name, e.g. the region. */
+  readonly name: string;
+  /** URL clients use, e.g. http://127.0.0.1:23790. */
+  readonly clientUrl: string;
+  /** URL the other members use, e.g. http://127.0.0.1:23800. */
+  readonly peerUrl: string;
+  readonly dataDir: string;
+}
+
+export interface EtcdClusterSettings {
+  /** Distinguishes this cluster from others on the same network (the lab runs several). */
+  readonly clusterToken: string;
+  /** Raft heartbeat. etcd's default is 100 ms. */
+  readonly heartbeatMs: number;
+  /**
+   * Raft election timeout (default 1000 ms). It also sets etcd's minimum lease TTL:
+   * ceil(1.5 × election timeout) in whole seconds, e.g. 2 s for 1000 ms.
+   */
+  readonly electionMs: number;
+  /** `new` to bootstrap, `existing` to join a running cluster. Ignored once the data dir exists. */
+  readonly initialState?: 'new' | 'existing';
+  /** etcd log level; `warn` keeps test output quiet. */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export const FAST_TEST_SETTINGS: Omit<EtcdClusterSettings, 'clusterToken'> = { heartbeatMs: 100, electionMs: 1000, logLevel: 'warn' };
+
+/** Smallest lease TTL etcd grants with these settings (it silently raises shorter ones). */
+export function minimumLeaseTtlMs(settings: Pick<EtcdClusterSettings, 'electionMs'>): number {
+  return Math.ceil((1.5 * settings.electionMs) / 1000) * 1000;
+}
+
+/** Arguments for `etcd` (without the program name) that start `self` as a member of `members`. */
+export function etcdMemberArgs(self: EtcdMember, members: readonly EtcdMember[], settings: EtcdClusterSettings): string[] {
+  checkCluster(self, members, settings);
+  return [
+    `--name=${self.name}`,
+    `--data-dir=${self.dataDir}`,
+    `--listen-client-urls=${self.clientUrl}`,
+    `--advertise-client-urls=${self.clientUrl}`,
+    `--listen-peer-urls=${self.peerUrl}`,
+    `--initial-advertise-peer-urls=${self.peerUrl}`,
+    `--initial-cluster=${members.map((m) => `${m.name}=${m.peerUrl}`).join(',')}`,
+    `--initial-cluster-token=${settings.clusterToken}`,
+    `--initial-cluster-state=${settings.initialState ?? 'new'}`,
+    `--heartbeat-interval=${settings.heartbeatMs}`,
+    `--election-timeout=${settings.electionMs}`,
+    `--log-level=${settings.logLevel ?? 'info'}`,
+    '--logger=zap',
+  ];
+}
+
+function checkCluster(self: EtcdMember, members: readonly EtcdMember[], settings: EtcdClusterSettings): void {
+  const names = members.map((m) => m.name);
+  if (!names.includes(self.name)) throw new InputError(`etcd member ${self.name} is not in the member list (${names.join(', ')})`);
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new InputError(`etcd member name ${duplicate} is used twice`);
+  for (const m of members) {
+    if (!/^[A-Za-z0-9-]+$/.test(m.name)) throw new InputError(`etcd member name ${JSON.stringify(m.name)}: use letters, digits and '-'`);
+    for (const url of [m.clientUrl, m.peerUrl]) {
+      if (!/^https?:\/\/[^/,\s]+$/.test(url)) throw new InputError(`etcd member ${m.name}: ${JSON.stringify(url)} is not a URL like http://10.0.0.1:2379`);
+    }
+  }
+  // etcd's own rule: it refuses to start otherwise.
+  if (settings.electionMs < 5 * settings.heartbeatMs) {
+    throw new InputError(`etcd election timeout ${settings.electionMs}ms must be at least 5 × the heartbeat (${settings.heartbeatMs}ms)`);
+  }
+}

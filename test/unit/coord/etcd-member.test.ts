@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { InputError } from '../../../src/common/errors.ts';
+import { etcdMemberArgs, minimumLeaseTtlMs, type EtcdMember } from '../../../src/coord/etcd-member.ts';
+
+const member = (name: string, n: number): EtcdMember => ({
+  name,
+  clientUrl: `http://10.0.${n}.2:2379`,
+  peerUrl: `http://10.0.${n}.2:2380`,
+  dataDir: `/var/lib/meridian/etcd-${name}`,
+});
+const members = [member('eu-west', 1), member('us-east', 2), member('ap-south', 3)];
+const settings = { clusterToken: 'lab-1', heartbeatMs: 100, electionMs: 1000 };
+
+describe('etcd member command line', () => {
+  test('names every peer and listens only on its own URLs', () => {
+    assert.deepEqual(etcdMemberArgs(members[1]!, members, settings), [
+      '--name=us-east',
+      '--data-dir=/var/lib/meridian/etcd-us-east',
+      '--listen-client-urls=http://10.0.2.2:2379',
+      '--advertise-client-urls=http://10.0.2.2:2379',
+      '--listen-peer-urls=http://10.0.2.2:2380',
+      '--initial-advertise-peer-urls=http://10.0.2.2:2380',
+      '--initial-cluster=eu-west=http://10.0.1.2:2380,us-east=http://10.0.2.2:2380,ap-south=http://10.0.3.2:2380',
+      '--initial-cluster-token=lab-1',
+      '--initial-cluster-state=new',
+      '--heartbeat-interval=100',
+      '--election-timeout=1000',
+      '--log-level=info',
+      '--logger=zap',
+    ]);
+  });
+
+  const invalid = [
+    { name: 'member not in the list', self: member('eu-central', 9), list: members, s: settings, error: /not in the member list/ },
+    { name: 'duplicate name', self: members[0]!, list: [...members, member('eu-west', 4)], s: settings, error: /used twice/ },
+    { name: 'URL without scheme', self: members[0]!, list: [{ ...members[0]!, peerUrl: '10.0.1.2:2380' }], s: settings, error: /not a URL/ },
+    { name: 'election under 5 heartbeats', self: members[0]!, list: members, s: { ...settings, electionMs: 400 }, error: /at least 5 ×/ },
+  ];
+  for (const c of invalid) {
+    test(`rejects: ${c.name}`, () => {
+      assert.throws(() => etcdMemberArgs(c.self, c.list, c.s), (err: unknown) => err instanceof InputError && c.error.test(err.message));
+    });
+  }
+
+  const minimums = [
+    { electionMs: 1000, expected: 2000 },
+    { electionMs: 2000, expected: 3000 },
+    { electionMs: 5000, expected: 8000 },
+  ];
+  for (const c of minimums) {
+    test(`etcd's minimum lease TTL with a ${c.electionMs}ms election timeout is ${c.expected}ms`, () => {
+      assert.equal(minimumLeaseTtlMs(c), c.expected);
+    });
+  }
+});
