@@ -1,4 +1,4 @@
-/** `ip:port` / `[ip6]:port` listen addresses, checked once so the server never sees a bad one. */
+/** `ip:port` / `[ip6]:port` listen addresses (port 0: any free port), checked once so the server never sees a bad one. */
 import { isIP } from 'node:net';
 import { UsageError } from '../common/errors.ts';
 
@@ -11,7 +11,7 @@ export function parseListen(text: string): ListenAddress {
   const match = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text.trim());
   const host = match?.[1] ?? match?.[2];
   const port = Number(match?.[3]);
-  if (!host || isIP(host) === 0 || !(port >= 1 && port <= 65535)) {
+  if (!host || isIP(host) === 0 || !(port >= 0 && port <= 65535)) {
     throw new UsageError(`--listen '${text}': expected ip:port or [ipv6]:port, e.g. 10.231.1.11:8080 or [fd77:231::1:11]:8080`);
   }
   return { host, port };

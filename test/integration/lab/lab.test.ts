@@ -1,0 +1,210 @@
+/**
+ * The lab end to end through the CLI, as a person runs it: up, reach every instance from the
+ * host and from the client namespace, cut/heal/kill, down, crash recovery, idempotence.
+ * Needs root on Linux (network namespaces) and curl. Uses a private MERIDIAN_LAB_DIR; every
+ * test starts and ends with `lab down`, so nothing of the lab survives it.
+ */
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
+import { MERIDIAN_BIN, netnsExec, type LabStatus } from '../../../src/lab/index.ts';
+import { isAlive } from '../../../src/lab/procs.ts';
+import { readState } from '../../../src/lab/state.ts';
+
+function skipReason(): string | false {
+  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
+  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
+  if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status !== 0) return 'needs curl';
+  return false;
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'meridian-lab-test-'));
+const labDirPath = join(dir, 'lab');
+const env = { ...process.env, MERIDIAN_LAB_DIR: labDirPath, MERIDIAN_LOG_LEVEL: 'silent' };
+
+interface Run {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function run(file: string, args: readonly string[], timeoutMs = 60_000): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(file, args, { env, encoding: 'utf8', timeout: timeoutMs }, (err, stdout, stderr) => {
+      const code = (err as { code?: unknown } | null)?.code;
+      resolve({ code: typeof code === 'number' ? code : err ? -1 : 0, stdout, stderr });
+    });
+  });
+}
+
+const meridian = (...args: string[]) => run(process.execPath, [MERIDIAN_BIN, ...args]);
+
+/** The agent command is another helper's; until it exists the lab runs without agents. */
+const agentsAvailable = spawnSync(process.execPath, [MERIDIAN_BIN, 'agent', '--help'], { encoding: 'utf8', env }).stdout.startsWith('Usage: meridian agent');
+const upArgs = agentsAvailable ? ['lab', 'up', '--json'] : ['lab', 'up', '--json', '--no-agents'];
+
+async function up(): Promise<LabStatus> {
+  const result = await meridian(...upArgs);
+  assert.equal(result.code, 0, `lab up failed: ${result.stderr}`);
+  return JSON.parse(result.stdout) as LabStatus;
+}
+
+async function down(): Promise<void> {
+  const result = await meridian('lab', 'down');
+  assert.equal(result.code, 0, `lab down failed: ${result.stderr}`);
+}
+
+/** GET with curl from the host (ns undefined) or inside a namespace; exit code 0 = answered. */
+async function curl(ns: string | undefined, url: string, maxSeconds = 2): Promise<Run> {
+  const args = ['-s', '-g', '--connect-timeout', String(maxSeconds), '-m', String(maxSeconds), url];
+  return ns ? netnsExec(ns, ['curl', ...args]).then((r) => ({ code: r.exitCode, stdout: r.stdout, stderr: r.stderr })) : run('curl', args);
+}
+
+async function assertAnswers(ns: string | undefined, url: string, region: string): Promise<void> {
+  const r = await curl(ns, url);
+  assert.equal(r.code, 0, `${url} from ${ns ?? 'host'}: curl exit ${r.code}`);
+  assert.equal((JSON.parse(r.stdout) as { region: string }).region, region, `${url} from ${ns ?? 'host'}`);
+}
+
+async function assertUnreachable(ns: string | undefined, url: string): Promise<void> {
+  const r = await curl(ns, url, 0.5);
+  assert.equal(r.code, 28, `${url} from ${ns ?? 'host'} should time out (partition), curl exit ${r.code}`);
+}
+
+const urlsOf = (r: LabStatus['regions'][number]) => [...r.instances, ...r.instances6].map((a) => `http://${a}/`);
+
+function labLeftovers(): string[] {
+  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.startsWith('mrd-'));
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => / mrd-/.test(l));
+  const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((n) => n.startsWith('mrd-')) : [];
+  return [...ns, ...links, ...etc];
+}
+
+function allPids(status: LabStatus) {
+  return status.regions.flatMap((r) => r.processes.map((p) => p.pid));
+}
+
+describe('lab (network namespaces)', { skip: skipReason() }, () => {
+  before(down);
+  beforeEach(down);
+  afterEach(down);
+  after(async () => {
+    await down();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('builds regions reachable from host and clients; cut is a partition; heal; kill; down removes all', async () => {
+    const status = await up();
+    assert.equal(status.zone, 'global.meridian.test');
+    assert.deepEqual(status.services, [{ name: 'web', fqdn: 'web.global.meridian.test', port: 8080 }]);
+    assert.deepEqual(status.regions.map((r) => [r.name, r.namespace, r.dns, r.api, r.cut]), [
+      ['eu-west', 'mrd-eu-west', '10.231.1.1:53', 'http://10.231.1.1:7700', false],
+      ['us-east', 'mrd-us-east', '10.231.2.1:53', 'http://10.231.2.1:7700', false],
+      ['ap-south', 'mrd-ap-south', '10.231.3.1:53', 'http://10.231.3.1:7700', false],
+    ]);
+    assert.deepEqual(status.regions[0]?.instances, ['10.231.1.11:8080', '10.231.1.12:8080']);
+    assert.deepEqual(status.regions[0]?.instances6, ['[fd77:231::1:11]:8080', '[fd77:231::1:12]:8080']);
+    assert.deepEqual(status.clients.map((c) => [c.namespace, c.address]), [['mrd-client', '10.231.250.1']]);
+    assert.equal(status.stateDir, labDirPath);
+    assert.equal(status.topologyFile, join(labDirPath, 'topology.yaml'));
+    assert.ok(existsSync(status.topologyFile));
+    for (const r of status.regions) {
+      assert.deepEqual(r.processes.filter((p) => p.kind === 'app').map((p) => p.alive), [true, true]);
+      assert.equal(r.processes.filter((p) => p.kind === 'agent').length, agentsAvailable ? 1 : 0);
+    }
+    const statusAgain = await meridian('lab', 'status', '--json');
+    assert.deepEqual(JSON.parse(statusAgain.stdout), status);
+
+    // Every instance, IPv4 and IPv6, from the host and from the client namespace.
+    await Promise.all(
+      status.regions.flatMap((r) => urlsOf(r).flatMap((url) => [assertAnswers(undefined, url, r.name), assertAnswers('mrd-client', url, r.name)])),
+    );
+    if (agentsAvailable) {
+      await Promise.all(status.regions.map((r) => assertAnswersStatus('mrd-client', `${r.api}/healthz`)));
+    }
+
+    // Cut eu-west: nobody outside reaches it, it still reaches itself, and it reaches nobody.
+    const [euWest, usEast] = status.regions;
+    assert.ok(euWest && usEast);
+    const cut = await meridian('lab', 'cut', 'eu-west');
+    assert.equal(cut.code, 0, cut.stderr);
+    const euUrls = urlsOf(euWest);
+    await Promise.all([
+      ...[euUrls[0]!, euUrls[2]!].flatMap((url) => [assertUnreachable(undefined, url), assertUnreachable('mrd-client', url)]),
+      ...euUrls.map((url) => assertAnswers('mrd-eu-west', url, 'eu-west')),
+      assertUnreachable('mrd-eu-west', urlsOf(usEast)[0]!),
+      assertAnswers('mrd-client', urlsOf(usEast)[0]!, 'us-east'),
+    ]);
+    const cutStatus = JSON.parse((await meridian('lab', 'status', '--json')).stdout) as LabStatus;
+    assert.deepEqual(cutStatus.regions.map((r) => r.cut), [true, false, false]);
+    assert.deepEqual(cutStatus.regions[0]?.processes.map((p) => p.alive), status.regions[0]?.processes.map(() => true), 'processes keep running');
+
+    // Heal: reachable again at once (stale neighbour entries are flushed).
+    assert.equal((await meridian('lab', 'heal', 'eu-west')).code, 0);
+    await Promise.all(euUrls.flatMap((url) => [assertAnswers(undefined, url, 'eu-west'), assertAnswers('mrd-client', url, 'eu-west')]));
+    assert.deepEqual((JSON.parse((await meridian('lab', 'status', '--json')).stdout) as LabStatus).regions.map((r) => r.cut), [false, false, false]);
+
+    // Kill us-east's apps: connection refused (the host is there, nothing listens), recorded as stopped.
+    const killed = await meridian('lab', 'kill', 'us-east', '--what', 'app');
+    assert.equal(killed.code, 0, killed.stderr);
+    assert.equal((await curl(undefined, urlsOf(usEast)[0]!)).code, 7, 'connection refused');
+    assert.equal((await curl('mrd-client', urlsOf(usEast)[2]!)).code, 7, 'connection refused over IPv6');
+    const afterKill = JSON.parse((await meridian('lab', 'status', '--json')).stdout) as LabStatus;
+    assert.deepEqual(afterKill.regions[1]?.processes.filter((p) => p.kind === 'app').map((p) => p.alive), [false, false]);
+
+    // Bad input: exit 2 and one line.
+    const unknown = await meridian('lab', 'cut', 'mars');
+    assert.equal(unknown.code, 2);
+    assert.equal(unknown.stderr, "meridian: unknown region 'mars' (regions: eu-west, us-east, ap-south)\n");
+    assert.equal((await meridian('lab', 'kill', 'eu-west', '--what', 'disk')).code, 2);
+
+    // Down: nothing of the lab remains.
+    const pids = allPids(status);
+    await down();
+    assert.deepEqual(labLeftovers(), []);
+    assert.deepEqual(pids.filter((pid) => isAlive({ pid, startTicks: null })), []);
+  });
+
+  it('up is idempotent, rebuilds a lab that is half there, and down cleans up after a crash', async () => {
+    const first = await up();
+    const again = await meridian(...upArgs.filter((a) => a !== '--json'));
+    assert.equal(again.code, 0);
+    assert.match(again.stdout, /^lab was already up/);
+    assert.deepEqual(allPids(await up()), allPids(first), 'same processes');
+
+    await meridian('lab', 'kill', 'ap-south', '--what', 'app');
+    const rebuilt = await meridian(...upArgs.filter((a) => a !== '--json'));
+    assert.match(rebuilt.stdout, /^lab is up \(rebuilt/);
+    const state = readState(labDirPath);
+    assert.ok(state);
+    assert.equal(state.phase, 'up');
+    assert.ok(state.processes.every((p) => isAlive(p)), 'every process of the rebuilt lab runs');
+    assert.equal(allPids(first).filter((pid) => isAlive({ pid, startTicks: null })).length, 0, 'old processes are gone');
+
+    // A crash: the state file is gone, the namespaces and processes are not.
+    rmSync(join(labDirPath, 'state.json'));
+    await down();
+    assert.deepEqual(labLeftovers(), []);
+    assert.deepEqual(state.processes.filter((p) => isAlive(p)).map((p) => p.name), []);
+    await down(); // Idempotent.
+  });
+
+  it('without a lab: status exits 1, and a non-root user gets exit 2 naming sudo', async () => {
+    const none = await meridian('lab', 'status');
+    assert.equal(none.code, 1);
+    assert.equal(none.stderr, 'meridian: no lab is running (start one with: meridian lab up)\n');
+    if (spawnSync('runuser', ['--help'], { stdio: 'ignore' }).status === 0) {
+      const notRoot = await run('runuser', ['-u', 'nobody', '--', process.execPath, MERIDIAN_BIN, 'lab', 'down']);
+      assert.equal(notRoot.code, 2);
+      assert.equal(notRoot.stderr, 'meridian: meridian lab needs root (network namespaces): run as root, e.g. sudo\n');
+    }
+  });
+});
+
+async function assertAnswersStatus(ns: string, url: string): Promise<void> {
+  const r = await curl(ns, url);
+  assert.equal(r.code, 0, `${url} from ${ns}: curl exit ${r.code}`);
+}
