@@ -1,0 +1,88 @@
+/**
+ * Pure text rendering for PostgreSQL configuration: libpq connection strings, configuration
+ * values, postgresql.auto.conf edits, pg_hba.conf, synchronous_standby_names.
+ * Hand-written because these are small, well-specified quoting rules with no maintained library.
+ */
+
+/** libpq `key=value` string; values quoted with '…' and backslash escapes when needed. */
+export function conninfo(params: Readonly<Record<string, string | number | undefined>>): string {
+  return Object.entries(params)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([k, v]) => `${k}=${quoteConninfoValue(String(v))}`)
+    .join(' ');
+}
+
+function quoteConninfoValue(v: string): string {
+  if (/^[^\s'\\]+$/.test(v)) return v;
+  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** A string in postgresql.conf syntax: single quotes, quotes and backslashes doubled (as ALTER SYSTEM writes). */
+export function quoteConfString(v: string): string {
+  return `'${v.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+}
+
+export type ConfValue = string | number | boolean;
+
+function confValue(v: ConfValue): string {
+  if (typeof v === 'boolean') return v ? 'on' : 'off';
+  return typeof v === 'number' ? String(v) : quoteConfString(v);
+}
+
+/** `key = value` lines for postgresql.conf. */
+export function renderSettings(settings: Readonly<Record<string, ConfValue>>): string {
+  return Object.entries(settings)
+    .map(([k, v]) => `${k} = ${confValue(v)}\n`)
+    .join('');
+}
+
+/**
+ * Rewrite postgresql.auto.conf text: drop every line setting one of `changes`' keys (the server
+ * takes the last occurrence, so stale lines would be misleading), then append the non-null ones.
+ */
+export function editAutoConf(text: string, changes: Readonly<Record<string, ConfValue | null>>): string {
+  const keys = new Set(Object.keys(changes).map((k) => k.toLowerCase()));
+  const kept = text.split('\n').filter((line) => {
+    const key = /^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*=/.exec(line)?.[1]?.toLowerCase();
+    return key === undefined || !keys.has(key);
+  });
+  while (kept.length > 0 && kept.at(-1) === '') kept.pop();
+  const added = Object.entries(changes).filter((e): e is [string, ConfValue] => e[1] !== null);
+  return [...kept, ...added.map(([k, v]) => `${k} = ${confValue(v)}`)].join('\n') + '\n';
+}
+
+/** `ANY 1 ("eu-west", "us-east")`: commits wait for `count` of the named standbys. '' = asynchronous. */
+export function synchronousStandbyNamesValue(names: readonly string[] | null, count = 1): string {
+  if (names === null || names.length === 0) return '';
+  if (!Number.isInteger(count) || count < 1 || count > names.length) {
+    throw new Error(`synchronous count ${count} must be between 1 and ${names.length}`);
+  }
+  const quoted = names.map((n) => `"${n.replace(/"/g, '""')}"`);
+  return `ANY ${count} (${quoted.join(', ')})`;
+}
+
+/** Replication slot names allow only [a-z0-9_], at most 63 bytes. Member names use '-'. */
+export function slotNameFor(memberName: string): string {
+  const slot = memberName.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 63);
+  if (slot === '') throw new Error(`cannot derive a replication slot name from ${JSON.stringify(memberName)}`);
+  return slot;
+}
+
+export interface HbaOptions {
+  readonly replicationUser: string;
+  /** Networks (besides loopback) allowed to connect, e.g. the lab's region ranges. */
+  readonly allowCidrs: readonly string[];
+}
+
+/** pg_hba.conf: password (SCRAM) auth for everything, loopback plus the given networks. */
+export function renderHba(opts: HbaOptions): string {
+  const nets = ['127.0.0.1/32', '::1/128', ...opts.allowCidrs];
+  const user = opts.replicationUser;
+  const lines = [
+    '# Written by meridian. TYPE DATABASE USER ADDRESS METHOD',
+    'local all all peer',
+    ...nets.map((n) => `host replication "${user.replace(/"/g, "\"\"")}" ${n} scram-sha-256`),
+    ...nets.map((n) => `host all all ${n} scram-sha-256`),
+  ];
+  return lines.join('\n') + '\n';
+}

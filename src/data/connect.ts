@@ -1,0 +1,153 @@
+/**
+ * One short-lived pg connection per operation, with short timeouts on every layer so a dead or
+ * partitioned region fails fast instead of hanging a failover:
+ * - connect: TCP + startup + auth bounded by `connectMs` (client side);
+ * - each statement: `statement_timeout` on the server and a client-side read timeout a little
+ *   longer, because a server behind a dropped link can never tell us it timed out.
+ * Failures become typed errors: DbUnavailable (could not reach or use the server at all: callers
+ * map it to an `unreachable` outcome) and DbQueryFailed (the server answered with an error).
+ */
+import pg from 'pg';
+import { InfraError } from '../common/errors.ts';
+
+export interface PgTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** @default 'postgres' */
+  readonly database?: string;
+}
+
+export interface DbTimeouts {
+  /** TCP connect + authentication. */
+  readonly connectMs: number;
+  /** Server-side statement_timeout; the client gives up `clientGraceMs` later. */
+  readonly statementMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 3000, statementMs: 5000 };
+const CLIENT_GRACE_MS = 1000;
+
+export type UnavailableCode = 'refused' | 'timeout' | 'auth' | 'notAccepting' | 'lost' | 'other';
+
+/** The server could not be reached or refused us: the caller treats the member as unreachable. */
+export class DbUnavailable extends InfraError {
+  constructor(
+    readonly code: UnavailableCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The server answered a statement with an error (SQLSTATE in `sqlState`). */
+export class DbQueryFailed extends InfraError {
+  constructor(
+    readonly sqlState: string | undefined,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function describeTarget(target: Pick<PgTarget, 'host' | 'port'>): string {
+  return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+}
+
+/** Open a connection, run `work`, always close. Errors come out as DbUnavailable/DbQueryFailed. */
+export async function withClient<T>(
+  target: PgTarget,
+  work: (client: pg.Client) => Promise<T>,
+  timeouts: Partial<DbTimeouts> = {},
+): Promise<T> {
+  const t = { ...DEFAULT_DB_TIMEOUTS, ...timeouts };
+  const client = new pg.Client({
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    password: target.password,
+    database: target.database ?? 'postgres',
+    application_name: 'meridian',
+    connectionTimeoutMillis: t.connectMs,
+    statement_timeout: t.statementMs,
+    lock_timeout: t.statementMs,
+    idle_in_transaction_session_timeout: t.statementMs * 2,
+    query_timeout: t.statementMs + CLIENT_GRACE_MS,
+    keepAlive: true,
+  });
+  // Without a listener, a server that drops an idle connection would crash the process.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+  } catch (err) {
+    await client.end().catch(() => {});
+    throw classifyError(target, err, 'connect');
+  }
+  try {
+    return await work(client);
+  } catch (err) {
+    throw err instanceof InfraError ? err : classifyError(target, err, 'query');
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
+/** Run one statement and return its rows, typed by the caller. */
+export async function queryRows<R>(client: pg.Client, sql: string, params: readonly unknown[] = []): Promise<R[]> {
+  const result = await client.query(sql, params as unknown[]);
+  return result.rows as R[];
+}
+
+type PgLikeError = Error & { code?: string };
+
+/** SQLSTATEs meaning "this server cannot serve us now" rather than "your statement is wrong". */
+const UNAVAILABLE_SQLSTATE: Readonly<Record<string, UnavailableCode>> = {
+  '28P01': 'auth', // invalid_password
+  '28000': 'auth', // invalid_authorization_specification (no pg_hba entry)
+  '57P03': 'notAccepting', // cannot_connect_now: starting up, shutting down, not yet consistent
+  '57P01': 'lost', // admin_shutdown: our backend was terminated
+  '57P02': 'lost', // crash_shutdown
+  '53300': 'notAccepting', // too_many_connections
+};
+
+const UNAVAILABLE_ERRNO: Readonly<Record<string, UnavailableCode>> = {
+  ECONNREFUSED: 'refused',
+  EHOSTUNREACH: 'refused',
+  ENETUNREACH: 'refused',
+  ETIMEDOUT: 'timeout',
+  ECONNRESET: 'lost',
+  EPIPE: 'lost',
+};
+
+function classifyError(target: PgTarget, err: unknown, phase: 'connect' | 'query'): InfraError {
+  const where = `postgres at ${describeTarget(target)}`;
+  const e = (err instanceof Error ? err : new Error(String(err))) as PgLikeError;
+  const code = e.code ? (UNAVAILABLE_SQLSTATE[e.code] ?? UNAVAILABLE_ERRNO[e.code]) : undefined;
+  if (code) return new DbUnavailable(code, `${where}: ${unavailableText(code, e)}`, { cause: err });
+  if (/timeout expired|Query read timeout|connection timeout/i.test(e.message)) {
+    const what = phase === 'connect' ? 'did not accept a connection in time' : 'did not answer in time';
+    return new DbUnavailable('timeout', `${where} ${what}`, { cause: err });
+  }
+  if (/Connection terminated|ended unexpectedly|not queryable/i.test(e.message)) {
+    return new DbUnavailable('lost', `${where}: connection lost (${e.message})`, { cause: err });
+  }
+  if (phase === 'connect') return new DbUnavailable('other', `${where}: ${e.message}`, { cause: err });
+  const state = e.code ? ` (SQLSTATE ${e.code})` : '';
+  return new DbQueryFailed(e.code, `${where}: ${e.message}${state}`, { cause: err });
+}
+
+function unavailableText(code: UnavailableCode, e: PgLikeError): string {
+  switch (code) {
+    case 'refused':
+      return `connection refused (${e.code}): is the server running and listening there?`;
+    case 'timeout':
+      return `no answer (${e.code})`;
+    case 'auth':
+      return `authentication rejected: ${e.message}`;
+    default:
+      return e.message;
+  }
+}
