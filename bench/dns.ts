@@ -21,6 +21,7 @@ import { meridianAvailable, startMeridian } from './dns/servers/meridian.ts';
 import type { ServerUnderTest } from './dns/servers/types.ts';
 import { benchTopology, benchTopologyYaml } from './dns/topology.ts';
 import { buildZone, defaultApex } from './dns/zone.ts';
+import { cpuUse, sampleCpu } from './lib/cpu.ts';
 import { machineInfo } from './lib/machine.ts';
 import { RESULTS_DIR } from './lib/paths.ts';
 import type { BenchContext, Benchmark } from './types.ts';
@@ -38,6 +39,10 @@ export const dnsBenchmark: Benchmark = {
 
 async function runDnsBenchmark(ctx: BenchContext): Promise<void> {
   await checkPrerequisites(ctx);
+  const atStart = machineInfo();
+  if ((atStart.loadAverage[0] ?? 0) > 0.5) {
+    ctx.print(`note: load average ${atStart.loadAverage.join(' ')}: other work competes for the cores, expect noisy figures (ratios hold better)`);
+  }
   const servers = await startServers(ctx);
   const topology = benchTopology();
 
@@ -56,7 +61,7 @@ async function runDnsBenchmark(ctx: BenchContext): Promise<void> {
   ctx.print('');
   ctx.print(renderTable(summaries, ratioList));
 
-  const file = writeResults(ctx, servers, measurements, { summaries, ratioList, differences });
+  const file = writeResults(ctx, servers, measurements, { summaries, ratioList, differences, loadAverageAtStart: atStart.loadAverage });
   ctx.print(`\nresults written to ${file}`);
   for (const s of servers) await ctx.group.stop(s.process);
 }
@@ -97,10 +102,16 @@ async function measureInAlternation(ctx: BenchContext, servers: readonly ServerU
   for (let round = 1; round <= ctx.rounds; round++) {
     for (const server of servers) {
       if (ctx.warmupSeconds > 0) await runDnsperf(ctx.group, { ...common, port: server.port, seconds: ctx.warmupSeconds });
+      const before = sampleCpu(server.process.pid);
       const result = await runDnsperf(ctx.group, { ...common, port: server.port, seconds: ctx.seconds });
+      const use = cpuUse(before, sampleCpu(server.process.pid));
+      const cpu = { serverProcess: use.processPercent, serverCore: use.corePercent[SERVER_CPU] ?? NaN, dnsperfCore: use.corePercent[DNSPERF_CPU] ?? NaN };
       if (server.process.hasExited()) throw new InfraError(`${server.name} exited during the measurement:\n${server.process.output()}`);
-      measurements.push({ round, server: server.name, result });
-      ctx.print(`round ${round}/${ctx.rounds} ${server.name.padEnd(8)} ${Math.round(result.qps).toLocaleString('en-US').padStart(9)} qps  avg ${result.avgLatencyMs.toFixed(3)} ms  lost ${result.lost}`);
+      measurements.push({ round, server: server.name, result, cpu });
+      ctx.print(
+        `round ${round}/${ctx.rounds} ${server.name.padEnd(8)} ${Math.round(result.qps).toLocaleString('en-US').padStart(9)} qps  ` +
+          `avg ${result.avgLatencyMs.toFixed(3)} ms  lost ${result.lost}  cpu: server ${cpu.serverProcess}%, core ${SERVER_CPU} ${cpu.serverCore}%, core ${DNSPERF_CPU} ${cpu.dnsperfCore}%`,
+      );
     }
   }
   return measurements;
@@ -110,13 +121,13 @@ function writeResults(
   ctx: BenchContext,
   servers: readonly ServerUnderTest[],
   measurements: readonly Measurement[],
-  figures: { summaries: unknown; ratioList: unknown; differences: readonly Difference[] },
+  figures: { summaries: unknown; ratioList: unknown; differences: readonly Difference[]; loadAverageAtStart: readonly number[] },
 ): string {
   const first = measurements[0]?.result as DnsperfResult;
   const results = {
     benchmark: 'dns-qps',
     generatedAt: new Date().toISOString(),
-    machine: machineInfo(),
+    machine: { ...machineInfo(), loadAverageAtStart: figures.loadAverageAtStart },
     tools: { ...Object.fromEntries(servers.map((s) => [s.name, s.version])), dnsperf: first.dnsperfVersion },
     settings: {
       secondsPerMeasurement: ctx.seconds,
@@ -131,7 +142,7 @@ function writeResults(
     servers: figures.summaries,
     ratios: figures.ratioList,
     answerDifferences: figures.differences,
-    measurements: measurements.map((m) => ({ round: m.round, server: m.server, ...m.result })),
+    measurements: measurements.map((m) => ({ round: m.round, server: m.server, ...m.result, cpuPercent: m.cpu })),
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, 'latest-dns.json');

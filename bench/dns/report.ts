@@ -1,6 +1,10 @@
 /**
  * Turns the per-round dnsperf results into the figures we publish: median qps per server and the
  * ratios between servers measured in the same round (never absolute timings across runs). Pure.
+ *
+ * Two metrics: queries per second (what a client sees), and queries per CPU-second of the server
+ * process (qps ÷ the share of a core it used). The second holds up when other work on the machine
+ * takes part of the server's core, which skews raw qps from one turn to the next.
  */
 import { median, minMax } from '../lib/stats.ts';
 import type { DnsperfResult } from './dnsperf.ts';
@@ -9,20 +13,35 @@ export interface Measurement {
   readonly round: number;
   readonly server: string;
   readonly result: DnsperfResult;
+  /** Percent of one core: the server process (all threads), and the two pinned cores, whoever used them. */
+  readonly cpu: { readonly serverProcess: number; readonly serverCore: number; readonly dnsperfCore: number };
+}
+
+export interface Spread {
+  readonly median: number;
+  readonly min: number;
+  readonly max: number;
+  readonly perRound: readonly number[];
 }
 
 export interface ServerSummary {
   readonly name: string;
   readonly version: string;
-  readonly qps: { readonly median: number; readonly min: number; readonly max: number; readonly perRound: readonly number[] };
-  readonly avgLatencyMs: { readonly median: number; readonly perRound: readonly number[] };
+  readonly qps: Spread;
+  readonly qpsPerCpuSecond: Spread;
+  readonly avgLatencyMs: Spread;
   readonly lost: { readonly total: number; readonly sent: number; readonly perRound: readonly number[] };
   readonly avgResponseBytes: number;
   readonly rcodesPercent: Readonly<Record<string, number>>;
+  /** Medians over the rounds, percent of one core. */
+  readonly cpuPercent: { readonly serverProcess: number; readonly serverCore: number; readonly dnsperfCore: number };
 }
 
-/** `server` qps divided by `reference` qps in the same round; above 1 means `server` is faster. */
+export type Metric = 'qps' | 'qpsPerCpuSecond';
+
+/** `server` divided by `reference` in the same round; above 1 means `server` does better. */
 export interface Ratio {
+  readonly metric: Metric;
   readonly server: string;
   readonly reference: string;
   readonly perRound: readonly number[];
@@ -34,51 +53,67 @@ export const REFERENCES = ['bind9', 'knot'] as const;
 export function summarizeServer(name: string, version: string, measurements: readonly Measurement[]): ServerSummary {
   const own = measurements.filter((m) => m.server === name).sort((a, b) => a.round - b.round);
   if (own.length === 0) throw new Error(`no measurements for ${name}`);
-  const qps = own.map((m) => m.result.qps);
-  const latency = own.map((m) => m.result.avgLatencyMs);
   const lost = own.map((m) => m.result.lost);
   const last = own[own.length - 1]?.result as DnsperfResult;
   return {
     name,
     version,
-    qps: { median: median(qps), ...minMax(qps), perRound: qps },
-    avgLatencyMs: { median: median(latency), perRound: latency },
+    qps: spread(own.map((m) => m.result.qps)),
+    qpsPerCpuSecond: spread(own.map((m) => m.result.qps / (m.cpu.serverProcess / 100))),
+    avgLatencyMs: spread(own.map((m) => m.result.avgLatencyMs)),
     lost: { total: lost.reduce((a, b) => a + b, 0), sent: own.reduce((a, m) => a + m.result.sent, 0), perRound: lost },
     avgResponseBytes: last.avgResponseBytes,
     rcodesPercent: last.rcodes,
+    cpuPercent: {
+      serverProcess: median(own.map((m) => m.cpu.serverProcess)),
+      serverCore: median(own.map((m) => m.cpu.serverCore)),
+      dnsperfCore: median(own.map((m) => m.cpu.dnsperfCore)),
+    },
   };
+}
+
+function spread(perRound: readonly number[]): Spread {
+  return { median: median(perRound), ...minMax(perRound), perRound };
 }
 
 export function ratios(servers: readonly ServerSummary[]): Ratio[] {
   const byName = new Map(servers.map((s) => [s.name, s]));
-  return servers.flatMap((server) =>
-    REFERENCES.filter((ref) => ref !== server.name && byName.has(ref)).map((reference) => {
-      const refQps = byName.get(reference)?.qps.perRound ?? [];
-      const perRound = server.qps.perRound.map((q, i) => q / (refQps[i] as number));
-      return { server: server.name, reference, perRound, median: median(perRound) };
-    }),
+  return (['qps', 'qpsPerCpuSecond'] as const).flatMap((metric) =>
+    servers.flatMap((server) =>
+      REFERENCES.filter((ref) => ref !== server.name && byName.has(ref)).map((reference) => {
+        const ref = byName.get(reference)?.[metric].perRound ?? [];
+        const perRound = server[metric].perRound.map((v, i) => v / (ref[i] as number));
+        return { metric, server: server.name, reference, perRound, median: median(perRound) };
+      }),
+    ),
   );
 }
 
 export function renderTable(servers: readonly ServerSummary[], ratioList: readonly Ratio[]): string {
-  const ratioOf = (server: string, reference: string) => ratioList.find((r) => r.server === server && r.reference === reference);
-  const header = ['server', 'qps median (min–max)', 'avg latency', 'lost', 'resp bytes', ...REFERENCES.map((r) => `vs ${r}`)];
+  const ratioOf = (metric: Metric, server: string, reference: string) =>
+    reference === server ? 1 : ratioList.find((r) => r.metric === metric && r.server === server && r.reference === reference)?.median;
+  const header = ['server', 'qps median (min–max)', 'avg latency', 'lost', 'resp bytes', 'server cpu', 'qps per cpu-s', ...REFERENCES.map((r) => `qps vs ${r}`), ...REFERENCES.map((r) => `per cpu-s vs ${r}`)];
   const rows = servers.map((s) => [
     s.name,
     `${fmtQps(s.qps.median)} (${fmtQps(s.qps.min)}–${fmtQps(s.qps.max)})`,
     `${s.avgLatencyMs.median.toFixed(3)} ms`,
     `${s.lost.total}/${s.lost.sent}`,
     String(s.avgResponseBytes),
-    ...REFERENCES.map((ref) => (ref === s.name ? '1' : fmtRatio(ratioOf(s.name, ref)?.median))),
+    `${Math.round(s.cpuPercent.serverProcess)}%`,
+    fmtQps(s.qpsPerCpuSecond.median),
+    ...REFERENCES.map((ref) => fmtRatio(ratioOf('qps', s.name, ref))),
+    ...REFERENCES.map((ref) => fmtRatio(ratioOf('qpsPerCpuSecond', s.name, ref))),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const perRound = ratioList.map((r) => `  ${r.server}/${r.reference}: per round ${r.perRound.map(fmtRatio).join(', ')}; median ${fmtRatio(r.median)}`);
-  return [line(header), ...rows.map(line), '', 'ratios (qps, same round):', ...perRound].join('\n');
+  const perRound = ratioList.map(
+    (r) => `  ${r.metric === 'qps' ? 'qps        ' : 'qps per cpu'} ${`${r.server}/${r.reference}`.padEnd(15)} per round ${r.perRound.map(fmtRatio).join(', ')}; median ${fmtRatio(r.median)}`,
+  );
+  return [line(header), ...rows.map(line), '', 'ratios (same round):', ...perRound].join('\n');
 }
 
 function fmtQps(qps: number): string {
-  return Math.round(qps).toLocaleString('en-US');
+  return Number.isFinite(qps) ? Math.round(qps).toLocaleString('en-US') : '–';
 }
 
 function fmtRatio(ratio: number | undefined): string {
