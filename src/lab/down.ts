@@ -1,10 +1,11 @@
 /**
  * Teardown that trusts nothing: it stops the recorded processes AND every process the kernel
  * says lives in an `mrd-*` namespace (a crashed run's), then deletes every `mrd-*` namespace,
- * link and /etc/netns entry. Works with no state file and is safe to run twice.
+ * link, /etc/netns entry and its iptables rule. Works with no state file and is safe to run twice.
  */
 import { rmSync } from 'node:fs';
 import { InfraError } from '../common/errors.ts';
+import { removeBridgeForwarding } from './firewall.ts';
 import { listLabLinks, listLabNamespaces, netnsPids, tryIp } from './ip.ts';
 import { BRIDGE } from './layout.ts';
 import { isAlive, stopProcesses, type ProcessRef } from './procs.ts';
@@ -38,6 +39,7 @@ export async function teardown(): Promise<LabDownResult> {
   // Deleting a namespace deletes its veth pair; what is left is the bridge and strays.
   const links = listLabLinks().sort((a, b) => Number(a === BRIDGE.name) - Number(b === BRIDGE.name));
   for (const link of links) tryIp(['link', 'del', link]);
+  removeBridgeForwarding();
   removeResolvConfs();
   removeState(dir);
   rmSync(topologyPath(dir), { force: true });

@@ -16,6 +16,7 @@ export { readLabStatus, labStatus, type LabStatus, type RegionStatus, type Clien
 export { cutRegion, healRegion, killInRegion } from './faults.ts';
 export { startInRegion, waitHealthy, stopRecorded, type Supervised } from './supervise.ts';
 export { netnsExec, type ExecResult } from './ip.ts';
+export { addRegionAddress, RESERVED_HOSTS } from './extra-address.ts';
 export { materializeTopology, topologyYaml } from './materialize.ts';
 export {
   labLayout,

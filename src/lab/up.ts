@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TOPOLOGY_YAML, loadTopologyFile, parseTopology, type Topology } from '../spec/index.ts';
 import { teardown } from './down.ts';
+import { allowBridgeForwarding } from './firewall.ts';
 import { hostPort } from './http.ts';
 import { listLabLinks, listLabNamespaces, runIp } from './ip.ts';
 import { labLayout, type LabLayout, type RegionLayout } from './layout.ts';
@@ -60,6 +61,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   writeState(initialState(layout, digest, agents, topologyFile), dir);
   try {
     for (const cmd of buildNetworkPlan(layout)) runIp(cmd);
+    allowBridgeForwarding();
     writeResolvConfs(layout);
     await startAll(layout, topologyFile, agents, Date.now() + (opts.readyTimeoutMs ?? 25_000));
   } catch (err) {

@@ -10,7 +10,8 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { MERIDIAN_BIN, netnsExec, type LabStatus } from '../../../src/lab/index.ts';
+import { addRegionAddress, MERIDIAN_BIN, netnsExec, readLabStatus, startInRegion, waitHealthy, type LabStatus } from '../../../src/lab/index.ts';
+import { FORWARD_RULE } from '../../../src/lab/firewall.ts';
 import { isAlive } from '../../../src/lab/procs.ts';
 import { readState } from '../../../src/lab/state.ts';
 
@@ -24,6 +25,7 @@ function skipReason(): string | false {
 const dir = mkdtempSync(join(tmpdir(), 'meridian-lab-test-'));
 const labDirPath = join(dir, 'lab');
 const env = { ...process.env, MERIDIAN_LAB_DIR: labDirPath, MERIDIAN_LOG_LEVEL: 'silent' };
+process.env.MERIDIAN_LAB_DIR = labDirPath; // For the in-process API calls (startInRegion, addRegionAddress).
 
 interface Run {
   readonly code: number;
@@ -83,6 +85,9 @@ function labLeftovers(): string[] {
   return [...ns, ...links, ...etc];
 }
 
+const hasIptables = spawnSync('iptables', ['--version'], { stdio: 'ignore' }).status === 0;
+const forwardRulePresent = () => spawnSync('iptables', ['-w', '5', '-C', ...FORWARD_RULE], { stdio: 'ignore' }).status === 0;
+
 function allPids(status: LabStatus) {
   return status.regions.flatMap((r) => r.processes.map((p) => p.pid));
 }
@@ -115,6 +120,7 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
       assert.deepEqual(r.processes.filter((p) => p.kind === 'app').map((p) => p.alive), [true, true]);
       assert.equal(r.processes.filter((p) => p.kind === 'agent').length, agentsAvailable ? 1 : 0);
     }
+    if (hasIptables) assert.equal(forwardRulePresent(), true, 'bridged traffic is accepted even under a FORWARD DROP policy');
     const statusAgain = await meridian('lab', 'status', '--json');
     assert.deepEqual(JSON.parse(statusAgain.stdout), status);
 
@@ -165,6 +171,7 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
     const pids = allPids(status);
     await down();
     assert.deepEqual(labLeftovers(), []);
+    if (hasIptables) assert.equal(forwardRulePresent(), false, 'the iptables rule is removed');
     assert.deepEqual(pids.filter((pid) => isAlive({ pid, startTicks: null })), []);
   });
 
@@ -184,11 +191,21 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
     assert.ok(state.processes.every((p) => isAlive(p)), 'every process of the rebuilt lab runs');
     assert.equal(allPids(first).filter((pid) => isAlive({ pid, startTicks: null })).length, 0, 'old processes are gone');
 
+    // A later layer adds its own process on a reserved address; down must stop it too.
+    const extra = addRegionAddress('us-east', 2);
+    assert.deepEqual(extra, { ipv4: '10.231.2.2', ipv6: 'fd77:231::2:2' });
+    assert.deepEqual(addRegionAddress('us-east', 2), extra, 'idempotent');
+    const server = `require('http').createServer((q, s) => s.end('extra')).listen(9000, '${extra.ipv4}')`;
+    const proc = startInRegion('us-east', 'extra', 'extra-us-east', [process.execPath, '-e', server]);
+    await waitHealthy(proc, [`http://${extra.ipv4}:9000/healthz`], Date.now() + 10_000);
+    assert.equal((await curl('mrd-client', `http://${extra.ipv4}:9000/`)).stdout, 'extra');
+    assert.deepEqual(readLabStatus()?.regions[1]?.processes.filter((p) => p.kind === 'extra').map((p) => [p.name, p.alive]), [['extra-us-east', true]]);
+
     // A crash: the state file is gone, the namespaces and processes are not.
     rmSync(join(labDirPath, 'state.json'));
     await down();
     assert.deepEqual(labLeftovers(), []);
-    assert.deepEqual(state.processes.filter((p) => isAlive(p)).map((p) => p.name), []);
+    assert.deepEqual([...state.processes, proc.record].filter((p) => isAlive(p)).map((p) => p.name), []);
     await down(); // Idempotent.
   });
 
