@@ -148,8 +148,11 @@ function patch(wire: Encoded, q: QueryFacts): Buffer {
 
 /** Encodes one response for this query, truncated (TC, empty answer) if it exceeds `limit`. */
 function encodeFor(q: QueryFacts, spec: ResponseSpec, limit: number, ecsScope: number): Buffer {
-  const { full, truncated } = encodeBoth(spec, q, q.edns ? { doBit: q.edns.doBit, options: ecsOption(q, ecsScope) } : null);
-  return full.bytes.length <= limit ? full.bytes : truncated.bytes;
+  const opt = q.edns ? { doBit: q.edns.doBit, options: ecsOption(q, ecsScope) } : null;
+  const head = { id: q.id, opcode: 0, rd: q.rd, cd: q.cd, aa: spec.aa, tc: false, rcode: spec.rcode };
+  const question = { wire: q.question, nameKey: q.nameKey };
+  const full = encodeMessage(head, question, spec, opt).bytes;
+  return full.length <= limit ? full : encodeMessage({ ...head, tc: true }, question, EMPTY_SECTIONS, opt).bytes;
 }
 
 function encodeBoth(
@@ -159,8 +162,10 @@ function encodeBoth(
 ): Prebuilt {
   const head = { id: q.id, opcode: 0, rd: q.rd, cd: q.cd, aa: spec.aa, tc: false, rcode: spec.rcode };
   const question = { wire: q.question, nameKey: q.nameKey };
-  const full = encodeMessage(head, question, spec, opt);
-  const truncated = encodeMessage({ ...head, tc: true }, question, EMPTY_SECTIONS, opt);
+  // Exact-size copies: these are kept for the table's life, not a slice of a larger scratch buffer.
+  const keep = (e: Encoded): Encoded => ({ bytes: Buffer.from(e.bytes), doOffset: e.doOffset });
+  const full = keep(encodeMessage(head, question, spec, opt));
+  const truncated = keep(encodeMessage({ ...head, tc: true }, question, EMPTY_SECTIONS, opt));
   return { full: full.bytes.length <= TCP_LIMIT ? full : truncated, truncated };
 }
 

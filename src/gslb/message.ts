@@ -106,7 +106,7 @@ class Writer {
   private readonly dict = new Map<string, number>();
 
   constructor(size: number) {
-    this.buf = Buffer.alloc(size);
+    this.buf = Buffer.allocUnsafe(size); // every byte up to `pos` is written; nothing past it is exposed
   }
 
   u8(v: number): void {
@@ -163,6 +163,6 @@ class Writer {
   }
 
   finish(): Buffer {
-    return Buffer.from(this.buf.subarray(0, this.pos)); // exact-size copy: answers are kept for the table's life
+    return this.buf.subarray(0, this.pos);
   }
 }

@@ -80,7 +80,7 @@ function serve(socket: Socket, options: TcpOptions, idleMs: number, sockets: Set
       const framed = Buffer.allocUnsafe(response.length + 2);
       framed.writeUInt16BE(response.length, 0);
       response.copy(framed, 2);
-      if (!socket.write(framed)) {
+      if (!socket.write(framed) && !socket.isPaused()) {
         socket.pause(); // a client that does not read its answers must not grow our buffers
         socket.once('drain', () => socket.resume());
       }

@@ -183,6 +183,7 @@ function addEmptyNonTerminals(key: string, apexKey: string, names: Map<string, Z
 
 /** True when `key` is `apexKey` or ends with it on a label boundary. */
 function isUnder(key: string, apexKey: string): boolean {
+  if (!key.endsWith(apexKey)) return false;
   for (let i = 0; i < key.length; i += key.charCodeAt(i) + 1) {
     if (key.length - i === apexKey.length) return key.slice(i) === apexKey;
     if (key.charCodeAt(i) === 0) return false;
