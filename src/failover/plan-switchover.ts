@@ -1,0 +1,126 @@
+/**
+ * Planned switchover to `target` with zero acknowledged writes lost: let the target catch up,
+ * block writes on the primary, wait for its lease to end, demote it (a clean shutdown ships its
+ * last WAL to the target; it restarts as a standby of the target), wait until the target has
+ * replayed every byte, promote the target, then repoint, switch DNS, validate. At no instant do
+ * two databases accept writes: the old primary is demoted before the target is promoted.
+ *
+ * If the target stops qualifying half-way, the plan gives the primary role back to the old
+ * primary (resume writes, or promote it again once demoted) instead of leaving writes blocked.
+ */
+import { dnsStep, dropCompleted, followerSteps, orderedRejoins } from './converge.ts';
+import { formatLsn } from './lsn.ts';
+import { memberIn, position, primaryHealth, recordedPrimary } from './member.ts';
+import { blocked, continues, noop, present, run } from './plan-common.ts';
+import { step } from './steps.ts';
+import type { MemberState, Plan, Step, StoreState } from './types.ts';
+
+export interface SwitchoverOptions {
+  /** Lag the target must be under before writes are blocked, so the write pause stays short. @default 16 MiB */
+  readonly catchupLagBytes?: bigint;
+}
+
+const DEFAULT_CATCHUP_LAG = 16n * 1024n * 1024n;
+
+export function planSwitchover(state: StoreState, target: string, nowMs: number, options: SwitchoverOptions = {}): Plan {
+  const open = state.runbook;
+  if (open && !(open.kind === 'switchover' && open.subject === target)) {
+    const about = open.kind === 'switchover' ? ` to ${open.subject}` : ` about ${open.subject}`;
+    return blocked(`${open.kind} runbook ${open.runbookId}${about} is unfinished: finish it first`);
+  }
+  const next = memberIn(state, target);
+  if (!next) return blocked(`${target} is not a member of ${state.store}`);
+  const old = recordedPrimary(state);
+  if (old.region === target) return afterPromotion(state, next, nowMs);
+  return beforePromotion(state, old, next, nowMs, options.catchupLagBytes ?? DEFAULT_CATCHUP_LAG);
+}
+
+function beforePromotion(state: StoreState, old: MemberState, next: MemberState, nowMs: number, lag: bigint): Plan {
+  const health = primaryHealth(old);
+  if (health.kind === 'down') return blocked(`the primary ${old.region} is down (${health.why}): plan a failover instead`);
+  const demoted = health.kind === 'standby';
+  const problem = targetProblem(next, old, demoted);
+  if (problem) return abort(state, old, next, problem, demoted, nowMs);
+  const t = next.region;
+  const preDemotion = demoted
+    ? []
+    : [
+        step.awaitCatchup(t, old.region, lag, `${t} is at ${position(next)}, ${old.region} at ${formatLsn(old.replayLsn)}: wait until it is within ${lag} bytes so the write pause stays short`),
+        step.blockWrites(old.region, `${old.region} must stop accepting writes before ${t} can hold all of them`),
+        step.awaitFence(old.region, state.primary.token, `no promotion until ${old.region}'s primary lease (token ${state.primary.token}) has ended`),
+        step.demote(old.region, t, `${old.region} shuts down cleanly (its last WAL goes to ${t}) and restarts as a standby of ${t}`),
+      ];
+  const followers = followerSteps(state, t, new Set([old.region]));
+  const steps: Step[] = [
+    ...preDemotion,
+    step.awaitCatchup(t, old.region, 0n, `${t} must replay every byte ${old.region} wrote, so no acknowledged write is lost`),
+    step.promote(t, `planned switchover from ${old.region} to ${t}`),
+    ...followers.repoints,
+    ...present([dnsStep(state, t)]),
+    step.validateWrite(t, `a test write must commit on ${t} before the switchover counts as done`),
+    ...orderedRejoins(state, followers.rejoins),
+  ];
+  const summary = `switch ${state.store} over from ${old.region} to ${t} with no acknowledged write lost`;
+  return run(state, 'switchover', t, nowMs, summary, dropCompleted(state, 'switchover', steps));
+}
+
+/** Why `next` cannot take over from `old` now, or undefined. */
+function targetProblem(next: MemberState, old: MemberState, demoted: boolean): string | undefined {
+  const t = next.region;
+  if (next.regionDownByQuorum) return `region ${t} is down by quorum`;
+  if (!next.reachable) return `${t} does not answer`;
+  if (next.role !== 'standby') return `${t} is not a standby (role ${next.role})`;
+  if (next.needsRejoin) return `${t} awaits rejoin`;
+  if (next.diverged) return `${t} is not on the primary's timeline history`;
+  if (!next.eligibility.eligible) return `${t} is not eligible: ${next.eligibility.reason}`;
+  if (next.timeline !== old.timeline) return `${t} is on timeline ${next.timeline}, the primary on ${old.timeline}`;
+  if (!demoted && next.upstream !== old.region) return `${t} does not stream from the primary ${old.region}`;
+  return undefined;
+}
+
+/** The target no longer qualifies. Before any effect: blocked. After one: hand the role back. */
+function abort(state: StoreState, old: MemberState, next: MemberState, problem: string, demoted: boolean, nowMs: number): Plan {
+  const why = `switchover to ${next.region} aborted: ${problem}`;
+  const writesBlocked = continues(state, 'switchover', next.region) && state.runbook!.completed.includes(`block-writes:${old.region}`);
+  let steps: Step[];
+  if (demoted) {
+    steps = [
+      step.promote(old.region, `${why}; ${old.region} was demoted and takes the primary role back`),
+      ...followerSteps(state, old.region, new Set()).repoints,
+      step.validateWrite(old.region, `a test write must commit on ${old.region} again`),
+    ];
+  } else if (writesBlocked) {
+    steps = [step.resumeWrites(old.region, `${why}; ${old.region} accepts writes again`)];
+  } else {
+    return blocked(`cannot switch over to ${next.region}: ${problem}`);
+  }
+  return run(state, 'switchover', next.region, nowMs, why, steps);
+}
+
+/** The target is the recorded primary: finish what remains (or it is simply already primary). */
+function afterPromotion(state: StoreState, primary: MemberState, nowMs: number): Plan {
+  const t = primary.region;
+  const health = primaryHealth(primary);
+  if (health.kind === 'down') return blocked(`${t} is the recorded primary but ${health.why}: plan a failover instead`);
+  const unfinished = continues(state, 'switchover', t);
+  if (!unfinished && health.kind === 'healthy') return noop(`${t} is already the primary`);
+  const leading = health.kind === 'standby' ? [step.promote(t, `${t} is the recorded primary but runs as a standby: its promotion did not finish`)] : [];
+  const formerPrimaries = state.members.filter((m) => m.region !== t && m.role === 'primary' && !m.needsRejoin);
+  const demotes = formerPrimaries
+    .filter((m) => m.reachable)
+    .map((m) => step.demote(m.region, t, `${m.region} still runs as a primary; it restarts as a standby of ${t}`));
+  const unreachable = formerPrimaries
+    .filter((m) => !m.reachable)
+    .map((m) => step.markRejoin(m.region, `${m.region} last ran as a primary and does not answer: it must come back as a standby`));
+  const followers = followerSteps(state, t, new Set());
+  const steps = dropCompleted(state, 'switchover', [
+    ...leading,
+    ...demotes,
+    ...followers.repoints,
+    ...present([dnsStep(state, t)]),
+    step.validateWrite(t, `a test write must commit on ${t} before the switchover counts as done`),
+    ...orderedRejoins(state, [...unreachable, ...followers.rejoins]),
+  ]);
+  const summary = steps.length > 0 ? `finish the switchover to ${t}` : `every step of the switchover to ${t} is done: close it`;
+  return run(state, 'switchover', t, nowMs, summary, steps);
+}
