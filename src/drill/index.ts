@@ -16,5 +16,5 @@ export { queryA, type DnsQueryOutcome } from './dns-transport.ts';
 export { LoadClient, type LoadClientOptions, type NameResolver } from './load-client.ts';
 export { DnsWatcher, type DnsWatcherOptions } from './dns-watcher.ts';
 export { buildOutageReport, addressRegions, type OutageHistory, type OutageReport, type Check, type WaitResult } from './outage-report.ts';
-export type { PhaseCounts, NameserverShift, ClientErrorWindow, ClientShift, TimeToReturn } from './outage-metrics.ts';
+export type { Phase, PhaseCounts, NameserverShift, ClientErrorWindow, ClientShift, TimeToReturn, LatencySummary } from './outage-metrics.ts';
 export { runRegionOutageDrill, validateDrillTarget, type RegionOutageOptions, type RegionOutageResult, type DrillEvent } from './region-outage.ts';

@@ -161,3 +161,27 @@ export function timeToReturn(
     clientMs: minOf(served.map((o) => o.startMs - heal)),
   };
 }
+
+export interface LatencySummary {
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+}
+
+/**
+ * Latency (start → end, name resolution included) of successful requests per phase: an outage
+ * a client survives by waiting out a dead nameserver's timeout shows here, not as an error.
+ * Nearest-rank percentiles; null for a phase without successful requests.
+ */
+export function latencyByPhase(ops: readonly LoadOp[], timeline: FaultTimeline): Record<Phase, LatencySummary | null> {
+  const summary = (phase: Phase): LatencySummary | null => {
+    const sorted = ops
+      .filter((o) => o.ok && phaseOf(o.startMs, timeline) === phase)
+      .map((o) => o.endMs - o.startMs)
+      .sort((a, b) => a - b);
+    if (sorted.length === 0) return null;
+    const rank = (p: number) => sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)]!;
+    return { p50: rank(0.5), p99: rank(0.99), max: sorted.at(-1)! };
+  };
+  return { before: summary('before'), during: summary('during'), after: summary('after') };
+}

@@ -7,12 +7,15 @@ import {
   clientErrorWindow,
   clientShift,
   countByPhase,
+  latencyByPhase,
   nameserverShift,
   requestsPerRegion,
   timeToReturn,
   type AddressRegions,
   type ClientErrorWindow,
   type ClientShift,
+  type LatencySummary,
+  type Phase,
   type NameserverShift,
   type PhaseCounts,
   type TimeToReturn,
@@ -61,6 +64,7 @@ export interface OutageReport {
   readonly clientShift: ClientShift;
   readonly requestsPerRegion: Record<string, PhaseCounts>;
   readonly failedRequests: PhaseCounts;
+  readonly latencyMs: Record<Phase, LatencySummary | null>;
   readonly timeToReturnMs: TimeToReturn;
   readonly totals: {
     readonly ops: number;
@@ -122,6 +126,7 @@ export function buildOutageReport(h: OutageHistory): OutageReport {
     clientShift: client,
     requestsPerRegion: perRegion,
     failedRequests: countByPhase(h.ops, t, (o) => !o.ok),
+    latencyMs: latencyByPhase(h.ops, t),
     timeToReturnMs: returned,
     totals: {
       ops: h.ops.length,

@@ -119,6 +119,7 @@ function regionServer(region: string, address: string, port: number): RegionServ
     address,
     start: () =>
       new Promise((resolve, reject) => {
+        if (server) return resolve();
         const s = createHttpServer((req, res) => {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify({ region, service: 'web', instance: 1, address, time: new Date().toISOString() }));

@@ -33,6 +33,7 @@ test('clean failover: every measure from the history', () => {
   });
   assert.deepEqual(r.failedRequests, { before: 0, during: 68, after: 0 });
   assert.deepEqual(r.timeToReturnMs, { dnsMs: 802, clientMs: 1000 });
+  assert.deepEqual(r.latencyMs, { before: { p50: 5, p99: 5, max: 5 }, during: { p50: 5, p99: 5, max: 5 }, after: { p50: 5, p99: 5, max: 5 } });
   assert.equal(r.totals.ops, 280);
   assert.equal(r.totals.ok, 212);
   assert.equal(r.totals.successRatio, 0.7571);
@@ -148,4 +149,13 @@ test('requests whose body named no region are counted as unknown', () => {
   const r = buildOutageReport(buildHistory({ ...clean, requests }));
   assert.equal(r.requestsPerRegion['unknown']?.before, 60);
   assert.ok(failed(r).includes('regionServedBeforeCut'));
+});
+
+test('latency percentiles per phase are nearest-rank over successful requests only', () => {
+  // 100 served requests during the cut taking 1..100 ms, plus one failed request of 5 s.
+  const slow = Array.from({ length: 100 }, (_, i) => ({ id: 2000 + i, startMs: CUT + 10 + i, endMs: CUT + 10 + i + (i + 1), ok: true, address: US[0], region: 'us-east' }));
+  const failedOp = { id: 3000, startMs: CUT + 5, endMs: CUT + 5005, ok: false, address: EU[0], error: 'timeout' };
+  const none = () => ({ ok: false, error: 'x' });
+  const r = buildOutageReport(buildHistory({ answers: failoverAnswers(0, 0), requests: none, extraOps: [...slow, failedOp] }));
+  assert.deepEqual(r.latencyMs, { before: null, during: { p50: 50, p99: 99, max: 100 }, after: null });
 });
