@@ -35,6 +35,8 @@ export interface PdnsZone {
 }
 
 export interface PdnsOptions {
+  /** Default 127.0.0.1. In the lab (part b): an address of the region's namespace. */
+  readonly listenAddress?: string;
   readonly port: number;
   /** How often PowerDNS re-checks every health URL (lua-health-checks-interval), seconds. */
   readonly healthCheckIntervalSeconds: number;
@@ -58,7 +60,7 @@ export function pdnsConf(dir: string, options: PdnsOptions): string {
   return [
     'launch=bind',
     `bind-config=${join(dir, 'named.conf')}`,
-    'local-address=127.0.0.1',
+    `local-address=${options.listenAddress ?? '127.0.0.1'}`,
     `local-port=${options.port}`,
     'enable-lua-records=yes',
     `lua-health-checks-interval=${options.healthCheckIntervalSeconds}`,
@@ -85,16 +87,26 @@ export async function pdnsVersion(group: ProcessGroup): Promise<string> {
   return /PowerDNS Authoritative Server [\d.]+/.exec(out)?.[0] ?? 'PowerDNS Authoritative Server (unknown version)';
 }
 
-/** Starts pdns_server in the foreground with its own config dir; ready once it answers the SOA. */
-export async function startPdns(group: ProcessGroup, zone: PdnsZone, options: PdnsOptions): Promise<ServerUnderTest> {
-  const dir = group.tempDir('pdns');
+/** Writes pdns.conf, the bind-backend config and the zone into `dir`. */
+export function writePdnsConfig(dir: string, zone: PdnsZone, options: PdnsOptions): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'zone.db'), pdnsZoneFile(zone));
   writeFileSync(join(dir, 'named.conf'), bindBackendConf(dir, zone.origin));
   writeFileSync(join(dir, 'pdns.conf'), pdnsConf(dir, options));
+}
+
+/** The foreground command for a config dir; part (b) runs it in a region namespace (lab startInRegion). */
+export function pdnsCommand(dir: string): { command: string; args: string[] } {
+  return { command: '/usr/sbin/pdns_server', args: [`--config-dir=${dir}`] };
+}
+
+/** Starts pdns_server on loopback with its own config dir; ready once it answers the SOA. */
+export async function startPdns(group: ProcessGroup, zone: PdnsZone, options: PdnsOptions): Promise<ServerUnderTest> {
+  const dir = group.tempDir('pdns');
+  writePdnsConfig(dir, zone, options);
   const version = await pdnsVersion(group);
-  const spawnOptions = options.cpu === undefined ? { cwd: dir } : { cwd: dir, cpu: options.cpu };
-  const proc = group.spawn('pdns_server', '/usr/sbin/pdns_server', [`--config-dir=${dir}`], spawnOptions);
-  await waitForDns(proc, options.port, zone.origin);
+  const { command, args } = pdnsCommand(dir);
+  const proc = group.spawn('pdns_server', command, args, options.cpu === undefined ? { cwd: dir } : { cwd: dir, cpu: options.cpu });
+  await waitForDns(proc, options.port, zone.origin, options.listenAddress);
   return { name: 'pdns', version, port: options.port, process: proc };
 }

@@ -17,6 +17,6 @@ export interface StartOptions {
 }
 
 /** Ready means: answers the apex SOA query over UDP on its port. */
-export async function waitForDns(proc: Managed, port: number, zone: string): Promise<void> {
-  await waitUntil(`a SOA answer on 127.0.0.1:${port}`, async () => (await queryUdp('127.0.0.1', port, zone, 'SOA'))?.rcode === 'NOERROR', proc);
+export async function waitForDns(proc: Managed, port: number, zone: string, host = '127.0.0.1'): Promise<void> {
+  await waitUntil(`a SOA answer on ${host}:${port}`, async () => (await queryUdp(host, port, zone, 'SOA'))?.rcode === 'NOERROR', proc);
 }
