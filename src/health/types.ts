@@ -25,6 +25,11 @@ export function endpointKey(e: EndpointRef): string {
 /** What one vantage point sees, as exchanged between peers. */
 export interface VantageView {
   readonly vantage: string;
+  /**
+   * Random id of the sending agent process. A restarted agent starts again at seq 1; a new bootId
+   * tells receivers to accept it instead of dropping it as older than the last seq they saw.
+   */
+  readonly bootId: string;
   /** Increases with every new view from the same agent process; receivers drop older ones. */
   readonly seq: number;
   /** Sender's clock, informational only: freshness is judged by the receiver's clock. */
