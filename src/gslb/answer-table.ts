@@ -12,7 +12,7 @@ import type { HealthSnapshot } from '../health/types.ts';
 import type { Topology } from '../spec/index.ts';
 import { decodeQuery } from './decode.ts';
 import { EMPTY_SECTIONS, encodeBareError, encodeMessage, type Encoded, type OptOut } from './message.ts';
-import { ANY_CLIENT, buildZone, type Choice, type ResponseSpec, type Zone } from './zone.ts';
+import { ANY_CLIENT, buildZone, type Choice, type ResponseSpec, type StaticNames, type Zone } from './zone.ts';
 import { CLASS_IN, OPTION_CLIENT_SUBNET, RCODE, TYPE, parseCommonQuery, type QueryFacts } from './wire.ts';
 import { describeZone, type ServiceAnswers } from './describe.ts';
 
@@ -33,6 +33,12 @@ export interface AnswerTableOptions {
   readonly random?: () => number;
   /** SOA serial; default: a counter that increases with every table built by this process. */
   readonly serial?: number;
+  /**
+   * Extra names answered with fixed addresses (A/AAAA, TTL dns.ttl), by FQDN inside the zone,
+   * e.g. a database's primary name that failover points at the new primary by rebuilding the
+   * table. Names outside the zone are ignored; a service or ns- name of the same name wins.
+   */
+  readonly staticNames?: StaticNames;
   /** false: encode every response per query (the reference path, for cross-checking tests). */
   readonly fastPath?: boolean;
 }
@@ -72,7 +78,7 @@ function nextSerial(): number {
 }
 
 export function buildAnswerTable(topology: Topology, health: HealthSnapshot, options: AnswerTableOptions = {}): AnswerTable {
-  const zone = buildZone(topology, health, options.serial ?? nextSerial());
+  const zone = buildZone(topology, health, options.serial ?? nextSerial(), options.staticNames);
   const random = options.random ?? Math.random;
   const entries = options.fastPath === false ? null : precompute(zone);
   const summary = describeZone(topology, zone);

@@ -12,6 +12,7 @@
  */
 export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type ClientInfo } from './answer-table.ts';
 export type { ServiceAnswers } from './describe.ts';
+export type { StaticNames } from './zone.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions, type QueryEvent } from './dns-server.ts';
 export type { DnsTransport, DatagramHandler, UdpTransportFactory } from './transport.ts';
 export { decide, dependsOnClient, type RoutingDecision, type RegionChoice, type PolicyType } from './policy.ts';

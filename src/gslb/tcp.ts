@@ -44,6 +44,7 @@ export function startTcp(options: TcpOptions): Promise<DnsTransport> {
   const server: Server = createServer((socket) => serve(socket, options, idleMs, sockets));
   server.maxConnections = options.maxConnections ?? 256;
   server.on('error', (err) => options.logger?.warn({ err }, 'dns tcp server error'));
+  let closed: Promise<void> | undefined;
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen({ port: options.port, host: options.host, exclusive: true }, () => {
@@ -53,10 +54,10 @@ export function startTcp(options: TcpOptions): Promise<DnsTransport> {
         host: options.host,
         port: typeof address === 'object' && address ? address.port : options.port,
         close: () =>
-          new Promise<void>((done) => {
+          (closed ??= new Promise<void>((done) => {
             for (const s of sockets) s.destroy();
             server.close(() => done());
-          }),
+          })),
       });
     });
   });

@@ -22,6 +22,9 @@ export type UdpTransportFactory = (options: {
   logger?: Logger;
 }) => Promise<DnsTransport>;
 
+/** Absorbs bursts while the event loop is busy; the kernel caps it at net.core.rmem_max. */
+const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** node:dgram, one datagram at a time. */
 export const dgramTransport: UdpTransportFactory = ({ host, port, handler, logger }) =>
   new Promise((resolve, reject) => {
@@ -42,10 +45,16 @@ export const dgramTransport: UdpTransportFactory = ({ host, port, handler, logge
       socket.off('error', onBindError);
       // After bind, a socket error (e.g. ICMP unreachable surfaced on some platforms) must not crash the agent.
       socket.on('error', (err) => logger?.warn({ err }, 'dns udp socket error'));
+      try {
+        socket.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+      } catch (err) {
+        logger?.debug({ err }, 'dns udp: could not enlarge the receive buffer');
+      }
+      let closed: Promise<void> | undefined;
       resolve({
         host,
         port: socket.address().port,
-        close: () => new Promise<void>((done) => socket.close(() => done())),
+        close: () => (closed ??= new Promise<void>((done) => socket.close(() => done()))),
       });
     });
   });

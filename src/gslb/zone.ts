@@ -48,7 +48,10 @@ export interface Zone {
   readonly refused: ResponseSpec;
 }
 
-export function buildZone(topology: Topology, health: HealthSnapshot, serial: number): Zone {
+/** Fixed A/AAAA names (e.g. a database's primary name), by FQDN; see AnswerTableOptions.staticNames. */
+export type StaticNames = Readonly<Record<string, readonly string[]>>;
+
+export function buildZone(topology: Topology, health: HealthSnapshot, serial: number, staticNames: StaticNames = {}): Zone {
   const apexKey = wireKey(topology.zone);
   const ttl = topology.dns.ttl;
   const nsKey = (region: string) => wireKey(`ns-${region}.${topology.zone}`);
@@ -78,6 +81,13 @@ export function buildZone(topology: Topology, health: HealthSnapshot, serial: nu
     if (qtype === TYPE.NS) return answer(nsRecords, glue);
     return nodata;
   }));
+
+  for (const [name, addresses] of Object.entries(staticNames)) {
+    const owner = wireKey(name);
+    if (!isUnder(owner, apexKey) || owner === apexKey || names.has(owner)) continue; // not ours, or taken
+    const records = dedupe(addresses).map((a) => addressRecord(owner, a, ttl));
+    names.set(owner, staticName((qtype) => answer(byType(records, qtype))));
+  }
 
   const clientClasses = [ANY_CLIENT, ...topology.clientNetworks.map((n) => n.name)];
   const decisions = new Map<string, Map<string, RoutingDecision>>();

@@ -136,6 +136,22 @@ describe('answer table: names and rcodes', () => {
   });
 });
 
+describe('answer table: static names', () => {
+  const withStatic = buildAnswerTable(t, snapshot(t), {
+    staticNames: { [`db.${ZONE}`]: ['10.7.0.1', 'fd00:7::1'], 'db.example.com': ['10.7.0.2'], [`fo.${ZONE}`]: ['10.7.0.3'], [`ns-eu-west.${ZONE}`]: ['10.7.0.4'] },
+  });
+  it('answers a fixed name inside the zone with its addresses', () => {
+    assert.deepEqual(answerData(ask(query(fq('db'), 'A'), 'udp', withStatic)), ['10.7.0.1']);
+    assert.deepEqual(answerData(ask(query(fq('db'), 'AAAA'), 'udp', withStatic)), ['fd00:7::1']);
+    assert.equal(ask(query(fq('db'), 'A')).rcode, 'NXDOMAIN'); // not in the table without the option
+  });
+  it('ignores names outside the zone, and never shadows a service or ns- name', () => {
+    assert.equal(ask(query('db.example.com', 'A'), 'udp', withStatic).rcode, 'REFUSED');
+    assert.deepEqual(answerData(ask(query(fq('fo'), 'A'), 'udp', withStatic)), ['10.1.0.1', '10.1.0.2']);
+    assert.deepEqual(answerData(ask(query(fq('ns-eu-west'), 'A'), 'udp', withStatic)), ['127.0.0.11']);
+  });
+});
+
 describe('answer table: EDNS', () => {
   it('OPT in → OPT out with payload 1232; none in → none out', () => {
     const r = ask(query(fq('fo'), 'A', { edns: { udpSize: 4096 } }));
