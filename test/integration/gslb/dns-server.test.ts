@@ -140,10 +140,18 @@ describe('dns server answers dig', () => {
     assert.deepEqual((await dig(`web.${ZONE}`, 'A')).answers, ['A 10.1.0.1']);
   });
 
-  it('reports each query to onQuery', async () => {
+  it('EDNS version 1 → BADVERS', async () => {
+    assert.equal((await dig('+edns=1', '+noednsnegotiation', `web.${ZONE}`, 'A')).status, 'BADVERS');
+  });
+
+  it('reports each query to onQuery, extended rcodes included', async () => {
     events.length = 0;
     await dig(`nope.${ZONE}`, 'AAAA');
-    assert.deepEqual(events.map((e) => [e.qname, e.qtype, e.rcode, e.transport, e.client]), [[`nope.${ZONE}`, 'AAAA', 'NXDOMAIN', 'udp', '127.0.0.1']]);
+    await dig('+tcp', '+edns=1', '+noednsnegotiation', `web.${ZONE}`, 'A');
+    assert.deepEqual(events.map((e) => [e.qname, e.qtype, e.rcode, e.transport, e.client]), [
+      [`nope.${ZONE}`, 'AAAA', 'NXDOMAIN', 'udp', '127.0.0.1'],
+      [`web.${ZONE}`, 'A', 'BADVERS', 'tcp', '127.0.0.1'],
+    ]);
   });
 });
 
