@@ -8,7 +8,8 @@
  * What a caller must do: build a new table with buildAnswerTable() whenever the topology or the
  * health snapshot changes (never per query), and give startDnsServer() a getter that returns the
  * current table. The server reads it once per query, so swapping is atomic. Close the server on
- * shutdown. Nothing here touches the clock, the network (except the server) or global counters.
+ * shutdown. Policies are pure; the only clock read is the default SOA serial (pass `serial` to
+ * avoid it), and nothing counts queries globally: use startDnsServer's onQuery for metrics.
  */
 export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type ClientInfo } from './answer-table.ts';
 export type { ServiceAnswers } from './describe.ts';
