@@ -85,7 +85,8 @@ export function netnsExec(ns: string, argv: readonly string[], opts: { timeoutMs
       (err, stdout, stderr) => {
         const code = (err as { code?: unknown } | null)?.code;
         if (err && typeof code !== 'number') {
-          return reject(new InfraError(`ip netns exec ${ns} ${argv.join(' ')}: ${err.message}`, { cause: err }));
+          const why = err.killed ? `no exit within ${opts.timeoutMs ?? 30_000}ms` : err.message;
+          return reject(new InfraError(`ip netns exec ${ns} ${argv.join(' ')}: ${why}`, { cause: err }));
         }
         resolve({ exitCode: typeof code === 'number' ? code : 0, stdout, stderr });
       },

@@ -84,14 +84,14 @@ function namespaceOf(layout: LabLayout, region: string): string {
 }
 
 /**
- * Polls every URL until each answers 200, the process exits (InfraError with its log tail), or
- * the deadline passes (InfraError).
+ * Polls every URL until each answers 200, the process exits (InfraError with its log tail), the
+ * deadline passes (InfraError) or `signal` aborts (stops quietly: someone else already failed).
  */
-export async function waitHealthy(proc: Supervised, urls: readonly string[], deadlineMs: number): Promise<void> {
+export async function waitHealthy(proc: Supervised, urls: readonly string[], deadlineMs: number, signal?: AbortSignal): Promise<void> {
   let exitedWith: string | undefined;
   void proc.exited.then((why) => (exitedWith = why));
   const pending = new Set(urls);
-  while (pending.size > 0) {
+  while (pending.size > 0 && !signal?.aborted) {
     if (exitedWith !== undefined) {
       throw new InfraError(`${proc.record.name} exited (${exitedWith}) before it was ready; its log says:\n${logTail(proc.record.log)}`);
     }
@@ -106,9 +106,12 @@ export async function waitHealthy(proc: Supervised, urls: readonly string[], dea
   }
 }
 
+/** The last lines this start wrote (the log is appended to across starts; each begins with `--- `). */
 function logTail(file: string, lines = 15): string {
   try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).map((l) => `  ${l}`).join('\n');
+    const all = readFileSync(file, 'utf8').trimEnd().split('\n');
+    const start = all.map((l) => l.startsWith('--- ')).lastIndexOf(true);
+    return all.slice(Math.max(start, all.length - lines)).map((l) => `  ${l}`).join('\n');
   } catch {
     return '  (no log)';
   }

@@ -111,29 +111,34 @@ function initialState(layout: LabLayout, digest: string, agents: boolean, topolo
 }
 
 async function startAll(layout: LabLayout, topologyFile: string, agents: boolean, deadline: number): Promise<void> {
+  const giveUp = new AbortController();
   const started: Promise<void>[] = [];
   for (const region of layout.regions) {
-    for (const inst of region.instances) started.push(startDemoApp(region, inst, deadline));
-    if (agents) started.push(startAgent(region, topologyFile, deadline));
+    for (const inst of region.instances) started.push(startDemoApp(region, inst, deadline, giveUp.signal));
+    if (agents) started.push(startAgent(region, topologyFile, deadline, giveUp.signal));
   }
-  // allSettled first: every start is recorded before the first failure tears the lab down.
-  const results = await Promise.allSettled(started);
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
+  // Each start runs synchronously up to its first await, so every process is spawned and recorded
+  // by now: failing on the first error (and tearing down) leaves nothing unrecorded behind.
+  try {
+    await Promise.all(started);
+  } finally {
+    giveUp.abort(); // The other readiness polls stop instead of running to the deadline.
+  }
 }
 
-async function startDemoApp(region: RegionLayout, inst: RegionLayout['instances'][number], deadline: number): Promise<void> {
+async function startDemoApp(region: RegionLayout, inst: RegionLayout['instances'][number], deadline: number, signal: AbortSignal): Promise<void> {
   const proc: Supervised = startInRegion(region.name, 'app', `app-${region.name}-${inst.service}-${inst.instance}`, [
     process.execPath, MERIDIAN_BIN, 'demo-app',
     '--region', region.name, '--service', inst.service, '--instance', String(inst.instance),
     '--listen', hostPort(inst.ipv4, inst.port), '--listen', hostPort(inst.ipv6, inst.port),
   ]);
-  return waitHealthy(proc, [`http://${hostPort(inst.ipv4, inst.port)}/healthz`, `http://${hostPort(inst.ipv6, inst.port)}/healthz`], deadline);
+  const urls = [`http://${hostPort(inst.ipv4, inst.port)}/healthz`, `http://${hostPort(inst.ipv6, inst.port)}/healthz`];
+  return waitHealthy(proc, urls, deadline, signal);
 }
 
-async function startAgent(region: RegionLayout, topologyFile: string, deadline: number): Promise<void> {
+async function startAgent(region: RegionLayout, topologyFile: string, deadline: number, signal: AbortSignal): Promise<void> {
   const proc = startInRegion(region.name, 'agent', `agent-${region.name}`, [
     process.execPath, MERIDIAN_BIN, 'agent', '-f', topologyFile, '--region', region.name,
   ]);
-  return waitHealthy(proc, [`${region.api}/healthz`], deadline);
+  return waitHealthy(proc, [`${region.api}/healthz`], deadline, signal);
 }
