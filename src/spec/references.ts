@@ -26,6 +26,9 @@ export function checkReferences(t: Topology): SpecIssue[] {
 
   t.services.forEach((s, i) => {
     const at = ['services', i];
+    if (/^ns-/.test(s.hostname) && regions.has(s.hostname.slice(3))) {
+      issues.push({ path: [...at, 'hostname'], message: `'${s.hostname}' is the name server name of region '${s.hostname.slice(3)}'` });
+    }
     if (s.health.timeout >= s.health.interval) {
       issues.push({ path: [...at, 'health', 'timeout'], message: `timeout (${s.health.timeout}ms) must be shorter than interval (${s.health.interval}ms)` });
     }

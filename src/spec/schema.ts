@@ -25,6 +25,13 @@ const hostPort = z
   .string()
   .regex(/^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-fA-F:]+\]):\d{1,5}$/, "an address such as '10.0.0.1:53' or '[fd00::1]:53'");
 
+function isCidr(text: string): boolean {
+  const [address, prefix, ...rest] = text.split('/');
+  const family = isIP(address ?? '');
+  if (rest.length > 0 || family === 0 || !prefix || !/^\d{1,3}$/.test(prefix)) return false;
+  return Number(prefix) <= (family === 4 ? 32 : 128);
+}
+
 const geo = z.strictObject({
   lat: z.number().min(-90).max(90),
   lon: z.number().min(-180).max(180),
@@ -81,7 +88,7 @@ export const ServiceSchema = z.strictObject({
 
 export const ClientNetworkSchema = z.strictObject({
   name: name('a client network name'),
-  cidr: z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, "a CIDR such as '10.0.0.0/8' or 'fd00::/8'"),
+  cidr: z.string().refine(isCidr, "a CIDR such as '10.0.0.0/8' or 'fd00::/8' (prefix up to /32 for IPv4, /128 for IPv6)"),
   location: geo.optional(),
   /** Measured round-trip per region, used by the `latency` policy before distance. */
   latencyMs: z.record(z.string(), z.number().min(0)).optional(),

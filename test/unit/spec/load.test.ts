@@ -168,3 +168,18 @@ describe('data stores', () => {
     test(`rejects: ${c.name}`, () => assert.deepEqual(problems(store(c.fields)), c.expected));
   }
 });
+
+describe('client networks and reserved names', () => {
+  test('rejects a CIDR with an impossible prefix', () => {
+    const text = base(web('{ type: all-healthy }'), 'clientNetworks:\n  - name: office\n    cidr: 10.0.0.0/40\n');
+    assert.deepEqual(problems(text), ["15:11: clientNetworks[0].cidr: a CIDR such as '10.0.0.0/8' or 'fd00::/8' (prefix up to /32 for IPv4, /128 for IPv6)"]);
+  });
+  test('accepts IPv6 client networks', () => {
+    const t = parseTopology(base(web('{ type: all-healthy }'), 'clientNetworks:\n  - name: office\n    cidr: fd00::/8\n'));
+    assert.equal(t.clientNetworks[0]?.cidr, 'fd00::/8');
+  });
+  test("rejects a service hostname that is a region's name server name", () => {
+    const text = base(web('{ type: all-healthy }').replace('hostname: web', 'hostname: ns-eu-west'));
+    assert.deepEqual(problems(text), ["10:15: services[0].hostname: 'ns-eu-west' is the name server name of region 'eu-west'"]);
+  });
+});
