@@ -31,6 +31,11 @@ export function drillEnvironmentFromStatus(
   serviceName: string | undefined,
   faults: Pick<DrillEnvironment, 'cut' | 'heal'>,
 ): DrillEnvironment {
+  if (!status.agents) throw new InputError('the lab runs no agents (it was started with --no-agents): nothing answers DNS');
+  const cut = status.regions.filter((r) => r.cut).map((r) => r.name);
+  if (cut.length > 0) {
+    throw new InputError(`a drill starts from a whole lab, but ${cut.join(', ')} ${cut.length > 1 ? 'are' : 'is'} cut (meridian lab heal ${cut[0]})`);
+  }
   const names = status.services.map((s) => s.name);
   const service = serviceName ? status.services.find((s) => s.name === serviceName) : status.services[0];
   if (!service) {

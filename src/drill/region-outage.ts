@@ -11,7 +11,7 @@ import { LoadClient } from './load-client.ts';
 import { returnProgress, shiftProgress, type Progress } from './outage-progress.ts';
 import { addressRegions, buildOutageReport, type OutageHistory, type OutageReport, type WaitResult } from './outage-report.ts';
 import { StubResolver } from './stub-resolver.ts';
-import { serverKey, type DrillEnvironment } from './types.ts';
+import { serverKey, type DrillEnvironment, type LoadOp } from './types.ts';
 
 export interface RegionOutageOptions {
   readonly region: string;
@@ -95,6 +95,7 @@ export async function runRegionOutageDrill(env: DrillEnvironment, options: Regio
     try {
       emit('warmup', `load at ${o.rate}/s on ${env.fqdn}, watching ${env.nameservers.length} nameservers`);
       await clock.sleep(o.warmupMs, signal);
+      requireBaseline(client.ops, region);
       cutAtMs = clock.now();
       await env.cut(region);
       emit('cut', `${region} cut`);
@@ -139,6 +140,16 @@ export async function runRegionOutageDrill(env: DrillEnvironment, options: Regio
   const report = buildOutageReport(history);
   emit('done', report.pass ? 'all checks passed' : `${report.reasons.length} checks failed`);
   return { report, history };
+}
+
+/** Cutting a region that serves nothing measures nothing (and its return would never come). */
+function requireBaseline(ops: readonly LoadOp[], region: string): void {
+  if (ops.some((o) => o.ok && o.region === region)) return;
+  const served = [...new Set(ops.filter((o) => o.ok).map((o) => o.region ?? 'unknown'))];
+  throw new CheckFailed(
+    `${region} served no request during the warm-up (${ops.length} requests; served by: ${served.join(', ') || 'nobody'}): ` +
+      'the policy does not route to it, so cutting it would measure nothing; nothing was cut',
+  );
 }
 
 /** Heals, retrying a few times: leaving a region cut is the one outcome a drill must avoid. */

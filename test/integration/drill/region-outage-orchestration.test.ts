@@ -150,3 +150,20 @@ test('an unknown region is bad input listing the regions, before anything is cut
   );
   assert.deepEqual(calls, []);
 });
+
+test('orchestration: a region that served nothing during the warm-up is not cut', async () => {
+  usDns.addresses = [US];
+  const { env, calls } = fakeLab();
+  // Both agents route to us-east only: eu-west is idle, its loss would measure nothing.
+  euDns.addresses = [US];
+  try {
+    await assert.rejects(
+      runRegionOutageDrill(env, { ...FAST, region: 'eu-west', warmupMs: 500 }),
+      (err: unknown) => err instanceof CheckFailed && /eu-west served no request during the warm-up .*served by: us-east.*nothing was cut/.test(err.message),
+    );
+    assert.deepEqual(calls, []);
+  } finally {
+    euDns.addresses = [EU];
+    usDns.addresses = [EU];
+  }
+});

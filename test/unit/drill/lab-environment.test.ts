@@ -16,6 +16,7 @@ const region = (name: string, i: number) => ({
 });
 const status = {
   zone: 'global.meridian.test',
+  agents: true,
   services: [
     { name: 'web', fqdn: 'web.global.meridian.test', port: 8080 },
     { name: 'api', fqdn: 'api.global.meridian.test', port: 9090 },
@@ -41,4 +42,11 @@ test('the lab status becomes nameservers and the chosen service’s endpoints', 
 
 test('an unknown service is bad input naming the services', () => {
   assert.throws(() => drillEnvironmentFromStatus(status, 'db', faults), (err: unknown) => err instanceof InputError && err.message === "unknown service 'db'; services: web, api");
+});
+
+test('a lab without agents, or with a region already cut, is bad input', () => {
+  const noAgents = { ...status, agents: false } as LabStatus;
+  assert.throws(() => drillEnvironmentFromStatus(noAgents, undefined, faults), /runs no agents/);
+  const cut = { ...status, regions: [{ ...status.regions[0]!, cut: true }, status.regions[1]!] } as LabStatus;
+  assert.throws(() => drillEnvironmentFromStatus(cut, undefined, faults), (err: unknown) => err instanceof InputError && /eu-west is cut \(meridian lab heal eu-west\)/.test(err.message));
 });
