@@ -54,3 +54,35 @@ function aborted(signal: AbortSignal | undefined): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
+
+/**
+ * The waiting half of a KeyWatch: remembers a change until someone waits for it, and wakes a
+ * waiter at once. Stores call `notify()` from their watch callbacks.
+ */
+export function changeSignal(clock: Clock): { notify(): void; changedOrTimeout(timeoutMs: number): Promise<void> } {
+  let changed = false;
+  let wake = (): void => {};
+  return {
+    notify: () => {
+      changed = true;
+      wake();
+    },
+    changedOrTimeout: (timeoutMs) =>
+      new Promise<void>((resolve) => {
+        if (changed) {
+          changed = false;
+          return resolve();
+        }
+        const done = (): void => {
+          wake = () => {};
+          cancel();
+          resolve();
+        };
+        const cancel = clock.after(timeoutMs, done);
+        wake = () => {
+          changed = false;
+          done();
+        };
+      }),
+  };
+}

@@ -14,13 +14,14 @@
  * before sending. An `unavailable` write may still have been applied: callers treat it as unknown.
  */
 import { EtcdLeaseInvalidError, type Etcd3, type IKeyValue, type IRequestOp } from 'etcd3';
+import { InfraError, InputError } from '../common/errors.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { encodeAuditRecord, toAuditEntries } from './audit.ts';
-import { runCampaign, type KeyWatch } from './campaign.ts';
+import { changeSignal, runCampaign, type KeyWatch } from './campaign.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { deadlineAfterRound, leaseTiming, type LeaseTiming } from './deadline.ts';
 import { BrokenInvariant, createdAt, createEtcdClient, deleteOp, keyValue, putOp, rangeOp, unavailableUnlessBug, unreachableReason } from './etcd-client.ts';
-import { assertFence, coordKeys, decodeHolderValue, encodeHolderValue, newAuditKey } from './keys.ts';
+import { assertFence, coordKeys, decodeHolderValue, encodeHolderValue, KEY_PREFIX, newAuditKey } from './keys.ts';
 import { LeaseKeeper, type RoundResult } from './lease-keeper.ts';
 import type * as P from './ports.ts';
 
@@ -41,10 +42,29 @@ export class EtcdStore implements P.CoordinationStore {
   private readonly log: Logger;
   private readonly held = new Set<LeaseKeeper>();
 
+  /**
+   * A store whose calls answer `unavailable` while etcd is unreachable: what an agent uses, since
+   * it must start (and hold nothing) even inside a partition.
+   */
   constructor(private readonly options: EtcdStoreOptions) {
+    const bad = options.endpoints.find((e) => !/^https?:\/\/[^/\s]+:\d+$/.test(e));
+    if (options.endpoints.length === 0 || bad !== undefined) {
+      throw new InputError(`etcd endpoints must be URLs like http://10.0.0.1:2379, got ${JSON.stringify(options.endpoints)}`);
+    }
     this.client = createEtcdClient({ endpoints: options.endpoints, requestTimeoutMs: options.requestTimeoutMs ?? 1000 });
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? createLogger('coord');
+  }
+
+  /** For commands that cannot go on without etcd: throws InfraError unless a quorum read succeeds. */
+  static async connect(options: EtcdStoreOptions): Promise<EtcdStore> {
+    const store = new EtcdStore(options);
+    const probe = await store.read(KEY_PREFIX);
+    if (probe.kind === 'unavailable') {
+      await store.close();
+      throw new InfraError(`cannot reach a quorum of etcd at ${options.endpoints.join(', ')}: ${probe.reason}`);
+    }
+    return store;
   }
 
   async acquire(key: string, holderId: string, ttlMs: number): Promise<P.AcquireOutcome> {
@@ -149,8 +169,7 @@ export class EtcdStore implements P.CoordinationStore {
 
   /** Wakes the campaign when the key is deleted. Watches can stall on a bad link: the poll covers it. */
   private openDeleteWatch(key: string): KeyWatch {
-    let changed = false;
-    let wake = (): void => {};
+    const signal = changeSignal(this.clock);
     let cancelWatch: (() => void) | undefined;
     let closed = false;
     this.client
@@ -161,30 +180,11 @@ export class EtcdStore implements P.CoordinationStore {
         cancelWatch = () => void watcher.cancel().catch(() => undefined);
         if (closed) return cancelWatch();
         watcher.on('error', (err) => this.log.debug({ key, err: String(err) }, 'campaign watch error'));
-        watcher.on('delete', () => {
-          changed = true;
-          wake();
-        });
+        watcher.on('delete', () => signal.notify());
       })
       .catch((err: unknown) => this.log.debug({ key, err: String(err) }, 'campaign watch not established; polling'));
     return {
-      changedOrTimeout: (timeoutMs) =>
-        new Promise<void>((resolve) => {
-          if (changed) {
-            changed = false;
-            return resolve();
-          }
-          const done = (): void => {
-            wake = () => {};
-            cancel();
-            resolve();
-          };
-          const cancel = this.clock.after(timeoutMs, done);
-          wake = () => {
-            changed = false;
-            done();
-          };
-        }),
+      changedOrTimeout: signal.changedOrTimeout,
       close: () => {
         closed = true;
         cancelWatch?.();

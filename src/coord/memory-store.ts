@@ -9,7 +9,7 @@
  */
 import { createLogger, type Logger } from '../common/log.ts';
 import { toAuditEntries, encodeAuditRecord } from './audit.ts';
-import { runCampaign, type KeyWatch } from './campaign.ts';
+import { changeSignal, runCampaign, type KeyWatch } from './campaign.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { leaseTiming } from './deadline.ts';
 import { assertFence, coordKeys, decodeHolderValue, encodeHolderValue, newAuditKey } from './keys.ts';
@@ -164,33 +164,11 @@ export class MemoryStore implements P.CoordinationStore {
   }
 
   private openWatch(key: string): KeyWatch {
-    let changed = false;
-    let wake: () => void = () => {};
+    const signal = changeSignal(this.quorum.clock);
     const stop = this.quorum.watch((k) => {
-      if (k !== key || !this.reachable) return;
-      changed = true;
-      wake();
+      if (k === key && this.reachable) signal.notify();
     });
-    return {
-      changedOrTimeout: (timeoutMs) =>
-        new Promise<void>((resolve) => {
-          if (changed) {
-            changed = false;
-            return resolve();
-          }
-          const done = (): void => {
-            wake = () => {};
-            cancel();
-            resolve();
-          };
-          const cancel = this.quorum.clock.after(timeoutMs, done);
-          wake = () => {
-            changed = false;
-            done();
-          };
-        }),
-      close: stop,
-    };
+    return { changedOrTimeout: signal.changedOrTimeout, close: stop };
   }
 
   async currentHolder(key: string): Promise<P.HolderOutcome> {

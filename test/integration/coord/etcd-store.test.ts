@@ -12,6 +12,8 @@ import { EtcdStore } from '../../../src/coord/etcd-store.ts';
 import { coordKeys } from '../../../src/coord/keys.ts';
 import type { AcquireOutcome, CoordinationStore, HeldLease, LeaseLostReason } from '../../../src/coord/ports.ts';
 import { startEtcdCluster, type EtcdTestCluster } from '../../support/etcd-cluster.ts';
+import { freePort } from '../../support/ports.ts';
+import { InfraError, InputError } from '../../../src/common/errors.ts';
 
 const TTL = 2000; // etcd's minimum with a 1000 ms election timeout
 const silent = pino({ level: 'silent' });
@@ -219,5 +221,15 @@ describe('EtcdStore on a 3-member etcd cluster', () => {
     assert.deepEqual(read.entries.map((e) => e.record.action), actions);
     assert.deepEqual(read.entries.map((e) => e.record.actor), ['agent-0', 'agent-1', 'agent-2', 'agent-0']);
     assert.ok(read.entries.every((e, i) => i === 0 || e.revision > read.entries[i - 1]!.revision));
+  });
+
+  test('connect() fails fast with InfraError when no member answers, InputError on a bad endpoint', async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`;
+    const started = performance.now();
+    await assert.rejects(EtcdStore.connect({ endpoints: [nobody], requestTimeoutMs: 500, log: silent }), InfraError);
+    assert.ok(performance.now() - started < 3000);
+    assert.throws(() => new EtcdStore({ endpoints: ['127.0.0.1:2379'] }), InputError);
+    const store = await EtcdStore.connect({ endpoints: [...cluster.endpoints], log: silent });
+    await store.close();
   });
 });
