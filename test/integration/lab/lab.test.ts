@@ -9,8 +9,8 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, afterEach, before, beforeEach, describe, it } from 'node:test';
-import { addRegionAddress, MERIDIAN_BIN, netnsExec, readLabStatus, startInRegion, waitHealthy, type LabStatus } from '../../../src/lab/index.ts';
+import { after, afterEach, beforeEach, describe, it } from 'node:test';
+import { addRegionAddress, labDown, MERIDIAN_BIN, netnsExec, readLabStatus, startInRegion, waitHealthy, type LabStatus } from '../../../src/lab/index.ts';
 import { FORWARD_RULE } from '../../../src/lab/firewall.ts';
 import { isAlive } from '../../../src/lab/procs.ts';
 import { readState } from '../../../src/lab/state.ts';
@@ -93,11 +93,12 @@ function allPids(status: LabStatus) {
 }
 
 describe('lab (network namespaces)', { skip: skipReason() }, () => {
-  before(down);
-  beforeEach(down);
-  afterEach(down);
+  // In-process teardown around each test (cheaper than a CLI start); the tests run the CLI's own.
+  const clean = async () => void (await labDown());
+  beforeEach(clean);
+  afterEach(clean);
   after(async () => {
-    await down();
+    await clean();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -144,21 +145,21 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
       assertUnreachable('mrd-eu-west', urlsOf(usEast)[0]!),
       assertAnswers('mrd-client', urlsOf(usEast)[0]!, 'us-east'),
     ]);
-    const cutStatus = JSON.parse((await meridian('lab', 'status', '--json')).stdout) as LabStatus;
+    const cutStatus = readLabStatus()!;
     assert.deepEqual(cutStatus.regions.map((r) => r.cut), [true, false, false]);
     assert.deepEqual(cutStatus.regions[0]?.processes.map((p) => p.alive), status.regions[0]?.processes.map(() => true), 'processes keep running');
 
     // Heal: reachable again at once (stale neighbour entries are flushed).
     assert.equal((await meridian('lab', 'heal', 'eu-west')).code, 0);
     await Promise.all(euUrls.flatMap((url) => [assertAnswers(undefined, url, 'eu-west'), assertAnswers('mrd-client', url, 'eu-west')]));
-    assert.deepEqual((JSON.parse((await meridian('lab', 'status', '--json')).stdout) as LabStatus).regions.map((r) => r.cut), [false, false, false]);
+    assert.deepEqual(readLabStatus()?.regions.map((r) => r.cut), [false, false, false]);
 
     // Kill us-east's apps: connection refused (the host is there, nothing listens), recorded as stopped.
     const killed = await meridian('lab', 'kill', 'us-east', '--what', 'app');
     assert.equal(killed.code, 0, killed.stderr);
     assert.equal((await curl(undefined, urlsOf(usEast)[0]!)).code, 7, 'connection refused');
     assert.equal((await curl('mrd-client', urlsOf(usEast)[2]!)).code, 7, 'connection refused over IPv6');
-    const afterKill = JSON.parse((await meridian('lab', 'status', '--json')).stdout) as LabStatus;
+    const afterKill = readLabStatus()!;
     assert.deepEqual(afterKill.regions[1]?.processes.filter((p) => p.kind === 'app').map((p) => p.alive), [false, false]);
 
     // Bad input: exit 2 and one line.
