@@ -64,10 +64,29 @@ export async function ensureSlot(client: pg.Client, slot: string): Promise<SlotO
   }
 }
 
-/** Drop a member's slot on a server (a slot nobody uses keeps WAL forever and fills the disk). */
-export async function dropSlot(target: PgTarget, memberName: string, timeouts?: Partial<DbTimeouts>): Promise<{ kind: 'dropped' | 'absent' } | Unreachable> {
+/**
+ * Make sure `server` holds a slot for `memberName`. On a standby this pre-creates the slot its
+ * peers will need once it is promoted, reserving their WAL from now on.
+ */
+export async function ensureMemberSlot(
+  server: Pick<PgEndpoint, 'host' | 'port'>,
+  auth: PgAuth,
+  memberName: string,
+  timeouts?: Partial<DbTimeouts>,
+): Promise<{ kind: SlotOutcome; slot: string } | Unreachable> {
   const slot = slotNameFor(memberName);
-  return orUnreachable(target, async (c) => {
+  return orUnreachable(adminTarget(server, auth), async (c) => ({ kind: await ensureSlot(c, slot), slot }), timeouts);
+}
+
+/** Drop a member's slot on a server (a slot nobody uses keeps WAL forever and fills the disk). */
+export async function dropSlot(
+  server: Pick<PgEndpoint, 'host' | 'port'>,
+  auth: PgAuth,
+  memberName: string,
+  timeouts?: Partial<DbTimeouts>,
+): Promise<{ kind: 'dropped' | 'absent' } | Unreachable> {
+  const slot = slotNameFor(memberName);
+  return orUnreachable(adminTarget(server, auth), async (c) => {
     const rows = await queryRows(c, 'SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = $1', [slot]);
     return { kind: rows.length > 0 ? 'dropped' : 'absent' } as const;
   }, timeouts);

@@ -27,7 +27,7 @@ export {
   withClient, queryRows, describeTarget, DbUnavailable, DbQueryFailed, DEFAULT_DB_TIMEOUTS,
   type PgTarget, type DbTimeouts, type UnavailableCode,
 } from './connect.ts';
-export { adminTarget, dropSlot } from './admin.ts';
+export { adminTarget, dropSlot, ensureMemberSlot } from './admin.ts';
 export { readMemberState, readPrimaryLsn, observeCandidate } from './observe.ts';
 export {
   initPrimary, createStandby, start, stop, stopSurely, restart, isRunning, hasDataDir, logFileOf, CLUSTER_SETTINGS,

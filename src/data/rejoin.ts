@@ -7,6 +7,8 @@
  * damaged, ...): a fresh base backup. The old directory is moved aside, never deleted, so the
  * diverged rows can still be examined. The result says which path was taken.
  */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { adminTarget, ensureSlot, isUnreachable, orUnreachable, standbyConninfo } from './admin.ts';
 import { conninfo, slotNameFor } from './conf.ts';
 import type { DbTimeouts } from './connect.ts';
@@ -30,6 +32,9 @@ export interface RejoinOptions {
 }
 
 export async function rewindAndRejoin(member: PgMember, newPrimary: PgEndpoint, auth: PgAuth, opts: RejoinOptions = {}): Promise<RejoinResult> {
+  if (member.host === newPrimary.host && member.port === newPrimary.port) {
+    throw new Error(`cannot rejoin ${member.name} to itself (${newPrimary.name})`);
+  }
   const primaryState = await readMemberState(adminTarget(newPrimary, auth), opts.timeouts);
   if (!primaryState.reachable) return { kind: 'unreachable', reason: primaryState.reason, member: newPrimary.name };
   if (await alreadyFollows(member, newPrimary, auth, primaryState, opts)) return { kind: 'alreadyFollowing' };
@@ -62,12 +67,21 @@ type RewindOutcome = { readonly ok: true; readonly needed: boolean } | { readonl
 
 async function tryRewind(member: PgMember, source: PgEndpoint, auth: PgAuth): Promise<RewindOutcome> {
   if (!(await hasDataDir(member))) return { ok: false, error: 'no data directory to rewind' };
+  // After a crash pg_rewind first runs single-user crash recovery, which refuses to start with
+  // a signal file present ("standby mode is not supported by single-user servers"). The files
+  // are written again once the rewind is done.
+  for (const signal of ['standby.signal', 'recovery.signal']) await rm(join(member.dataDir, signal), { force: true });
   const server = conninfo({ host: source.host, port: source.port, user: auth.replicationUser, dbname: 'postgres', connect_timeout: 5 });
   const result = await runPg(member, 'pg_rewind', ['--target-pgdata', member.dataDir, '--source-server', server],
     { env: { PGPASSWORD: auth.replicationPassword }, timeoutMs: 600_000 });
   const output = `${result.stdout}\n${result.stderr}`;
-  if (result.code !== 0) return { ok: false, error: lastLine(result.stderr || result.stdout) };
+  if (result.code !== 0) return { ok: false, error: firstError(result.stderr || result.stdout) };
   return { ok: true, needed: !/no rewind required/i.test(output) };
+}
+
+/** pg_rewind prints `error:` then `detail:`/`hint:` lines; the error line says what went wrong. */
+function firstError(output: string): string {
+  return output.split('\n').find((l) => /error:/i.test(l))?.trim() ?? lastLine(output);
 }
 
 /** Running as a standby of `newPrimary`, at a position on its history: nothing to do. */

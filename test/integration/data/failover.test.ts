@@ -70,7 +70,7 @@ describe('promote, repoint, rewind', () => {
 
   it('flags a zombie primary rejoined without rewind as diverged, though it runs as a standby', async () => {
     await sql(app(oldPrimary), 'INSERT INTO orders VALUES (666)'); // the zombie keeps writing
-    await stop(oldPrimary);
+    await stop(oldPrimary, { mode: 'immediate' }); // then its region dies
     await writeStandbyConfig(oldPrimary, east, TEST_AUTH); // the naive rejoin a careless runbook does
     await start(oldPrimary);
     const first = await observeCandidate(admin(oldPrimary), admin(east));
@@ -85,7 +85,8 @@ describe('promote, repoint, rewind', () => {
     assert.deepEqual(await ids(oldPrimary), [1, 2, 666]);
   });
 
-  it('rewinds the zombie: it follows the new primary and its diverged rows are gone', async () => {
+  it('rewinds the zombie, even after a crash: it follows the new primary and its diverged rows are gone', async () => {
+    await stop(oldPrimary, { mode: 'immediate' });
     assert.deepEqual(await rewindAndRejoin(oldPrimary, east, TEST_AUTH), { kind: 'rejoined', path: 'rewind' });
     await sql(app(east), 'INSERT INTO orders VALUES (5)');
     await eventually('eu-west follows us-east', () => follows(oldPrimary, east));

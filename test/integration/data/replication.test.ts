@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import {
-  judgeEligibility, observeCandidate, readMemberState, setSynchronous, start, stop,
+  dropSlot, ensureMemberSlot, judgeEligibility, observeCandidate, readMemberState, setSynchronous, start, stop,
   type Observation, type PgMember, type PrimaryState, type StandbyState,
 } from '../../../src/data/index.ts';
 import { PgSandbox, TEST_AUTH, admin, app, eventually, sql } from '../../support/postgres.ts';
@@ -70,6 +70,15 @@ describe('streaming replication with slots', () => {
     assert.deepEqual(names, [['ap-south', 'streaming'], ['us-east', 'streaming']]);
     const slots = await sql<{ slot_name: string; active: boolean }>(admin(primary), 'SELECT slot_name, active FROM pg_replication_slots ORDER BY 1');
     assert.deepEqual(slots, [{ slot_name: 'ap_south', active: true }, { slot_name: 'us_east', active: true }]);
+  });
+
+  it('pre-creates a peer slot on a standby (reserving WAL for after its promotion) and drops it', async () => {
+    assert.deepEqual(await ensureMemberSlot(east, TEST_AUTH, 'ap-south'), { kind: 'created', slot: 'ap_south' });
+    assert.deepEqual(await ensureMemberSlot(east, TEST_AUTH, 'ap-south'), { kind: 'exists', slot: 'ap_south' });
+    const [slot] = await sql<{ reserved: boolean }>(admin(east), "SELECT restart_lsn IS NOT NULL AS reserved FROM pg_replication_slots WHERE slot_name = 'ap_south'");
+    assert.deepEqual(slot, { reserved: true });
+    assert.deepEqual(await dropSlot(east, TEST_AUTH, 'ap-south'), { kind: 'dropped' });
+    assert.deepEqual(await dropSlot(east, TEST_AUTH, 'ap-south'), { kind: 'absent' });
   });
 
   it('judges a standby with paused replay as stalled although pg_stat_replication says streaming', async () => {
