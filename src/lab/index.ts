@@ -12,7 +12,7 @@
  */
 export { labUp, MERIDIAN_BIN, type LabUpOptions, type LabUpOutcome, type LabUpResult } from './up.ts';
 export { labDown, type LabDownResult } from './down.ts';
-export { readLabStatus, labStatus, type LabStatus, type RegionStatus, type ClientStatus, type ProcessStatus } from './status.ts';
+export { readLabStatus, labStatus, type LabStatus, type RegionStatus, type InstanceStatus, type ClientStatus, type ProcessStatus } from './status.ts';
 export { cutRegion, healRegion, killInRegion } from './faults.ts';
 export { startInRegion, waitHealthy, stopRecorded, type Supervised } from './supervise.ts';
 export { netnsExec, type ExecResult } from './ip.ts';

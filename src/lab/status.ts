@@ -15,6 +15,16 @@ export interface ProcessStatus {
   readonly log: string;
 }
 
+export interface InstanceStatus {
+  readonly service: string;
+  /** 1-based. */
+  readonly instance: number;
+  /** `ip:port`. */
+  readonly address: string;
+  /** `[ip6]:port`. */
+  readonly address6: string;
+}
+
 export interface RegionStatus {
   readonly name: string;
   readonly namespace: string;
@@ -26,6 +36,8 @@ export interface RegionStatus {
   readonly instances: readonly string[];
   /** `[ip6]:port` of the same instances. */
   readonly instances6: readonly string[];
+  /** The same instances with their service, for topologies with several services. */
+  readonly endpoints: readonly InstanceStatus[];
   readonly cut: boolean;
   readonly processes: readonly ProcessStatus[];
 }
@@ -69,6 +81,12 @@ export function labStatus(state: LabState, stateDir: string, alive: (p: ProcessR
       api: r.api,
       instances: r.instances.map((i) => hostPort(i.ipv4, i.port)),
       instances6: r.instances.map((i) => hostPort(i.ipv6, i.port)),
+      endpoints: r.instances.map((i) => ({
+        service: i.service,
+        instance: i.instance,
+        address: hostPort(i.ipv4, i.port),
+        address6: hostPort(i.ipv6, i.port),
+      })),
       cut: state.cut.includes(r.name),
       processes: processesOf(r.name),
     })),

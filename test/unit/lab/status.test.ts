@@ -48,6 +48,10 @@ describe('labStatus', () => {
       api: 'http://10.231.1.1:7700',
       instances: ['10.231.1.11:8080', '10.231.1.12:8080'],
       instances6: ['[fd77:231::1:11]:8080', '[fd77:231::1:12]:8080'],
+      endpoints: [
+        { service: 'web', instance: 1, address: '10.231.1.11:8080', address6: '[fd77:231::1:11]:8080' },
+        { service: 'web', instance: 2, address: '10.231.1.12:8080', address6: '[fd77:231::1:12]:8080' },
+      ],
       cut: false,
     });
   });
