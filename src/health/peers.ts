@@ -147,6 +147,6 @@ export class PeerExchange {
     slot.reachability = next;
     const event = { event: 'peer.reachability', self: this.options.self, peer: slot.target.region, from, to: next, reason };
     if (next === 'unreachable') this.options.logger.warn(event, `peer ${slot.target.region} unreachable: ${reason}`);
-    else this.options.logger.info(event, `peer ${slot.target.region} reachable again`);
+    else this.options.logger.info(event, `peer ${slot.target.region} reachable${from === 'unknown' ? '' : ' again'}`);
   }
 }

@@ -1,4 +1,58 @@
-/** `meridian agent` commands. (Placeholder: registers nothing yet.) */
+/** `meridian agent` (run one region's agent until SIGTERM/SIGINT) and `meridian status`. */
 import type { Command } from 'commander';
+import { CheckFailed } from '../../common/errors.ts';
+import { agentsTable, answersTable, healthTable, readAgentStatuses, runAgent, type Table } from '../../agent/index.ts';
+import { loadTopologyFile } from '../../spec/index.ts';
+import { formatTable, printJson } from '../output.ts';
 
-export function registerAgentCommands(_program: Command): void {}
+export function registerAgentCommands(program: Command): void {
+  program
+    .command('agent')
+    .description("run a region's agent: probes every endpoint, exchanges views with peers, serves GSLB DNS and /status")
+    .requiredOption('-f, --file <path>', 'topology file (every region needs agent addresses, every service endpoints)')
+    .requiredOption('--region <name>', 'the region this agent runs in')
+    .option('--dns <ip:port>', 'listen for DNS here instead of regions[].agent.dns')
+    .option('--api <ip:port>', 'serve the HTTP API here instead of the host:port of regions[].agent.api')
+    .action(async (opts: { file: string; region: string; dns?: string; api?: string }) => {
+      const topology = loadTopologyFile(opts.file);
+      const agent = await runAgent({ topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api });
+      await untilSignal();
+      await agent.close();
+    });
+
+  program
+    .command('status')
+    .description("ask every region's agent what it sees: health per vantage point, routed verdict, current answers")
+    .requiredOption('-f, --file <path>', 'topology file with regions[].agent.api')
+    .option('--json', 'print the raw /status of every agent')
+    .action(async (opts: { file: string; json?: boolean }) => {
+      const readings = await readAgentStatuses(loadTopologyFile(opts.file));
+      const answering = readings.flatMap((r) => (r.kind === 'ok' ? [r] : []));
+      if (opts.json) printJson(readings);
+      else {
+        const print = (t: Table) => process.stdout.write(formatTable(t.header, t.rows));
+        print(agentsTable(readings));
+        const first = answering[0];
+        if (first) {
+          process.stdout.write('\n');
+          print(healthTable(readings));
+          process.stdout.write(`\nanswers (from ${first.region}):\n`);
+          print(answersTable(first.status));
+        }
+      }
+      if (answering.length === 0) throw new CheckFailed('no agent answered');
+    });
+}
+
+/** Resolves on the first SIGTERM or SIGINT; the handlers are removed so a second signal kills. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGTERM', on);
+      process.off('SIGINT', on);
+      resolve(signal);
+    };
+    process.on('SIGTERM', on);
+    process.on('SIGINT', on);
+  });
+}

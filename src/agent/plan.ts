@@ -1,0 +1,103 @@
+/**
+ * What one regional agent needs from the topology, checked once at start: its region, where it
+ * listens, who its peers are, and that every region its services may answer with has endpoints.
+ * Pure; every problem is an InputError with one clear line.
+ */
+import { isIP } from 'node:net';
+import { InputError } from '../common/errors.ts';
+import type { Policy, Region, Service, Topology } from '../spec/index.ts';
+import type { PeerTarget } from '../health/index.ts';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface AgentPlan {
+  readonly region: string;
+  readonly dns: ListenAddress;
+  readonly api: ListenAddress;
+  readonly peers: readonly PeerTarget[];
+  /** Source address of probes and pushes: this agent's own address, when it is a single IP. */
+  readonly localAddress?: string;
+}
+
+export interface PlanOverrides {
+  /** `ip:port` or `[ipv6]:port`; default: regions[R].agent.dns. */
+  readonly dnsListen?: string;
+  /** `ip:port` or `[ipv6]:port`; default: host and port of regions[R].agent.api. */
+  readonly apiListen?: string;
+}
+
+export function planAgent(topology: Topology, region: string, overrides: PlanOverrides = {}): AgentPlan {
+  const names = topology.regions.map((r) => r.name);
+  const self = topology.regions.find((r) => r.name === region);
+  if (!self) throw new InputError(`region '${region}' is not in the topology (regions: ${names.join(', ')})`);
+  for (const [i, r] of topology.regions.entries()) {
+    if (!r.agent) throw new InputError(`region '${r.name}' has no agent address (regions[${i}].agent: { dns: "ip:53", api: "http://ip:7700" }); every agent needs every region's agent to exchange views`);
+  }
+  for (const service of topology.services) checkEndpoints(service, names);
+  const agent = agentOf(self);
+  const dns = parseHostPort(overrides.dnsListen ?? agent.dns, '--dns');
+  const api = overrides.apiListen ? parseHostPort(overrides.apiListen, '--api') : apiListenOf(agent.api);
+  const peers = topology.regions
+    .filter((r) => r.name !== region)
+    .map((r) => ({ region: r.name, viewUrl: new URL('/v1/view', agentOf(r).api).toString() }));
+  const localAddress = [dns.host, api.host].find((h) => isIP(h) !== 0 && !isWildcard(h));
+  return { region, dns, api, peers, ...(localAddress ? { localAddress } : {}) };
+}
+
+/** `10.0.0.1:53` or `[fd00::1]:53` → host and port. */
+export function parseHostPort(text: string, what: string): ListenAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([0-9.]+)):(\d{1,5})$/.exec(text.trim());
+  const host = match?.[1] ?? match?.[2];
+  const port = Number(match?.[3]);
+  if (!host || isIP(host) === 0 || !(port >= 0 && port <= 65535)) {
+    throw new InputError(`${what}: '${text}' is not an address such as '10.0.0.1:53' or '[fd00::1]:53'`);
+  }
+  return { host, port };
+}
+
+function apiListenOf(url: string): ListenAddress {
+  const parsed = new URL(url);
+  if (parsed.protocol !== 'http:') {
+    throw new InputError(`agent api ${url}: the agent serves plain HTTP; terminate TLS in front of it and pass --api ip:port`);
+  }
+  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: parsed.port ? Number(parsed.port) : 80 };
+}
+
+function agentOf(region: Region): NonNullable<Region['agent']> {
+  if (!region.agent) throw new Error(`invariant: region ${region.name} checked to have an agent`);
+  return region.agent;
+}
+
+function isWildcard(host: string): boolean {
+  return host === '0.0.0.0' || host === '::';
+}
+
+/** Regions a policy may answer with: the ones it names, or every region when it names none. */
+function policyRegions(policy: Policy): readonly string[] | 'all' {
+  switch (policy.type) {
+    case 'failover':
+      return policy.order;
+    case 'weighted':
+      return Object.entries(policy.weights).filter(([, w]) => w > 0).map(([r]) => r);
+    default:
+      return policy.regions ?? 'all';
+  }
+}
+
+function checkEndpoints(service: Service, regions: readonly string[]): void {
+  const used = policyRegions(service.policy);
+  const withEndpoints = Object.keys(service.endpoints ?? {});
+  if (used === 'all') {
+    if (withEndpoints.length === 0) {
+      throw new InputError(`service '${service.name}' has no endpoints (services[].endpoints: { ${regions[0]}: ["ip"] })`);
+    }
+    return;
+  }
+  const missing = used.filter((r) => !withEndpoints.includes(r));
+  if (missing.length > 0) {
+    throw new InputError(`service '${service.name}' has no endpoints for region${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, which its ${service.policy.type} policy uses (services[].endpoints.${missing[0]})`);
+  }
+}

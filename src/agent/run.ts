@@ -1,0 +1,156 @@
+/**
+ * The regional agent process: probes → own view → peer exchange → majority merge → answer table
+ * → DNS. The decisions are pure (thresholds, mergeViews, sameRouting, buildAnswerTable); this
+ * file only wires them and runs the tick: read clock → merge → maybe rebuild → publish.
+ *
+ * Static stability: DNS always answers from the last table built; nothing on the query path
+ * waits on a probe or a peer.
+ */
+import { createLogger, type Logger } from '../common/log.ts';
+import { buildAnswerTable, startDnsServer, type AnswerTable, type DnsServer, type ServiceAnswers } from '../gslb/index.ts';
+import {
+  PeerExchange, Prober, firstView, mergeViews, newBootId, nextView, routingChanges, sameRouting, smallestIntervalMs,
+  staleAfterMsFor, topologyEndpoints, type EndpointTransition, type HealthSnapshot, type VantageView,
+} from '../health/index.ts';
+import type { Topology } from '../spec/index.ts';
+import { explainBindError } from './bind.ts';
+import { startApiServer, type ApiServer } from './http-api.ts';
+import { planAgent, type AgentPlan } from './plan.ts';
+import { buildStatus, type AgentStatus } from './status.ts';
+
+export interface RunAgentOptions {
+  readonly topology: Topology;
+  readonly region: string;
+  /** `ip:port`; default regions[region].agent.dns. */
+  readonly dnsListen?: string;
+  /** `ip:port`; default the host and port of regions[region].agent.api. */
+  readonly apiListen?: string;
+  readonly logger?: Logger;
+}
+
+export interface RunningAgent {
+  readonly region: string;
+  readonly bootId: string;
+  /** Where DNS and the API are actually bound (port 0 in the options picks a free one). */
+  readonly dns: { readonly host: string; readonly port: number };
+  readonly api: { readonly host: string; readonly port: number };
+  status(): AgentStatus;
+  close(): Promise<void>;
+}
+
+/** Monotonic milliseconds on the epoch scale: a wall-clock step must not age or refresh views. */
+const monotonicNow = () => Math.round(performance.timeOrigin + performance.now());
+
+export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
+  const { topology, region } = options;
+  const plan = planAgent(topology, region, { dnsListen: options.dnsListen, apiListen: options.apiListen });
+  const logger = options.logger ?? createLogger('agent', { region });
+  const periodMs = smallestIntervalMs(topology);
+  const staleAfterMs = staleAfterMsFor(topology);
+  const endpoints = topologyEndpoints(topology);
+  const bootId = newBootId();
+
+  let view: VantageView = firstView(region, bootId, Object.fromEntries(endpoints.map((e) => [e.key, 'unknown'])), monotonicNow());
+  let snapshot: HealthSnapshot = mergeViews(topology, view, [], monotonicNow(), staleAfterMs);
+  let table: AnswerTable = buildAnswerTable(topology, snapshot);
+  let answers: ServiceAnswers[] = table.describe();
+
+  const tick = () => {
+    const next = mergeViews(topology, view, peers.receivedViews(), monotonicNow(), staleAfterMs);
+    const changed = !sameRouting(snapshot, next);
+    if (changed) logRoutedTransitions(logger, region, snapshot, next);
+    snapshot = next;
+    if (!changed) return;
+    table = buildAnswerTable(topology, snapshot);
+    const described = table.describe();
+    if (JSON.stringify(described) !== JSON.stringify(answers)) {
+      logger.info({ event: 'answers.changed', vantage: region, previous: compact(answers), answers: compact(described) }, 'answers changed');
+    }
+    answers = described;
+  };
+
+  const peers = new PeerExchange({
+    self: region,
+    peers: plan.peers,
+    periodMs,
+    timeoutMs: periodMs,
+    staleAfterMs,
+    localAddress: plan.localAddress,
+    logger,
+    now: monotonicNow,
+    onView: tick,
+  });
+  const prober = new Prober({
+    endpoints,
+    localAddress: plan.localAddress,
+    onTransition: (t) => {
+      logVantageTransition(logger, region, t);
+      view = nextView(view, prober.states(), monotonicNow());
+      peers.publish(view);
+      tick();
+    },
+  });
+
+  const dns = await startDns(plan, () => table, logger);
+  let api: ApiServer;
+  try {
+    api = await startApiServer(plan.api, {
+      status: () => buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
+      view: () => view,
+      receiveView: (v) => peers.receive(v),
+    }, logger);
+  } catch (err) {
+    await dns.close();
+    throw err;
+  }
+
+  prober.start();
+  peers.publish(view);
+  // Peer views go stale with time alone, so merge on a timer as well as on every message.
+  const ticker = setInterval(tick, periodMs);
+  logger.info({ event: 'agent.started', vantage: region, bootId, dns: plan.dns, api: plan.api, peers: plan.peers.map((p) => p.region), staleAfterMs }, 'agent serving');
+
+  return {
+    region,
+    bootId,
+    dns: { host: dns.host, port: dns.udpPort },
+    api: { host: api.host, port: api.port },
+    status: () => buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
+    close: async () => {
+      clearInterval(ticker);
+      await Promise.all([prober.close(), peers.close()]);
+      await Promise.all([api.close(), dns.close()]);
+      logger.info({ event: 'agent.stopped', vantage: region, bootId }, 'agent stopped');
+    },
+  };
+}
+
+async function startDns(plan: AgentPlan, table: () => AnswerTable, logger: Logger): Promise<DnsServer> {
+  try {
+    return await startDnsServer({ host: plan.dns.host, port: plan.dns.port, table, logger });
+  } catch (err) {
+    throw explainBindError('DNS', plan.dns, err);
+  }
+}
+
+function logVantageTransition(logger: Logger, vantage: string, t: EndpointTransition): void {
+  const probe = t.result.kind === 'ok' ? { latencyMs: t.result.latencyMs } : { reason: t.result.reason, latencyMs: t.result.latencyMs };
+  logger.info(
+    { event: 'health.transition', scope: 'vantage', vantage, endpoint: t.ref, key: t.key, from: t.from, to: t.to, probe },
+    `${t.key} ${t.from} -> ${t.to} (seen from ${vantage})`,
+  );
+}
+
+function logRoutedTransitions(logger: Logger, vantage: string, before: HealthSnapshot, after: HealthSnapshot): void {
+  for (const v of routingChanges(before, after)) {
+    const to = v.up ? 'up' : 'down';
+    logger.info(
+      { event: 'health.transition', scope: 'routed', vantage, endpoint: v.ref, from: v.up ? 'down' : 'up', to, downVotes: v.downVotes, voters: v.voters },
+      `${v.ref.service}/${v.ref.region}/${v.ref.address} routed ${to} (${v.downVotes.length}/${v.voters.length} vantage points see it down)`,
+    );
+  }
+}
+
+function compact(answers: readonly ServiceAnswers[]) {
+  return answers.map((s) => ({ service: s.service, answers: s.answers.map((a) => ({ clientNetwork: a.clientNetwork, regions: a.regions, addresses: a.addresses, failOpen: a.failOpen })) }));
+}
