@@ -91,25 +91,47 @@ export function ratios(servers: readonly ServerSummary[]): Ratio[] {
 
 export function renderTable(servers: readonly ServerSummary[], ratioList: readonly Ratio[]): string {
   const ratioOf = (metric: Metric, server: string, reference: string) =>
-    reference === server ? 1 : ratioList.find((r) => r.metric === metric && r.server === server && r.reference === reference)?.median;
-  const header = ['server', 'qps median (min–max)', 'avg latency', 'lost', 'resp bytes', 'server cpu', 'qps per cpu-s', ...REFERENCES.map((r) => `qps vs ${r}`), ...REFERENCES.map((r) => `per cpu-s vs ${r}`)];
-  const rows = servers.map((s) => [
-    s.name,
-    `${fmtQps(s.qps.median)} (${fmtQps(s.qps.min)}–${fmtQps(s.qps.max)})`,
-    `${s.avgLatencyMs.median.toFixed(3)} ms`,
-    `${s.lost.total}/${s.lost.sent}`,
-    String(s.avgResponseBytes),
-    `${Math.round(s.cpuPercent.serverProcess)}%`,
-    fmtQps(s.qpsPerCpuSecond.median),
-    ...REFERENCES.map((ref) => fmtRatio(ratioOf('qps', s.name, ref))),
-    ...REFERENCES.map((ref) => fmtRatio(ratioOf('qpsPerCpuSecond', s.name, ref))),
-  ]);
+    fmtRatio(reference === server ? 1 : ratioList.find((r) => r.metric === metric && r.server === server && r.reference === reference)?.median);
+  const throughput = table(
+    ['server', 'qps median (min–max)', 'avg latency', 'lost/sent', 'resp bytes', 'server cpu', ...REFERENCES.map((r) => `qps vs ${r}`)],
+    servers.map((s) => [
+      s.name,
+      `${fmtQps(s.qps.median)} (${fmtQps(s.qps.min)}–${fmtQps(s.qps.max)})`,
+      `${s.avgLatencyMs.median.toFixed(3)} ms`,
+      `${s.lost.total}/${s.lost.sent}`,
+      String(s.avgResponseBytes),
+      `${Math.round(s.cpuPercent.serverProcess)}%`,
+      ...REFERENCES.map((ref) => ratioOf('qps', s.name, ref)),
+    ]),
+  );
+  const perCpu = table(
+    ['server', 'qps per cpu-second', ...REFERENCES.map((r) => `vs ${r}`)],
+    servers.map((s) => [s.name, fmtQps(s.qpsPerCpuSecond.median), ...REFERENCES.map((ref) => ratioOf('qpsPerCpuSecond', s.name, ref))]),
+  );
+  // bind9/knot is knot/bind9 upside down: print each pair of references once.
+  const shown = ratioList.filter((r) => !(isReference(r.server) && REFERENCES.indexOf(r.server) < REFERENCES.indexOf(r.reference as never)));
+  const perRound = shown.map(
+    (r) => `  ${r.metric === 'qps' ? 'qps        ' : 'qps per cpu'}  ${`${r.server}/${r.reference}`.padEnd(15)} ${r.perRound.map(fmtRatio).join(', ')}  → median ${fmtRatio(r.median)}`,
+  );
+  return [
+    throughput,
+    '',
+    'queries per CPU-second of the server (steadier when other work shares the core):',
+    perCpu,
+    '',
+    'ratios per round (measured side by side), median:',
+    ...perRound,
+  ].join('\n');
+}
+
+function isReference(name: string): name is (typeof REFERENCES)[number] {
+  return (REFERENCES as readonly string[]).includes(name);
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  const perRound = ratioList.map(
-    (r) => `  ${r.metric === 'qps' ? 'qps        ' : 'qps per cpu'} ${`${r.server}/${r.reference}`.padEnd(15)} per round ${r.perRound.map(fmtRatio).join(', ')}; median ${fmtRatio(r.median)}`,
-  );
-  return [line(header), ...rows.map(line), '', 'ratios (same round):', ...perRound].join('\n');
+  return [header, ...rows].map(line).join('\n');
 }
 
 function fmtQps(qps: number): string {

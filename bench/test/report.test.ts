@@ -34,7 +34,10 @@ test('ratios divide measurements of the same round, then take the median', () =>
   const perCpu = list.find((r) => r.metric === 'qpsPerCpuSecond' && r.server === 'meridian' && r.reference === 'bind9');
   assert.deepEqual(perCpu?.perRound, [0.5, 0.55, 0.5]);
   assert.equal(list.some((r) => r.server === r.reference), false);
-  assert.match(renderTable(servers, list), /meridian\/knot\s+per round 0\.25, 0\.29, 0\.21; median 0\.25/);
+  const text = renderTable(servers, list);
+  assert.match(text, /meridian\/knot\s+0\.25, 0\.29, 0\.21 {2}→ median 0\.25/);
+  assert.match(text, /knot\/bind9/);
+  assert.doesNotMatch(text, /bind9\/knot/, 'each pair of references once');
 });
 
 test('without Meridian, bind9 and Knot are still compared with each other', () => {
