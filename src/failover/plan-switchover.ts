@@ -103,7 +103,6 @@ function afterPromotion(state: StoreState, primary: MemberState, nowMs: number):
   const health = primaryHealth(primary);
   if (health.kind === 'down') return blocked(`${t} is the recorded primary but ${health.why}: plan a failover instead`);
   const unfinished = continues(state, 'switchover', t);
-  if (!unfinished && health.kind === 'healthy') return noop(`${t} is already the primary`);
   const leading = health.kind === 'standby' ? [step.promote(t, `${t} is the recorded primary but runs as a standby: its promotion did not finish`)] : [];
   const formerPrimaries = state.members.filter((m) => m.region !== t && m.role === 'primary' && !m.needsRejoin);
   const demotes = formerPrimaries
@@ -113,14 +112,20 @@ function afterPromotion(state: StoreState, primary: MemberState, nowMs: number):
     .filter((m) => !m.reachable)
     .map((m) => step.markRejoin(m.region, `${m.region} last ran as a primary and does not answer: it must come back as a standby`));
   const followers = followerSteps(state, t, new Set());
-  const steps = dropCompleted(state, 'switchover', [
+  const dns = dnsStep(state, t);
+  const validate =
+    unfinished || leading.length > 0 || dns !== undefined
+      ? step.validateWrite(t, `a test write must commit on ${t} before the switchover counts as done`)
+      : undefined;
+  const steps = dropCompleted(state, 'switchover', present([
     ...leading,
     ...demotes,
     ...followers.repoints,
-    ...present([dnsStep(state, t)]),
-    step.validateWrite(t, `a test write must commit on ${t} before the switchover counts as done`),
+    dns,
+    validate,
     ...orderedRejoins(state, [...unreachable, ...followers.rejoins]),
-  ]);
+  ]));
+  if (steps.length === 0 && !unfinished) return noop(`${t} is already the primary and everything follows it`);
   const summary = steps.length > 0 ? `finish the switchover to ${t}` : `every step of the switchover to ${t} is done: close it`;
   return run(state, 'switchover', t, nowMs, summary, steps);
 }

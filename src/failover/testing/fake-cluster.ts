@@ -8,6 +8,7 @@
 import { InfraError } from '../../common/errors.ts';
 import type { LeaseCheck, PortOutcome, ReplicaControl, TrafficControl } from '../ports.ts';
 import type { FencingToken, Lsn, MemberState, PrimaryLease, RunbookProgress, StoreMode, StoreState } from '../types.ts';
+import { fakeReplica } from './fake-replica.ts';
 import type { VirtualClock } from './virtual-clock.ts';
 
 export interface FakeMemberInit {
@@ -32,7 +33,7 @@ export interface FakeClusterInit {
   readonly leaseTtlMs?: number;
 }
 
-interface FakeMember {
+export interface FakeMember {
   region: string;
   role: 'primary' | 'standby';
   timeline: number;
@@ -47,7 +48,7 @@ interface FakeMember {
   readOnly: boolean;
 }
 
-type PortMethod = keyof ReplicaControl | keyof TrafficControl;
+export type PortMethod = keyof ReplicaControl | keyof TrafficControl;
 
 export interface Effect {
   readonly method: PortMethod;
@@ -68,10 +69,18 @@ export class FakeCluster {
   /** Every state change a port made, in order (a no-op repeat adds nothing). */
   readonly effects: Effect[] = [];
   readonly violations: string[] = [];
-  private readonly leases = new Map<FencingToken, { region: string; expiresAtMs: number | null }>();
-  private readonly forks: { timeline: number; lsn: Lsn }[] = [];
-  private readonly faults = new Map<PortMethod, 'throw' | 'refuse' | 'half'>();
+  /** @internal (fake ports) */
+  readonly leases = new Map<FencingToken, { region: string; expiresAtMs: number | null }>();
+  /** @internal (fake ports): where each promotion forked a new timeline. */
+  readonly forks: { timeline: number; lsn: Lsn }[] = [];
+  /** @internal (fake ports) */
+  readonly faults = new Map<PortMethod, 'throw' | 'refuse' | 'half'>();
   private revision: bigint;
+
+  /** @internal (fake ports): a fresh, larger token, as an etcd revision. */
+  nextToken(): FencingToken {
+    return ++this.revision;
+  }
   private coordinatorToken: FencingToken | null = null;
 
   constructor(init: FakeClusterInit) {
@@ -124,11 +133,15 @@ export class FakeCluster {
     this.stopRenewing(region);
   }
 
-  /** Region and database answer again, with whatever role and data they had. */
+  /**
+   * Region and database answer again, with whatever role and data they had. A primary without
+   * a live lease comes back read-only: its agent never lets it take writes without one.
+   */
   restore(region: string): void {
     const m = this.member(region);
     m.regionDown = false;
     m.reachable = true;
+    if (m.role === 'primary' && !this.liveLeaseHolders().includes(region)) m.readOnly = true;
   }
 
   setIneligible(region: string, reason: string | undefined): void {
@@ -169,7 +182,7 @@ export class FakeCluster {
   }
 
   ports(): { replica: ReplicaControl; traffic: TrafficControl; lease: LeaseCheck } {
-    return { replica: this.replica, traffic: this.traffic, lease: this.leaseCheck };
+    return { replica: fakeReplica(this), traffic: this.traffic, lease: this.leaseCheck };
   }
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────
@@ -180,7 +193,8 @@ export class FakeCluster {
     }
   }
 
-  private leaseOf(region: string, token: FencingToken): PrimaryLease {
+  /** @internal (fake ports) */
+  leaseOf(region: string, token: FencingToken): PrimaryLease {
     const lease = this.leases.get(token);
     if (!lease || lease.region !== region) return { kind: 'expired' };
     const now = this.clock.nowMs();
@@ -188,13 +202,15 @@ export class FakeCluster {
     return { kind: 'held', token, validUntilMs: lease.expiresAtMs ?? now + this.leaseTtlMs };
   }
 
-  private liveLeaseHolders(): string[] {
+  /** @internal (fake ports) */
+  liveLeaseHolders(): string[] {
     return [...this.leases.entries()]
       .filter(([token, l]) => this.leaseOf(l.region, token).kind === 'held')
       .map(([, l]) => l.region);
   }
 
-  private memberStates(): MemberState[] {
+  /** @internal (fake ports) */
+  memberStates(): MemberState[] {
     return this.members.map((m) => ({
       region: m.region,
       reachable: m.reachable,
@@ -205,12 +221,18 @@ export class FakeCluster {
       regionDownByQuorum: m.regionDown,
       upstream: m.role === 'standby' ? m.upstream : null,
       synchronous: m.synchronous,
-      diverged: m.role === 'standby' && this.forks.some((f) => f.timeline === m.timeline && m.lsn > f.lsn),
+      diverged: m.role === 'standby' && this.diverged(m),
       needsRejoin: m.needsRejoin,
     }));
   }
 
-  private effect(method: PortMethod, region: string, detail: string): PortOutcome {
+  /** @internal (fake ports): it holds WAL past the point where its timeline forked. */
+  diverged(m: FakeMember): boolean {
+    return this.forks.some((f) => f.timeline === m.timeline && m.lsn > f.lsn);
+  }
+
+  /** @internal (fake ports) */
+  effect(method: PortMethod, region: string, detail: string): PortOutcome {
     this.effects.push({ method, region, detail });
     const writable = this.writablePrimaries();
     if (writable.length > 1) this.violations.push(`after ${method} ${region}: ${writable.join(' and ')} both accept writes`);
@@ -218,7 +240,8 @@ export class FakeCluster {
   }
 
   /** Applies an injected fault, or checks the coordinator's fence and that `region` answers. */
-  private guard(method: PortMethod, region: string, token: FencingToken): PortOutcome | undefined {
+  /** @internal (fake ports) */
+  guard(method: PortMethod, region: string, token: FencingToken): PortOutcome | undefined {
     const fault = this.faults.get(method);
     if (fault && fault !== 'half') {
       this.faults.delete(method);
@@ -229,130 +252,14 @@ export class FakeCluster {
     return undefined;
   }
 
-  private reachable(method: PortMethod, region: string): FakeMember {
+  /** @internal (fake ports) */
+  reachable(method: PortMethod, region: string): FakeMember {
     const m = this.member(region);
     if (!m.reachable) throw new InfraError(`${method}: ${region} does not answer`);
     return m;
   }
 
   // ── ports ──────────────────────────────────────────────────────────────────────────────
-
-  private readonly replica: ReplicaControl = {
-    readState: async () => this.memberStates(),
-    promote: async (region, token) => {
-      const refused = this.guard('promote', region, token);
-      if (refused) return refused;
-      const m = this.reachable('promote', region);
-      if (this.record.region === region && m.role === 'primary') return { kind: 'done', detail: `${region} is already the primary` };
-      if (m.role !== 'standby') return { kind: 'refused', detail: `${region} is not a standby` };
-      const others = this.liveLeaseHolders().filter((r) => r !== region);
-      if (others.length > 0) this.violations.push(`promoted ${region} while ${others.join(', ')} still held a primary lease`);
-      if (this.record.region !== region) {
-        const fresh = ++this.revision;
-        this.record = { region, token: fresh };
-        this.leases.set(fresh, { region, expiresAtMs: null });
-      }
-      if (this.faults.get('promote') === 'half') {
-        this.faults.delete('promote');
-        throw new InfraError(`promote ${region}: recorded, then the coordinator died before pg_promote`);
-      }
-      this.forks.push({ timeline: m.timeline, lsn: m.lsn });
-      m.role = 'primary';
-      m.timeline += 1;
-      m.upstream = null;
-      m.readOnly = false;
-      return this.effect('promote', region, `${region} promoted to timeline ${m.timeline} under token ${this.record.token}`);
-    },
-    repoint: async (region, to, token) => {
-      const refused = this.guard('repoint', region, token);
-      if (refused) return refused;
-      const m = this.reachable('repoint', region);
-      const target = this.member(to);
-      if (m.role !== 'standby') return { kind: 'refused', detail: `${region} is not a standby` };
-      if (this.forks.some((f) => f.timeline === m.timeline && m.lsn > f.lsn)) return { kind: 'refused', detail: `${region} has diverged` };
-      if (m.upstream === to && m.timeline === target.timeline) return { kind: 'done', detail: `${region} already streams from ${to}` };
-      m.upstream = to;
-      m.timeline = target.timeline;
-      m.lsn = target.lsn;
-      return this.effect('repoint', region, `${region} streams from ${to}`);
-    },
-    demote: async (region, to, token) => {
-      const refused = this.guard('demote', region, token);
-      if (refused) return refused;
-      const m = this.reachable('demote', region);
-      if (m.role === 'standby' && m.upstream === to) return { kind: 'done', detail: `${region} is already a standby of ${to}` };
-      const target = this.member(to);
-      m.lsn += 0x28n; // the shutdown checkpoint, shipped to the standbys before the old primary stops
-      for (const s of this.members) if (s.role === 'standby' && s.upstream === region && s.reachable) s.lsn = m.lsn;
-      m.role = 'standby';
-      m.upstream = to;
-      m.readOnly = false;
-      if (target.role === 'primary') m.timeline = target.timeline;
-      return this.effect('demote', region, `${region} restarted as a standby of ${to}`);
-    },
-    fence: async (region, token) => {
-      const refused = this.guard('fence', region, token);
-      if (refused) return refused;
-      const m = this.member(region);
-      if (!m.reachable) return { kind: 'done', detail: `${region} does not answer: the expired lease fences it` };
-      if (m.readOnly) return { kind: 'done', detail: `${region} already refuses writes` };
-      m.readOnly = true;
-      return this.effect('fence', region, `${region} made read-only`);
-    },
-    validateWrite: async (region, token) => {
-      const refused = this.guard('validateWrite', region, token);
-      if (refused) return refused;
-      const m = this.reachable('validateWrite', region);
-      if (m.role !== 'primary' || m.readOnly || this.record.region !== region) {
-        return { kind: 'refused', detail: `${region} does not accept writes` };
-      }
-      m.lsn += 0x100n;
-      for (const s of this.members) if (s.role === 'standby' && s.upstream === region && s.reachable) s.lsn = m.lsn;
-      return { kind: 'done', detail: `test write committed on ${region} at ${m.lsn}` };
-    },
-    markRejoin: async (region, token) => {
-      const refused = this.guard('markRejoin', region, token);
-      if (refused) return refused;
-      const m = this.member(region);
-      if (m.needsRejoin) return { kind: 'done', detail: `${region} already marked` };
-      m.needsRejoin = true;
-      if (m.role === 'primary') m.readOnly = true;
-      return this.effect('markRejoin', region, `${region} marked for rejoin`);
-    },
-    blockWrites: async (region, token) => {
-      const refused = this.guard('blockWrites', region, token);
-      if (refused) return refused;
-      const m = this.reachable('blockWrites', region);
-      m.readOnly = true;
-      const lease = this.leases.get(this.record.token);
-      if (lease && lease.region === region) lease.expiresAtMs = Math.min(lease.expiresAtMs ?? Infinity, this.clock.nowMs());
-      return this.effect('blockWrites', region, `${region} refuses writes and released its lease`);
-    },
-    resumeWrites: async (region, token) => {
-      const refused = this.guard('resumeWrites', region, token);
-      if (refused) return refused;
-      const m = this.reachable('resumeWrites', region);
-      if (!m.readOnly) return { kind: 'done', detail: `${region} already accepts writes` };
-      m.readOnly = false;
-      const fresh = ++this.revision;
-      this.record = { region, token: fresh };
-      this.leases.set(fresh, { region, expiresAtMs: null });
-      return this.effect('resumeWrites', region, `${region} accepts writes again under token ${fresh}`);
-    },
-    rejoin: async (region, from, method, token) => {
-      const refused = this.guard('rejoin', region, token);
-      if (refused) return refused;
-      const m = this.reachable('rejoin', region);
-      const source = this.member(from);
-      m.role = 'standby';
-      m.upstream = from;
-      m.timeline = source.timeline;
-      m.lsn = source.lsn;
-      m.readOnly = false;
-      m.needsRejoin = false;
-      return this.effect('rejoin', region, `${region} rejoined from ${from} by ${method}`);
-    },
-  };
 
   private readonly traffic: TrafficControl = {
     shiftTraffic: async (from, token) => {

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { planRejoin, planSwitchover, type Plan, type StoreState } from '../../../src/failover/index.ts';
+import { LSN, NOW, member, storeState } from './fixtures.ts';
+
+const ids = (plan: Plan): string[] => (plan.kind === 'run' ? plan.steps.map((s) => s.id) : []);
+const text = (plan: Plan): string => (plan.kind === 'run' ? [plan.summary, ...plan.steps.map((s) => s.reason)].join('\n') : plan.reason);
+
+const primary = member('eu-west', { role: 'primary', upstream: null, replayLsn: LSN('0/3000100') });
+
+interface Case {
+  readonly name: string;
+  readonly plan: () => Plan;
+  readonly kind: Plan['kind'];
+  readonly steps?: readonly string[];
+  readonly says?: string;
+}
+
+const open = (kind: 'switchover' | 'rejoin' | 'failover', subject: string, completed: string[] = []): Partial<StoreState> => ({
+  runbook: { runbookId: `orders/${kind}/${subject}/1`, kind, subject, completed },
+});
+
+const switchoverCases: Case[] = [
+  {
+    name: 'healthy primary and standby: the whole zero-loss sequence, demote before promote',
+    plan: () => planSwitchover(storeState([primary, member('us-east'), member('ap-south')]), 'us-east', NOW),
+    kind: 'run',
+    steps: [
+      'await-catchup:us-east<-eu-west:16777216',
+      'block-writes:eu-west',
+      'await-fence:eu-west@7',
+      'demote:eu-west->us-east',
+      'await-catchup:us-east<-eu-west:0',
+      'promote:us-east',
+      'repoint:ap-south->us-east',
+      'switch-dns:primary.orders.db->us-east',
+      'validate-write:us-east',
+    ],
+  },
+  {
+    name: 'target not eligible: blocked before anything is touched',
+    plan: () => planSwitchover(storeState([primary, member('us-east', { eligibility: { eligible: false, reason: 'replay-stalled' } })]), 'us-east', NOW),
+    kind: 'blocked',
+    says: 'us-east is not eligible: replay-stalled',
+  },
+  {
+    name: 'target on another timeline: blocked',
+    plan: () => planSwitchover(storeState([primary, member('us-east', { timeline: 2 })]), 'us-east', NOW),
+    kind: 'blocked',
+    says: 'us-east is on timeline 2, the primary on 1',
+  },
+  {
+    name: 'primary down: a switchover is the wrong tool',
+    plan: () => planSwitchover(storeState([{ ...primary, reachable: false }, member('us-east')]), 'us-east', NOW),
+    kind: 'blocked',
+    says: 'plan a failover instead',
+  },
+  {
+    name: 'unknown target: blocked',
+    plan: () => planSwitchover(storeState([primary, member('us-east')]), 'mars', NOW),
+    kind: 'blocked',
+    says: 'mars is not a member of orders',
+  },
+  {
+    name: 'target already primary, nothing open: noop',
+    plan: () => planSwitchover(storeState([primary, member('us-east')]), 'eu-west', NOW),
+    kind: 'noop',
+  },
+  {
+    name: 'writes blocked, then the target went away: writes resume on the old primary',
+    plan: () => planSwitchover(
+      storeState([primary, member('us-east', { reachable: false })], open('switchover', 'us-east', ['await-catchup:us-east<-eu-west:16777216', 'block-writes:eu-west'])),
+      'us-east', NOW,
+    ),
+    kind: 'run',
+    steps: ['resume-writes:eu-west'],
+    says: 'switchover to us-east aborted: us-east does not answer',
+  },
+  {
+    name: 'old primary demoted, then the target went away: the old primary takes the role back',
+    plan: () => planSwitchover(
+      storeState([{ ...primary, role: 'standby', upstream: 'us-east' }, member('us-east', { reachable: false, upstream: null }), member('ap-south')], open('switchover', 'us-east')),
+      'us-east', NOW,
+    ),
+    kind: 'run',
+    steps: ['promote:eu-west', 'validate-write:eu-west'],
+  },
+  {
+    name: 'another runbook is unfinished: blocked',
+    plan: () => planSwitchover(storeState([primary, member('us-east')], open('failover', 'ap-south')), 'us-east', NOW),
+    kind: 'blocked',
+    says: 'failover runbook orders/failover/ap-south/1 about ap-south is unfinished',
+  },
+];
+
+const rejoinCases: Case[] = [
+  {
+    name: 'old primary back as a zombie primary: mark it, rewind it, check it streams',
+    plan: () => planRejoin(
+      storeState(
+        [member('eu-west', { role: 'primary', upstream: null }), member('us-east', { role: 'primary', upstream: null, timeline: 2 }), member('ap-south', { upstream: 'us-east', timeline: 2 })],
+        { primary: { region: 'us-east', token: 12n } },
+      ),
+      'eu-west', NOW,
+    ),
+    kind: 'run',
+    steps: ['mark-rejoin:eu-west', 'rejoin:eu-west<-us-east:rewind', 'await-catchup:eu-west<-us-east:16777216'],
+  },
+  {
+    name: 'already marked, base backup asked for',
+    plan: () => planRejoin(
+      storeState([member('eu-west', { role: 'primary', upstream: null, needsRejoin: true }), member('us-east', { role: 'primary', upstream: null, timeline: 2 })], { primary: { region: 'us-east', token: 12n } }),
+      'eu-west', NOW, { method: 'base-backup' },
+    ),
+    kind: 'run',
+    steps: ['rejoin:eu-west<-us-east:base-backup', 'await-catchup:eu-west<-us-east:16777216'],
+    says: 'a new base backup',
+  },
+  {
+    name: 'already a healthy standby of the primary: noop',
+    plan: () => planRejoin(storeState([primary, member('us-east')]), 'us-east', NOW),
+    kind: 'noop',
+  },
+  {
+    name: 'the primary itself: blocked',
+    plan: () => planRejoin(storeState([primary, member('us-east')]), 'eu-west', NOW),
+    kind: 'blocked',
+    says: 'eu-west is the primary',
+  },
+  {
+    name: 'member unreachable: blocked until it is back',
+    plan: () => planRejoin(storeState([primary, member('us-east', { reachable: false, needsRejoin: true })]), 'us-east', NOW),
+    kind: 'blocked',
+    says: 'it can rejoin once it is back',
+  },
+  {
+    name: 'primary not healthy: finish the failover first',
+    plan: () => planRejoin(storeState([{ ...primary, reachable: false }, member('us-east', { needsRejoin: true })]), 'us-east', NOW),
+    kind: 'blocked',
+    says: 'finish the failover first',
+  },
+];
+
+describe('planSwitchover', () => {
+  for (const c of switchoverCases) it(c.name, () => check(c));
+});
+
+describe('planRejoin', () => {
+  for (const c of rejoinCases) it(c.name, () => check(c));
+});
+
+function check(c: Case): void {
+  const plan = c.plan();
+  assert.equal(plan.kind, c.kind, text(plan));
+  if (c.steps) assert.deepEqual(ids(plan), c.steps);
+  if (c.says) assert.ok(text(plan).includes(c.says), `expected "${c.says}" in:\n${text(plan)}`);
+}
