@@ -14,6 +14,7 @@
  */
 export type * from './ports.ts';
 export { EtcdStore, type EtcdStoreOptions } from './etcd-store.ts';
+export { BrokenInvariant } from './etcd-client.ts';
 export { MemoryQuorum, MemoryStore } from './memory-store.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
 export { leaseTiming, safetyMarginMs, deadlineAfterRound, extendDeadline, type LeaseTiming } from './deadline.ts';
