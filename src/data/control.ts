@@ -157,6 +157,7 @@ export type StartResult = { readonly kind: 'started' } | { readonly kind: 'alrea
 
 /** Start the postmaster and wait until it accepts connections (as primary or hot standby). */
 export async function start(member: PgMember, opts: { readonly timeoutSec?: number } = {}): Promise<StartResult> {
+  if (!(await hasDataDir(member))) throw new InfraError(`postgres ${member.name}: no data directory at ${member.dataDir}`);
   if (await isRunning(member)) return { kind: 'alreadyRunning' };
   const logFile = logFileOf(member);
   await touchOwned(logFile, osUserOf(member));
@@ -199,7 +200,8 @@ export async function stopSurely(member: PgMember): Promise<StopResult> {
 export async function isRunning(member: PgMember): Promise<boolean> {
   const result = await runPg(member, 'pg_ctl', ['status', '-D', member.dataDir]);
   if (result.code === 0) return true;
-  if (result.code === 3) return false;
+  // 3: no server running; 4: no accessible data directory (so nothing can be running from it).
+  if (result.code === 3 || result.code === 4) return false;
   throw new InfraError(`pg_ctl status for ${member.name}: ${lastLine(result.stderr || result.stdout)}`);
 }
 

@@ -41,7 +41,9 @@ export function commandFor(member: PgMember, bin: PgBinary, args: readonly strin
 export async function runPg(member: PgMember, bin: PgBinary, args: readonly string[], opts: RunOptions = {}): Promise<RunResult> {
   const [file, ...argv] = commandFor(member, bin, args);
   // A minimal environment: stray PG* variables from the caller must not redirect our tools.
-  const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', ...opts.env };
+  // runuser and ip live in sbin, which a non-login PATH may lack.
+  const path = [process.env.PATH, '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'].filter(Boolean).join(':');
+  const env = { PATH: path, LC_ALL: 'C', ...opts.env };
   return new Promise((resolve, reject) => {
     execFile(file!, argv, { env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') {

@@ -54,7 +54,8 @@ describe('fencePrimary', () => {
         sql(app(primary), "INSERT INTO ledger (note) VALUES ('after the fence')"),
         /cannot execute INSERT in a read-only transaction/,
       );
-      assert.equal((await readMemberState(admin(primary))).reachable && (await readMemberState(admin(primary)) as { readOnlyByDefault: boolean }).readOnlyByDefault, true);
+      const seen = await readMemberState(admin(primary));
+      assert.ok(seen.reachable && seen.role === 'primary' && seen.readOnlyByDefault, 'observed as fenced');
 
       const fencedLsn = fenced.kind === 'fenced' ? fenced.lsn : 0n;
       await eventually('the standby reaches the fenced position', async () => {
