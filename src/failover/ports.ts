@@ -38,7 +38,10 @@ export interface ReplicaControl {
   fence(region: string, token: FencingToken): Promise<PortOutcome>;
   /** Commits a test write on `region` (the primary) and reads it back. */
   validateWrite(region: string, token: FencingToken): Promise<PortOutcome>;
-  /** Records that `region` needs a rejoin: its agent keeps it from running as a primary. */
+  /**
+   * Records that `region` needs a rejoin (its agent keeps it from running as a primary) and, if
+   * it is reachable and runs as a primary, fences its database (read-only, as `fence`).
+   */
   markRejoin(region: string, token: FencingToken): Promise<PortOutcome>;
   /** Primary `region` refuses new writes and gives up its primary lease (switchover). */
   blockWrites(region: string, token: FencingToken): Promise<PortOutcome>;
