@@ -8,7 +8,7 @@
  * If the target stops qualifying half-way, the plan gives the primary role back to the old
  * primary (resume writes, or promote it again once demoted) instead of leaving writes blocked.
  */
-import { dnsStep, dropCompleted, followerSteps, orderedRejoins } from './converge.ts';
+import { dnsStep, dropCompleted, followerSteps, formerPrimarySteps, orderedRejoins } from './converge.ts';
 import { formatLsn } from './lsn.ts';
 import { memberIn, position, primaryHealth, recordedPrimary } from './member.ts';
 import { blocked, continues, noop, present, run } from './plan-common.ts';
@@ -32,7 +32,18 @@ export function planSwitchover(state: StoreState, target: string, nowMs: number,
   if (!next) return blocked(`${target} is not a member of ${state.store}`);
   const old = recordedPrimary(state);
   if (old.region === target) return afterPromotion(state, next, nowMs);
-  return beforePromotion(state, old, next, nowMs, options.catchupLagBytes ?? DEFAULT_CATCHUP_LAG);
+  return beforePromotion(forgetAbortedAttempt(state, old.region), old, next, nowMs, options.catchupLagBytes ?? DEFAULT_CATCHUP_LAG);
+}
+
+/**
+ * Writes were resumed by an abort earlier in this runbook: the waits and the write block it
+ * completed before no longer hold, so a renewed attempt must do them again.
+ */
+function forgetAbortedAttempt(state: StoreState, old: string): StoreState {
+  const open = state.runbook;
+  if (!open || !open.completed.includes(`resume-writes:${old}`)) return state;
+  const stale = (id: string) => id.startsWith('await-catchup:') || id.startsWith('block-writes:') || id.startsWith('await-fence:') || id.startsWith('resume-writes:');
+  return { ...state, runbook: { ...open, completed: open.completed.filter((id) => !stale(id)) } };
 }
 
 function beforePromotion(state: StoreState, old: MemberState, next: MemberState, nowMs: number, lag: bigint): Plan {
@@ -104,13 +115,8 @@ function afterPromotion(state: StoreState, primary: MemberState, nowMs: number):
   if (health.kind === 'down') return blocked(`${t} is the recorded primary but ${health.why}: plan a failover instead`);
   const unfinished = continues(state, 'switchover', t);
   const leading = health.kind === 'standby' ? [step.promote(t, `${t} is the recorded primary but runs as a standby: its promotion did not finish`)] : [];
-  const formerPrimaries = state.members.filter((m) => m.region !== t && m.role === 'primary' && !m.needsRejoin);
-  const demotes = formerPrimaries
-    .filter((m) => m.reachable)
-    .map((m) => step.demote(m.region, t, `${m.region} still runs as a primary; it restarts as a standby of ${t}`));
-  const unreachable = formerPrimaries
-    .filter((m) => !m.reachable)
-    .map((m) => step.markRejoin(m.region, `${m.region} last ran as a primary and does not answer: it must come back as a standby`));
+  // The switchover demotes the old primary before promoting, so a member still running as a
+  // primary now is a zombie of unknown history: mark it for rejoin (a rewind), never just demote it.
   const followers = followerSteps(state, t, new Set());
   const dns = dnsStep(state, t);
   const validate =
@@ -119,11 +125,10 @@ function afterPromotion(state: StoreState, primary: MemberState, nowMs: number):
       : undefined;
   const steps = dropCompleted(state, 'switchover', present([
     ...leading,
-    ...demotes,
     ...followers.repoints,
     dns,
     validate,
-    ...orderedRejoins(state, [...unreachable, ...followers.rejoins]),
+    ...orderedRejoins(state, [...formerPrimarySteps(state, t), ...followers.rejoins]),
   ]));
   if (steps.length === 0 && !unfinished) return noop(`${t} is already the primary and everything follows it`);
   const summary = steps.length > 0 ? `finish the switchover to ${t}` : `every step of the switchover to ${t} is done: close it`;

@@ -142,6 +142,12 @@ export class FakeCluster {
     m.regionDown = false;
     m.reachable = true;
     if (m.role === 'primary' && !this.liveLeaseHolders().includes(region)) m.readOnly = true;
+    // A standby reconnecting to a live primary follows its timeline switch (recovery_target_timeline=latest).
+    const upstream = this.members.find((u) => u.region === m.upstream);
+    if (m.role === 'standby' && upstream?.role === 'primary' && upstream.reachable && !this.diverged(m)) {
+      m.timeline = upstream.timeline;
+      m.lsn = upstream.lsn;
+    }
   }
 
   setIneligible(region: string, reason: string | undefined): void {

@@ -86,6 +86,30 @@ const switchoverCases: Case[] = [
     steps: ['promote:eu-west', 'validate-write:eu-west'],
   },
   {
+    name: 'an aborted attempt resumed writes, the target is back: the whole sequence again',
+    plan: () => planSwitchover(
+      storeState([primary, member('us-east'), member('ap-south')], open('switchover', 'us-east', ['await-catchup:us-east<-eu-west:16777216', 'block-writes:eu-west', 'resume-writes:eu-west'])),
+      'us-east', NOW,
+    ),
+    kind: 'run',
+    steps: [
+      'await-catchup:us-east<-eu-west:16777216', 'block-writes:eu-west', 'await-fence:eu-west@7', 'demote:eu-west->us-east',
+      'await-catchup:us-east<-eu-west:0', 'promote:us-east', 'repoint:ap-south->us-east', 'switch-dns:primary.orders.db->us-east', 'validate-write:us-east',
+    ],
+  },
+  {
+    name: 'target already primary in an open switchover, another member still runs as primary: marked for rejoin, not demoted',
+    plan: () => planSwitchover(
+      storeState(
+        [member('eu-west', { role: 'primary', upstream: null }), member('us-east', { role: 'primary', upstream: null, timeline: 2 }), member('ap-south', { upstream: 'us-east', timeline: 2 })],
+        { primary: { region: 'us-east', token: 12n }, dns: { name: 'primary.orders.db', target: 'us-east' }, ...open('switchover', 'us-east', ['validate-write:us-east']) },
+      ),
+      'us-east', NOW,
+    ),
+    kind: 'run',
+    steps: ['mark-rejoin:eu-west'],
+  },
+  {
     name: 'another runbook is unfinished: blocked',
     plan: () => planSwitchover(storeState([primary, member('us-east')], open('failover', 'ap-south')), 'us-east', NOW),
     kind: 'blocked',

@@ -203,4 +203,24 @@ describe('interrupted runbooks converge to the same end state', () => {
     await converge(cluster, audit, planFailover);
     assert.deepEqual(endState(cluster), failoverRegionDown.end);
   });
+
+  it('switchover: the target fails after writes were blocked; writes resume, and a later attempt completes', async () => {
+    const { cluster, audit, plan } = await start(switchover);
+    audit.afterAppend = (r) => {
+      if (r.stepId === 'block-writes:eu-west' && r.result === 'ok') cluster.failDatabase('us-east');
+    };
+    const first = await executePlan(plan, { ...cluster.ports(), audit, clock: cluster.clock, timing: TIMING });
+    assert.equal(first.kind, 'failed', 'the exact catch-up cannot complete against a dead target');
+    audit.afterAppend = undefined;
+    assert.deepEqual(cluster.writablePrimaries(), [], 'writes are blocked');
+    const toUsEast: Planner = (state, now) => planSwitchover(state, 'us-east', now);
+    const aborted = await converge(cluster, audit, toUsEast);
+    assert.equal(aborted.kind, 'blocked');
+    assert.deepEqual(cluster.writablePrimaries(), ['eu-west'], 'the abort gave writes back to eu-west');
+    cluster.restore('us-east');
+    const done = await converge(cluster, audit, toUsEast);
+    assert.equal(done.kind, 'noop', JSON.stringify(done));
+    assert.deepEqual(endState(cluster), switchover.end);
+    assert.deepEqual(cluster.violations, []);
+  });
 });
