@@ -125,7 +125,15 @@ export class PeerExchange {
     }
     slot.pending = false;
     const post = this.options.post ?? postJson;
-    slot.inFlight = post(slot.target.viewUrl, view, { timeoutMs: this.options.timeoutMs, localAddress: this.options.localAddress }).then(
+    // post() reports failures as outcomes; a throw would be a bug, but must not crash the agent.
+    const failed = (err: unknown): PostOutcome => ({ kind: 'failed', reason: err instanceof Error ? err.message : String(err) });
+    let attempt: Promise<PostOutcome>;
+    try {
+      attempt = post(slot.target.viewUrl, view, { timeoutMs: this.options.timeoutMs, localAddress: this.options.localAddress }).catch(failed);
+    } catch (err) {
+      attempt = Promise.resolve(failed(err));
+    }
+    slot.inFlight = attempt.then(
       (outcome) => {
         slot.inFlight = undefined;
         this.record(slot, outcome);

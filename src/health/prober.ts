@@ -79,7 +79,11 @@ export class Prober {
       timeoutMs: health.timeout,
     };
     const probe = this.options.probe ?? probeEndpoint;
-    slot.inFlight = probe(target, { localAddress: this.options.localAddress, agent: this.agent }).then((result) => {
+    // A probe reports failures as results; a throw would be a bug, but must not stop the loop.
+    const attempt = Promise.resolve()
+      .then(() => probe(target, { localAddress: this.options.localAddress, agent: this.agent }))
+      .catch((err: unknown): ProbeResult => ({ kind: 'failed', reason: err instanceof Error ? err.message : String(err), latencyMs: 0 }));
+    slot.inFlight = attempt.then((result) => {
       slot.inFlight = undefined;
       this.record(slot, result);
       if (this.closed) return;

@@ -15,8 +15,10 @@ export function registerAgentCommands(program: Command): void {
     .option('--api <ip:port>', 'serve the HTTP API here instead of the host:port of regions[].agent.api')
     .action(async (opts: { file: string; region: string; dns?: string; api?: string }) => {
       const topology = loadTopologyFile(opts.file);
+      // Listen for signals first: a SIGTERM during start-up still ends in a clean close.
+      const signalled = untilSignal();
       const agent = await runAgent({ topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api });
-      await untilSignal();
+      await signalled;
       await agent.close();
     });
 
