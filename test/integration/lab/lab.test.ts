@@ -131,6 +131,10 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
     );
     if (agentsAvailable) {
       await Promise.all(status.regions.map((r) => assertAnswersStatus('mrd-client', `${r.api}/healthz`)));
+      // The namespace's resolv.conf points ordinary resolvers at the agents.
+      const dig = await netnsExec('mrd-client', ['dig', '+short', '+time=1', '+tries=2', 'web.global.meridian.test', 'A']);
+      const answers = dig.stdout.trim().split('\n').filter(Boolean);
+      assert.ok(answers.length > 0 && answers.every((a) => a.startsWith('10.231.')), `dig through resolv.conf: ${dig.stdout}${dig.stderr}`);
     }
 
     // Cut eu-west: nobody outside reaches it, it still reaches itself, and it reaches nobody.
@@ -177,14 +181,18 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
   });
 
   it('up is idempotent, rebuilds a lab that is half there, and down cleans up after a crash', async () => {
-    const first = await up();
-    const again = await meridian(...upArgs.filter((a) => a !== '--json'));
+    // Without agents here: fewer processes, and the flag gets its own coverage.
+    const noAgents = ['lab', 'up', '--no-agents'];
+    const first = JSON.parse((await meridian(...noAgents, '--json')).stdout) as LabStatus;
+    assert.equal(first.agents, false);
+    assert.deepEqual(first.regions.flatMap((r) => r.processes.map((p) => p.kind)), Array(6).fill('app'));
+    const again = await meridian(...noAgents);
     assert.equal(again.code, 0);
     assert.match(again.stdout, /^lab was already up/);
-    assert.deepEqual(allPids(await up()), allPids(first), 'same processes');
+    assert.deepEqual(allPids(JSON.parse((await meridian(...noAgents, '--json')).stdout) as LabStatus), allPids(first), 'same processes');
 
     await meridian('lab', 'kill', 'ap-south', '--what', 'app');
-    const rebuilt = await meridian(...upArgs.filter((a) => a !== '--json'));
+    const rebuilt = await meridian(...noAgents);
     assert.match(rebuilt.stdout, /^lab is up \(rebuilt/);
     const state = readState(labDirPath);
     assert.ok(state);
