@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # postgresql (real streaming replication), etcd-server/etcd-client (quorum), dnsperf + bind9 +
 # knot + pdns-server (benchmark references), util-linux (taskset, runuser), procps, psmisc.
 APT_PACKAGES=(iproute2 bind9-dnsutils curl postgresql etcd-server etcd-client dnsperf bind9 knot
-  pdns-server pdns-backend-bind util-linux procps psmisc ca-certificates)
+  pdns-server pdns-backend-bind util-linux procps psmisc iptables ca-certificates)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
