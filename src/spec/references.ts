@@ -78,6 +78,10 @@ export function checkReferences(t: Topology): SpecIssue[] {
     }
   });
 
+  if (t.failover.leaseTtl < 2000) {
+    issues.push({ path: ['failover', 'leaseTtl'], message: 'leaseTtl must be at least 2s (etcd grants leases in whole seconds, 2s minimum)' });
+  }
+
   t.clientNetworks.forEach((c, i) => {
     for (const r of Object.keys(c.latencyMs ?? {})) if (!regions.has(r)) unknownRegion(['clientNetworks', i, 'latencyMs', r], r, true);
   });

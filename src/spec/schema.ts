@@ -47,6 +47,13 @@ export const RegionSchema = z.strictObject({
       api: z.url({ protocol: /^https?$/ }),
     })
     .optional(),
+  /** This region's etcd member (one per region: the quorum). Required for failover; the lab fills it in. */
+  etcd: z
+    .strictObject({
+      client: z.url({ protocol: /^https?$/ }),
+      peer: z.url({ protocol: /^https?$/ }),
+    })
+    .optional(),
 });
 
 export const HealthCheckSchema = z.strictObject({
@@ -127,6 +134,16 @@ export const TopologySchema = z.strictObject({
   services: z.array(ServiceSchema).default([]),
   clientNetworks: z.array(ClientNetworkSchema).default([]),
   stores: z.array(StoreSchema).default([]),
+  failover: z
+    .strictObject({
+      /** Primary lease TTL. A primary cut off from the etcd majority stops acting within it. */
+      leaseTtl: duration.default(4000),
+      /** Run the failover runbook automatically when a primary is lost. */
+      automatic: z.boolean().default(true),
+      /** Bring a returned old primary back as a standby automatically. */
+      autoRejoin: z.boolean().default(false),
+    })
+    .default({ leaseTtl: 4000, automatic: true, autoRejoin: false }),
 });
 
 type DeepReadonly<T> = T extends (infer E)[]
