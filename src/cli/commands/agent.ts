@@ -4,6 +4,7 @@ import { CheckFailed } from '../../common/errors.ts';
 import { agentsTable, answersTable, healthTable, readAgentStatuses, runAgent, type Table } from '../../agent/index.ts';
 import { loadTopologyFile } from '../../spec/index.ts';
 import { formatTable, printJson } from '../output.ts';
+import { loadTopologyOrLab } from '../topology-source.ts';
 
 export function registerAgentCommands(program: Command): void {
   program
@@ -25,10 +26,10 @@ export function registerAgentCommands(program: Command): void {
   program
     .command('status')
     .description("ask every region's agent what it sees: health per vantage point, routed verdict, current answers")
-    .requiredOption('-f, --file <path>', 'topology file with regions[].agent.api')
+    .option('-f, --file <path>', 'topology file with regions[].agent.api (default: the running lab\'s)')
     .option('--json', 'print the raw /status of every agent')
-    .action(async (opts: { file: string; json?: boolean }) => {
-      const readings = await readAgentStatuses(loadTopologyFile(opts.file));
+    .action(async (opts: { file?: string; json?: boolean }) => {
+      const readings = await readAgentStatuses(loadTopologyOrLab(opts.file));
       const answering = readings.flatMap((r) => (r.kind === 'ok' ? [r] : []));
       if (opts.json) printJson(readings);
       else {

@@ -1,0 +1,19 @@
+/**
+ * Where a command finds its topology: `-f FILE` when given, else the running lab's materialized
+ * topology (so `meridian status` just works after `meridian lab up`).
+ */
+import { existsSync } from 'node:fs';
+import { UsageError } from '../common/errors.ts';
+import { labTopologyFile } from '../lab/index.ts';
+import { loadTopologyFile, type Topology } from '../spec/index.ts';
+
+export function topologyFileOrLab(file: string | undefined): string {
+  if (file) return file;
+  const lab = labTopologyFile();
+  if (existsSync(lab)) return lab;
+  throw new UsageError('no topology: pass -f FILE, or start a lab with: meridian lab up');
+}
+
+export function loadTopologyOrLab(file: string | undefined): Topology {
+  return loadTopologyFile(topologyFileOrLab(file));
+}
