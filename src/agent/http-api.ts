@@ -4,6 +4,7 @@
  *   GET  /status    the AgentStatus document
  *   GET  /v1/view   this agent's current VantageView
  *   POST /v1/view   a peer pushes its VantageView
+ * plus the observability routes (GET /, /metrics, /v1/events, /v1/stream) through `extra`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -16,6 +17,8 @@ export interface ApiHandlers {
   readonly status: () => AgentStatus;
   readonly view: () => VantageView;
   readonly receiveView: (view: VantageView) => ReceiveOutcome;
+  /** Further routes (src/observe); resolves false for a path it does not serve. */
+  readonly extra?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
 export interface ApiServer {
@@ -46,10 +49,13 @@ export async function startApiServer(listen: ListenAddress, handlers: ApiHandler
 async function route(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers): Promise<void> {
   const path = new URL(req.url ?? '/', 'http://agent').pathname;
   const method = req.method ?? 'GET';
+  // Read-only documents: a dashboard served by one agent reads the others (see src/observe).
+  if (method === 'GET') res.setHeader('access-control-allow-origin', '*');
   if (path === '/healthz' && method === 'GET') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
   if (path === '/status' && method === 'GET') return send(res, 200, handlers.status());
   if (path === '/v1/view' && method === 'GET') return send(res, 200, handlers.view());
   if (path === '/v1/view' && method === 'POST') return receive(req, res, handlers);
+  if (handlers.extra && (await handlers.extra(req, res))) return;
   if (['/healthz', '/status', '/v1/view'].includes(path)) return send(res, 405, { error: `${method} not allowed on ${path}` });
   send(res, 404, { error: `no route ${path}` });
 }

@@ -7,12 +7,13 @@
  * waits on a probe or a peer.
  */
 import { createLogger, type Logger } from '../common/log.ts';
-import { buildAnswerTable, startDnsServer, type AnswerTable, type DnsServer, type ServiceAnswers } from '../gslb/index.ts';
+import { buildAnswerTable, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
 import {
   PeerExchange, Prober, firstView, mergeViews, newBootId, nextView, routingChanges, sameRouting, smallestIntervalMs,
   staleAfterMsFor, topologyEndpoints, type EndpointTransition, type HealthSnapshot, type VantageView,
 } from '../health/index.ts';
 import type { Topology } from '../spec/index.ts';
+import { AgentObserver, observeRoutes } from '../observe/index.ts';
 import { explainBindError } from './bind.ts';
 import { startApiServer, type ApiServer } from './http-api.ts';
 import { planAgent, type AgentPlan } from './plan.ts';
@@ -54,11 +55,14 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   let snapshot: HealthSnapshot = mergeViews(topology, view, [], monotonicNow(), staleAfterMs);
   let table: AnswerTable = buildAnswerTable(topology, snapshot);
   let answers: ServiceAnswers[] = table.describe();
+  const observer = new AgentObserver({ topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers }) });
 
   const tick = () => {
     const next = mergeViews(topology, view, peers.receivedViews(), monotonicNow(), staleAfterMs);
     const changed = !sameRouting(snapshot, next);
+    observer.peersObserved(peers.status());
     if (changed) logRoutedTransitions(logger, region, snapshot, next);
+    if (changed) observer.routingChanged(snapshot, next);
     snapshot = next;
     if (!changed) return;
     table = buildAnswerTable(topology, snapshot);
@@ -66,6 +70,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     if (JSON.stringify(described) !== JSON.stringify(answers)) {
       logger.info({ event: 'answers.changed', vantage: region, previous: compact(answers), answers: compact(described) }, 'answers changed');
     }
+    observer.answersRebuilt(answers, described);
     answers = described;
   };
 
@@ -83,21 +88,29 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const prober = new Prober({
     endpoints,
     localAddress: plan.localAddress,
+    probe: observer.metrics.instrumentProbe(),
     onTransition: (t) => {
       logVantageTransition(logger, region, t);
+      observer.vantageTransition(t);
       view = nextView(view, prober.states(), monotonicNow());
       peers.publish(view);
       tick();
     },
   });
 
-  const dns = await startDns(plan, () => table, logger);
+  const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsQuery);
+  const routes = observeRoutes({
+    observer,
+    status: () => buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
+    streamIntervalMs: periodMs,
+  });
   let api: ApiServer;
   try {
     api = await startApiServer(plan.api, {
       status: () => buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
       view: () => view,
       receiveView: (v) => peers.receive(v),
+      extra: routes.handle,
     }, logger);
   } catch (err) {
     await dns.close();
@@ -118,6 +131,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     status: () => buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
     close: async () => {
       clearInterval(ticker);
+      routes.close();
       await Promise.all([prober.close(), peers.close()]);
       await Promise.all([api.close(), dns.close()]);
       logger.info({ event: 'agent.stopped', vantage: region, bootId }, 'agent stopped');
@@ -125,9 +139,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   };
 }
 
-async function startDns(plan: AgentPlan, table: () => AnswerTable, logger: Logger): Promise<DnsServer> {
+async function startDns(plan: AgentPlan, table: () => AnswerTable, logger: Logger, onQuery: DnsServerOptions['onQuery']): Promise<DnsServer> {
   try {
-    return await startDnsServer({ host: plan.dns.host, port: plan.dns.port, table, logger });
+    return await startDnsServer({ host: plan.dns.host, port: plan.dns.port, table, logger, onQuery });
   } catch (err) {
     throw explainBindError('DNS', plan.dns, err);
   }

@@ -1,0 +1,369 @@
+/*
+ * Meridian dashboard client: plain browser JavaScript, inlined into the page by page.ts (no build
+ * step, no CDN). It follows its own agent over server-sent events (/v1/stream) and polls every
+ * other agent it learns of from /status (peers[].viewUrl) for /status and /v1/events, so the page
+ * served by any surviving region shows the whole picture. An agent that stops answering is shown
+ * as unreachable from this browser and its opinion stops counting after STALE_MS.
+ */
+/* global document, window, location, EventSource, fetch, AbortSignal, URL, Node */
+'use strict';
+(function main() {
+  const POLL_MS = 1000;
+  const STALE_MS = 3500;
+  const FETCH_TIMEOUT_MS = 1500;
+  const MAX_EVENTS = 3000;
+  const SHOWN_EVENTS = 300;
+  const PALETTE = ['#4e79a7', '#f28e2b', '#76b7b2', '#59a14f', '#b07aa1', '#edc948', '#9c755f', '#ff9da7', '#86bcb6', '#bab0ac'];
+
+  /** region -> { region, origin, status, okAtMs, viaStream, error, failingSinceMs, boot, lastSeq } */
+  const agents = new Map();
+  /** `${region}/${boot}/${seq}` -> timeline event */
+  const events = new Map();
+  let selfRegion = null;
+  let streamState = 'connecting';
+  let renderPending = false;
+
+  const now = () => Date.now();
+  const isFresh = (a) => a.status && now() - a.okAtMs <= STALE_MS;
+
+  function agentEntry(region, origin) {
+    let a = agents.get(region);
+    if (!a) agents.set(region, (a = { region, origin, status: null, okAtMs: 0, viaStream: false, error: null, failingSinceMs: null, boot: null, lastSeq: 0 }));
+    if (origin && !a.origin) a.origin = origin;
+    return a;
+  }
+
+  function onStatus(status, origin, viaStream) {
+    const a = agentEntry(status.region, origin);
+    a.status = status;
+    a.okAtMs = now();
+    a.viaStream = viaStream;
+    a.error = null;
+    a.failingSinceMs = null;
+    for (const p of status.peers || []) {
+      try {
+        agentEntry(p.region, new URL(p.viewUrl).origin);
+      } catch {
+        agentEntry(p.region, null);
+      }
+    }
+    schedule();
+  }
+
+  function onFailure(a, error) {
+    a.error = error;
+    if (a.failingSinceMs === null) a.failingSinceMs = now();
+    schedule();
+  }
+
+  function addEvents(list) {
+    for (const e of list) events.set(`${e.region}/${e.boot}/${e.seq}`, e);
+    if (events.size > MAX_EVENTS) {
+      const oldest = [...events.entries()].sort((x, y) => x[1].atMs - y[1].atMs).slice(0, events.size - MAX_EVENTS);
+      for (const [id] of oldest) events.delete(id);
+    }
+    schedule();
+  }
+
+  function connectStream() {
+    const es = new EventSource('/v1/stream');
+    es.addEventListener('hello', (m) => {
+      const hello = JSON.parse(m.data);
+      selfRegion = hello.region;
+      const a = agentEntry(hello.region, location.origin);
+      a.boot = hello.boot;
+    });
+    es.addEventListener('status', (m) => {
+      streamState = 'live';
+      const status = JSON.parse(m.data);
+      selfRegion = status.region;
+      onStatus(status, location.origin, true);
+    });
+    es.addEventListener('timeline', (m) => {
+      const e = JSON.parse(m.data);
+      const a = agentEntry(e.region, location.origin);
+      a.boot = e.boot;
+      a.lastSeq = Math.max(a.lastSeq, e.seq);
+      addEvents([e]);
+    });
+    es.onopen = () => { streamState = 'live'; schedule(); };
+    es.onerror = () => { streamState = 'reconnecting'; schedule(); };
+  }
+
+  async function getJson(url) {
+    const res = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    if (!res.ok) throw new Error(`status ${res.status}`);
+    return res.json();
+  }
+
+  /** Polls every agent the stream does not keep fresh (all peers; this agent too while its stream is down). */
+  async function pollOnce() {
+    const targets = [...agents.values()].filter((a) => a.origin && !(a.viaStream && isFresh(a)));
+    await Promise.all(targets.map(async (a) => {
+      try {
+        onStatus(await getJson(`${a.origin}/status`), a.origin, false);
+        let page = await getJson(`${a.origin}/v1/events?since=${a.lastSeq}`);
+        if (page.boot !== a.boot && a.lastSeq > 0) page = await getJson(`${a.origin}/v1/events?since=0`);
+        a.boot = page.boot;
+        a.lastSeq = page.lastSeq;
+        addEvents(page.events);
+      } catch (err) {
+        onFailure(a, err && err.name === 'TimeoutError' ? 'timeout' : String((err && err.message) || err));
+      }
+    }));
+  }
+
+  async function pollLoop() {
+    for (;;) {
+      await pollOnce();
+      await new Promise((r) => window.setTimeout(r, POLL_MS));
+    }
+  }
+
+  // ---- the picture: pure functions of the readings and events ------------------------------
+
+  function readings() {
+    return [...agents.values()].filter(isFresh).sort((x, y) => x.region.localeCompare(y.region));
+  }
+
+  function allRegions() {
+    const names = new Set(agents.keys());
+    for (const a of agents.values()) for (const s of (a.status && a.status.services) || []) for (const r of s.regions) names.add(r.region);
+    return [...names].sort();
+  }
+
+  function endpointsOf(status, service, region) {
+    const s = (status.services || []).find((x) => x.service === service);
+    const r = s && s.regions.find((x) => x.region === region);
+    return (r && r.endpoints) || [];
+  }
+
+  function servicesIn(region, fresh) {
+    const names = new Set();
+    for (const a of fresh) for (const s of a.status.services || []) if (s.regions.some((r) => r.region === region && r.endpoints.length > 0)) names.add(s.service);
+    return [...names].sort();
+  }
+
+  /** Newest event matching `pred`. */
+  function latestEvent(pred) {
+    let best = null;
+    for (const e of events.values()) if (pred(e) && (!best || e.atMs > best.atMs)) best = e;
+    return best;
+  }
+
+  /** Since when vantage `v` sees `state` for one of `keys` (from its own transition events). */
+  function vantageSince(v, keys, state) {
+    const e = latestEvent((x) => x.kind === 'health.transition' && x.details.scope === 'vantage' && x.details.vantage === v && keys.includes(x.details.key) && x.details.to === state);
+    return e ? e.atMs : null;
+  }
+
+  function summarize(states) {
+    if (states.length === 0) return { text: '-', cls: 'unknown' };
+    const counts = {};
+    for (const s of states) counts[s] = (counts[s] || 0) + 1;
+    const kinds = Object.keys(counts).sort();
+    if (kinds.length === 1) return { text: kinds[0], cls: kinds[0] };
+    return { text: kinds.map((k) => `${counts[k]} ${k}`).join(', '), cls: 'mixed' };
+  }
+
+  /** One vantage point's states of a region's endpoints of a service: from its own agent when fresh, else from a peer's copy of its view. */
+  function vantageCell(v, service, region, fresh) {
+    const own = fresh.find((a) => a.region === v);
+    const sources = own ? [own] : fresh;
+    for (const a of sources) {
+      const eps = endpointsOf(a.status, service, region);
+      const cells = eps.map((e) => e.vantages && e.vantages[v]).filter((c) => c && (own || c.fresh));
+      if (cells.length === eps.length && cells.length > 0) {
+        const keys = eps.map((e) => `${service}/${region}/${e.address}`);
+        const sum = summarize(cells.map((c) => c.state));
+        const since = sum.cls === 'up' || sum.cls === 'down' ? vantageSince(v, keys, sum.cls) : null;
+        return { ...sum, since, via: own ? null : a.region };
+      }
+    }
+    return { text: 'no view', cls: 'unknown', since: null, via: null };
+  }
+
+  /** Routed verdict per endpoint by the majority of the agents this browser reaches. */
+  function regionPicture(region, fresh) {
+    const services = servicesIn(region, fresh);
+    const why = [];
+    let total = 0;
+    let drained = 0;
+    let suspect = false;
+    for (const service of services) {
+      const addresses = [...new Set(fresh.flatMap((a) => endpointsOf(a.status, service, region).map((e) => e.address)))].sort();
+      let serviceDrained = 0;
+      const downBy = new Set();
+      const reasons = new Set();
+      for (const address of addresses) {
+        total++;
+        const verdicts = fresh.map((a) => ({ a, e: endpointsOf(a.status, service, region).find((x) => x.address === address) })).filter((x) => x.e);
+        const down = verdicts.filter((x) => x.e.routed === 'down');
+        for (const x of verdicts) {
+          for (const [v, c] of Object.entries(x.e.vantages || {})) if (c.state === 'down' && c.fresh) downBy.add(v);
+          if (x.e.lastProbe && x.e.lastProbe.kind === 'failed') reasons.add(x.e.lastProbe.reason);
+        }
+        if (down.length * 2 > verdicts.length) { drained++; serviceDrained++; }
+      }
+      if (downBy.size > 0) suspect = true;
+      if (serviceDrained > 0 || downBy.size > 0) {
+        const keys = addresses.map((a) => `${service}/${region}/${a}`);
+        const routedDown = latestEvent((e) => e.kind === 'health.transition' && e.details.scope === 'routed' && keys.includes(e.details.key) && e.details.to === 'down');
+        const sinceMs = routedDown ? routedDown.atMs : null;
+        const what = serviceDrained === addresses.length ? 'drained from DNS' : serviceDrained > 0 ? `${serviceDrained} of ${addresses.length} endpoints drained` : 'still routed (no majority)';
+        why.push(`${service}: ${what}; seen down from ${[...downBy].sort().join(', ') || 'nobody'}` +
+          (serviceDrained > 0 && sinceMs ? ` since ${fmtTime(sinceMs)} (${ago(sinceMs)})` : '') +
+          (reasons.size > 0 ? ` - probe: ${[...reasons].join(', ')}` : ''));
+      }
+    }
+    const agent = agents.get(region);
+    const agentDown = agent && !isFresh(agent);
+    if (agentDown) why.push(`agent ${region} unreachable from this browser${agent.error ? ` (${agent.error})` : ''}${agent.failingSinceMs ? ` since ${fmtTime(agent.failingSinceMs)}` : ''}`);
+    const peersLost = fresh.filter((a) => a.region !== region && (a.status.peers || []).some((p) => p.region === region && p.reachability === 'unreachable')).map((a) => a.region);
+    if (peersLost.length > 0) why.push(`agent ${region} unreachable from ${peersLost.join(', ')}`);
+    let state = 'up';
+    if (fresh.length === 0 || total === 0) state = 'unknown';
+    else if (drained === total) state = 'down';
+    else if (drained > 0 || suspect || agentDown || peersLost.length > 0) state = 'degraded';
+    return { state, services, why };
+  }
+
+  function primaryReading(fresh) {
+    return fresh.find((a) => a.region === selfRegion) || fresh[0] || null;
+  }
+
+  function sharesOf(answer, status, service) {
+    if (answer.weights) {
+      const total = Object.values(answer.weights).reduce((s, w) => s + w, 0);
+      return Object.entries(answer.weights).map(([r, w]) => [r, total > 0 ? w / total : 0]);
+    }
+    // Same rule as src/observe/shares.ts: clients pick one of the answered addresses at random.
+    const regionOf = new Map();
+    const s = (status.services || []).find((x) => x.service === service);
+    for (const r of (s && s.regions) || []) for (const e of r.endpoints) regionOf.set(e.address, r.region);
+    const counts = new Map(answer.regions.map((r) => [r, 0]));
+    for (const addr of answer.addresses) { const r = regionOf.get(addr); if (counts.has(r)) counts.set(r, counts.get(r) + 1); }
+    const total = [...counts.values()].reduce((x, n) => x + n, 0);
+    return [...counts.entries()].map(([r, n]) => [r, total > 0 ? n / total : 0]);
+  }
+
+  // ---- rendering -------------------------------------------------------------------------------
+
+  function h(tag, attrs, ...kids) {
+    const el = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === 'class') el.className = v;
+      else if (k === 'style') el.setAttribute('style', v);
+      else el.setAttribute(k, v === true ? '' : String(v));
+    }
+    for (const kid of kids.flat(Infinity)) if (kid !== null && kid !== undefined && kid !== false) el.append(kid instanceof Node ? kid : String(kid));
+    return el;
+  }
+
+  const pad = (n, w = 2) => String(n).padStart(w, '0');
+  function fmtTime(ms) {
+    const d = new Date(ms);
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  }
+  function ago(ms) {
+    const s = Math.max(0, (now() - ms) / 1000);
+    if (s < 60) return `${s.toFixed(s < 10 ? 1 : 0)} s ago`;
+    if (s < 3600) return `${Math.floor(s / 60)} min ago`;
+    return `${(s / 3600).toFixed(1)} h ago`;
+  }
+  function colorOf(region) {
+    const i = allRegions().indexOf(region);
+    return PALETTE[(i < 0 ? 0 : i) % PALETTE.length];
+  }
+
+  function schedule() {
+    if (renderPending) return;
+    renderPending = true;
+    window.setTimeout(() => { renderPending = false; render(); }, 100);
+  }
+
+  function render() {
+    const fresh = readings();
+    const regions = allRegions();
+    document.getElementById('stream').className = `pill ${streamState}`;
+    document.getElementById('stream').textContent = streamState === 'live' ? 'live' : streamState;
+    document.getElementById('self').textContent = selfRegion ? `served by agent ${selfRegion}` : '';
+    document.getElementById('reach').textContent = `${fresh.length}/${agents.size} agents answering`;
+    document.getElementById('clock').textContent = fmtTime(now());
+    document.getElementById('agents').replaceChildren(...[...agents.values()].sort((x, y) => x.region.localeCompare(y.region)).map(renderAgent));
+    document.getElementById('regions').replaceChildren(...regions.map((r) => renderRegion(r, fresh, regions)));
+    document.getElementById('answers').replaceChildren(...renderAnswers(fresh));
+    document.getElementById('stores').replaceChildren(...renderOptional(fresh, 'stores', 'No data store reported by the agents (none in the topology, or failover is not wired yet).'));
+    document.getElementById('runbook').replaceChildren(...renderOptional(fresh, 'runbook', 'No runbook running; the last one will show here.'));
+    document.getElementById('timeline').replaceChildren(...renderTimeline());
+  }
+
+  function renderAgent(a) {
+    const ok = isFresh(a);
+    const how = ok ? (a.viaStream ? 'live stream' : 'polled') : `unreachable${a.error ? `: ${a.error}` : ''}${a.failingSinceMs ? ` since ${fmtTime(a.failingSinceMs)}` : ''}`;
+    return h('span', { class: `agent ${ok ? 'ok' : 'stale'}`, 'data-agent': a.region, title: a.origin || '' }, h('b', null, a.region), ` ${a.origin || '?'} - ${how}`);
+  }
+
+  function renderRegion(region, fresh, regions) {
+    const pic = regionPicture(region, fresh);
+    const head = h('tr', null, h('th', null, 'service'), regions.map((v) => h('th', null, `from ${v}`)));
+    const rows = pic.services.map((service) => h('tr', null, h('td', null, service), regions.map((v) => {
+      const c = vantageCell(v, service, region, fresh);
+      return h('td', { class: `cell-${c.cls}`, 'data-vantage': v }, c.text,
+        c.since ? h('span', { class: 'since' }, `since ${fmtTime(c.since)}`) : null,
+        c.via ? h('span', { class: 'since' }, `via ${c.via}`) : null);
+    })));
+    return h('div', { class: `region-card state-${pic.state}`, 'data-region': region, 'data-state': pic.state },
+      h('div', { class: 'title' }, h('span', { class: 'name' }, region), h('span', { class: `badge ${pic.state}` }, pic.state.toUpperCase())),
+      pic.why.length > 0 ? h('ul', { class: 'why' }, pic.why.map((w) => h('li', null, w))) : h('div', { class: 'why muted' }, pic.services.length > 0 ? 'every vantage point sees it up' : 'no service endpoints here'),
+      pic.services.length > 0 ? h('table', { class: 'vantages' }, h('thead', null, head), h('tbody', null, rows)) : null);
+  }
+
+  function renderAnswers(fresh) {
+    const primary = primaryReading(fresh);
+    if (!primary) return [h('p', { class: 'muted' }, 'No agent answers this browser.')];
+    return (primary.status.answers || []).map((s) => {
+      const disagree = fresh.filter((a) => a !== primary && JSON.stringify(((a.status.answers || []).find((x) => x.service === s.service) || {}).answers) !== JSON.stringify(s.answers));
+      return h('div', { class: 'service', 'data-service': s.service },
+        h('div', { class: 'head' }, h('b', null, s.service), h('span', { class: 'muted' }, s.fqdn), h('span', { class: 'muted small' }, `policy ${s.policy}, as answered by ${primary.region}`)),
+        h('table', null, h('tbody', null, s.answers.map((a) => {
+          const shares = sharesOf(a, primary.status, s.service);
+          return h('tr', null,
+            h('td', { style: 'width:90px' }, a.clientNetwork === '*' ? 'all clients' : a.clientNetwork),
+            h('td', null,
+              h('div', { class: 'bar' }, shares.filter(([, x]) => x > 0).map(([r, x]) => h('span', { style: `width:${(x * 100).toFixed(1)}%;background:${colorOf(r)}`, title: `${r} ${(x * 100).toFixed(0)}%` }, `${r} ${(x * 100).toFixed(0)}%`))),
+              h('div', { class: 'small muted' }, a.failOpen ? h('span', { class: 'failopen' }, 'FAIL-OPEN ') : null, `${a.regions.join(', ') || 'no region'} - ${a.addresses.join(' ') || 'no address'} - ${a.reason}`)));
+        }))),
+        disagree.length > 0 ? h('div', { class: 'note' }, `agents answering differently right now: ${disagree.map((a) => a.region).join(', ')}`) : null);
+    });
+  }
+
+  /** Stores and runbooks are reported in /status once failover is wired; shown as given until then. */
+  function renderOptional(fresh, field, empty) {
+    const withIt = fresh.filter((a) => a.status[field] !== undefined && a.status[field] !== null);
+    if (withIt.length === 0) return [h('p', { class: 'muted small' }, empty)];
+    const value = (primaryReading(withIt) || withIt[0]).status[field];
+    const rows = Array.isArray(value) ? value : [value];
+    const keys = [...new Set(rows.flatMap((r) => Object.keys(r || {})))];
+    return [h('table', null, h('thead', null, h('tr', null, keys.map((k) => h('th', null, k)))),
+      h('tbody', null, rows.map((r) => h('tr', null, keys.map((k) => h('td', null, typeof r[k] === 'object' ? JSON.stringify(r[k]) : String(r[k] ?? '')))))))];
+  }
+
+  function renderTimeline() {
+    const list = [...events.values()].sort((x, y) => y.atMs - x.atMs || y.seq - x.seq).slice(0, SHOWN_EVENTS);
+    if (list.length === 0) return [h('p', { class: 'muted' }, 'No event yet.')];
+    return list.map((e) => {
+      const to = e.details && e.details.to;
+      const tone = to === 'down' || to === 'unreachable' ? 'down' : to === 'up' || to === 'reachable' ? 'up' : '';
+      return h('div', { class: `event ${tone}`, 'data-kind': e.kind },
+        h('span', { class: 't', title: new Date(e.atMs).toISOString() }, fmtTime(e.atMs)),
+        h('span', { class: 'src', style: `color:${colorOf(e.region)}` }, e.region),
+        h('span', null, h('span', { class: 'sum' }, e.summary), ' ', h('span', { class: 'kind' }, e.kind)));
+    });
+  }
+
+  connectStream();
+  pollLoop();
+  window.setInterval(render, 1000);
+})();

@@ -1,0 +1,61 @@
+/**
+ * The dashboard page every agent serves at GET /: one self-contained HTML document with the
+ * stylesheet and client script inlined (the machines it runs on may have no internet, and a
+ * page served by a surviving region must not depend on anything else). The client script and
+ * stylesheet are kept as real .js/.css files next to this one, read once.
+ */
+import { readFileSync } from 'node:fs';
+
+let cached: string | undefined;
+
+export function dashboardHtml(): string {
+  cached ??= render(
+    readFileSync(new URL('./style.css', import.meta.url), 'utf8'),
+    readFileSync(new URL('./client.js', import.meta.url), 'utf8'),
+  );
+  return cached;
+}
+
+/**
+ * The Content-Security-Policy forbids every external asset (the page must be self-contained) and
+ * allows fetches and event streams to other agents (connect-src), which is how it reads them.
+ */
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src *; img-src data:; base-uri 'none'; form-action 'none'";
+
+function render(css: string, js: string): string {
+  if (/<\/(script|style)/i.test(js + css)) throw new Error('invariant: dashboard assets must not close their own tags');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${CSP}">
+<title>Meridian dashboard</title>
+<style>
+${css}</style>
+</head>
+<body>
+<header>
+  <h1>Meridian</h1>
+  <span id="stream" class="pill connecting">connecting</span>
+  <span id="self" class="meta"></span>
+  <span id="reach" class="meta"></span>
+  <span id="clock" class="meta"></span>
+</header>
+<main>
+  <div>
+    <section class="panel"><h2>Agents</h2><div id="agents" class="agents"></div></section>
+    <section class="panel"><h2>Regions, as seen from each vantage point</h2><div id="regions" class="regions"></div></section>
+    <section class="panel"><h2>DNS answers and traffic share</h2><div id="answers"></div></section>
+    <section class="panel"><h2>Data stores</h2><div id="stores"></div></section>
+    <section class="panel"><h2>Runbook</h2><div id="runbook"></div></section>
+    <section class="panel"><h2>Operator actions</h2><div class="actions">Read-only for now: draining a region or a switchover will be offered here.</div></section>
+  </div>
+  <section class="panel"><h2>Timeline (all reachable agents)</h2><div id="timeline" class="timeline"></div></section>
+</main>
+<script>
+${js}</script>
+</body>
+</html>
+`;
+}

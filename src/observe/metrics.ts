@@ -1,0 +1,260 @@
+/**
+ * One agent's Prometheus metrics, on its own prom-client Registry (never the global default one,
+ * so several agents can share a test process). Counters are fed as things happen (probes, DNS
+ * queries, rebuilds); gauges that describe the current state (routing, votes, answers, peers) are
+ * refreshed from the agent's state when scraped, so they can never drift from /status.
+ * Names, labels and meanings come from catalog.ts.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueryEvent, ServiceAnswers } from '../gslb/index.ts';
+import {
+  probeEndpoint, topologyEndpoints, type EndpointRef, type HealthSnapshot, type PeerStatus, type ProbeFn,
+  type ProbeResult, type ProbedEndpoint, type VantageView,
+} from '../health/index.ts';
+import type { Topology } from '../spec/index.ts';
+import { METRICS, type MetricSpec } from './catalog.ts';
+import { answerShares } from './shares.ts';
+
+/** What the state gauges read at scrape time. */
+export interface AgentState {
+  readonly view: VantageView;
+  readonly snapshot: HealthSnapshot;
+  readonly peers: readonly PeerStatus[];
+  readonly answers: readonly ServiceAnswers[];
+}
+
+export interface AgentMetricsOptions {
+  readonly topology: Topology;
+  readonly region: string;
+  readonly bootId: string;
+  readonly version?: string;
+  readonly state: () => AgentState;
+  /** Process and Node.js metrics (prom-client's defaults); default true. */
+  readonly defaultMetrics?: boolean;
+}
+
+export type ProbeResultClass = 'ok' | 'timeout' | 'refused' | 'reset' | 'unreachable' | 'http_error' | 'error';
+const PROBE_RESULTS: readonly ProbeResultClass[] = ['ok', 'timeout', 'refused', 'reset', 'unreachable', 'http_error', 'error'];
+/** Label values are bounded: anything else is counted as OTHER. */
+const QTYPES = new Set(['A', 'AAAA', 'NS', 'SOA', 'ANY', 'CNAME', 'TXT', 'MX', 'SRV', 'PTR', 'CAA', 'DS', 'DNSKEY', 'HTTPS', 'SVCB', 'AXFR', 'IXFR']);
+const RCODES = new Set(['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'BADVERS', 'DROPPED']);
+
+export function probeResultClass(result: ProbeResult): ProbeResultClass {
+  if (result.kind === 'ok') return 'ok';
+  const reason: string = result.reason;
+  if (reason === 'timeout' || reason === 'refused' || reason === 'reset' || reason === 'unreachable') return reason;
+  return reason.startsWith('status ') ? 'http_error' : 'error';
+}
+
+type Child = { inc(value?: number): void };
+interface ProbeChildren {
+  readonly results: ReadonlyMap<ProbeResultClass, Child>;
+  readonly duration: { observe(value: number): void };
+}
+
+export class AgentMetrics {
+  readonly registry = new Registry();
+  private readonly endpoints: readonly ProbedEndpoint[];
+  private readonly regionOfAddress: ReadonlyMap<string, ReadonlyMap<string, string>>;
+  private readonly dnsChildren = new Map<string, Map<string, Map<string, Child>>>();
+
+  private readonly probeResults = this.counter(METRICS.probeResults);
+  private readonly probeDuration = this.histogram(METRICS.probeDuration);
+  private readonly endpointSeenUp = this.gauge(METRICS.endpointSeenUp);
+  private readonly endpointRoutedUp = this.gauge(METRICS.endpointRoutedUp);
+  private readonly endpointDownVotes = this.gauge(METRICS.endpointDownVotes);
+  private readonly endpointVoters = this.gauge(METRICS.endpointVoters);
+  private readonly answerRegion = this.gauge(METRICS.answerRegion);
+  private readonly answerShare = this.gauge(METRICS.answerShare);
+  private readonly answerFailOpen = this.gauge(METRICS.answerFailOpen);
+  private readonly builds = this.counter(METRICS.answerBuilds);
+  private readonly lastBuild = this.gauge(METRICS.answerLastBuild);
+  private readonly dnsQueries = this.counter(METRICS.dnsQueries);
+  private readonly peerReachable = this.gauge(METRICS.peerReachable);
+  private readonly peerViewFresh = this.gauge(METRICS.peerViewFresh);
+  private readonly peerViewAge = this.gauge(METRICS.peerViewAge);
+  private readonly timelineEvents = this.counter(METRICS.timelineEvents);
+  private readonly coordinatorReachable = this.gauge(METRICS.coordinatorReachable);
+  private readonly leaseHeld = this.gauge(METRICS.leaseHeld);
+  private readonly leaseTerm = this.gauge(METRICS.leaseTerm);
+  private readonly storePrimary = this.gauge(METRICS.storePrimary);
+  private readonly lagBytes = this.gauge(METRICS.replicationLagBytes);
+  private readonly lagSeconds = this.gauge(METRICS.replicationLagSeconds);
+  private readonly splitBrainTrips = this.counter(METRICS.splitBrainTrips);
+  private readonly runbookRunning = this.gauge(METRICS.runbookRunning);
+  private readonly runbookSteps = this.counter(METRICS.runbookSteps);
+  private readonly runbookStepDuration = this.histogram(METRICS.runbookStepDuration);
+
+  constructor(private readonly options: AgentMetricsOptions) {
+    const { topology } = options;
+    this.endpoints = topologyEndpoints(topology);
+    this.regionOfAddress = new Map(
+      topology.services.map((s) => [s.name, new Map(Object.entries(s.endpoints ?? {}).flatMap(([r, as]) => as.map((a) => [a, r] as const)))]),
+    );
+    this.gauge(METRICS.agentInfo).set({ region: options.region, boot_id: options.bootId, version: options.version ?? 'dev' }, 1);
+    const rpo = this.gauge(METRICS.storeRpo);
+    const rto = this.gauge(METRICS.storeRto);
+    for (const store of topology.stores) {
+      rpo.set({ store: store.name }, store.targets.rpo / 1000);
+      rto.set({ store: store.name }, store.targets.rto / 1000);
+    }
+    if (options.defaultMetrics !== false) {
+      collectDefaultMetrics({ register: this.registry });
+      // Gauges named like counters (promtool rejects them); nodejs_active_{handles,requests,resources} by type carry the same numbers.
+      for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
+    }
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** The text exposition, with the state gauges refreshed from the agent's current state. */
+  async exposition(): Promise<string> {
+    this.refreshState(this.options.state());
+    return this.registry.metrics();
+  }
+
+  /** Wraps a probe so every result is counted and timed (the Prober's `probe` port). */
+  instrumentProbe(probe: ProbeFn = probeEndpoint): ProbeFn {
+    const byTarget = new Map(this.endpoints.map((e) => [targetKey(e.fqdn, e.ref.address, e.service.port), this.probeChildren(e.ref)]));
+    return async (target, options) => {
+      const result = await probe(target, options);
+      const children = byTarget.get(targetKey(target.hostname, target.address, target.port));
+      if (children) {
+        children.results.get(probeResultClass(result))?.inc();
+        children.duration.observe(result.latencyMs / 1000);
+      }
+      return result;
+    };
+  }
+
+  /** The DNS server's onQuery: a few map lookups, no label validation per query. */
+  readonly recordDnsQuery = (q: Pick<QueryEvent, 'qtype' | 'rcode' | 'transport'>): void => {
+    const qtype = QTYPES.has(q.qtype) ? q.qtype : 'OTHER';
+    const rcode = RCODES.has(q.rcode) ? q.rcode : 'OTHER';
+    let byType = this.dnsChildren.get(q.transport);
+    if (!byType) this.dnsChildren.set(q.transport, (byType = new Map()));
+    let byRcode = byType.get(qtype);
+    if (!byRcode) byType.set(qtype, (byRcode = new Map()));
+    let child = byRcode.get(rcode);
+    if (!child) byRcode.set(rcode, (child = this.dnsQueries.labels({ qtype, rcode, transport: q.transport })));
+    child.inc();
+  };
+
+  recordTableBuild(atMs: number): void {
+    this.builds.inc();
+    this.lastBuild.set(atMs / 1000);
+  }
+
+  recordTimelineEvent(kind: string): void {
+    this.timelineEvents.inc({ kind });
+  }
+
+  // Reserved metrics: the failover wiring feeds them through these.
+  setCoordinatorReachable(backend: string, reachable: boolean): void {
+    this.coordinatorReachable.set({ backend }, reachable ? 1 : 0);
+  }
+
+  setLease(store: string, held: boolean, term?: number): void {
+    this.leaseHeld.set({ store }, held ? 1 : 0);
+    if (term !== undefined) this.leaseTerm.set({ store }, term);
+  }
+
+  setStorePrimary(store: string, primaryRegion: string, regions: readonly string[]): void {
+    for (const region of regions) this.storePrimary.set({ store, region }, region === primaryRegion ? 1 : 0);
+  }
+
+  setReplicationLag(store: string, region: string, lag: { bytes: number; seconds: number }): void {
+    this.lagBytes.set({ store, region }, lag.bytes);
+    this.lagSeconds.set({ store, region }, lag.seconds);
+  }
+
+  recordSplitBrainGuardTrip(store: string): void {
+    this.splitBrainTrips.inc({ store });
+  }
+
+  setRunbookRunning(store: string, runbook: string, running: boolean): void {
+    this.runbookRunning.set({ store, runbook }, running ? 1 : 0);
+  }
+
+  recordRunbookStep(store: string, runbook: string, step: string, result: 'ok' | 'failed' | 'skipped', seconds: number): void {
+    this.runbookSteps.inc({ store, runbook, step, result });
+    this.runbookStepDuration.observe({ store, runbook, step }, seconds);
+  }
+
+  private refreshState(state: AgentState): void {
+    for (const g of [this.endpointSeenUp, this.endpointRoutedUp, this.endpointDownVotes, this.endpointVoters]) g.reset();
+    const views = [state.view, ...state.peers.filter((p) => p.fresh && p.view).map((p) => p.view as VantageView)];
+    for (const { key, ref } of this.endpoints) {
+      const labels = endpointLabels(ref);
+      const verdict = state.snapshot.endpoints.get(key);
+      if (verdict) {
+        this.endpointRoutedUp.set(labels, verdict.up ? 1 : 0);
+        this.endpointDownVotes.set(labels, verdict.downVotes.length);
+        this.endpointVoters.set(labels, verdict.voters.length);
+      }
+      for (const view of views) {
+        const seen = view.endpoints[key];
+        if (seen === 'up' || seen === 'down') this.endpointSeenUp.set({ ...labels, vantage: view.vantage }, seen === 'up' ? 1 : 0);
+      }
+    }
+    this.refreshAnswers(state.answers);
+    for (const g of [this.peerReachable, this.peerViewFresh, this.peerViewAge]) g.reset();
+    for (const p of state.peers) {
+      this.peerReachable.set({ peer: p.region }, p.reachability === 'reachable' ? 1 : 0);
+      this.peerViewFresh.set({ peer: p.region }, p.fresh ? 1 : 0);
+      if (p.lastViewAgeMs !== null) this.peerViewAge.set({ peer: p.region }, p.lastViewAgeMs / 1000);
+    }
+  }
+
+  private refreshAnswers(answers: readonly ServiceAnswers[]): void {
+    for (const g of [this.answerRegion, this.answerShare, this.answerFailOpen]) g.reset();
+    for (const service of answers) {
+      const regionOf = this.regionOfAddress.get(service.service) ?? new Map<string, string>();
+      const candidates = [...new Set(regionOf.values())];
+      for (const answer of service.answers) {
+        const shares = answerShares(answer, (a) => regionOf.get(a));
+        const network = answer.clientNetwork;
+        this.answerFailOpen.set({ service: service.service, client_network: network }, answer.failOpen ? 1 : 0);
+        for (const region of candidates) {
+          const labels = { service: service.service, region, client_network: network };
+          this.answerRegion.set(labels, answer.regions.includes(region) ? 1 : 0);
+          this.answerShare.set(labels, shares[region] ?? 0);
+        }
+      }
+    }
+  }
+
+  private probeChildren(ref: EndpointRef): ProbeChildren {
+    const labels = { ...endpointLabels(ref), vantage: this.options.region };
+    // Every series exists from the start at 0, so rate() and increase() see the first failure.
+    const results = new Map(PROBE_RESULTS.map((result) => {
+      const child = this.probeResults.labels({ ...labels, result });
+      child.inc(0);
+      return [result, child] as const;
+    }));
+    this.probeDuration.zero(labels);
+    return { results, duration: this.probeDuration.labels(labels) };
+  }
+
+  private counter(spec: MetricSpec): Counter<string> {
+    return new Counter({ name: spec.name, help: spec.help, labelNames: spec.labels, registers: [this.registry] });
+  }
+
+  private gauge(spec: MetricSpec): Gauge<string> {
+    return new Gauge({ name: spec.name, help: spec.help, labelNames: spec.labels, registers: [this.registry] });
+  }
+
+  private histogram(spec: MetricSpec): Histogram<string> {
+    return new Histogram({ name: spec.name, help: spec.help, labelNames: spec.labels, buckets: [...(spec.buckets ?? [])], registers: [this.registry] });
+  }
+}
+
+function endpointLabels(ref: EndpointRef): { service: string; region: string; endpoint: string } {
+  return { service: ref.service, region: ref.region, endpoint: ref.address };
+}
+
+function targetKey(hostname: string, address: string, port: number): string {
+  return `${hostname}|${address}|${port}`;
+}

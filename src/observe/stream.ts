@@ -1,0 +1,100 @@
+/**
+ * GET /v1/stream: server-sent events for the dashboard. Each client gets the current status at
+ * once and then every `intervalMs` (one serialization shared by all clients), and every timeline
+ * event as it is recorded (`id:` is `boot:seq`, so a reconnecting EventSource resumes with
+ * Last-Event-ID, and starts over when the agent restarted). The number of clients is bounded: a dashboard left open must not pile up.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EventRing, TimelineEvent } from './timeline.ts';
+
+export interface StreamHubOptions {
+  readonly timeline: EventRing;
+  readonly status: () => unknown;
+  readonly intervalMs: number;
+  readonly maxClients?: number;
+}
+
+const DEFAULT_MAX_CLIENTS = 32;
+
+export class StreamHub {
+  private readonly clients = new Set<ServerResponse>();
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+
+  constructor(private readonly options: StreamHubOptions) {}
+
+  /** Serves one SSE client; returns when the response is set up (it stays open). */
+  open(req: IncomingMessage, res: ServerResponse, since: number): void {
+    if (this.clients.size >= (this.options.maxClients ?? DEFAULT_MAX_CLIENTS)) {
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('too many dashboard streams\n');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'access-control-allow-origin': '*',
+    });
+    // The client reconnects after 1 s when the agent restarts or the connection drops.
+    res.write('retry: 1000\n\n');
+    const page = this.options.timeline.page(Math.max(since, resumeSeq(req.headers['last-event-id'], this.options.timeline.boot)));
+    res.write(frame('hello', JSON.stringify({ region: page.region, boot: page.boot, truncated: page.truncated })));
+    res.write(frame('status', JSON.stringify(this.options.status())));
+    for (const e of page.events) res.write(eventFrame(e));
+    this.clients.add(res);
+    req.socket.setNoDelay(true);
+    res.on('close', () => this.drop(res));
+    this.start();
+  }
+
+  close(): void {
+    for (const res of this.clients) res.end();
+    this.clients.clear();
+    this.stop();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  private start(): void {
+    if (this.timer) return;
+    this.unsubscribe = this.options.timeline.subscribe((e) => this.broadcast(eventFrame(e)));
+    this.timer = setInterval(() => this.broadcast(frame('status', JSON.stringify(this.options.status()))), this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  private stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.unsubscribe?.();
+    this.unsubscribe = undefined;
+  }
+
+  private drop(res: ServerResponse): void {
+    this.clients.delete(res);
+    if (this.clients.size === 0) this.stop();
+  }
+
+  private broadcast(text: string): void {
+    for (const res of this.clients) {
+      // A client that stopped reading is dropped rather than buffered without bound.
+      if (res.writableLength > 1 << 20) res.destroy();
+      else res.write(text);
+    }
+  }
+}
+
+/** The seq to resume after, from a Last-Event-ID of this agent process; 0 for another boot. */
+export function resumeSeq(lastEventId: string | string[] | undefined, boot: string): number {
+  const match = typeof lastEventId === 'string' ? /^(.+):(\d{1,15})$/.exec(lastEventId) : null;
+  return match && match[1] === boot ? Number(match[2]) : 0;
+}
+
+function frame(event: string, data: string, id?: string): string {
+  return `${id !== undefined ? `id: ${id}\n` : ''}event: ${event}\ndata: ${data}\n\n`;
+}
+
+function eventFrame(e: TimelineEvent): string {
+  return frame('timeline', JSON.stringify(e), `${e.boot}:${e.seq}`);
+}
