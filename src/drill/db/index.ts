@@ -1,0 +1,13 @@
+/**
+ * drill/db: database drills. A write load client records every write (id, times, outcome, the
+ * server that committed it); a drill injects one fault into a store (region outage, partition,
+ * primary crash, coordinator crash, primary freeze) through a DbDrillEnvironment, always undoes
+ * it, reads which ids survived on the primary, and judges the history with `checkHistory`.
+ */
+export * from './types.ts';
+export { WriteClient, toOp, type WriteClientOptions } from './write-client.ts';
+export { SqlWriteTransport, DRILL_TABLE, DEFAULT_WRITE_DEADLINES, type SqlEndpoint, type SqlWriteTransportOptions } from './sql-transport.ts';
+export { runStatement, type StatementDeadlines, type StatementOutcome, type StatementTarget } from './single-statement.ts';
+export { identityFrom, regionFrom, timelineOfWalFile, type ServerFacts } from './server-identity.ts';
+export { ensureDrillTable, readSurvivingIds, type WrittenRows } from './survivors.ts';
+export { postmasterPidOf, postmasterPort, postmastersAmong, signalCluster, type ClusterSignal } from './pg-processes.ts';

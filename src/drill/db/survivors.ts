@@ -1,0 +1,37 @@
+/**
+ * Before a drill: the table the SQL write client inserts into. After it: the ids present on the
+ * surviving primary, listed once per row, so an id applied twice shows up twice (the checker
+ * counts it as a duplicate).
+ */
+import { queryRows, withClient, type PgTarget } from '../../data/index.ts';
+import { DRILL_TABLE, DRILL_TABLE_DDL } from './sql-transport.ts';
+
+/** Where the written ids live: the SQL client's table, or the demo app's orders table. */
+export type WrittenRows =
+  | { readonly kind: 'drillTable' }
+  /** Rows whose id starts with the run's prefix, in `table`.`column` (the app's own schema). */
+  | { readonly kind: 'appTable'; readonly table: string; readonly column: string };
+
+export async function ensureDrillTable(target: PgTarget): Promise<void> {
+  await withClient(target, async (c) => {
+    for (const ddl of DRILL_TABLE_DDL) await c.query(ddl);
+  });
+}
+
+export async function readSurvivingIds(target: PgTarget, runId: string, rows: WrittenRows = { kind: 'drillTable' }): Promise<string[]> {
+  return withClient(
+    target,
+    async (c) => {
+      if (rows.kind === 'drillTable') {
+        const found = await queryRows<{ id: string }>(c, `SELECT id FROM ${DRILL_TABLE} WHERE run = $1 ORDER BY id`, [runId]);
+        return found.map((r) => r.id);
+      }
+      const table = c.escapeIdentifier(rows.table);
+      const column = c.escapeIdentifier(rows.column);
+      // starts_with, not LIKE: the run id may contain '_' (a LIKE wildcard).
+      const found = await queryRows<{ id: string }>(c, `SELECT ${column}::text AS id FROM ${table} WHERE starts_with(${column}::text, $1) ORDER BY 1`, [`${runId}-`]);
+      return found.map((r) => r.id);
+    },
+    { statementMs: 30_000 },
+  );
+}
