@@ -10,18 +10,34 @@ import { describeError, InputError, UsageError } from '../src/common/errors.ts';
 import { dnsBenchmark } from './dns.ts';
 import { ProcessGroup } from './lib/processes.ts';
 import { parseOptions, usage } from './options.ts';
+import { shiftBenchmark } from './shift.ts';
 import type { BenchContext, Benchmark } from './types.ts';
 
-/** Parts (b) `shift` and (c) `failover` are added here as bench/shift.ts and bench/failover.ts. */
-const BENCHMARKS: readonly Benchmark[] = [dnsBenchmark];
+/** Part (c) `failover` is added here as bench/failover.ts. */
+const BENCHMARKS: readonly Benchmark[] = [dnsBenchmark, shiftBenchmark];
+
+const INTERRUPT_GRACE_MS = 60_000;
+
+async function settledWithin(work: Promise<void> | undefined, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)));
+  await Promise.race([(work ?? Promise.resolve()).catch(() => undefined), bound]);
+  clearTimeout(timer);
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const group = new ProcessGroup();
   let stopping = false;
+  let running: Promise<void> | undefined;
   const interrupted = (signal: NodeJS.Signals) => {
     stopping = true;
     process.stderr.write(`\nbench: ${signal}, stopping every process started\n`);
-    void group.cleanup().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+    // Then let the running benchmark's own `finally` finish (shift heals a cut region and takes
+    // down a lab it brought up), bounded; a second Ctrl-C ends the process at once.
+    void group
+      .cleanup()
+      .then(() => settledWithin(running, INTERRUPT_GRACE_MS))
+      .finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
@@ -36,7 +52,8 @@ async function main(argv: readonly string[]): Promise<number> {
     for (const benchmark of options.only) {
       print(`== ${benchmark.name}: ${benchmark.description}`);
       const ctx: BenchContext = { group, seconds: options.seconds, rounds: options.rounds, warmupSeconds: options.warmupSeconds, print };
-      await benchmark.run(ctx);
+      running = benchmark.run(ctx);
+      await running;
     }
     return 0;
   } catch (err) {
