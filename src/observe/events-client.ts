@@ -4,7 +4,7 @@
  * never stops the merged view.
  */
 import type { Topology } from '../spec/index.ts';
-import type { EventsPage } from './timeline.ts';
+import { mergeTimelines, type EventsPage, type TimelineEvent } from './timeline.ts';
 
 export type EventsReading =
   | { readonly region: string; readonly api: string; readonly kind: 'ok'; readonly page: EventsPage }
@@ -45,4 +45,50 @@ function describeFetchError(err: unknown): string {
   if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timeout';
   const cause = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
   return cause?.code ?? (err instanceof Error ? err.message : String(err));
+}
+
+export interface FollowRound {
+  /** New events of this round, merged in time order. */
+  readonly events: readonly TimelineEvent[];
+  /** Agents that did not answer this round but did (or had not been asked) before. */
+  readonly lost: readonly Extract<EventsReading, { kind: 'unreachable' }>[];
+  /** Agents that answer again after being unreachable. */
+  readonly back: readonly string[];
+  /** Agents an event page reported as truncated: events were dropped from their ring. */
+  readonly truncated: readonly string[];
+  readonly reachable: number;
+}
+
+/**
+ * Reads every agent's new events round after round, remembering where each agent's timeline was
+ * left (per boot), and which agents were unreachable, so each is reported once per change.
+ */
+export class TimelineFollower {
+  private readonly cursors = new Map<string, { boot: string; lastSeq: number }>();
+  private readonly down = new Set<string>();
+
+  constructor(
+    private readonly topology: Topology,
+    private readonly timeoutMs = 2_000,
+  ) {}
+
+  async round(): Promise<FollowRound> {
+    const readings = await readAgentEvents(this.topology, this.cursors, this.timeoutMs);
+    const lost: Extract<EventsReading, { kind: 'unreachable' }>[] = [];
+    const back: string[] = [];
+    const truncated: string[] = [];
+    const pages: TimelineEvent[][] = [];
+    for (const r of readings) {
+      if (r.kind === 'unreachable') {
+        if (!this.down.has(r.region)) lost.push(r);
+        this.down.add(r.region);
+        continue;
+      }
+      if (this.down.delete(r.region)) back.push(r.region);
+      if (r.page.truncated && r.page.events.length > 0) truncated.push(r.region);
+      this.cursors.set(r.region, { boot: r.page.boot, lastSeq: r.page.lastSeq });
+      pages.push([...r.page.events]);
+    }
+    return { events: mergeTimelines(pages), lost, back, truncated, reachable: readings.length - this.down.size };
+  }
 }

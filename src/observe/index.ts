@@ -21,4 +21,4 @@ export { vantageEvent, routedEvent, answerChanges, peerChange } from './events.t
 export { AgentObserver, type AgentObserverOptions } from './observer.ts';
 export { observeRoutes, type ObserveRoutes, type ObserveRoutesOptions } from './routes.ts';
 export { dashboardHtml } from './dashboard/page.ts';
-export { readAgentEvents, type EventsReading } from './events-client.ts';
+export { readAgentEvents, TimelineFollower, type EventsReading, type FollowRound } from './events-client.ts';

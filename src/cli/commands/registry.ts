@@ -4,10 +4,12 @@ import { registerAgentCommands } from './agent.ts';
 import { registerLabCommands } from './lab.ts';
 import { registerDrillCommands } from './drill.ts';
 import { registerDbCommands } from './db.ts';
+import { registerObserveCommands } from './observe.ts';
 
 export function registerOptionalCommands(program: Command): void {
   registerAgentCommands(program);
   registerLabCommands(program);
   registerDrillCommands(program);
   registerDbCommands(program);
+  registerObserveCommands(program);
 }
