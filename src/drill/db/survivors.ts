@@ -5,12 +5,8 @@
  */
 import { queryRows, withClient, type PgTarget } from '../../data/index.ts';
 import { DRILL_TABLE, DRILL_TABLE_DDL } from './sql-transport.ts';
+import type { WrittenRows } from './types.ts';
 
-/** Where the written ids live: the SQL client's table, or the demo app's orders table. */
-export type WrittenRows =
-  | { readonly kind: 'drillTable' }
-  /** Rows whose id starts with the run's prefix, in `table`.`column` (the app's own schema). */
-  | { readonly kind: 'appTable'; readonly table: string; readonly column: string };
 
 export async function ensureDrillTable(target: PgTarget): Promise<void> {
   await withClient(target, async (c) => {

@@ -36,6 +36,12 @@ export interface WriteTransport {
   close?(): Promise<void>;
 }
 
+/** Where the written ids live: the SQL client's table, or the demo app's orders table. */
+export type WrittenRows =
+  | { readonly kind: 'drillTable' }
+  /** Rows whose id starts with the run's prefix, in `table`.`column` (the app's own schema). */
+  | { readonly kind: 'appTable'; readonly table: string; readonly column: string };
+
 /** How to reach the store's database (credentials come from the lab or the environment). */
 export interface DbCredentials {
   readonly user: string;
@@ -111,6 +117,10 @@ export interface LocalWriterOptions {
  */
 export interface DbDrillEnvironment {
   readonly store: StoreTarget;
+  /** The web service that takes `POST /orders` (the http transport), if there is one. */
+  readonly web?: { readonly fqdn: string; readonly port: number };
+  /** Where the web service stores the ids it writes (the survivor read of the http transport). */
+  readonly appRows?: WrittenRows;
   /** The agents' DNS servers: the stub resolver asks them for the primary name. */
   readonly nameservers: readonly Nameserver[];
   readStore(): Promise<StoreSnapshot>;
