@@ -180,7 +180,7 @@
         return { ...sum, since, via: own ? null : a.region };
       }
     }
-    return { text: 'no view', cls: 'unknown', since: null, via: null };
+    return { text: 'no fresh view', cls: 'unknown', since: null, via: null };
   }
 
   /** Routed verdict per endpoint by the majority of the agents this browser reaches. */
@@ -262,9 +262,9 @@
   }
 
   const pad = (n, w = 2) => String(n).padStart(w, '0');
-  function fmtTime(ms) {
+  function fmtTime(ms, withMs = false) {
     const d = new Date(ms);
-    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+    return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}${withMs ? `.${pad(d.getMilliseconds(), 3)}` : ''}`;
   }
   function ago(ms) {
     const s = Math.max(0, (now() - ms) / 1000);
@@ -357,7 +357,7 @@
       const to = e.details && e.details.to;
       const tone = to === 'down' || to === 'unreachable' ? 'down' : to === 'up' || to === 'reachable' ? 'up' : '';
       return h('div', { class: `event ${tone}`, 'data-kind': e.kind },
-        h('span', { class: 't', title: new Date(e.atMs).toISOString() }, fmtTime(e.atMs)),
+        h('span', { class: 't', title: new Date(e.atMs).toISOString() }, fmtTime(e.atMs, true)),
         h('span', { class: 'src', style: `color:${colorOf(e.region)}` }, e.region),
         h('span', null, h('span', { class: 'sum' }, e.summary), ' ', h('span', { class: 'kind' }, e.kind)));
     });
