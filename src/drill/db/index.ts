@@ -16,3 +16,4 @@ export { runDbDrill, type DbDrillOptions, type DbDrillResult } from './drills.ts
 export { buildDbDrillReport, describeSnapshot, type DbDrillHistory, type DbDrillReport, type DbDrillEvent, type CoordinatorKill, type ClientTotals } from './report.ts';
 export { recoveryProgress, coordinatorOf, openRunbook, mergeRunbookSteps, type RecoveryProgress, type RecoveryInput } from './progress.ts';
 export { StoreWatcher } from './store-watcher.ts';
+export { formatDbDrillReport, formatMs } from './report-text.ts';

@@ -1,0 +1,84 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import {
+  coordinatorOf, mergeRunbookSteps, openRunbook, recoveryProgress, type AgentStoreView, type RecoveryInput,
+} from '../../../src/drill/db/index.ts';
+import { EU1, FAULT, US2, acked, snapshot } from './scenario.ts';
+
+const input = (over: Partial<RecoveryInput>): RecoveryInput => ({
+  oldPrimary: 'eu-west', faultAtMs: FAULT, snapshots: [], ops: [], acceptRestartInPlace: false, ...over,
+});
+
+describe('recoveryProgress', () => {
+  const cases: { name: string; input: RecoveryInput; expected: ReturnType<typeof recoveryProgress> }[] = [
+    {
+      name: 'no snapshot yet',
+      input: input({}),
+      expected: { done: false, waitingFor: 'the store to report a reachable primary' },
+    },
+    {
+      name: 'the store still names the old primary',
+      input: input({ snapshots: [snapshot(FAULT + 100, 'eu-west')] }),
+      expected: { done: false, waitingFor: 'a primary other than eu-west' },
+    },
+    {
+      name: 'a new primary the client has not written to yet',
+      input: input({ snapshots: [snapshot(FAULT + 2000, 'us-east')], ops: acked('main', 0, FAULT, EU1) }),
+      expected: { done: false, waitingFor: 'the client to have a write acknowledged by us-east' },
+    },
+    {
+      name: 'a new primary that acknowledged a write after the fault: done, seen at its first snapshot',
+      input: input({ snapshots: [snapshot(FAULT + 100, null), snapshot(FAULT + 2000, 'us-east'), snapshot(FAULT + 2200, 'us-east')], ops: acked('main', FAULT + 2100, FAULT + 2200, US2) }),
+      expected: { done: true, primary: 'us-east', by: 'failover', seenAtMs: FAULT + 2000 },
+    },
+    {
+      name: 'the old primary back, accepted for a crash: restart in place',
+      input: input({ acceptRestartInPlace: true, snapshots: [snapshot(FAULT + 900, 'eu-west')], ops: acked('main', FAULT + 1000, FAULT + 1100, EU1) }),
+      expected: { done: true, primary: 'eu-west', by: 'restartInPlace', seenAtMs: FAULT + 900 },
+    },
+    {
+      name: 'an ack before the fault does not count',
+      input: input({ acceptRestartInPlace: true, snapshots: [snapshot(FAULT + 900, 'eu-west')], ops: acked('main', FAULT - 200, FAULT - 100, EU1) }),
+      expected: { done: false, waitingFor: 'the client to have a write acknowledged by eu-west' },
+    },
+  ];
+  for (const c of cases) it(c.name, () => assert.deepEqual(recoveryProgress(c.input), c.expected));
+
+  it('an unreachable recorded primary is no primary', () => {
+    const s = snapshot(FAULT + 100, 'us-east');
+    const unreachable = { ...s, members: s.members.map((m) => ({ ...m, reachable: false })) };
+    assert.equal(recoveryProgress(input({ snapshots: [unreachable], ops: acked('main', FAULT + 1, FAULT + 2, US2) })).done, false);
+  });
+});
+
+const view = (agentRegion: string, over: Partial<AgentStoreView> = {}): AgentStoreView => ({
+  agentRegion, atMs: FAULT, coordinator: null, runbookId: null, steps: [], ...over,
+});
+
+describe('coordinator and runbook views', () => {
+  it('the coordinator is the most common answer', () => {
+    assert.equal(coordinatorOf([view('eu-west', { coordinator: 'us-east' }), view('us-east', { coordinator: 'us-east' }), view('ap-south', { coordinator: 'ap-south' })]), 'us-east');
+    assert.equal(coordinatorOf([view('eu-west')]), null);
+  });
+
+  it('a runbook is open once some agent shows a step', () => {
+    assert.equal(openRunbook([view('eu-west', { runbookId: 'r1' })]), null);
+    const started = view('ap-south', { runbookId: 'r1', coordinator: 'ap-south', steps: [{ stepId: 'shift-traffic:eu-west', result: 'started', startedAtMs: FAULT + 10 }] });
+    assert.deepEqual(openRunbook([view('eu-west'), started]), { runbookId: 'r1', coordinator: 'ap-south' });
+  });
+
+  it('merging polls keeps the latest word per step, never un-finishing one, in start order', () => {
+    const promoteStarted = { stepId: 'promote:us-east', result: 'started' as const, startedAtMs: 300 };
+    const promoteOk = { ...promoteStarted, result: 'ok' as const, endedAtMs: 400 };
+    const fence = { stepId: 'await-fence:eu-west@7', result: 'ok' as const, startedAtMs: 100, endedAtMs: 250 };
+    const merged = mergeRunbookSteps([
+      [view('us-east', { runbookId: 'r1', steps: [fence, promoteStarted] })],
+      [view('us-east', { runbookId: 'r1', steps: [fence, promoteOk] })],
+      [view('ap-south', { runbookId: 'r1', steps: [promoteStarted] })], // a lagging agent
+    ]);
+    assert.deepEqual(merged.map((s) => [s.stepId, s.result, s.seenBy]), [
+      ['await-fence:eu-west@7', 'ok', 'us-east'],
+      ['promote:us-east', 'ok', 'us-east'],
+    ]);
+  });
+});
