@@ -18,6 +18,7 @@ import { explainBindError } from './bind.ts';
 import { startApiServer, type ApiServer } from './http-api.ts';
 import { planAgent, type AgentPlan } from './plan.ts';
 import { buildStatus, type AgentStatus } from './status.ts';
+import { createStoreSupervisor, type StoreSupervisionOptions } from './store/index.ts';
 
 export interface RunAgentOptions {
   readonly topology: Topology;
@@ -27,6 +28,8 @@ export interface RunAgentOptions {
   /** `ip:port`; default the host and port of regions[region].agent.api. */
   readonly apiListen?: string;
   readonly logger?: Logger;
+  /** Database supervision (src/agent/store); credentials default to the MERIDIAN_DB_* environment. */
+  readonly stores?: StoreSupervisionOptions;
 }
 
 export interface RunningAgent {
@@ -53,7 +56,14 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
 
   let view: VantageView = firstView(region, bootId, Object.fromEntries(endpoints.map((e) => [e.key, 'unknown'])), monotonicNow());
   let snapshot: HealthSnapshot = mergeViews(topology, view, [], monotonicNow(), staleAfterMs);
-  let table: AnswerTable = buildAnswerTable(topology, snapshot);
+  // Stores add their primary/replica names to the zone; the table is rebuilt when they move.
+  const stores = createStoreSupervisor({
+    topology, region, bootId, logger, health: () => snapshot, options: { env: process.env, ...options.stores },
+    onNamesChanged: () => {
+      table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames() });
+    },
+  });
+  let table: AnswerTable = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames() });
   let answers: ServiceAnswers[] = table.describe();
   const observer = new AgentObserver({ topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers }) });
 
@@ -65,7 +75,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     if (changed) observer.routingChanged(snapshot, next);
     snapshot = next;
     if (!changed) return;
-    table = buildAnswerTable(topology, snapshot);
+    table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames() });
     const described = table.describe();
     if (JSON.stringify(described) !== JSON.stringify(answers)) {
       logger.info({ event: 'answers.changed', vantage: region, previous: compact(answers), answers: compact(described) }, 'answers changed');
@@ -98,19 +108,23 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     },
   });
 
+  const statusNow = (): AgentStatus => ({
+    ...buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
+    stores: stores.status(),
+  });
   const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsQuery);
   const routes = observeRoutes({
     observer,
-    status: () => buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
+    status: statusNow,
     streamIntervalMs: periodMs,
   });
   let api: ApiServer;
   try {
     api = await startApiServer(plan.api, {
-      status: () => buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
+      status: statusNow,
       view: () => view,
       receiveView: (v) => peers.receive(v),
-      extra: routes.handle,
+      extra: async (req, res) => (await stores.handle(req, res)) || routes.handle(req, res),
     }, logger);
   } catch (err) {
     await dns.close();
@@ -119,6 +133,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
 
   prober.start();
   peers.publish(view);
+  await stores.start();
   // Peer views go stale with time alone, so merge on a timer as well as on every message.
   const ticker = setInterval(tick, periodMs);
   logger.info({ event: 'agent.started', vantage: region, bootId, dns: plan.dns, api: plan.api, peers: plan.peers.map((p) => p.region), staleAfterMs }, 'agent serving');
@@ -128,9 +143,10 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     bootId,
     dns: { host: dns.host, port: dns.udpPort },
     api: { host: api.host, port: api.port },
-    status: () => buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
+    status: statusNow,
     close: async () => {
       clearInterval(ticker);
+      await stores.close();
       routes.close();
       await Promise.all([prober.close(), peers.close()]);
       await Promise.all([api.close(), dns.close()]);

@@ -3,6 +3,7 @@
  * decided, and what DNS answers right now. Pure; `meridian status` reads it from every agent.
  */
 import type { ServiceAnswers } from '../gslb/index.ts';
+import type { StoresStatus } from './store/index.ts';
 import { fqdn, type Topology } from '../spec/index.ts';
 import { topologyEndpoints, type EndpointState, type HealthSnapshot, type PeerReachability, type PeerStatus, type ProbeResult, type VantageView } from '../health/index.ts';
 
@@ -45,6 +46,8 @@ export interface AgentStatus {
     readonly regions: readonly { readonly region: string; readonly endpoints: readonly EndpointStatus[] }[];
   }[];
   readonly answers: readonly ServiceAnswers[];
+  /** Database stores as this agent supervises them (src/agent/store); added by runAgent. */
+  readonly stores?: StoresStatus;
 }
 
 export interface StatusInput {

@@ -1,6 +1,6 @@
 /** `meridian agent` (run one region's agent until SIGTERM/SIGINT) and `meridian status`. */
 import type { Command } from 'commander';
-import { CheckFailed } from '../../common/errors.ts';
+import { CheckFailed, UsageError } from '../../common/errors.ts';
 import { agentsTable, answersTable, healthTable, readAgentStatuses, runAgent, type Table } from '../../agent/index.ts';
 import { loadTopologyFile } from '../../spec/index.ts';
 import { formatTable, printJson } from '../output.ts';
@@ -14,11 +14,14 @@ export function registerAgentCommands(program: Command): void {
     .requiredOption('--region <name>', 'the region this agent runs in')
     .option('--dns <ip:port>', 'listen for DNS here instead of regions[].agent.dns')
     .option('--api <ip:port>', 'serve the HTTP API here instead of the host:port of regions[].agent.api')
-    .action(async (opts: { file: string; region: string; dns?: string; api?: string }) => {
+    .option('--state-dir <dir>', 'where the failover audit (JSON lines) is kept (default /var/lib/meridian/<region>)')
+    .option('--pg-data <store=dir>', "data directory of this region's member of a store, for demote and rejoin (repeatable)", collectPairs, {})
+    .action(async (opts: { file: string; region: string; dns?: string; api?: string; stateDir?: string; pgData: Record<string, string> }) => {
       const topology = loadTopologyFile(opts.file);
       // Listen for signals first: a SIGTERM during start-up still ends in a clean close.
       const signalled = untilSignal();
-      const agent = await runAgent({ topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api });
+      const stores = { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), dataDirs: opts.pgData };
+      const agent = await runAgent({ topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, stores });
       await signalled;
       await agent.close();
     });
@@ -45,6 +48,13 @@ export function registerAgentCommands(program: Command): void {
       }
       if (answering.length === 0) throw new CheckFailed('no agent answered');
     });
+}
+
+/** `--pg-data orders=/srv/pg/orders` (repeatable) → { orders: '/srv/pg/orders' }. */
+function collectPairs(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0 || at === value.length - 1) throw new UsageError(`--pg-data: '${value}' is not STORE=DIR`);
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
 }
 
 /** Resolves on the first SIGTERM or SIGINT; the handlers are removed so a second signal kills. */

@@ -4,6 +4,7 @@ import { registerAgentCommands } from './agent.ts';
 import { registerLabCommands } from './lab.ts';
 import { registerDrillCommands } from './drill.ts';
 import { registerDbCommands } from './db.ts';
+import { registerStoreCommands } from './store.ts';
 import { registerObserveCommands } from './observe.ts';
 
 export function registerOptionalCommands(program: Command): void {
@@ -11,5 +12,6 @@ export function registerOptionalCommands(program: Command): void {
   registerLabCommands(program);
   registerDrillCommands(program);
   registerDbCommands(program);
+  registerStoreCommands(program);
   registerObserveCommands(program);
 }

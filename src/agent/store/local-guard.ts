@@ -1,0 +1,202 @@
+/**
+ * The imperative shell around decideLocal for this region's own database: reads it, applies the
+ * action (fence, acquire → confirm → record our token → unfence, release), and fences AT ONCE
+ * when the primary lease is lost, on the lease's local deadline, without waiting for etcd.
+ */
+import { describeError } from '../../common/errors.ts';
+import type { Logger } from '../../common/log.ts';
+import type { CoordinationStore, HeldLease, LeaseLostReason } from '../../coord/index.ts';
+import { adminTarget, fencePrimary, formatLsn, readMemberState, unfencePrimary, type DbTimeouts, type PgAuth, type PgEndpoint } from '../../data/index.ts';
+import { encodePrimaryRecord, holderIds, isFenced, readStoreView, storeKeys, type StoreViewOutcome } from '../../failover/adapters/index.ts';
+import { confirmAcquired, decideLocal, type LocalAction, type LocalDb } from './local-decision.ts';
+
+export interface LocalGuardOptions {
+  readonly store: string;
+  readonly self: string;
+  readonly bootId: string;
+  readonly bootstrapRegion: string;
+  readonly endpoint: PgEndpoint;
+  readonly regions: readonly string[];
+  readonly auth: PgAuth;
+  readonly coord: CoordinationStore;
+  readonly leaseKey: string;
+  readonly leaseTtlMs: number;
+  /** synchronous_standby_names to restore when the fence is lifted (null: asynchronous). */
+  readonly syncNames: readonly string[] | null;
+  readonly timeouts: Partial<DbTimeouts>;
+  readonly log: Logger;
+}
+
+export interface LocalStatus {
+  readonly role: 'primary' | 'standby' | 'unreachable' | 'unknown';
+  readonly timeline?: number;
+  readonly lsn?: string;
+  readonly fenced: boolean;
+  readonly needsRejoin: boolean;
+  /** Token of the primary lease this agent holds, if any. */
+  readonly leaseToken: string | null;
+  readonly lastAction: string;
+  readonly reason: string;
+  readonly atIso: string;
+}
+
+const RELEASE_AFTER_CHECKS = 2;
+
+export class LocalGuard {
+  private lease: HeldLease | undefined;
+  private unhealthy = 0;
+  private paused = 0;
+  private db: LocalDb | undefined;
+  private needsRejoin = false;
+  private last = { action: 'none', reason: 'not checked yet', at: new Date().toISOString() };
+
+  constructor(private readonly o: LocalGuardOptions) {}
+
+  status(): LocalStatus {
+    const db = this.db;
+    return {
+      role: db ? (db.kind === 'unreachable' ? 'unreachable' : db.kind) : 'unknown',
+      ...(db && db.kind !== 'unreachable' ? { timeline: db.timeline, lsn: formatLsn(db.lsn) } : {}),
+      fenced: db?.kind === 'primary' && db.fenced,
+      needsRejoin: this.needsRejoin,
+      leaseToken: this.holding()?.toString() ?? null,
+      lastAction: this.last.action,
+      reason: this.last.reason,
+      atIso: this.last.at,
+    };
+  }
+
+  /** Runs `work` (a local demote or rejoin) with the guard's checks suspended. */
+  async whilePaused<T>(work: () => Promise<T>): Promise<T> {
+    this.paused += 1;
+    try {
+      return await work();
+    } finally {
+      this.paused -= 1;
+    }
+  }
+
+  async check(etcd: StoreViewOutcome): Promise<void> {
+    if (this.paused > 0) return this.note('none', 'paused: a local demote or rejoin is running');
+    const db = await this.readDb();
+    this.db = db;
+    const holding = this.holding();
+    this.unhealthy = holding !== undefined && db.kind !== 'primary' ? this.unhealthy + 1 : 0;
+    const action = decideLocal({
+      self: this.o.self, bootstrapRegion: this.o.bootstrapRegion, db, etcd, holding,
+      unhealthyChecks: this.unhealthy, releaseAfterChecks: RELEASE_AFTER_CHECKS,
+    });
+    if (etcd.kind === 'read') this.needsRejoin = etcd.view.rejoin.has(this.o.self) || (action.kind !== 'none' && 'needsRejoin' in action && action.needsRejoin);
+    await this.apply(action, db);
+  }
+
+  /** On shutdown: give the lease up without fencing (the database keeps serving; a returning agent takes a new lease). */
+  async close(): Promise<void> {
+    const lease = this.lease;
+    this.lease = undefined;
+    await lease?.release();
+  }
+
+  private holding(): bigint | undefined {
+    return this.lease?.isValid() ? this.lease.token : undefined;
+  }
+
+  private async apply(action: LocalAction, db: LocalDb): Promise<void> {
+    switch (action.kind) {
+      case 'none':
+        return this.note('none', action.reason);
+      case 'fence':
+        if (db.kind === 'primary' && !db.fenced) await this.fence(action.reason);
+        return this.note('fence', action.reason);
+      case 'release': {
+        const lease = this.lease;
+        this.lease = undefined;
+        if (action.fence && db.kind === 'primary' && !db.fenced) await this.fence(action.reason);
+        await lease?.release();
+        return this.note('release', action.reason);
+      }
+      case 'recordToken':
+        await this.writeRecord(db);
+        return this.note('recordToken', action.reason);
+      case 'acquire':
+        return this.acquire(db);
+    }
+  }
+
+  private async acquire(db: LocalDb): Promise<void> {
+    const got = await this.o.coord.acquire(this.o.leaseKey, holderIds.agent(this.o.self, this.o.bootId), this.o.leaseTtlMs);
+    if (got.kind !== 'acquired') return this.note('acquire', got.kind === 'held' ? `lost the race to ${got.holder}` : `etcd: ${got.reason}`);
+    const lease = got.lease;
+    this.lease = lease;
+    lease.onLost((reason) => void this.lost(lease, reason));
+    const after = await readStoreView(this.o.coord, this.o.store, this.o.leaseKey, this.o.regions);
+    const verdict = after.kind === 'read'
+      ? confirmAcquired(after.view, this.o.self, this.o.bootstrapRegion, lease.token)
+      : ({ kind: 'giveUp', reason: `etcd: ${after.reason}`, needsRejoin: false } as const);
+    if (verdict.kind === 'giveUp') {
+      this.needsRejoin = this.needsRejoin || verdict.needsRejoin;
+      this.lease = undefined;
+      await lease.release();
+      return this.note('acquire', `took the lease, then gave it up: ${verdict.reason}`);
+    }
+    if (!(await this.writeRecord(db))) return;
+    if (db.kind === 'primary' && db.fenced && lease.isValid()) {
+      const lifted = await unfencePrimary(this.o.endpoint, this.o.auth, this.o.syncNames, { timeouts: this.o.timeouts });
+      if (lifted.kind === 'unreachable') return this.note('acquire', `holding token ${lease.token}; the fence could not be lifted: ${lifted.reason}`);
+      this.o.log.info({ event: 'store.unfenced', store: this.o.store, token: String(lease.token) }, 'local database accepts writes again under a new lease');
+    }
+    this.note('acquire', verdict.reason);
+  }
+
+  /** The record under our lease (fenced by it): region, our token, the current timeline. */
+  private async writeRecord(db: LocalDb): Promise<boolean> {
+    const lease = this.lease;
+    if (!lease) return false;
+    const value = encodePrimaryRecord({
+      region: this.o.self, token: lease.token, ...(db.kind === 'primary' ? { timeline: db.timeline } : {}),
+      writtenBy: lease.holderId, at: new Date().toISOString(),
+    });
+    const written = await this.o.coord.fencedWrite(lease.fence, storeKeys.primaryRecord(this.o.store), value);
+    if (written.kind === 'written') return true;
+    this.note('recordToken', `the record could not be written under token ${lease.token}: ${written.kind === 'fenced' ? 'fenced' : written.reason}`);
+    if (written.kind === 'fenced') {
+      this.lease = undefined;
+      await lease.release();
+    }
+    return false;
+  }
+
+  private async lost(lease: HeldLease, reason: LeaseLostReason): Promise<void> {
+    if (this.lease === lease) this.lease = undefined;
+    if (reason.kind === 'released') return;
+    const why = `primary lease (token ${lease.token}) lost: ${reason.kind === 'deadlinePassed' ? 'its local deadline passed' : reason.detail}`;
+    this.o.log.warn({ event: 'store.leaseLost', store: this.o.store, token: String(lease.token), reason }, 'fencing the local database');
+    await this.fence(why);
+    this.note('fence', why);
+  }
+
+  private async fence(reason: string): Promise<void> {
+    try {
+      const result = await fencePrimary(this.o.endpoint, this.o.auth, { timeouts: this.o.timeouts });
+      this.o.log.warn({ event: 'store.fenced', store: this.o.store, result: result.kind, reason }, 'local database fenced');
+    } catch (err) {
+      this.o.log.error({ event: 'store.fenceFailed', store: this.o.store, err: describeError(err), reason }, 'fencing the local database failed');
+    }
+  }
+
+  private async readDb(): Promise<LocalDb> {
+    const state = await readMemberState(adminTarget(this.o.endpoint, this.o.auth), this.o.timeouts).catch((err: unknown) => ({
+      reachable: false as const, reason: describeError(err),
+    }));
+    if (!state.reachable) return { kind: 'unreachable', reason: state.reason };
+    if (state.role === 'primary') return { kind: 'primary', fenced: isFenced(state), timeline: state.timeline, lsn: state.currentLsn };
+    return { kind: 'standby', timeline: state.timeline, lsn: state.replayLsn };
+  }
+
+  private note(action: string, reason: string): void {
+    if (action !== this.last.action || reason !== this.last.reason) {
+      this.o.log.info({ event: 'store.local', store: this.o.store, action, reason }, `${this.o.store}: ${action}: ${reason}`);
+    }
+    this.last = { action, reason, at: new Date().toISOString() };
+  }
+}

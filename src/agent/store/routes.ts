@@ -1,0 +1,88 @@
+/**
+ * The store routes of the agent API:
+ *   POST /v1/stores/<store>/switchover     {to}                    operator: planned switchover (coordinator only)
+ *   POST /v1/stores/<store>/rejoin         {region, method?}       operator: rejoin a member (coordinator only)
+ *   POST /v1/stores/<store>/local/demote   {token, to}             coordinator → the member's own agent
+ *   POST /v1/stores/<store>/local/rejoin   {token, from, method}   coordinator → the member's own agent
+ * Answers are JSON. 404 for an unknown store, 400 for a bad body, 409 when this agent is not the
+ * coordinator (the answer names the one that is) or a token is not the coordinator's.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+
+export const OperatorRequestSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('switchover'), to: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('rejoin'), region: z.string().min(1), method: z.enum(['rewind', 'base-backup']).optional() }),
+]);
+export type OperatorRequest = z.infer<typeof OperatorRequestSchema>;
+
+export const LocalRequestSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('demote'), token: z.string().regex(/^\d{1,19}$/), to: z.string().min(1) }),
+  z.strictObject({ kind: z.literal('rejoin'), token: z.string().regex(/^\d{1,19}$/), from: z.string().min(1), method: z.enum(['rewind', 'base-backup']) }),
+]);
+export type LocalRequest = z.infer<typeof LocalRequestSchema>;
+
+export interface RouteAnswer {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export interface StoreRouteHandlers {
+  operator(store: string, request: OperatorRequest): Promise<RouteAnswer>;
+  local(store: string, request: LocalRequest): Promise<RouteAnswer>;
+}
+
+const ROUTE = /^\/v1\/stores\/([^/]+)\/(switchover|rejoin|local\/demote|local\/rejoin)$/;
+const MAX_BODY_BYTES = 64 * 1024;
+
+/** Serves the route if it is one of ours; resolves false otherwise. */
+export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse, handlers: StoreRouteHandlers): Promise<boolean> {
+  const match = ROUTE.exec(new URL(req.url ?? '/', 'http://agent').pathname);
+  if (!match) return false;
+  if (req.method !== 'POST') {
+    send(res, { status: 405, body: { error: `${req.method ?? 'GET'} not allowed; POST` } });
+    return true;
+  }
+  const store = decodeURIComponent(match[1] ?? '');
+  const op = match[2] ?? '';
+  let body: Record<string, unknown>;
+  try {
+    body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+  } catch (err) {
+    send(res, { status: 400, body: { error: `unreadable body: ${(err as Error).message}` } });
+    return true;
+  }
+  if (op.startsWith('local/')) {
+    const parsed = LocalRequestSchema.safeParse({ ...body, kind: op.slice('local/'.length) });
+    send(res, parsed.success ? await handlers.local(store, parsed.data) : badBody(parsed.error));
+  } else {
+    const parsed = OperatorRequestSchema.safeParse({ ...body, kind: op });
+    send(res, parsed.success ? await handlers.operator(store, parsed.data) : badBody(parsed.error));
+  }
+  return true;
+}
+
+function badBody(error: z.ZodError): RouteAnswer {
+  return { status: 400, body: { error: z.prettifyError(error).replace(/\n/g, '; ') } };
+}
+
+function send(res: ServerResponse, answer: RouteAnswer): void {
+  const payload = JSON.stringify(answer.body);
+  res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }).end(payload);
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8') || '{}'));
+    req.on('error', reject);
+  });
+}

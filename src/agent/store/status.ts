@@ -1,0 +1,99 @@
+/**
+ * The `stores` part of the agent's GET /status: per store, the primary record, the lease holder,
+ * the marks, what DNS answers, who coordinates, this region's own database, and (on the
+ * coordinator) the last plan and the last runbook with every step. Plain JSON: tokens and LSNs
+ * as strings.
+ */
+import type { RunOutcome, RunPlan, StepRecord } from '../../failover/index.ts';
+import type { StoreView } from '../../failover/adapters/index.ts';
+import type { LocalStatus } from './local-guard.ts';
+
+export interface StoresStatus {
+  readonly supervised: boolean;
+  /** Why stores are not supervised (no etcd, no credentials, no stores). */
+  readonly reason?: string;
+  readonly stores: readonly StoreStatus[];
+}
+
+export interface StoreStatus {
+  readonly store: string;
+  readonly supervised: boolean;
+  readonly reason?: string;
+  readonly etcd: { readonly ok: boolean; readonly reason?: string };
+  readonly primary: { readonly region: string; readonly token: string; readonly timeline?: number; readonly writtenBy: string; readonly at: string } | null;
+  readonly lease: { readonly holder: string; readonly token: string } | null;
+  readonly marks: { readonly rejoin: readonly string[]; readonly blocked: readonly string[] };
+  readonly dns: Readonly<Record<string, readonly string[]>>;
+  readonly coordinator: { readonly holder: string | null; readonly token: string | null; readonly self: boolean };
+  readonly local: LocalStatus | null;
+  readonly lastPlan: PlanStatus | null;
+  readonly lastRunbook: RunbookStatus | null;
+}
+
+export interface PlanStatus {
+  readonly at: string;
+  readonly kind: 'noop' | 'blocked' | 'run' | 'unavailable';
+  readonly reason: string;
+  readonly executed: boolean;
+  /** Why a `run` plan was not executed. */
+  readonly notExecuted?: string;
+  readonly runbookId?: string;
+  readonly steps?: readonly string[];
+}
+
+export interface RunbookStatus {
+  readonly runbookId: string;
+  readonly kind: string;
+  readonly summary: string;
+  readonly outcome: RunOutcome['kind'];
+  readonly detail?: string;
+  readonly steps: readonly { readonly stepId: string; readonly kind: string; readonly result: string; readonly detail: string; readonly token: string; readonly startedAt: string; readonly endedAt?: string }[];
+}
+
+export function viewStatus(view: StoreView | undefined): Pick<StoreStatus, 'primary' | 'lease' | 'marks'> {
+  const record = view && typeof view.record === 'object' ? view.record : undefined;
+  return {
+    primary: record
+      ? { region: record.region, token: record.token.toString(), ...(record.timeline ? { timeline: record.timeline } : {}), writtenBy: record.writtenBy, at: record.at }
+      : null,
+    lease: view?.lease ? { holder: view.lease.holder, token: view.lease.token.toString() } : null,
+    marks: { rejoin: [...(view?.rejoin.keys() ?? [])], blocked: [...(view?.blocked.keys() ?? [])] },
+  };
+}
+
+export function planStatus(plan: { kind: 'noop' | 'blocked' | 'unavailable'; reason: string } | RunPlan, execution?: { executed: boolean; why?: string }): PlanStatus {
+  const at = new Date().toISOString();
+  if (plan.kind !== 'run') return { at, kind: plan.kind, reason: plan.reason, executed: false };
+  return {
+    at,
+    kind: 'run',
+    reason: plan.summary,
+    executed: execution?.executed ?? false,
+    ...(execution?.why ? { notExecuted: execution.why } : {}),
+    runbookId: plan.runbookId,
+    steps: plan.steps.map((s) => s.id),
+  };
+}
+
+export function runbookStatus(plan: RunPlan, outcome: RunOutcome): RunbookStatus {
+  return {
+    runbookId: plan.runbookId,
+    kind: plan.runbook,
+    summary: plan.summary,
+    outcome: outcome.kind,
+    ...(outcome.kind !== 'completed' ? { detail: `${outcome.stepId}: ${outcome.detail}` } : {}),
+    steps: outcome.records.map(stepStatus),
+  };
+}
+
+function stepStatus(r: StepRecord): RunbookStatus['steps'][number] {
+  return {
+    stepId: r.stepId,
+    kind: r.kind,
+    result: r.result,
+    detail: r.detail,
+    token: r.token.toString(),
+    startedAt: new Date(r.startedAtMs).toISOString(),
+    ...(r.endedAtMs !== undefined ? { endedAt: new Date(r.endedAtMs).toISOString() } : {}),
+  };
+}

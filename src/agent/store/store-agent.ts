@@ -1,0 +1,77 @@
+/**
+ * One store as every agent follows it, coordinator or not: read the store's records from etcd on
+ * each check (the primary record drives DNS, the marks drive the local guard), run the local
+ * guard on this region's database, and keep the observer's memory of the primary fresh so a newly
+ * elected coordinator knows the primary's last position and history.
+ */
+import type { CoordinationStore } from '../../coord/index.ts';
+import { readStoreView, type StoreObserver, type StoreView } from '../../failover/adapters/index.ts';
+import type { StaticNames } from '../../gslb/index.ts';
+import { storeStaticNames } from './dns-names.ts';
+import type { LocalGuard } from './local-guard.ts';
+import type { StorePlan } from './config.ts';
+import { viewStatus, type StoreStatus } from './status.ts';
+import type { StoreCoordinator } from './store-coordinator.ts';
+
+export interface StoreAgentOptions {
+  readonly plan: StorePlan;
+  readonly zone: string;
+  readonly coord: CoordinationStore;
+  readonly leaseKey: string;
+  readonly observer: StoreObserver;
+  readonly guard: LocalGuard | undefined;
+  readonly regionDown: (region: string) => boolean;
+}
+
+/** Refresh the remembered primary position every this many checks. */
+const OBSERVE_PRIMARY_EVERY = 4;
+
+export class StoreAgent {
+  private view: StoreView | undefined;
+  private etcd: { ok: boolean; reason?: string } = { ok: false, reason: 'not read yet' };
+  private checks = 0;
+
+  constructor(private readonly o: StoreAgentOptions) {}
+
+  get name(): string {
+    return this.o.plan.store.name;
+  }
+
+  async check(): Promise<void> {
+    const regions = this.o.plan.members.map((m) => m.region);
+    const outcome = await readStoreView(this.o.coord, this.name, this.o.leaseKey, regions);
+    if (outcome.kind === 'read') {
+      this.view = outcome.view;
+      this.etcd = { ok: true };
+    } else {
+      this.etcd = { ok: false, reason: `coordination unavailable: ${outcome.reason}` };
+    }
+    await this.o.guard?.check(outcome);
+    const record = this.view && typeof this.view.record === 'object' ? this.view.record : undefined;
+    if (record && this.checks++ % OBSERVE_PRIMARY_EVERY === 0) await this.o.observer.observePrimary(record.region).catch(() => undefined);
+  }
+
+  staticNames(): StaticNames {
+    return storeStaticNames({
+      zone: this.o.zone,
+      store: this.o.plan.store,
+      regions: this.o.plan.members.map((m) => m.region),
+      view: this.view,
+      regionDown: this.o.regionDown,
+    });
+  }
+
+  status(coordinator: StoreStatus['coordinator'], coordination: StoreCoordinator | undefined): StoreStatus {
+    return {
+      store: this.name,
+      supervised: true,
+      etcd: this.etcd,
+      ...viewStatus(this.view),
+      dns: this.staticNames(),
+      coordinator,
+      local: this.o.guard?.status() ?? null,
+      lastPlan: coordinator.self ? (coordination?.lastPlan ?? null) : null,
+      lastRunbook: coordination?.lastRunbook ?? null,
+    };
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The coordinator's work for ONE store, one tick at a time (never two at once): rebuild the open
+ * runbook from the audit, snapshot the store, plan (coordinator-policy.ts), and execute through
+ * the real ports. An operator's switchover or rejoin is served in place of a tick, re-planned up
+ * to three times if a run stops half-way. Nothing is ever resumed: every round plans afresh.
+ */
+import type { Logger } from '../../common/log.ts';
+import type { FencingToken } from '../../coord/index.ts';
+import {
+  executePlan, planRejoin, planSwitchover, runbookProgress, systemClock,
+  type AuditSink, type Plan, type RunOutcome, type RunPlan, type StepRecord, type StoreState,
+} from '../../failover/index.ts';
+import { readStepRecords, type RealPorts, type StoreObserver } from '../../failover/adapters/index.ts';
+import type { CoordinationStore } from '../../coord/index.ts';
+import { choosePlan, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
+import type { OperatorRequest, RouteAnswer } from './routes.ts';
+import { planStatus, runbookStatus, type PlanStatus, type RunbookStatus } from './status.ts';
+
+export interface StoreCoordinatorOptions {
+  readonly store: string;
+  readonly coord: CoordinationStore;
+  readonly ports: RealPorts;
+  readonly observer: StoreObserver;
+  /** etcd audit stream teed with the local JSON-lines file. */
+  readonly audit: AuditSink;
+  readonly settings: PolicySettings;
+  readonly leaseTtlMs: number;
+  readonly log: Logger;
+  readonly onStepRecord?: (record: StepRecord) => void;
+}
+
+const OPERATOR_ROUNDS = 3;
+
+export class StoreCoordinator {
+  private records: StepRecord[] | undefined;
+  private running: Promise<void> = Promise.resolve();
+  lastPlan: PlanStatus | null = null;
+  lastRunbook: RunbookStatus | null = null;
+
+  constructor(private readonly o: StoreCoordinatorOptions) {}
+
+  /** After losing the election: another coordinator may write the audit now. */
+  forget(): void {
+    this.records = undefined;
+  }
+
+  tick(token: FencingToken): Promise<void> {
+    return this.exclusive(() => this.automatic(token));
+  }
+
+  serve(token: FencingToken, request: OperatorRequest): Promise<RouteAnswer> {
+    return this.exclusive(() => this.operator(token, request));
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.running.then(work);
+    this.running = result.then(() => undefined, () => undefined);
+    return result;
+  }
+
+  private async automatic(token: FencingToken): Promise<void> {
+    const state = await this.snapshot(token);
+    if (!state) return;
+    const plan = choosePlan(state, Date.now(), this.o.settings);
+    if (plan.kind !== 'run') {
+      this.lastPlan = planStatus(plan);
+      return;
+    }
+    const decision = shouldExecute(plan, state, { ...this.o.settings, operator: false });
+    this.lastPlan = planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why });
+    if (decision.execute) await this.execute(plan);
+  }
+
+  private async operator(token: FencingToken, request: OperatorRequest): Promise<RouteAnswer> {
+    let ran: RunOutcome | undefined;
+    for (let round = 1; round <= OPERATOR_ROUNDS; round++) {
+      const state = await this.snapshot(token);
+      if (!state) return { status: 503, body: { outcome: 'unavailable', reason: this.lastPlan?.reason ?? 'no snapshot' } };
+      const plan: Plan = request.kind === 'switchover'
+        ? planSwitchover(state, request.to, Date.now())
+        : planRejoin(state, request.region, Date.now(), request.method ? { method: request.method } : {});
+      this.lastPlan = planStatus(plan, { executed: plan.kind === 'run' });
+      if (plan.kind === 'noop') return answer(ran ? 'completed' : 'noop', plan.reason, ran);
+      if (plan.kind === 'blocked') return answer(ran ? 'failed' : 'blocked', plan.reason, ran);
+      ran = await this.execute(plan);
+      if (ran.kind === 'completed') return answer('completed', plan.summary, ran);
+    }
+    return answer('failed', `the runbook did not complete in ${OPERATOR_ROUNDS} rounds`, ran);
+  }
+
+  private async snapshot(token: FencingToken): Promise<StoreState | undefined> {
+    if (!this.records) {
+      const read = await readStepRecords(this.o.coord, this.o.store);
+      if (read.kind === 'unavailable') {
+        this.lastPlan = planStatus({ kind: 'unavailable', reason: `audit not readable: etcd ${read.reason}` });
+        return undefined;
+      }
+      if (read.unreadable > 0) this.o.log.warn({ store: this.o.store, unreadable: read.unreadable }, 'audit records that do not parse were skipped');
+      this.records = [...read.records];
+    }
+    const snap = await this.o.observer.snapshot({ coordinatorToken: token, runbook: runbookProgress(this.records), graceMs: 2 * this.o.leaseTtlMs });
+    if (snap.kind === 'unavailable') {
+      this.lastPlan = planStatus({ kind: 'unavailable', reason: snap.reason });
+      return undefined;
+    }
+    return snap.state;
+  }
+
+  private async execute(plan: RunPlan): Promise<RunOutcome> {
+    const records = this.records ?? [];
+    const audit: AuditSink = {
+      append: async (record) => {
+        await this.o.audit.append(record);
+        records.push(record);
+        this.o.onStepRecord?.(record);
+      },
+    };
+    this.o.log.info({ event: 'store.runbook', store: this.o.store, runbookId: plan.runbookId, summary: plan.summary, steps: plan.steps.map((s) => s.id) }, plan.summary);
+    const outcome = await executePlan(plan, {
+      ...this.o.ports,
+      audit,
+      clock: systemClock,
+      timing: { pollMs: 200, fenceTimeoutMs: 3 * this.o.leaseTtlMs + 5000, catchupTimeoutMs: 60_000 },
+      log: this.o.log,
+    });
+    // A record may be in one sink and not the other: read the audit again before planning.
+    if (outcome.kind === 'unrecorded') this.records = undefined;
+    this.lastRunbook = runbookStatus(plan, outcome);
+    this.o.log.info({ event: 'store.runbook.end', store: this.o.store, runbookId: plan.runbookId, outcome: outcome.kind }, `runbook ${outcome.kind}`);
+    return outcome;
+  }
+}
+
+function answer(outcome: 'completed' | 'noop' | 'blocked' | 'failed', reason: string, ran: RunOutcome | undefined): RouteAnswer {
+  return {
+    status: 200,
+    body: {
+      outcome,
+      reason,
+      ...(ran ? { runbookId: ran.runbookId, result: ran.kind, steps: ran.records.map((r) => ({ stepId: r.stepId, result: r.result, detail: r.detail, token: r.token.toString() })) } : {}),
+      ...(ran && ran.kind !== 'completed' ? { failedAt: ran.stepId, detail: ran.detail } : {}),
+    },
+  };
+}

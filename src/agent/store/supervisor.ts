@@ -1,0 +1,253 @@
+/**
+ * The store supervisor of one agent: wires etcd, the per-store checks (records, local guard,
+ * DNS names), the coordinator election and the store routes. Thin: every decision lives in
+ * local-decision.ts, coordinator-policy.ts, dns-names.ts and the failover planners.
+ *
+ * The data plane never waits on it: DNS reads `staticNames()` from the last check, and etcd that
+ * cannot be reached only shows as "coordination unavailable" while the checks keep retrying.
+ */
+import { mkdir } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { join } from 'node:path';
+import { describeError } from '../../common/errors.ts';
+import type { Logger } from '../../common/log.ts';
+import { coordKeys, EtcdStore, type CoordinationStore } from '../../coord/index.ts';
+import type { DbTimeouts } from '../../data/index.ts';
+import { jsonlAuditSink, teeAudit } from '../../failover/index.ts';
+import {
+  StoreObserver, coordAuditSink, localMemberHost, realPorts, type AdapterContext, type MemberHost,
+} from '../../failover/adapters/index.ts';
+import type { StaticNames } from '../../gslb/index.ts';
+import type { HealthSnapshot } from '../../health/index.ts';
+import type { Topology } from '../../spec/index.ts';
+import { planSupervision, type StorePlan, type StoreSupervisionOptions } from './config.ts';
+import { Coordinator } from './coordinator.ts';
+import { mergeStaticNames, regionDownByHealth } from './dns-names.ts';
+import { LocalGuard } from './local-guard.ts';
+import { remoteMemberHost } from './remote-host.ts';
+import { handleStoreRoute, type LocalRequest, type RouteAnswer } from './routes.ts';
+import type { StoreStatus, StoresStatus } from './status.ts';
+import { StoreAgent } from './store-agent.ts';
+import { StoreCoordinator } from './store-coordinator.ts';
+
+export interface StoreSupervisorInput {
+  readonly topology: Topology;
+  readonly region: string;
+  readonly bootId: string;
+  readonly health: () => HealthSnapshot;
+  /** Called when the store names DNS should answer changed: rebuild the answer table. */
+  readonly onNamesChanged: () => void;
+  readonly logger: Logger;
+  readonly options: StoreSupervisionOptions;
+}
+
+export interface StoreSupervisor {
+  start(): Promise<void>;
+  staticNames(): StaticNames;
+  status(): StoresStatus;
+  /** Serves the store routes of the agent API; resolves false for other paths. */
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** SQL from an agent: a dead region must not hold a check or a snapshot for long. */
+const SHORT: Partial<DbTimeouts> = { connectMs: 1000, statementMs: 2000 };
+
+export function createStoreSupervisor(input: StoreSupervisorInput): StoreSupervisor {
+  const plan = planSupervision(input.topology, input.region, input.options);
+  if (plan.kind === 'none') {
+    input.logger.info({ event: 'stores.unsupervised', reason: plan.reason }, `stores not supervised: ${plan.reason}`);
+    return {
+      start: async () => {},
+      staticNames: () => ({}),
+      status: () => ({ supervised: false, reason: plan.reason, stores: [] }),
+      handle: async (req, res) => handleStoreRoute(req, res, {
+        operator: async () => ({ status: 409, body: { error: `stores are not supervised by this agent: ${plan.reason}` } }),
+        local: async () => ({ status: 409, body: { kind: 'refused', detail: `stores are not supervised by this agent: ${plan.reason}` } }),
+      }),
+      close: async () => {},
+    };
+  }
+  return new Supervisor(input, plan);
+}
+
+type Supervise = Extract<ReturnType<typeof planSupervision>, { kind: 'supervise' }>;
+
+class Supervisor implements StoreSupervisor {
+  private readonly coord: CoordinationStore;
+  private readonly agents: StoreAgent[] = [];
+  private readonly guards = new Map<string, { guard: LocalGuard; host: MemberHost; plan: StorePlan }>();
+  private readonly coordinators = new Map<string, StoreCoordinator>();
+  private readonly unsupervised: StoreStatus[] = [];
+  private readonly coordinator: Coordinator;
+  private electionHolder: { holder: string | null; token: string | null } = { holder: null, token: null };
+  private names: StaticNames = {};
+  private timer: NodeJS.Timeout | undefined;
+  private checking = false;
+  private closed = false;
+  private coordinatorProblem: string | undefined;
+
+  constructor(private readonly input: StoreSupervisorInput, private readonly plan: Supervise) {
+    const { region, logger } = input;
+    this.coord = new EtcdStore({ endpoints: plan.etcdEndpoints, log: logger.child({ component: 'coord' }) });
+    const regionDown = (r: string) => r !== region && regionDownByHealth(input.health(), r);
+    for (const setup of plan.stores) {
+      if (setup.kind === 'unsupervised') {
+        this.unsupervised.push(unsupervisedStatus(setup.store.name, setup.reason));
+        continue;
+      }
+      this.addStore(setup.plan, regionDown);
+    }
+    this.coordinator = new Coordinator({
+      coord: this.coord, self: region, leaseTtlMs: plan.leaseTtlMs, periodMs: Math.max(500, Math.floor(plan.leaseTtlMs / 2)),
+      stores: this.coordinators, log: logger.child({ component: 'coordinator' }),
+    });
+  }
+
+  private addStore(storePlan: StorePlan, regionDown: (r: string) => boolean): void {
+    const { topology, region, logger } = this.input;
+    const { auth, leaseTtlMs, stateDir } = this.plan;
+    const store = storePlan.store;
+    const leaseKey = coordKeys.primaryLease(store.name);
+    const log = logger.child({ store: store.name });
+    const observer = new StoreObserver({
+      store, primaryName: storePlan.primaryName, members: storePlan.members, auth, coord: this.coord, leaseKey, leaseTtlMs,
+      self: region, regionDown, timeouts: SHORT,
+    });
+    const local = storePlan.local;
+    const guard = local
+      ? new LocalGuard({
+          store: store.name, self: region, bootId: this.input.bootId, bootstrapRegion: store.primaryRegion, endpoint: local,
+          regions: storePlan.members.map((m) => m.region), auth, coord: this.coord, leaseKey, leaseTtlMs,
+          syncNames: store.replication === 'sync' ? storePlan.members.map((m) => m.region).filter((r) => r !== region) : null,
+          timeouts: SHORT, log,
+        })
+      : undefined;
+    if (guard && local) this.guards.set(store.name, { guard, host: localMemberHost(local.dataDir ? local : undefined, auth), plan: storePlan });
+    this.agents.push(new StoreAgent({ plan: storePlan, zone: topology.zone, coord: this.coord, leaseKey, observer, guard, regionDown }));
+    const ctx: AdapterContext = {
+      store, primaryName: storePlan.primaryName, members: storePlan.members, auth, coord: this.coord, leaseTtlMs, self: region,
+      coordinatorLease: () => this.coordinator.heldLease(),
+      hostOf: (r) => this.hostOf(store.name, r),
+      dataDirOf: (r) => (r === region && local?.dataDir ? local.dataDir : undefined),
+      observer, timeouts: SHORT, log,
+    };
+    this.coordinators.set(store.name, new StoreCoordinator({
+      store: store.name, coord: this.coord, ports: realPorts(ctx), observer,
+      audit: teeAudit(coordAuditSink(this.coord, store.name, region), jsonlAuditSink(join(stateDir, `audit-${store.name}.jsonl`))),
+      settings: { automatic: topology.failover.automatic, autoRejoin: topology.failover.autoRejoin },
+      leaseTtlMs, log, onStepRecord: (r) => this.input.options.onStepRecord?.(store.name, r),
+    }));
+  }
+
+  /** The member's own agent runs its file-level steps: this one for our region, the API for others. */
+  private hostOf(store: string, region: string): MemberHost {
+    const mine = this.guards.get(store);
+    if (region === this.input.region && mine) {
+      return {
+        demote: (to) => mine.guard.whilePaused(() => mine.host.demote(to)),
+        rejoin: (from, method) => mine.guard.whilePaused(() => mine.host.rejoin(from, method)),
+      };
+    }
+    const api = this.input.topology.regions.find((r) => r.name === region)?.agent?.api;
+    if (!api) return { demote: async () => noAgent(region), rejoin: async () => noAgent(region) };
+    return remoteMemberHost(api, store, () => this.coordinator.heldLease()?.token);
+  }
+
+  async start(): Promise<void> {
+    try {
+      await mkdir(this.plan.stateDir, { recursive: true });
+      this.coordinator.start();
+    } catch (err) {
+      // Without a local audit file this agent must not coordinate; it still guards its database.
+      this.coordinatorProblem = `state directory ${this.plan.stateDir} unusable (${describeError(err)}): this agent does not run for coordinator`;
+      this.input.logger.error({ event: 'stores.stateDir', err: describeError(err) }, this.coordinatorProblem);
+    }
+    const loop = async () => {
+      await this.checkAll();
+      if (!this.closed) this.timer = setTimeout(() => void loop(), this.plan.checkMs);
+    };
+    void loop();
+  }
+
+  private async checkAll(): Promise<void> {
+    if (this.checking) return;
+    this.checking = true;
+    try {
+      const [holder] = await Promise.all([
+        this.coord.currentHolder(coordKeys.election()),
+        ...this.agents.map((a) => a.check().catch((err: unknown) => this.input.logger.error({ event: 'stores.checkFailed', store: a.name, err: describeError(err) }, 'store check failed'))),
+      ]);
+      if (holder && holder.kind !== 'unavailable') {
+        this.electionHolder = holder.kind === 'held' ? { holder: holder.holder, token: holder.token.toString() } : { holder: null, token: null };
+      }
+      const names = mergeStaticNames(this.agents.map((a) => a.staticNames()));
+      if (JSON.stringify(names) !== JSON.stringify(this.names)) {
+        this.names = names;
+        this.input.onNamesChanged();
+      }
+    } finally {
+      this.checking = false;
+    }
+  }
+
+  staticNames(): StaticNames {
+    return this.names;
+  }
+
+  status(): StoresStatus {
+    const held = this.coordinator.heldLease();
+    const coordinator = held
+      ? { holder: this.input.region, token: held.token.toString(), self: true }
+      : { ...this.electionHolder, self: false };
+    const stores = this.agents.map((a) => a.status(coordinator, this.coordinators.get(a.name)));
+    return {
+      supervised: true,
+      ...(this.coordinatorProblem ? { reason: this.coordinatorProblem } : {}),
+      stores: [...stores, ...this.unsupervised],
+    };
+  }
+
+  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    return handleStoreRoute(req, res, {
+      operator: (store, request) => this.coordinator.request(store, request),
+      local: (store, request) => this.local(store, request).catch((err: unknown) => ({ status: 500, body: { error: describeError(err) } })),
+    });
+  }
+
+  private async local(store: string, request: LocalRequest): Promise<RouteAnswer> {
+    const mine = this.guards.get(store);
+    if (!mine) return { status: 404, body: { kind: 'refused', detail: `${this.input.region} has no member of store '${store}'` } };
+    const holder = await this.coord.currentHolder(coordKeys.election());
+    if (holder.kind !== 'held' || holder.token.toString() !== request.token) {
+      const now = holder.kind === 'held' ? `token ${holder.token} (${holder.holder})` : holder.kind === 'free' ? 'no coordinator' : `unknown: ${holder.reason}`;
+      return { status: 409, body: { kind: 'refused', detail: `token ${request.token} is not the coordinator's: the quorum says ${now}` } };
+    }
+    const peer = mine.plan.members.find((m) => m.region === (request.kind === 'demote' ? request.to : request.from));
+    if (!peer) return { status: 400, body: { error: `not a member of ${store}` } };
+    const outcome = request.kind === 'demote'
+      ? await mine.guard.whilePaused(() => mine.host.demote(peer.endpoint))
+      : await mine.guard.whilePaused(() => mine.host.rejoin(peer.endpoint, request.method));
+    return { status: 200, body: outcome };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.coordinator.close();
+    await Promise.all([...this.guards.values()].map((g) => g.guard.close()));
+    await this.coord.close();
+  }
+}
+
+function unsupervisedStatus(store: string, reason: string): StoreStatus {
+  return {
+    store, supervised: false, reason, etcd: { ok: false, reason }, primary: null, lease: null, marks: { rejoin: [], blocked: [] },
+    dns: {}, coordinator: { holder: null, token: null, self: false }, local: null, lastPlan: null, lastRunbook: null,
+  };
+}
+
+function noAgent(region: string): { kind: 'refused'; detail: string } {
+  return { kind: 'refused', detail: `region ${region} has no agent address (regions[].agent.api): its file-level steps cannot run` };
+}
+

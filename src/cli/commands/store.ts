@@ -1,0 +1,118 @@
+/**
+ * `meridian switchover --store NAME --to REGION` and `meridian db rejoin --store NAME --region R`:
+ * ask the failover coordinator (whichever agent holds the election, found through every agent's
+ * /status) to run a planned switchover or a rejoin. The coordinator plans from a fresh snapshot
+ * and answers when the runbook is done. Exit 0 when done (or nothing to do), 1 when blocked or
+ * failed (with the reason), 2 for a store or region not in the topology.
+ */
+import type { Command } from 'commander';
+import { CheckFailed, InfraError, InputError } from '../../common/errors.ts';
+import { readAgentStatuses, type AgentReading } from '../../agent/index.ts';
+import type { OperatorRequest } from '../../agent/store/index.ts';
+import type { Topology } from '../../spec/index.ts';
+import { formatTable, printJson } from '../output.ts';
+import { loadTopologyOrLab } from '../topology-source.ts';
+
+const ANSWER_TIMEOUT_MS = 30 * 60_000;
+
+export function registerStoreCommands(program: Command): void {
+  program
+    .command('switchover')
+    .description('planned switchover of a store to another region: no acknowledged write lost (exit 1 when blocked, with the reason)')
+    .requiredOption('--store <name>', 'the store (stores[].name)')
+    .requiredOption('--to <region>', 'the region whose standby becomes the primary')
+    .option('-f, --file <path>', "topology file (default: the running lab's)")
+    .option('--json', "print the coordinator's answer as JSON")
+    .action(async (opts: { store: string; to: string; file?: string; json?: boolean }) => {
+      const topology = loadTopologyOrLab(opts.file);
+      checkMember(topology, opts.store, opts.to);
+      await askCoordinator(topology, opts.store, { kind: 'switchover', to: opts.to }, opts.json ?? false);
+    });
+
+  // `db` may already exist (db status): add to it rather than define it twice.
+  const db = program.commands.find((c) => c.name() === 'db') ?? program.command('db').description("the topology's data stores (PostgreSQL)");
+  db.command('rejoin')
+    .description('bring a former primary or diverged member back as a standby of the current primary (pg_rewind, else a base backup)')
+    .requiredOption('--store <name>', 'the store (stores[].name)')
+    .requiredOption('--region <region>', 'the member to rejoin')
+    .option('--method <rewind|base-backup>', 'how to rebuild it', 'rewind')
+    .option('-f, --file <path>', "topology file (default: the running lab's)")
+    .option('--json', "print the coordinator's answer as JSON")
+    .action(async (opts: { store: string; region: string; method: string; file?: string; json?: boolean }) => {
+      if (opts.method !== 'rewind' && opts.method !== 'base-backup') throw new InputError(`--method must be rewind or base-backup, not '${opts.method}'`);
+      const topology = loadTopologyOrLab(opts.file);
+      checkMember(topology, opts.store, opts.region);
+      await askCoordinator(topology, opts.store, { kind: 'rejoin', region: opts.region, method: opts.method }, opts.json ?? false);
+    });
+}
+
+function checkMember(topology: Topology, storeName: string, region: string): void {
+  const store = topology.stores.find((s) => s.name === storeName);
+  if (!store) throw new InputError(`no store '${storeName}' in the topology (stores: ${topology.stores.map((s) => s.name).join(', ') || 'none'})`);
+  const members = [store.primaryRegion, ...store.replicaRegions];
+  if (!members.includes(region)) throw new InputError(`region '${region}' is not a member of store '${storeName}' (members: ${members.join(', ')})`);
+}
+
+interface CoordinatorAnswer {
+  readonly outcome?: string;
+  readonly reason?: string;
+  readonly error?: string;
+  readonly coordinator?: string | null;
+  readonly runbookId?: string;
+  readonly steps?: readonly { stepId: string; result: string; detail: string; token: string }[];
+  readonly failedAt?: string;
+  readonly detail?: string;
+}
+
+async function askCoordinator(topology: Topology, store: string, request: OperatorRequest, json: boolean): Promise<void> {
+  const readings = await readAgentStatuses(topology);
+  let coordinator = coordinatorOf(readings, store);
+  const path = `/v1/stores/${encodeURIComponent(store)}/${request.kind}`;
+  const { kind: _kind, ...body } = request;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const api = topology.regions.find((r) => r.name === coordinator)?.agent?.api;
+    if (!api) break;
+    const { status, answer } = await post(new URL(path, api), body);
+    if (status === 409 && answer.coordinator && answer.coordinator !== coordinator) {
+      coordinator = answer.coordinator; // the election moved since /status was read
+      continue;
+    }
+    if (json) printJson(answer);
+    else print(answer);
+    if (status !== 200) throw new CheckFailed(answer.error ?? `coordinator answered status ${status}`);
+    if (answer.outcome === 'blocked' || answer.outcome === 'failed' || answer.outcome === 'unavailable') {
+      throw new CheckFailed(`${request.kind} ${answer.outcome}: ${answer.detail ?? answer.reason ?? 'no reason given'}`);
+    }
+    return;
+  }
+  const reasons = readings.map((r) => `${r.region}: ${r.kind === 'ok' ? (r.status.stores?.reason ?? 'no coordinator known') : r.reason}`);
+  throw new CheckFailed(`no failover coordinator found for store '${store}' (${reasons.join('; ')})`);
+}
+
+/** The region whose agent holds the election, as the agents report it (the holder's own word first). */
+function coordinatorOf(readings: readonly AgentReading[], store: string): string | undefined {
+  const views = readings.flatMap((r) => (r.kind === 'ok' ? (r.status.stores?.stores ?? []).filter((s) => s.store === store).map((s) => ({ region: r.region, s })) : []));
+  return views.find((v) => v.s.coordinator.self)?.region ?? views.find((v) => v.s.coordinator.holder)?.s.coordinator.holder ?? undefined;
+}
+
+async function post(url: URL, body: unknown): Promise<{ status: number; answer: CoordinatorAnswer }> {
+  try {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
+    });
+    return { status: res.status, answer: (await res.json().catch(() => ({}))) as CoordinatorAnswer };
+  } catch (err) {
+    throw new InfraError(`the coordinator at ${url.origin} did not answer`, { cause: err });
+  }
+}
+
+function print(answer: CoordinatorAnswer): void {
+  const lines = [`${answer.outcome ?? 'error'}: ${answer.reason ?? answer.error ?? ''}`];
+  if (answer.runbookId) lines.push(`runbook ${answer.runbookId}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const steps = (answer.steps ?? []).filter((s) => s.result !== 'started');
+  if (steps.length > 0) process.stdout.write(formatTable(['step', 'result', 'token', 'detail'], steps.map((s) => [s.stepId, s.result, s.token, s.detail])));
+}

@@ -1,0 +1,198 @@
+/**
+ * Builds the coordinator's StoreState: the primary record, marks and lease holder from etcd, and
+ * every member observed TWICE over SQL (short timeouts, ~300 ms apart, with a heartbeat row
+ * committed on the primary in between) so src/data can judge eligibility from evidence.
+ *
+ * It remembers, across ticks, each member's last known role and position and the primary's
+ * timeline history and LSN, so an unreachable member is reported with its last known values.
+ *
+ * "Cut off from the quorum": a recorded primary whose lease has been gone for `graceMs` while
+ * its database stays fenced (read-only) is counted as down by quorum. Its agent fences it when it
+ * loses the lease and would take the lease again at once if it could reach the etcd majority;
+ * after the grace it evidently cannot, so the region is lost to the quorum even though its
+ * database still answers reads from here.
+ */
+import {
+  adminTarget, observeCandidate, readMemberState, FENCE_STANDBY_NAME,
+  type DbTimeouts, type Lsn, type MemberState as DbMemberState, type Observation, type PgAuth, type ReplicaInfo, type TimelineHistory,
+} from '../../data/index.ts';
+import type { CoordinationStore, FencingToken } from '../../coord/index.ts';
+import type { Store } from '../../spec/index.ts';
+import type { MemberState, PrimaryLease, RunbookProgress, StoreState } from '../types.ts';
+import { writeHeartbeat } from './heartbeat.ts';
+import { lastKnownOf, toMemberState, type LastKnown } from './member-state.ts';
+import type { StoreMember } from './members.ts';
+import { holderRegion, readStoreView, type PrimaryRecord, type StoreView } from './store-records.ts';
+
+export interface ObserverOptions {
+  readonly store: Store;
+  /** `<primaryHostname>.<zone>`. */
+  readonly primaryName: string;
+  readonly members: readonly StoreMember[];
+  readonly auth: PgAuth;
+  readonly coord: CoordinationStore;
+  readonly leaseKey: string;
+  readonly leaseTtlMs: number;
+  /** Who observes (its heartbeat row is named after it). */
+  readonly self: string;
+  readonly regionDown: (region: string) => boolean;
+  readonly timeouts?: Partial<DbTimeouts>;
+  /** Between the two samples. @default 300 */
+  readonly sampleGapMs?: number;
+  readonly now?: () => number;
+}
+
+export type SnapshotOutcome =
+  | { readonly kind: 'snapshot'; readonly state: StoreState; readonly view: StoreView; readonly record: PrimaryRecord }
+  /** Nothing to plan from: etcd unreachable, no primary record yet, or one we cannot read. */
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
+/** The database refuses writes: src/data's fence (read-only default, or the impossible sync standby). */
+export function isFenced(m: DbMemberState): boolean {
+  return m.reachable && (m.readOnlyByDefault || m.synchronousStandbyNames.includes(FENCE_STANDBY_NAME));
+}
+
+/** The quorum's view of the lease `region` held: held while the key is held by or for that region. */
+export function leaseOfRegion(view: StoreView, region: string, nowMs: number, ttlMs: number): PrimaryLease {
+  const lease = view.lease;
+  if (!lease || holderRegion(lease.holder) !== region) return { kind: 'expired' };
+  return { kind: 'held', token: lease.token, validUntilMs: nowMs + ttlMs };
+}
+
+export class StoreObserver {
+  private readonly lastKnown = new Map<string, LastKnown>();
+  private history: TimelineHistory | undefined;
+  private systemIdentifier: string | undefined;
+  private primaryLsn: Lsn | undefined;
+  private expired: { token: FencingToken; sinceMs: number } | undefined;
+
+  constructor(private readonly o: ObserverOptions) {}
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  async snapshot(input: { coordinatorToken: FencingToken; runbook: RunbookProgress | null; graceMs: number }): Promise<SnapshotOutcome> {
+    const read = await readStoreView(this.o.coord, this.o.store.name, this.o.leaseKey, this.o.members.map((m) => m.region));
+    if (read.kind === 'unavailable') return { kind: 'unavailable', reason: `etcd: ${read.reason}` };
+    const { view } = read;
+    const record = view.record;
+    if (record === undefined) {
+      return { kind: 'unavailable', reason: `no primary record yet: the agent of ${this.o.store.primaryRegion} writes it when it first takes the primary lease` };
+    }
+    if (record === 'unreadable') return { kind: 'unavailable', reason: 'the primary record in etcd does not parse: fix it by hand' };
+    const samples = await this.sampleTwice(record);
+    const lease = leaseOfRegion(view, record.region, this.now(), this.o.leaseTtlMs);
+    const cutOff = this.cutOff(record, lease, samples.get(record.region)?.at(-1)?.member, view, input.graceMs);
+    const replicas = this.rememberPrimary(record.region, samples);
+    const members: MemberState[] = this.o.members.map((m) => {
+      const own = samples.get(m.region) ?? [];
+      const state = toMemberState(
+        {
+          region: m.region,
+          samples: own,
+          needsRejoin: view.rejoin.has(m.region),
+          regionDownByQuorum: this.o.regionDown(m.region) || (m.region === record.region && cutOff),
+          ...this.known(m.region),
+        },
+        {
+          members: this.o.members,
+          ...(this.history ? { history: this.history } : {}),
+          ...(this.systemIdentifier !== undefined ? { systemIdentifier: this.systemIdentifier } : {}),
+          ...(this.primaryLsn !== undefined ? { lastKnownPrimaryLsn: this.primaryLsn } : {}),
+          primaryReplicas: replicas,
+        },
+      );
+      const next = lastKnownOf(own.at(-1), this.lastKnown.get(m.region));
+      if (next) this.lastKnown.set(m.region, next);
+      return state;
+    });
+    const state: StoreState = {
+      store: this.o.store.name,
+      mode: this.o.store.replication,
+      primary: { region: record.region, token: record.token },
+      members,
+      lease,
+      dns: { name: this.o.primaryName, target: record.region },
+      coordinator: { token: input.coordinatorToken },
+      runbook: input.runbook,
+    };
+    return { kind: 'snapshot', state, view, record };
+  }
+
+  /** One sample of every member, eligibility not judged: what await-catchup polls. */
+  async readOnce(primaryRegion: string | undefined): Promise<MemberState[]> {
+    const observed = await Promise.all(this.o.members.map(async (m) => [m.region, [await this.observe(m, primaryRegion)]] as const));
+    const samples = new Map(observed);
+    const replicas = primaryRegion ? this.rememberPrimary(primaryRegion, samples) : [];
+    return this.o.members.map((m) =>
+      toMemberState(
+        { region: m.region, samples: samples.get(m.region) ?? [], needsRejoin: false, regionDownByQuorum: this.o.regionDown(m.region), ...this.known(m.region) },
+        { members: this.o.members, primaryReplicas: replicas },
+      ),
+    );
+  }
+
+  /** Keeps the remembered primary history and position fresh (every agent does it, coordinator or not). */
+  async observePrimary(region: string): Promise<void> {
+    const m = this.o.members.find((x) => x.region === region);
+    if (!m) return;
+    const state = await readMemberState(adminTarget(m.endpoint, this.o.auth), this.o.timeouts);
+    this.rememberPrimary(region, new Map([[region, [{ atMs: this.now(), member: state }]]]));
+  }
+
+  private known(region: string): { lastKnown?: LastKnown } {
+    const k = this.lastKnown.get(region);
+    return k ? { lastKnown: k } : {};
+  }
+
+  private async sampleTwice(record: PrimaryRecord): Promise<Map<string, Observation[]>> {
+    const first = await Promise.all(this.o.members.map((m) => this.observe(m, record.region)));
+    const primary = this.o.members.find((m) => m.region === record.region);
+    if (primary) {
+      await writeHeartbeat(primary.endpoint, this.o.auth, `observer:${this.o.self}`, record.token.toString(), { ...this.o.timeouts, statementMs: 1000 })
+        .catch(() => undefined); // only there to make WAL; a fenced or dead primary is judged elsewhere
+    }
+    await new Promise((r) => setTimeout(r, this.o.sampleGapMs ?? 300));
+    const second = await Promise.all(this.o.members.map((m) => this.observe(m, record.region)));
+    return new Map(this.o.members.map((m, i) => [m.region, [first[i]!, second[i]!]]));
+  }
+
+  private observe(m: StoreMember, primaryRegion: string | undefined): Promise<Observation> {
+    const primary = this.o.members.find((x) => x.region === primaryRegion);
+    const primaryTarget = primary && primary.region !== m.region ? adminTarget(primary.endpoint, this.o.auth) : undefined;
+    return observeCandidate(adminTarget(m.endpoint, this.o.auth), primaryTarget, this.o.timeouts, () => this.now());
+  }
+
+  /** Remember the recorded primary's history and position; returns its replicas when it answers as a primary. */
+  private rememberPrimary(region: string, samples: ReadonlyMap<string, readonly Observation[]>): readonly ReplicaInfo[] {
+    const last = samples.get(region)?.at(-1)?.member;
+    if (last?.reachable && last.role === 'primary') {
+      if (last.history) this.history = last.history;
+      this.systemIdentifier = last.systemIdentifier;
+      this.primaryLsn = last.currentLsn;
+      return last.replicas;
+    }
+    if (!this.history) {
+      // Never saw the primary: take the newest history any member has (weaker divergence checks).
+      const known = [...samples.values()].map((s) => s.at(-1)?.member).filter((m): m is Extract<DbMemberState, { reachable: true }> => !!m?.reachable && !!m.history);
+      const newest = known.sort((a, b) => b.timeline - a.timeline)[0];
+      if (newest?.history) {
+        this.history = newest.history;
+        this.systemIdentifier = newest.systemIdentifier;
+      }
+    }
+    return [];
+  }
+
+  private cutOff(record: PrimaryRecord, lease: PrimaryLease, primary: DbMemberState | undefined, view: StoreView, graceMs: number): boolean {
+    const now = this.now();
+    if (lease.kind === 'held') {
+      this.expired = undefined;
+      return false;
+    }
+    if (!this.expired || this.expired.token !== record.token) this.expired = { token: record.token, sinceMs: now };
+    const fencedPrimary = primary !== undefined && primary.reachable && primary.role === 'primary' && isFenced(primary);
+    return fencedPrimary && !view.blocked.has(record.region) && now - this.expired.sinceMs >= graceMs;
+  }
+}
