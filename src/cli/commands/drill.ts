@@ -7,8 +7,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
-import { runRegionOutageDrill, type DrillEvent, type OutageReport } from '../../drill/index.ts';
+import { runRegionOutageDrill, type DrillEvent, type OutageHistory, type OutageReport } from '../../drill/index.ts';
 import { labDrillEnvironment } from '../../drill/lab-environment.ts';
+import { renderOutageReportHtml } from '../../observe/report/index.ts';
 import { formatTable, printJson } from '../output.ts';
 
 interface RegionOutageFlags {
@@ -70,12 +71,14 @@ function printEvent(event: DrillEvent): void {
   process.stderr.write(`[drill] ${new Date(event.atMs).toISOString()} ${event.step}: ${event.detail}\n`);
 }
 
-function saveReport(dir: string, report: OutageReport, history: unknown): string {
+function saveReport(dir: string, report: OutageReport, history: OutageHistory): string {
   mkdirSync(dir, { recursive: true });
   // ISO time with ':' spelled '-': colons in file names break scp, Windows and some archivers.
   const stamp = report.timeline.startedAt.replace(/:/g, '-');
   const path = join(dir, `${stamp}-region-outage-${report.region}.json`);
   writeFileSync(path, `${JSON.stringify({ report, history }, null, 2)}\n`);
+  // The same report as a self-contained page with charts, beside the JSON (src/observe/report).
+  writeFileSync(path.replace(/\.json$/, '.html'), renderOutageReportHtml({ report, history }));
   return path;
 }
 
