@@ -5,7 +5,7 @@
  */
 import type { Clock } from '../clock.ts';
 import type { Undo } from './faults.ts';
-import { coordinatorOf, openRunbook } from './progress.ts';
+import { openRunbook } from './progress.ts';
 import type { CoordinatorKill } from './report.ts';
 import type { DbDrillEnvironment } from './types.ts';
 
@@ -25,7 +25,7 @@ export async function awaitRunbookAndKillCoordinator(env: DbDrillEnvironment, o:
   for (;;) {
     const views = await env.readAgents().catch(() => []);
     const open = openRunbook(views);
-    const region = open ? (open.coordinator ?? coordinatorOf(views)) : null;
+    const region = open?.coordinator;
     if (open && region) {
       const killedAtMs = o.clock.now();
       await env.killAgent(region);

@@ -17,3 +17,7 @@ export { buildDbDrillReport, describeSnapshot, type DbDrillHistory, type DbDrill
 export { recoveryProgress, coordinatorOf, openRunbook, mergeRunbookSteps, type RecoveryProgress, type RecoveryInput } from './progress.ts';
 export { StoreWatcher } from './store-watcher.ts';
 export { formatDbDrillReport, formatMs } from './report-text.ts';
+export { saveDbDrillReport } from './save.ts';
+export { runLocalWriter, parseWriterLine, WRITER_CREDENTIAL_ENV, type LocalWriterConfig } from './local-writer.ts';
+export { startChildWriter, type ChildWriterOptions } from './child-writer.ts';
+export { agentStoreView } from './agent-views.ts';

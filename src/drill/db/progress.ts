@@ -49,10 +49,16 @@ export function coordinatorOf(views: readonly AgentStoreView[]): string | null {
   return best;
 }
 
-/** A runbook has started when some agent shows one with at least one step started. */
-export function openRunbook(views: readonly AgentStoreView[]): { readonly runbookId: string; readonly coordinator: string | null } | null {
-  const view = views.find((v) => v.runbookId !== null && v.steps.length > 0);
-  return view ? { runbookId: view.runbookId!, coordinator: view.coordinator } : null;
+/**
+ * The runbook being executed right now and the agent executing it (that agent is the
+ * coordinator, whatever the others still believe).
+ */
+export function openRunbook(views: readonly AgentStoreView[]): { readonly runbookId: string; readonly coordinator: string } | null {
+  const running = views.find((v) => v.runningRunbookId !== null);
+  if (running) return { runbookId: running.runningRunbookId!, coordinator: running.agentRegion };
+  // An agent that shows live step records: a started step without an end means it runs now.
+  const live = views.find((v) => v.runbookId !== null && v.steps.some((s) => s.result === 'started' && !v.steps.some((e) => e.stepId === s.stepId && e.result !== 'started')));
+  return live ? { runbookId: live.runbookId!, coordinator: live.agentRegion } : null;
 }
 
 /** Every step seen in any poll, the latest word per step id, ordered by when it started. */

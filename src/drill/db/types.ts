@@ -76,11 +76,15 @@ export interface RunbookStepView {
   readonly detail?: string;
 }
 
-/** What one agent's /status says about the store: the coordinator and the open runbook, if any. */
+/** What one agent's /status says about the store: the coordinator and its runbooks. */
 export interface AgentStoreView {
   readonly agentRegion: string;
   readonly atMs: number;
+  /** The coordinator as this agent knows it (the holder of the coordinator lease). */
   readonly coordinator: string | null;
+  /** A runbook this agent is executing right now: started, not finished. */
+  readonly runningRunbookId: string | null;
+  /** The last runbook whose steps this agent shows (finished, or live records if it shows them). */
   readonly runbookId: string | null;
   readonly steps: readonly RunbookStepView[];
 }

@@ -52,7 +52,7 @@ describe('recoveryProgress', () => {
 });
 
 const view = (agentRegion: string, over: Partial<AgentStoreView> = {}): AgentStoreView => ({
-  agentRegion, atMs: FAULT, coordinator: null, runbookId: null, steps: [], ...over,
+  agentRegion, atMs: FAULT, coordinator: null, runningRunbookId: null, runbookId: null, steps: [], ...over,
 });
 
 describe('coordinator and runbook views', () => {
@@ -61,10 +61,19 @@ describe('coordinator and runbook views', () => {
     assert.equal(coordinatorOf([view('eu-west')]), null);
   });
 
-  it('a runbook is open once some agent shows a step', () => {
-    assert.equal(openRunbook([view('eu-west', { runbookId: 'r1' })]), null);
-    const started = view('ap-south', { runbookId: 'r1', coordinator: 'ap-south', steps: [{ stepId: 'shift-traffic:eu-west', result: 'started', startedAtMs: FAULT + 10 }] });
-    assert.deepEqual(openRunbook([view('eu-west'), started]), { runbookId: 'r1', coordinator: 'ap-south' });
+  it('the open runbook is the one an agent executes now, and that agent is the coordinator', () => {
+    const finished = view('eu-west', { coordinator: 'eu-west', runbookId: 'r0', steps: [{ stepId: 'promote:eu-west', result: 'ok', startedAtMs: 1, endedAtMs: 2 }] });
+    assert.equal(openRunbook([finished]), null);
+    const running = view('ap-south', { coordinator: 'us-east', runningRunbookId: 'r1' }); // others' belief lags
+    assert.deepEqual(openRunbook([finished, running]), { runbookId: 'r1', coordinator: 'ap-south' });
+  });
+
+  it('live step records: a step started and not ended means the runbook runs', () => {
+    const started = { stepId: 'shift-traffic:eu-west', result: 'started' as const, startedAtMs: FAULT + 10 };
+    const live = view('us-east', { runbookId: 'r1', steps: [started] });
+    assert.deepEqual(openRunbook([view('eu-west'), live]), { runbookId: 'r1', coordinator: 'us-east' });
+    const ended = view('us-east', { runbookId: 'r1', steps: [started, { ...started, result: 'ok', endedAtMs: FAULT + 20 }] });
+    assert.equal(openRunbook([ended]), null);
   });
 
   it('merging polls keeps the latest word per step, never un-finishing one, in start order', () => {
