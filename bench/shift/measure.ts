@@ -27,6 +27,11 @@ export interface ServerShift {
   readonly answers: number;
   /** Timeouts, SERVFAIL and other non-answers during the cut. */
   readonly failures: number;
+  /**
+   * NOERROR answers without any A record during the cut: not the cut region, but no address
+   * either (a client gets nothing, and may cache that). Counted apart, never hidden in `shifted`.
+   */
+  readonly emptyAnswers: number;
 }
 
 export type Progress = { readonly done: true } | { readonly done: false; readonly waitingFor: readonly string[] };
@@ -65,7 +70,13 @@ export function serverShift(samples: readonly WatcherSample[], server: Watched, 
     shifted,
     answers: answers.length,
     failures: during.length - answers.length,
+    emptyAnswers: emptyAnswers(samples, server, cutAtMs, healAtMs),
   };
+}
+
+/** NOERROR answers with no address, sent in [fromMs, untilMs). */
+export function emptyAnswers(samples: readonly WatcherSample[], server: Watched, fromMs: number, untilMs: number): number {
+  return samplesOf(samples, server.key, fromMs, untilMs).filter((s) => s.addresses !== undefined && s.addresses.length === 0).length;
 }
 
 /**

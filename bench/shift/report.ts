@@ -28,6 +28,8 @@ export interface SystemReport {
   readonly clientObserved: { readonly p50Ms: number; readonly maxMs: number } | null;
   /** Heal → every server of the system answering the region again. */
   readonly backAfterHeal: ShiftSummary | null;
+  /** NOERROR answers without any address (all servers, all rounds): during the cut, and from the heal until back. */
+  readonly emptyAnswers: { readonly duringCut: number; readonly afterHeal: number };
 }
 
 export interface ShiftRatio {
@@ -38,6 +40,7 @@ export interface ShiftRatio {
   readonly max: number | null;
 }
 
+const sum = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0);
 const present = (values: readonly (number | null)[]): number[] => values.filter((v): v is number => v !== null);
 
 export function systemReport(info: SystemInfo, records: readonly RoundRecord[], ttls: readonly number[]): SystemReport {
@@ -62,6 +65,10 @@ export function systemReport(info: SystemInfo, records: readonly RoundRecord[], 
     ttlSeconds,
     clientObserved: shift && { p50Ms: clientObservedMs(shift.p50Ms, ttlSeconds), maxMs: clientObservedMs(shift.maxMs, ttlSeconds) },
     backAfterHeal: summarize(present(back)),
+    emptyAnswers: {
+      duringCut: sum(records.flatMap((r) => r.servers.filter((x) => info.servers.includes(x.server)).map((x) => x.emptyAnswers))),
+      afterHeal: sum(records.flatMap((r) => info.servers.map((server) => r.emptyAfterHeal[server] ?? 0))),
+    },
   };
 }
 
@@ -79,7 +86,7 @@ const fmtTtl = (t: TtlRange | null): string => (t === null ? '–' : t.min === t
 
 export function renderShiftTable(reports: readonly SystemReport[], ratios: readonly ShiftRatio[]): string {
   const main = table(
-    ['system', 'shifted', 'p50', 'min', 'max', 'TTL', 'client ≤ p50+TTL', 'client ≤ max+TTL', 'back after heal p50 (max)'],
+    ['system', 'shifted', 'p50', 'min', 'max', 'TTL', 'client ≤ p50+TTL', 'client ≤ max+TTL', 'back after heal p50 (max)', 'empty answers cut/heal'],
     reports.map((r) => [
       r.system,
       `${r.roundsShifted}/${r.rounds}`,
@@ -90,6 +97,7 @@ export function renderShiftTable(reports: readonly SystemReport[], ratios: reado
       seconds(r.clientObserved?.p50Ms),
       seconds(r.clientObserved?.maxMs),
       r.backAfterHeal ? `${seconds(r.backAfterHeal.p50Ms)} (${seconds(r.backAfterHeal.maxMs)})` : '–',
+      `${r.emptyAnswers.duringCut}/${r.emptyAnswers.afterHeal}`,
     ]),
   );
   const servers = reports.flatMap((r) =>
@@ -104,6 +112,7 @@ export function renderShiftTable(reports: readonly SystemReport[], ratios: reado
     ...perRound,
     ...(servers.length > 0 ? ['', 'per nameserver:', ...servers] : []),
     '',
+    'empty answers: NOERROR without any A record (not the cut region, but no address for the client either).',
     'ratios (below 1: Meridian shifts faster):',
     ...ratioLines,
   ].join('\n');

@@ -6,7 +6,7 @@
  */
 import { CheckFailed } from '../../src/common/errors.ts';
 import type { Clock, DnsWatcher } from '../../src/drill/index.ts';
-import { fullAnswerProgress, returnMs, serverShift, shiftProgress, type Progress, type ServerShift, type Watched } from './measure.ts';
+import { emptyAnswers, fullAnswerProgress, returnMs, serverShift, shiftProgress, type Progress, type ServerShift, type Watched } from './measure.ts';
 import { systemShiftMs } from './stats.ts';
 
 export interface RoundSettings {
@@ -46,6 +46,8 @@ export interface RoundRecord {
   readonly systems: Readonly<Record<string, number | null>>;
   /** Per server: heal → first answer with the region again (null: not within the bound). */
   readonly returnMs: Readonly<Record<string, number | null>>;
+  /** Per server: answers without any address from the heal until all answered the region again. */
+  readonly emptyAfterHeal: Readonly<Record<string, number>>;
 }
 
 const POLL_MS = 50;
@@ -72,6 +74,7 @@ export async function runRounds(world: RoundWorld, settings: RoundSettings): Pro
       await world.heal();
     }
     await waitFor(world, () => fullAnswerProgress(samples(), world.servers, world.region, healAtMs), settings.maxReturnWaitMs);
+    const backAtMs = world.clock.now();
 
     const all = samples();
     const servers = world.servers.map((s) => serverShift(all, s, cutAtMs, healAtMs, world.region));
@@ -84,6 +87,7 @@ export async function runRounds(world: RoundWorld, settings: RoundSettings): Pro
       servers,
       systems: Object.fromEntries(world.systems.map((system) => [system, systemShiftMs(servers, system)])),
       returnMs: Object.fromEntries(world.servers.map((s) => [s.key, returnMs(all, s, healAtMs, world.region)])),
+      emptyAfterHeal: Object.fromEntries(world.servers.map((s) => [s.key, emptyAnswers(all, s, healAtMs, backAtMs)])),
     };
     records.push(record);
     world.print(describeRound(record, settings.rounds, world.regionName));
@@ -104,5 +108,13 @@ function describeRound(r: RoundRecord, rounds: number, region: string): string {
   const systems = Object.entries(r.systems).map(([name, ms]) => `${name} ${ms === null ? 'NOT SHIFTED' : `${ms} ms`}`);
   const back = Object.values(r.returnMs).filter((v): v is number => v !== null);
   const backText = back.length === Object.keys(r.returnMs).length ? `all back ${Math.max(...back)} ms after the heal` : 'NOT all back after the heal';
-  return `round ${r.round}/${rounds}: cut ${region} after a ${r.pauseMs} ms pause → ${systems.join(', ')}; ${backText}`;
+  const empty = r.servers.reduce((n, s) => n + s.emptyAnswers, 0) + Object.values(r.emptyAfterHeal).reduce((n, v) => n + v, 0);
+  const emptyText = empty === 0 ? '' : `; ${empty} EMPTY answers (${emptyBySystem(r)})`;
+  return `round ${r.round}/${rounds}: cut ${region} after a ${r.pauseMs} ms pause → ${systems.join(', ')}; ${backText}${emptyText}`;
+}
+
+function emptyBySystem(r: RoundRecord): string {
+  const counts = new Map<string, number>();
+  for (const s of r.servers) counts.set(s.system, (counts.get(s.system) ?? 0) + s.emptyAnswers + (r.emptyAfterHeal[s.server] ?? 0));
+  return [...counts].filter(([, n]) => n > 0).map(([system, n]) => `${system} ${n}`).join(', ');
 }

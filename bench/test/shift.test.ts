@@ -4,7 +4,7 @@ import type { WatcherSample } from '../../src/drill/index.ts';
 import type { LabStatus } from '../../src/lab/index.ts';
 import { parseTopology } from '../../src/spec/index.ts';
 import { pdnsZoneFile } from '../pdns.ts';
-import { fullAnswerProgress, returnMs, serverShift, shiftProgress, type Watched } from '../shift/measure.ts';
+import { emptyAnswers, fullAnswerProgress, returnMs, serverShift, shiftProgress, type Watched } from '../shift/measure.ts';
 import { PDNS_SETTINGS, shiftPdnsZone } from '../shift/powerdns.ts';
 import { renderShiftTable, shiftRatios, systemReport } from '../shift/report.ts';
 import type { RoundRecord } from '../shift/rounds.ts';
@@ -36,12 +36,21 @@ test('shift: cut → arrival of the last answer sent during the cut that still h
   const samples = series(A, CUT - 500, CUT + 5000, CUT + 1250);
   const shift = serverShift(samples, A, CUT, CUT + 5000, REGION);
   // Last eu answer sent at CUT+1200, arrived 5 ms later.
-  assert.deepEqual(shift, { server: A.key, system: 'meridian', shiftMs: 1205, shifted: true, answers: 50, failures: 0 });
+  assert.deepEqual(shift, { server: A.key, system: 'meridian', shiftMs: 1205, shifted: true, answers: 50, failures: 0, emptyAnswers: 0 });
 });
 
 test('shift: answers sent before the cut or after the heal do not count, failures are counted', () => {
   const samples = [sample(A, CUT - 10, 'eu'), sample(A, CUT + 100, 'timeout'), sample(A, CUT + 200, 'us'), sample(A, CUT + 6000, 'eu')];
-  assert.deepEqual(serverShift(samples, A, CUT, CUT + 5000, REGION), { server: A.key, system: 'meridian', shiftMs: 0, shifted: true, answers: 1, failures: 1 });
+  assert.deepEqual(serverShift(samples, A, CUT, CUT + 5000, REGION), { server: A.key, system: 'meridian', shiftMs: 0, shifted: true, answers: 1, failures: 1, emptyAnswers: 0 });
+});
+
+test('shift: an empty answer (no address) is off the region but counted apart', () => {
+  const empty: WatcherSample = { ...sample(A, CUT + 300, 'us'), addresses: [] };
+  const samples = [sample(A, CUT + 100, 'eu'), sample(A, CUT + 200, 'eu'), empty, sample(A, CUT + 400, 'us'), { ...empty, sentAtMs: CUT + 5100 }];
+  const shift = serverShift(samples, A, CUT, CUT + 5000, REGION);
+  assert.equal(shift.shiftMs, 205);
+  assert.equal(shift.emptyAnswers, 1);
+  assert.equal(emptyAnswers(samples, A, CUT + 5000, CUT + 6000), 1);
 });
 
 test('shift: a server whose last answer before the heal still had the region has not shifted', () => {
@@ -88,7 +97,7 @@ test('stats: p50 is the median, ratio and client estimate', () => {
 });
 
 test('stats: a system shifts with its last server; not at all if one did not', () => {
-  const s = (server: string, system: string, shiftMs: number | null) => ({ server, system, shiftMs, shifted: shiftMs !== null, answers: 1, failures: 0 });
+  const s = (server: string, system: string, shiftMs: number | null) => ({ server, system, shiftMs, shifted: shiftMs !== null, answers: 1, failures: 0, emptyAnswers: 0 });
   assert.equal(systemShiftMs([s('a', 'meridian', 1100), s('b', 'meridian', 1300), s('p', 'pdns', 4000)], 'meridian'), 1300);
   assert.equal(systemShiftMs([s('a', 'meridian', 1100), s('b', 'meridian', null)], 'meridian'), null);
   assert.equal(systemShiftMs([s('a', 'meridian', 1100)], 'pdns'), null);
@@ -96,14 +105,15 @@ test('stats: a system shifts with its last server; not at all if one did not', (
 
 function round(n: number, meridian: [number | null, number | null], pdns: number | null): RoundRecord {
   const servers = [
-    { server: A.key, system: 'meridian', shiftMs: meridian[0], shifted: meridian[0] !== null, answers: 10, failures: 0 },
-    { server: B.key, system: 'meridian', shiftMs: meridian[1], shifted: meridian[1] !== null, answers: 10, failures: 0 },
-    { server: P.key, system: 'pdns', shiftMs: pdns, shifted: pdns !== null, answers: 10, failures: 0 },
+    { server: A.key, system: 'meridian', shiftMs: meridian[0], shifted: meridian[0] !== null, answers: 10, failures: 0, emptyAnswers: n === 2 ? 1 : 0 },
+    { server: B.key, system: 'meridian', shiftMs: meridian[1], shifted: meridian[1] !== null, answers: 10, failures: 0, emptyAnswers: 0 },
+    { server: P.key, system: 'pdns', shiftMs: pdns, shifted: pdns !== null, answers: 10, failures: 0, emptyAnswers: 0 },
   ];
   return {
     round: n, pauseMs: 1000, cutAtMs: n * 100_000, healAtMs: n * 100_000 + 9000, settled: true, servers,
     systems: { meridian: systemShiftMs(servers, 'meridian'), pdns: systemShiftMs(servers, 'pdns') },
     returnMs: { [A.key]: 500, [B.key]: 600, [P.key]: n === 3 ? null : 4000 },
+    emptyAfterHeal: { [A.key]: 0, [B.key]: n, [P.key]: 0 },
   };
 }
 
@@ -117,14 +127,17 @@ test('report: per-system p50/max over shifted rounds, per server, ratios and the
   assert.deepEqual(meridian.perServer.map((s) => s.shift?.maxMs), [1300, 1250]);
   assert.deepEqual(meridian.clientObserved, { p50Ms: 3250, maxMs: 3300 });
   assert.deepEqual(meridian.backAfterHeal, { count: 3, p50Ms: 600, minMs: 600, maxMs: 600 });
+  assert.deepEqual(meridian.emptyAnswers, { duringCut: 1, afterHeal: 6 });
   assert.deepEqual(pdns.shift, { count: 3, p50Ms: 4000, minMs: 2500, maxMs: 6000 });
   assert.equal(pdns.backAfterHeal?.count, 2);
+  assert.deepEqual(pdns.emptyAnswers, { duringCut: 0, afterHeal: 0 });
   const ratios = shiftRatios([meridian, pdns], 'meridian');
   assert.deepEqual(ratios, [{ system: 'meridian', reference: 'pdns', p50: 0.31, max: 0.22 }]);
   const text = renderShiftTable([meridian, pdns], ratios);
   assert.match(text, /meridian\s+2\/3\s+1\.25 s\s+1\.20 s\s+1\.30 s\s+2 s\s+3\.25 s/);
   assert.match(text, /meridian\/pdns: p50 0\.31, max 0\.22/);
   assert.match(text, /meridian\s+1200, 1300, –/);
+  assert.match(text, /0\.60 s \(0\.60 s\)\s+1\/6/);
 });
 
 const TOPOLOGY = parseTopology(
