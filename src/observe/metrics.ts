@@ -56,7 +56,8 @@ export class AgentMetrics {
   readonly registry = new Registry();
   private readonly endpoints: readonly ProbedEndpoint[];
   private readonly regionOfAddress: ReadonlyMap<string, ReadonlyMap<string, string>>;
-  private readonly dnsChildren = new Map<string, Map<string, Map<string, Child>>>();
+  /** transport → qtype → rcode → count. Plain numbers: prom-client hashes labels on every inc(), even on a child. */
+  private readonly dnsCounts = new Map<string, Map<string, Map<string, { n: number }>>>();
 
   private readonly probeResults = this.counter(METRICS.probeResults);
   private readonly probeDuration = this.histogram(METRICS.probeDuration);
@@ -129,17 +130,17 @@ export class AgentMetrics {
     };
   }
 
-  /** The DNS server's onQuery: a few map lookups, no label validation per query. */
+  /** The DNS server's onQuery: three map lookups and an increment; the counter is set at scrape time. */
   readonly recordDnsQuery = (q: Pick<QueryEvent, 'qtype' | 'rcode' | 'transport'>): void => {
     const qtype = QTYPES.has(q.qtype) ? q.qtype : 'OTHER';
     const rcode = RCODES.has(q.rcode) ? q.rcode : 'OTHER';
-    let byType = this.dnsChildren.get(q.transport);
-    if (!byType) this.dnsChildren.set(q.transport, (byType = new Map()));
+    let byType = this.dnsCounts.get(q.transport);
+    if (!byType) this.dnsCounts.set(q.transport, (byType = new Map()));
     let byRcode = byType.get(qtype);
     if (!byRcode) byType.set(qtype, (byRcode = new Map()));
-    let child = byRcode.get(rcode);
-    if (!child) byRcode.set(rcode, (child = this.dnsQueries.labels({ qtype, rcode, transport: q.transport })));
-    child.inc();
+    const count = byRcode.get(rcode);
+    if (count) count.n++;
+    else byRcode.set(rcode, { n: 1 });
   };
 
   recordTableBuild(atMs: number): void {
@@ -184,6 +185,11 @@ export class AgentMetrics {
   }
 
   private refreshState(state: AgentState): void {
+    // Totals only grow, so the counter stays monotonic although it is rebuilt from them.
+    this.dnsQueries.reset();
+    for (const [transport, byType] of this.dnsCounts) {
+      for (const [qtype, byRcode] of byType) for (const [rcode, count] of byRcode) this.dnsQueries.inc({ qtype, rcode, transport }, count.n);
+    }
     for (const g of [this.endpointSeenUp, this.endpointRoutedUp, this.endpointDownVotes, this.endpointVoters]) g.reset();
     const views = [state.view, ...state.peers.filter((p) => p.fresh && p.view).map((p) => p.view as VantageView)];
     for (const { key, ref } of this.endpoints) {
