@@ -35,8 +35,10 @@ export interface DbDrillOptions {
   readonly rate?: number;
   /** Writes per second of the client pinned to the old primary. @default 10 */
   readonly pinnedRate?: number;
-  /** @default 3000 */
+  /** Load before the fault, for a baseline. @default 3000 */
   readonly warmupMs?: number;
+  /** The warm-up goes on (up to this long) until the primary has acknowledged a write. @default 30000 */
+  readonly maxWarmupMs?: number;
   /** Bound on waiting for a primary to take writes again. @default 60000 */
   readonly maxRecoveryMs?: number;
   /** Load kept after the recovery, before the fault is undone. @default 3000 */
@@ -78,7 +80,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
   if (o.transport === 'sql') await ensureDrillTable(directTarget(env, oldAddress));
 
   const resolver = new StubResolver({ nameservers: env.nameservers, clock });
-  const bound = o.warmupMs + o.maxRunbookWaitMs + o.maxRecoveryMs + o.afterRecoveryMs + o.afterRestoreMs + 30_000;
+  const bound = o.maxWarmupMs + o.maxRunbookWaitMs + o.maxRecoveryMs + o.afterRecoveryMs + o.afterRestoreMs + 30_000;
   const main = new WriteClient({ transport: mainTransport(env, o.transport, resolver, runId, o.deadlines), idPrefix: `${runId}-m`, client: 'main', rate: o.rate, maxDurationMs: bound, clock });
   const pinned = kind === 'partition' ? undefined : new WriteClient({
     transport: new SqlWriteTransport({ endpoint: { kind: 'fixed', host: hostOf(oldAddress) }, credentials: env.store.credentials, runId, memberRegions: env.store.memberRegions, deadlines: o.deadlines }),
@@ -102,6 +104,8 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
     try {
       emit('warmup', `${o.rate} writes/s through ${o.transport === 'sql' ? env.store.primaryFqdn : 'the web service'}; primary ${oldPrimary}`);
       await clock.sleep(o.warmupMs, signal);
+      // A lab just brought up may not publish the primary's name yet: wait for a first ack.
+      while (!hasBaseline(main, oldPrimary) && clock.now() - startMs < o.maxWarmupMs) await clock.sleep(POLL_MS, signal);
       requireBaseline(main, oldPrimary);
       faultAtMs = clock.now();
       const injected = await injectFault(env, kind, oldPrimary);
@@ -172,9 +176,13 @@ function requirePrimary(initial: StoreSnapshot, env: DbDrillEnvironment, options
   return primary.region;
 }
 
+function hasBaseline(main: WriteClient, oldPrimary: string): boolean {
+  return main.ops.some((o) => o.outcome === 'ok' && o.server?.region === oldPrimary);
+}
+
 /** Cutting a primary that acknowledged nothing measures nothing. */
 function requireBaseline(main: WriteClient, oldPrimary: string): void {
-  if (main.ops.some((o) => o.outcome === 'ok' && o.server?.region === oldPrimary)) return;
+  if (hasBaseline(main, oldPrimary)) return;
   const errors = [...new Set(main.ops.filter((o) => o.outcome !== 'ok').map((o) => o.error ?? o.outcome))].slice(0, 3);
   throw new CheckFailed(
     `no write was acknowledged by the primary ${oldPrimary} during the warm-up (${main.ops.length} writes${errors.length ? `; e.g. ${errors.join(' | ')}` : ''}); nothing was injected`,
@@ -229,6 +237,7 @@ function withDefaults(o: DbDrillOptions, env: DbDrillEnvironment) {
     rate,
     pinnedRate: o.pinnedRate ?? 10,
     warmupMs: o.warmupMs ?? 3000,
+    maxWarmupMs: Math.max(o.maxWarmupMs ?? 30_000, o.warmupMs ?? 3000),
     maxRecoveryMs: o.maxRecoveryMs ?? Math.max(60_000, env.store.targets.rtoMs * 2),
     afterRecoveryMs: o.afterRecoveryMs ?? 3000,
     afterRestoreMs: o.afterRestoreMs ?? 3000,
