@@ -18,3 +18,7 @@ export { DnsWatcher, type DnsWatcherOptions } from './dns-watcher.ts';
 export { buildOutageReport, addressRegions, type OutageHistory, type OutageReport, type Check, type WaitResult } from './outage-report.ts';
 export type { Phase, PhaseCounts, NameserverShift, ClientErrorWindow, ClientShift, TimeToReturn, LatencySummary } from './outage-metrics.ts';
 export { runRegionOutageDrill, validateDrillTarget, type RegionOutageOptions, type RegionOutageResult, type DrillEvent } from './region-outage.ts';
+export {
+  runDbDrill, buildDbDrillReport, formatDbDrillReport, saveDbDrillReport, WriteClient, SqlWriteTransport, HttpWriteTransport, DB_DRILL_KINDS,
+  type DbDrillKind, type DbDrillEnvironment, type DbDrillOptions, type DbDrillResult, type DbDrillHistory, type DbDrillReport, type WriteOp, type WriteTransport,
+} from './db/index.ts';

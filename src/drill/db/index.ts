@@ -3,6 +3,11 @@
  * server that committed it); a drill injects one fault into a store (region outage, partition,
  * primary crash, coordinator crash, primary freeze) through a DbDrillEnvironment, always undoes
  * it, reads which ids survived on the primary, and judges the history with `checkHistory`.
+ *
+ * A caller must: build a DbDrillEnvironment (the running lab's comes from
+ * `labDbDrillEnvironment(store)` in ./lab-environment.ts, kept out of this surface so the drill
+ * core never loads the lab), call `runDbDrill`, and keep the returned history to audit or
+ * recompute the report (`buildDbDrillReport(history)` is pure). Save both with `saveDbDrillReport`.
  */
 export * from './types.ts';
 export { WriteClient, toOp, type WriteClientOptions } from './write-client.ts';
