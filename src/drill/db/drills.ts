@@ -62,6 +62,7 @@ export interface DbDrillResult {
 }
 
 const POLL_MS = 100;
+const HTTP_ANSWER_MS = 7000;
 
 export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOptions, clock: Clock = systemClock): Promise<DbDrillResult> {
   const o = withDefaults(options, env);
@@ -77,11 +78,12 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
   const oldAddress = initial.members.find((m) => m.region === oldPrimary)!.address;
   const startMs = clock.now();
   const runId = `d${startMs}`;
-  if (o.transport === 'sql') await ensureDrillTable(directTarget(env, oldAddress));
+  // The pinned and local clients always write SQL, whatever the main client's transport.
+  await ensureDrillTable(directTarget(env, oldAddress));
 
   const resolver = new StubResolver({ nameservers: env.nameservers, clock });
   const bound = o.maxWarmupMs + o.maxRunbookWaitMs + o.maxRecoveryMs + o.afterRecoveryMs + o.afterRestoreMs + 30_000;
-  const main = new WriteClient({ transport: mainTransport(env, o.transport, resolver, runId, o.deadlines), idPrefix: `${runId}-m`, client: 'main', rate: o.rate, maxDurationMs: bound, clock });
+  const main = new WriteClient({ transport: mainTransport(env, o.transport, resolver, runId, o.deadlines), idPrefix: `${runId}-m`, client: 'main', rate: o.rate, maxConcurrency: 64, maxDurationMs: bound, clock });
   const pinned = kind === 'partition' ? undefined : new WriteClient({
     transport: new SqlWriteTransport({ endpoint: { kind: 'fixed', host: hostOf(oldAddress) }, credentials: env.store.credentials, runId, memberRegions: env.store.memberRegions, deadlines: o.deadlines }),
     idPrefix: `${runId}-p`, client: 'pinned', rate: o.pinnedRate, maxDurationMs: bound, clock,
@@ -145,8 +147,10 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
   const final = await env.readStore().catch(() => watcher.snapshots.at(-1));
   const survivorsFrom = final?.primary ?? null;
   const survivorAddress = final?.members.find((m) => m.region === survivorsFrom && m.role === 'primary')?.address;
-  const rows: WrittenRows = o.transport === 'sql' ? { kind: 'drillTable' } : (env.appRows ?? { kind: 'drillTable' });
-  const survivingIds = survivorAddress ? await readSurvivingIds(directTarget(env, survivorAddress), runId, rows) : [];
+  const sources: WrittenRows[] = [{ kind: 'drillTable' }, ...(o.transport === 'http' && env.appRows ? [env.appRows] : [])];
+  const survivingIds = survivorAddress
+    ? (await Promise.all(sources.map((rows) => readSurvivingIds(directTarget(env, survivorAddress), runId, rows)))).flat()
+    : [];
   emit('survivors', survivorAddress ? `${survivingIds.length} rows of this run on ${survivorsFrom}` : 'no primary to read from');
 
   const history: DbDrillHistory = {
@@ -191,8 +195,9 @@ function requireBaseline(main: WriteClient, oldPrimary: string): void {
 
 function mainTransport(env: DbDrillEnvironment, transport: 'sql' | 'http', resolver: StubResolver, runId: string, deadlines: StatementDeadlines): WriteTransport {
   if (transport === 'http') {
-    if (!env.web) throw new InputError('the http transport needs a web service that takes POST /orders');
-    return new HttpWriteTransport({ fqdn: env.web.fqdn, port: env.web.port, resolver, connectMs: deadlines.connectMs, answerMs: deadlines.answerMs + 1000 });
+    if (!env.web || !env.appRows) throw new InputError('the http transport needs a web service that takes POST /orders, and where it stores them');
+    // Longer than the demo app's own deadline (5 s, retries included): its 503 is a clearer answer than our timeout.
+    return new HttpWriteTransport({ fqdn: env.web.fqdn, port: env.web.port, resolver, connectMs: deadlines.connectMs, answerMs: HTTP_ANSWER_MS });
   }
   const { store } = env;
   return new SqlWriteTransport({ endpoint: { kind: 'dns', fqdn: store.primaryFqdn, resolver }, credentials: store.credentials, runId, memberRegions: store.memberRegions, deadlines });

@@ -169,7 +169,8 @@ function timelineOf(h: DbDrillHistory): DbDrillReport['timeline'] {
       .filter((s) => s.startedAtMs !== undefined)
       .map((s) => ({
         atMs: s.startedAtMs!,
-        step: `runbook ${s.stepId}`,
+        // The executor's own `runbook` records open and close a runbook run.
+        step: s.stepId === 'runbook' ? `runbook ${s.runbookId}` : `runbook step ${s.stepId}`,
         detail: `${s.result}${s.endedAtMs === undefined ? '' : ` after ${s.endedAtMs - s.startedAtMs!} ms`}${s.detail ? `: ${s.detail}` : ''} (seen by ${s.seenBy})`,
       })),
     ...h.storeChanges.map((s) => ({ atMs: s.atMs, step: 'store', detail: describeSnapshot(s) })),

@@ -151,7 +151,7 @@ const cases: Case[] = [
     failing: [],
     check: (r) => {
       assert.match(r.checks.find((c) => c.name === 'coordinatorKilledMidRunbook')!.detail, /us-east was killed 800 ms after the fault.*finished: shift-traffic:eu-west/);
-      assert.ok(r.timeline.some((t) => t.step === 'runbook promote:us-east' && t.atMs === 2500 && /ok after 200 ms/.test(t.detail)));
+      assert.ok(r.timeline.some((t) => t.step === 'runbook step promote:us-east' && t.atMs === 2500 && /ok after 200 ms/.test(t.detail)));
     },
   },
   {
