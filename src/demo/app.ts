@@ -19,9 +19,12 @@ export interface DemoContext {
   readonly now: () => Date;
 }
 
-export type DemoHandler = (req: IncomingMessage, res: ServerResponse, ctx: DemoContext) => void | Promise<void>;
+/** Values of `:name` segments in the route's path. */
+export type RouteParams = Readonly<Record<string, string>>;
 
-/** Keyed by `METHOD /path`, e.g. `GET /healthz`. */
+export type DemoHandler = (req: IncomingMessage, res: ServerResponse, ctx: DemoContext, params: RouteParams) => void | Promise<void>;
+
+/** Keyed by `METHOD /path`, e.g. `GET /healthz`; a segment `:name` matches any one segment (`GET /orders/:id`). */
 export type DemoRoutes = Readonly<Record<string, DemoHandler>>;
 
 export const whoAmI: DemoHandler = (req, res, ctx) => {
@@ -40,13 +43,39 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
 
+/** Pure: the handler for a request and its path parameters; exact routes win over parameterized ones. */
+export function matchRoute(routes: DemoRoutes, method: string, path: string): { handler: DemoHandler; params: RouteParams } | undefined {
+  const exact = routes[`${method} ${path}`];
+  if (exact) return { handler: exact, params: {} };
+  const segments = path.split('/');
+  for (const [key, handler] of Object.entries(routes)) {
+    const [m, pattern] = key.split(' ');
+    const parts = pattern?.split('/') ?? [];
+    if (m !== method || parts.length !== segments.length || !parts.some((p) => p.startsWith(':'))) continue;
+    const params: Record<string, string> = {};
+    const matches = parts.every((p, i) => {
+      const segment = segments[i] ?? '';
+      if (!p.startsWith(':')) return p === segment;
+      if (segment === '') return false;
+      try {
+        params[p.slice(1)] = decodeURIComponent(segment);
+        return true;
+      } catch {
+        return false; // A malformed %-escape matches nothing: 404.
+      }
+    });
+    if (matches) return { handler, params };
+  }
+  return undefined;
+}
+
 export function createDemoHandler(ctx: DemoContext, routes: DemoRoutes = DEFAULT_ROUTES) {
   return (req: IncomingMessage, res: ServerResponse): void => {
-    const path = (req.url ?? '/').split('?')[0];
-    const handler = routes[`${req.method} ${path}`];
-    if (!handler) return void sendJson(res, 404, { error: 'not found' });
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = matchRoute(routes, req.method ?? 'GET', path);
+    if (!route) return void sendJson(res, 404, { error: 'not found' });
     Promise.resolve()
-      .then(() => handler(req, res, ctx))
+      .then(() => route.handler(req, res, ctx, route.params))
       .catch((err: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: err instanceof Error ? err.message : String(err) });
         else res.destroy();

@@ -1,10 +1,14 @@
 /**
  * Teardown that trusts nothing: it stops the recorded processes AND every process the kernel
  * says lives in an `mrd-*` namespace (a crashed run's), then deletes every `mrd-*` namespace,
- * link, /etc/netns entry and its iptables rule. Works with no state file and is safe to run twice.
+ * link, /etc/netns entry and its iptables rule, and the data layer's directories and passwords
+ * (PostgreSQL and etcd run inside the namespaces, so a crashed run's are found the same way).
+ * Works with no state file and is safe to run twice.
  */
 import { rmSync } from 'node:fs';
 import { InfraError } from '../common/errors.ts';
+import { removeCredentials } from './credentials.ts';
+import { removeDataDirectories } from './data-layer.ts';
 import { removeBridgeForwarding } from './firewall.ts';
 import { listLabLinks, listLabNamespaces, netnsPids, tryIp } from './ip.ts';
 import { BRIDGE } from './layout.ts';
@@ -33,7 +37,10 @@ export async function teardown(): Promise<LabDownResult> {
   for (const p of state?.processes ?? []) refs.set(p.pid, p);
   for (const ns of namespaces) for (const pid of netnsPids(ns)) if (!refs.has(pid)) refs.set(pid, { pid, startTicks: null });
   const live = [...refs.values()].filter(isAlive);
-  const survivors = await stopProcesses(live);
+  // An etcd leader told to stop first tries to hand its leadership to a peer, and waits for one
+  // that is being stopped too; its data is discarded anyway, so it gets no grace period.
+  const isEtcd = (r: ProcessRef) => 'kind' in r && r.kind === 'etcd';
+  const survivors = (await Promise.all([stopProcesses(live.filter(isEtcd), 0), stopProcesses(live.filter((r) => !isEtcd(r)))])).flat();
 
   for (const ns of namespaces) tryIp(['netns', 'del', ns]);
   // Deleting a namespace deletes its veth pair; what is left is the bridge and strays.
@@ -43,6 +50,9 @@ export async function teardown(): Promise<LabDownResult> {
   removeResolvConfs();
   removeState(dir);
   rmSync(topologyPath(dir), { force: true });
+  // Only once nothing runs any more: a live postmaster must never lose its data directory.
+  if (survivors.length === 0) removeDataDirectories(dir);
+  removeCredentials(dir);
 
   const leftNs = listLabNamespaces();
   const leftLinks = listLabLinks();

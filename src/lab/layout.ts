@@ -6,7 +6,9 @@
  *
  * Host part per region i (1-based, topology order), in 10.231.<i>.x and fd77:231::<i>:x:
  *   .1          the region's agent (DNS :53, API :7700)
- *   .2 – .9     reserved for infrastructure later layers add (databases, etcd)
+ *   .2          the region's etcd member (client :2379, peer :2380), when the topology has stores
+ *   .5          the region's database (every store with a member here, each on its own port)
+ *   .3–.4, .6–.9 reserved for what later layers add (addRegionAddress)
  *   .<20k−10+j> instance j of service k (web, the first service: .11–.26; the second: .31–.46 …)
  * The IPv6 address reuses the IPv4 numbers as hex groups (10.231.1.11 ↔ fd77:231::1:11), so
  * they are easy to read; that is only a spelling, no arithmetic connects them.
@@ -25,6 +27,11 @@ export const MAX_REGIONS = 249;
 /** Instance blocks of 20 addresses from .11 fit 12 services of up to 16 instances in a /24. */
 export const MAX_SERVICES = 12;
 const SERVICE_BLOCK = 20;
+/** Host numbers of the data layer inside each region's block (the reserved .2–.9). */
+export const ETCD_HOST = 2;
+export const DATABASE_HOST = 5;
+export const ETCD_CLIENT_PORT = 2379;
+export const ETCD_PEER_PORT = 2380;
 
 export interface AddressPair {
   readonly ipv4: string;
@@ -46,6 +53,14 @@ export interface NetnsLayout {
   readonly addresses: readonly AddressPair[];
 }
 
+export interface EtcdLayout {
+  readonly address: AddressPair;
+  /** `http://ip:2379`. */
+  readonly client: string;
+  /** `http://ip:2380`. */
+  readonly peer: string;
+}
+
 export interface RegionLayout extends NetnsLayout {
   readonly name: string;
   /** 1-based position in the topology. */
@@ -56,6 +71,10 @@ export interface RegionLayout extends NetnsLayout {
   /** `http://ip:7700`. */
   readonly api: string;
   readonly instances: readonly InstanceLayout[];
+  /** The region's etcd member; only when the topology has stores (nothing else needs a quorum). */
+  readonly etcd?: EtcdLayout;
+  /** Where the region's database members listen (one address, a port per store); only if a store has a member here. */
+  readonly database?: AddressPair;
 }
 
 export interface ClientLayout extends NetnsLayout {
@@ -104,6 +123,7 @@ export function labLayout(topology: Topology): LabLayout {
   if (topology.regions.some((r) => r.name === CLIENT_REGION)) {
     throw new InputError(`the lab cannot run a region named '${CLIENT_REGION}': its namespace ${LAB_PREFIX}${CLIENT_REGION} holds the clients`);
   }
+  checkStorePorts(topology);
   const regions = topology.regions.map((region, i) => regionLayout(topology, region.name, i + 1));
   const client = labAddress(CLIENT_SUBNET_OCTET, 1);
   return {
@@ -127,6 +147,9 @@ function regionLayout(topology: Topology, name: string, index: number): RegionLa
       ...labAddress(index, instanceHost(k + 1, j + 1)),
     })),
   );
+  const etcd = topology.stores.length > 0 ? etcdLayout(labAddress(index, ETCD_HOST)) : undefined;
+  const hostsStore = topology.stores.some((s) => s.primaryRegion === name || s.replicaRegions.includes(name));
+  const database = hostsStore ? labAddress(index, DATABASE_HOST) : undefined;
   return {
     name,
     index,
@@ -136,8 +159,34 @@ function regionLayout(topology: Topology, name: string, index: number): RegionLa
     dns: `${agent.ipv4}:${AGENT_DNS_PORT}`,
     api: `http://${agent.ipv4}:${AGENT_API_PORT}`,
     instances,
-    addresses: [agent, ...instances.map(({ ipv4, ipv6 }) => ({ ipv4, ipv6 }))],
+    ...(etcd ? { etcd } : {}),
+    ...(database ? { database } : {}),
+    addresses: [
+      agent,
+      ...(etcd ? [etcd.address] : []),
+      ...(database ? [database] : []),
+      ...instances.map(({ ipv4, ipv6 }) => ({ ipv4, ipv6 })),
+    ],
   };
+}
+
+function etcdLayout(address: AddressPair): EtcdLayout {
+  return { address, client: `http://${address.ipv4}:${ETCD_CLIENT_PORT}`, peer: `http://${address.ipv4}:${ETCD_PEER_PORT}` };
+}
+
+/** Every store in a region listens on the region's one database address, so their ports must differ. */
+function checkStorePorts(topology: Topology): void {
+  const taken = new Map<string, string>();
+  for (const store of topology.stores) {
+    for (const region of [store.primaryRegion, ...store.replicaRegions]) {
+      const key = `${region}:${store.port}`;
+      const other = taken.get(key);
+      if (other) {
+        throw new InputError(`stores '${other}' and '${store.name}' both use port ${store.port} in region ${region}: the lab gives each region one database address, so give them different ports`);
+      }
+      taken.set(key, store.name);
+    }
+  }
 }
 
 /** Every namespace of the layout: regions in order, then clients. */

@@ -1,7 +1,8 @@
 /**
- * Materialization: the lab fills in what a production topology carries by hand, the agents'
- * addresses and every region's public endpoints, from its address layout. Values the user wrote
- * there are replaced: inside the lab only the lab's addresses exist.
+ * Materialization: the lab fills in what a production topology carries by hand, from its address
+ * layout: the agents' addresses, every region's public endpoints, and, when there are stores,
+ * each region's etcd member and each store's database address per member region. Values the user
+ * wrote there are replaced: inside the lab only the lab's addresses exist.
  */
 import { stringify } from 'yaml';
 import type { Topology } from '../spec/index.ts';
@@ -13,7 +14,9 @@ export function materializeTopology(topology: Topology, layout: LabLayout = labL
     regions: topology.regions.map((region, i) => {
       const at = layout.regions[i];
       if (!at || at.name !== region.name) throw new Error(`layout does not match region ${region.name}`);
-      return { ...region, agent: { dns: at.dns, api: at.api } };
+      // An etcd address the file carried is dropped when the lab runs none (a topology without stores).
+      const { etcd: _ignored, ...rest } = region;
+      return { ...rest, agent: { dns: at.dns, api: at.api }, ...(at.etcd ? { etcd: { client: at.etcd.client, peer: at.etcd.peer } } : {}) };
     }),
     services: topology.services.map((service) => ({
       ...service,
@@ -21,6 +24,16 @@ export function materializeTopology(topology: Topology, layout: LabLayout = labL
         layout.regions.map((r) => {
           const mine = r.instances.filter((inst) => inst.service === service.name);
           return [r.name, [...mine.map((inst) => inst.ipv4), ...mine.map((inst) => inst.ipv6)]];
+        }),
+      ),
+    })),
+    stores: topology.stores.map((store) => ({
+      ...store,
+      endpoints: Object.fromEntries(
+        [store.primaryRegion, ...store.replicaRegions].map((name) => {
+          const database = layout.regions.find((r) => r.name === name)?.database;
+          if (!database) throw new Error(`layout has no database address for store ${store.name} in ${name}`);
+          return [name, database.ipv4];
         }),
       ),
     })),

@@ -74,6 +74,18 @@ export function startInRegion(
   return { record, exited };
 }
 
+/**
+ * Records a process something else started in the lab (a postmaster that `pg_ctl` detached), so
+ * `down`, `status` and `kill` treat it like the others. Its PID must already exist.
+ */
+export function adoptProcess(region: string, kind: ProcessKind, name: string, pid: number, command: readonly string[], log: string): ProcessRecord {
+  const startTicks = processStartTicks(pid);
+  if (startTicks === null) throw new InfraError(`cannot adopt ${name}: no process ${pid}`);
+  const record: ProcessRecord = { pid, startTicks, region, kind, name, command, log, startedAt: new Date().toISOString() };
+  updateState((s) => ({ ...s, processes: [...s.processes.filter((p) => p.name !== name), record] }));
+  return record;
+}
+
 function namespaceOf(layout: LabLayout, region: string): string {
   if (region === CLIENT_REGION && layout.clients[0]) return layout.clients[0].namespace;
   const found = layout.regions.find((r) => r.name === region);

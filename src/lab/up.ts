@@ -1,13 +1,18 @@
 /**
- * `lab up`: materialize the topology, build the network, start agents and demo apps in parallel
- * and wait until each answers its health URL. Idempotent: the same `up` on an intact lab changes
- * nothing; anything half there (a crashed run, another topology) is torn down and rebuilt.
+ * `lab up`: materialize the topology, build the network, start the data layer (etcd, PostgreSQL)
+ * and the demo apps in parallel, then the agents once the data layer is ready (they connect to
+ * etcd and the databases at start), and wait until each answers its health URL. Idempotent: the
+ * same `up` on an intact lab changes nothing; anything half there (a crashed run, another
+ * topology) is torn down and rebuilt.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TOPOLOGY_YAML, loadTopologyFile, parseTopology, type Topology } from '../spec/index.ts';
+import { credentialsEnv, generateCredentials, writeCredentials, type DbCredentials } from './credentials.ts';
+import { startDataLayer } from './data-layer.ts';
+import { checkLeaseTtl } from './data-plan.ts';
 import { teardown } from './down.ts';
 import { allowBridgeForwarding } from './firewall.ts';
 import { hostPort } from './http.ts';
@@ -19,7 +24,8 @@ import { requireLabHost } from './preflight.ts';
 import { isAlive } from './procs.ts';
 import { writeResolvConfs } from './resolv.ts';
 import { labDir, readState, topologyPath, updateState, writeState, type LabState } from './state.ts';
-import { labStatus, type LabStatus } from './status.ts';
+import { readLiveLabStatus, type LiveLabStatus } from './live-status.ts';
+import { settleAll } from './settle.ts';
 import { startInRegion, waitHealthy, type Supervised } from './supervise.ts';
 
 /** The CLI entry every lab process runs (`node bin/meridian.js …`). */
@@ -30,7 +36,7 @@ export interface LabUpOptions {
   readonly topologyFile?: string;
   /** Start the regional agents (default true). */
   readonly agents?: boolean;
-  /** Bound on waiting for every process to be healthy (default 25 s). */
+  /** Bound on waiting for every process to be healthy (default 30 s). */
   readonly readyTimeoutMs?: number;
 }
 
@@ -38,7 +44,7 @@ export type LabUpOutcome = 'created' | 'alreadyUp' | 'rebuilt';
 
 export interface LabUpResult {
   readonly outcome: LabUpOutcome;
-  readonly status: LabStatus;
+  readonly status: LiveLabStatus;
 }
 
 export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
@@ -47,29 +53,40 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   const topology = opts.topologyFile ? loadTopologyFile(opts.topologyFile) : parseTopology(DEFAULT_TOPOLOGY_YAML, source);
   const agents = opts.agents ?? true;
   const layout = labLayout(topology);
+  if (topology.stores.length > 0) checkLeaseTtl(topology.failover.leaseTtl);
   const digest = createHash('sha256').update(JSON.stringify({ topology, agents })).digest('hex');
   const dir = labDir();
 
   const existing = readState(dir);
   if (existing && existing.digest === digest && isIntact(existing)) {
-    return { outcome: 'alreadyUp', status: labStatus(existing, dir, isAlive) };
+    return { outcome: 'alreadyUp', status: await liveStatus() };
   }
   const leftovers = existing !== undefined || listLabNamespaces().length > 0 || listLabLinks().length > 0;
   if (leftovers) await teardown();
 
-  const topologyFile = writeMaterialized(topology, layout, source, dir);
-  writeState(initialState(layout, digest, agents, topologyFile), dir);
+  const { file: topologyFile, materialized } = writeMaterialized(topology, layout, source, dir);
+  const state = initialState(layout, digest, agents, topologyFile);
+  writeState(state, dir);
   try {
+    const credentials = generateCredentials();
+    writeCredentials(dir, credentials);
     for (const cmd of buildNetworkPlan(layout)) runIp(cmd);
     allowBridgeForwarding();
     writeResolvConfs(layout);
-    await startAll(layout, topologyFile, agents, Date.now() + (opts.readyTimeoutMs ?? 25_000));
+    const clusterToken = `meridian-lab-${Date.parse(state.createdAt)}`;
+    await startAll({ topology: materialized, layout, dir, topologyFile, agents, credentials, clusterToken }, Date.now() + (opts.readyTimeoutMs ?? 30_000));
   } catch (err) {
     await teardown().catch(() => undefined); // Keep the first error; down can be re-run by hand.
     throw err;
   }
-  const state = updateState((s) => ({ ...s, phase: 'up' }), dir);
-  return { outcome: leftovers ? 'rebuilt' : 'created', status: labStatus(state, dir, isAlive) };
+  updateState((s) => ({ ...s, phase: 'up' }), dir);
+  return { outcome: leftovers ? 'rebuilt' : 'created', status: await liveStatus() };
+}
+
+async function liveStatus(): Promise<LiveLabStatus> {
+  const status = await readLiveLabStatus();
+  if (!status) throw new Error('the lab state vanished while `up` finished');
+  return status;
 }
 
 /** Same build, every namespace and link present, every process alive. */
@@ -84,12 +101,12 @@ function isIntact(state: LabState): boolean {
   );
 }
 
-function writeMaterialized(topology: Topology, layout: LabLayout, source: string, dir: string): string {
+function writeMaterialized(topology: Topology, layout: LabLayout, source: string, dir: string): { file: string; materialized: Topology } {
   const file = topologyPath(dir);
   mkdirSync(dir, { recursive: true });
   writeFileSync(file, topologyYaml(materializeTopology(topology, layout), source));
-  loadTopologyFile(file); // The agents load it the same way: a file they would reject fails here.
-  return file;
+  // The agents load it the same way: a file they would reject fails here.
+  return { file, materialized: loadTopologyFile(file) };
 }
 
 function initialState(layout: LabLayout, digest: string, agents: boolean, topologyFile: string): LabState {
@@ -110,35 +127,64 @@ function initialState(layout: LabLayout, digest: string, agents: boolean, topolo
   };
 }
 
-async function startAll(layout: LabLayout, topologyFile: string, agents: boolean, deadline: number): Promise<void> {
+interface StartContext {
+  /** Materialized: the lab's addresses filled in. */
+  readonly topology: Topology;
+  readonly layout: LabLayout;
+  readonly dir: string;
+  readonly topologyFile: string;
+  readonly agents: boolean;
+  readonly credentials: DbCredentials;
+  readonly clusterToken: string;
+}
+
+/**
+ * Demo apps and the data layer start together; the agents follow the data layer. On the first
+ * failure everything else stops waiting and starts nothing new, and only when every task has
+ * finished does the error reach `up` (which tears down), so no process is left unrecorded.
+ */
+async function startAll(ctx: StartContext, deadline: number): Promise<void> {
   const giveUp = new AbortController();
-  const started: Promise<void>[] = [];
-  for (const region of layout.regions) {
-    for (const inst of region.instances) started.push(startDemoApp(region, inst, deadline, giveUp.signal));
-    if (agents) started.push(startAgent(region, topologyFile, deadline, giveUp.signal));
-  }
-  // Each start runs synchronously up to its first await, so every process is spawned and recorded
-  // by now: failing on the first error (and tearing down) leaves nothing unrecorded behind.
+  const { signal } = giveUp;
+  const apps = ctx.layout.regions.flatMap((region) => region.instances.map((inst) => startDemoApp(ctx, region, inst, deadline, signal)));
+  const dataThenAgents = (async () => {
+    await startDataLayer({ ...ctx, deadline, signal });
+    if (!ctx.agents || signal.aborted) return;
+    await Promise.all(ctx.layout.regions.map((region) => startAgent(ctx, region, deadline, signal)));
+  })();
   try {
-    await Promise.all(started);
+    await settleAll([...apps, dataThenAgents], giveUp);
   } finally {
     giveUp.abort(); // The other readiness polls stop instead of running to the deadline.
   }
 }
 
-async function startDemoApp(region: RegionLayout, inst: RegionLayout['instances'][number], deadline: number, signal: AbortSignal): Promise<void> {
+async function startDemoApp(ctx: StartContext, region: RegionLayout, inst: RegionLayout['instances'][number], deadline: number, signal: AbortSignal): Promise<void> {
   const proc: Supervised = startInRegion(region.name, 'app', `app-${region.name}-${inst.service}-${inst.instance}`, [
     process.execPath, MERIDIAN_BIN, 'demo-app',
     '--region', region.name, '--service', inst.service, '--instance', String(inst.instance),
     '--listen', hostPort(inst.ipv4, inst.port), '--listen', hostPort(inst.ipv6, inst.port),
-  ]);
+    ...demoStoreArgs(ctx.topology),
+  ], ctx.topology.stores.length > 0 ? credentialsEnv(ctx.credentials, ['appUser', 'appPassword']) : {});
   const urls = [`http://${hostPort(inst.ipv4, inst.port)}/healthz`, `http://${hostPort(inst.ipv6, inst.port)}/healthz`];
   return waitHealthy(proc, urls, deadline, signal);
 }
 
-async function startAgent(region: RegionLayout, topologyFile: string, deadline: number, signal: AbortSignal): Promise<void> {
+/** The demo app writes to the first store, by its GSLB name; the endpoints are its fallback. */
+function demoStoreArgs(topology: Topology): string[] {
+  const store = topology.stores[0];
+  if (!store) return [];
+  return [
+    '--db-host', `${store.primaryHostname}.${topology.zone}`,
+    '--db-port', String(store.port),
+    '--db-name', store.database,
+    '--db-fallback', Object.values(store.endpoints ?? {}).join(','),
+  ];
+}
+
+async function startAgent(ctx: StartContext, region: RegionLayout, deadline: number, signal: AbortSignal): Promise<void> {
   const proc = startInRegion(region.name, 'agent', `agent-${region.name}`, [
-    process.execPath, MERIDIAN_BIN, 'agent', '-f', topologyFile, '--region', region.name,
-  ]);
+    process.execPath, MERIDIAN_BIN, 'agent', '-f', ctx.topologyFile, '--region', region.name,
+  ], ctx.topology.stores.length > 0 ? credentialsEnv(ctx.credentials) : {});
   return waitHealthy(proc, [`${region.api}/healthz`], deadline, signal);
 }

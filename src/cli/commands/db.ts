@@ -1,4 +1,78 @@
-/** `meridian db` commands. (Placeholder: registers nothing yet.) */
+/**
+ * `meridian db status [-f FILE] [--json]`: every store of a topology, its current primary (read
+ * live from the databases), each member's role, WAL position and reachability. Works for any
+ * topology whose stores list their endpoints; without -f it uses the running lab's. The admin
+ * login comes from MERIDIAN_DB_ADMIN_USER/_PASSWORD, or inside a lab from its state directory.
+ */
 import type { Command } from 'commander';
+import { CheckFailed, InputError, UsageError } from '../../common/errors.ts';
+import {
+  credentialsFromEnv, DB_CREDENTIAL_ENV, labDir, observeStores, readCredentials, readLabStatus, storeTargets,
+  type AppLogin, type StoreStatus,
+} from '../../lab/index.ts';
+import { loadTopologyFile } from '../../spec/index.ts';
+import { formatTable, printJson } from '../output.ts';
 
-export function registerDbCommands(_program: Command): void {}
+export function registerDbCommands(program: Command): void {
+  const db = program.command('db').description("the topology's data stores (PostgreSQL): where the primary is, replication state");
+
+  db.command('status')
+    .description('each store: current primary, members with role, WAL position and reachability (exit 1 if a store has no member answering)')
+    .option('-f, --file <path>', 'topology file (default: the running lab\'s)')
+    .option('--json', 'print { stores: [...] } as JSON')
+    .action(async (opts: { file?: string; json?: boolean }) => {
+      const topologyFile = opts.file ?? labTopologyOrFail();
+      const targets = storeTargets(loadTopologyFile(topologyFile));
+      const logins = resolveLogins();
+      const stores = await observeStores(targets, logins);
+      if (opts.json) printJson({ stores });
+      else process.stdout.write(stores.length === 0 ? `no stores in ${topologyFile}\n` : stores.map(formatStoreSection).join('\n'));
+      const silent = stores.filter((s) => s.members.every((m) => !m.reachable)).map((s) => s.name);
+      if (silent.length > 0) throw new CheckFailed(`no member of store ${silent.join(', ')} answers`);
+    });
+}
+
+function labTopologyOrFail(): string {
+  const lab = readLabStatus();
+  if (!lab) throw new UsageError('give the topology with -f FILE (no lab is running whose topology to use)');
+  return lab.topologyFile;
+}
+
+/** The environment wins; inside a lab its own passwords (root only) are the fallback. */
+function resolveLogins(): { admin: AppLogin; app?: AppLogin } {
+  const fromEnv = credentialsFromEnv(process.env);
+  const lab = readLabStatus() ? readCredentials(labDir()) : undefined;
+  const adminUser = fromEnv.adminUser ?? lab?.adminUser;
+  const adminPassword = fromEnv.adminPassword ?? lab?.adminPassword;
+  if (!adminUser || !adminPassword) {
+    throw new InputError(
+      `no database admin login: set ${DB_CREDENTIAL_ENV.adminUser} and ${DB_CREDENTIAL_ENV.adminPassword}${readLabStatus() ? ' (or run as root to use the lab\'s)' : ''}`,
+    );
+  }
+  const appUser = fromEnv.appUser ?? lab?.appUser;
+  const appPassword = fromEnv.appPassword ?? lab?.appPassword;
+  return { admin: { user: adminUser, password: adminPassword }, ...(appUser && appPassword ? { app: { user: appUser, password: appPassword } } : {}) };
+}
+
+/** A store as a few lines of text: headline, member table, how to connect (password masked). */
+export function formatStoreSection(s: StoreStatus): string {
+  const source = s.primarySource === 'observed' ? '' : ' (no member answered as primary: configured primary shown)';
+  const headline = `store ${s.name} (${s.engine}, ${s.replication} replication, database ${s.database}): primary ${s.primary}${source}; apps use ${s.primaryFqdn}`;
+  const table = formatTable(
+    ['REGION', 'ROLE', 'ADDRESS', 'LSN', 'TIMELINE', 'STREAMING', 'REACHABLE'],
+    s.members.map((m) => [
+      m.region,
+      m.role,
+      m.address,
+      m.lsn ?? '-',
+      m.timeline === null ? '-' : String(m.timeline),
+      m.streaming === null ? '-' : m.streaming ? 'yes' : 'NO',
+      m.reachable ? 'yes' : `NO: ${m.reason ?? ''}`,
+    ]),
+  );
+  return `${headline}\n${table}connect: psql '${maskPassword(s.connectionStringDirect)}'\n`;
+}
+
+function maskPassword(url: string): string {
+  return url.replace(/^(postgresql:\/\/[^:/@]+):[^@]*@/, '$1:***@');
+}

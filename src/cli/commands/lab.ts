@@ -5,8 +5,14 @@
 import { Option, type Command } from 'commander';
 import { CheckFailed, UsageError } from '../../common/errors.ts';
 import { createLogger } from '../../common/log.ts';
-import { formatListen, parseListen, startDemoApp, type ListenAddress } from '../../demo/index.ts';
-import { cutRegion, healRegion, killInRegion, labDown, labUp, readLabStatus, type LabStatus, type ProcessStatus } from '../../lab/index.ts';
+import {
+  createPgOrdersStore, DEFAULT_ROUTES, formatListen, orderRoutes, ordersConfigFrom, parseListen, startDemoApp,
+  type ListenAddress, type OrdersCliOptions,
+} from '../../demo/index.ts';
+import {
+  cutRegion, DB_CREDENTIAL_ENV, healRegion, killInRegion, labDown, labUp, readLiveLabStatus, type LiveLabStatus, type ProcessStatus,
+} from '../../lab/index.ts';
+import { formatStoreSection } from './db.ts';
 import { formatTable, printJson } from '../output.ts';
 
 const NO_LAB = 'no lab is running (start one with: meridian lab up)';
@@ -33,8 +39,8 @@ export function registerLabCommands(program: Command): void {
     .command('status')
     .description('where everything is, and whether each process is alive')
     .option('--json', 'print the status as JSON')
-    .action((opts: { json?: boolean }) => {
-      const status = readLabStatus();
+    .action(async (opts: { json?: boolean }) => {
+      const status = await readLiveLabStatus();
       if (!status) throw new CheckFailed(NO_LAB);
       if (opts.json) return printJson(status);
       process.stdout.write(formatStatus(status));
@@ -70,8 +76,8 @@ export function registerLabCommands(program: Command): void {
     .command('kill')
     .description("stop a region's agent or demo instances (by PID)")
     .argument('<region>')
-    .addOption(new Option('--what <kind>', 'what to stop').choices(['agent', 'app']).makeOptionMandatory())
-    .action(async (region: string, opts: { what: 'agent' | 'app' }) => {
+    .addOption(new Option('--what <kind>', 'what to stop').choices(['agent', 'app', 'postgres', 'etcd']).makeOptionMandatory())
+    .action(async (region: string, opts: { what: 'agent' | 'app' | 'postgres' | 'etcd' }) => {
       const stopped = await killInRegion(region, opts.what);
       const list = stopped.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
       process.stdout.write(stopped.length > 0 ? `stopped ${list}\n` : `no running ${opts.what} in ${region}\n`);
@@ -79,18 +85,26 @@ export function registerLabCommands(program: Command): void {
 
   program
     .command('demo-app')
-    .description('run the demo web service (the lab starts one per instance): GET / and GET /healthz')
+    .description('run the demo web service (the lab starts one per instance): GET /, GET /healthz, and with --db-host POST/GET /orders')
     .requiredOption('--region <name>', 'region it runs in')
     .requiredOption('--service <name>', 'service it is an instance of')
     .requiredOption('--instance <n>', 'instance number (1-based)', parseInstance)
     .option('--listen <ip:port>', 'address to listen on; repeat for several ([ipv6]:port for IPv6)', collectListen, [])
-    .action(async (opts: { region: string; service: string; instance: number; listen: ListenAddress[] }) => {
+    .option('--db-host <name>', "the store primary's DNS name (or address) for /orders; login from MERIDIAN_DB_APP_USER/_PASSWORD")
+    .option('--db-port <port>', 'its port (default 5432)')
+    .option('--db-name <database>', 'its database (default app)')
+    .option('--db-fallback <ips>', 'comma-separated member addresses to try while the name does not resolve')
+    .option('--db-deadline <duration>', 'bound on one request, retries included (default 5s)')
+    .action(async (opts: { region: string; service: string; instance: number; listen: ListenAddress[] } & OrdersCliOptions) => {
       if (opts.listen.length === 0) throw new UsageError('demo-app needs at least one --listen ip:port');
-      const app = await startDemoApp({ identity: { region: opts.region, service: opts.service, instance: opts.instance }, listen: opts.listen });
+      const db = ordersConfigFrom(opts, { user: process.env[DB_CREDENTIAL_ENV.appUser], password: process.env[DB_CREDENTIAL_ENV.appPassword] });
+      const store = db && createPgOrdersStore(db);
+      const routes = store ? { ...DEFAULT_ROUTES, ...orderRoutes(store) } : DEFAULT_ROUTES;
+      const app = await startDemoApp({ identity: { region: opts.region, service: opts.service, instance: opts.instance }, listen: opts.listen, routes });
       const log = createLogger('demo-app', { region: opts.region, service: opts.service, instance: opts.instance });
-      log.info({ listen: app.addresses.map(formatListen) }, 'serving');
+      log.info({ listen: app.addresses.map(formatListen), db: db && { host: db.host, port: db.port, database: db.database } }, 'serving');
       await new Promise<void>((resolve) => {
-        const stop = () => void app.close().then(resolve);
+        const stop = () => void app.close().then(() => store?.close()).then(resolve);
         process.once('SIGTERM', stop);
         process.once('SIGINT', stop);
       });
@@ -107,7 +121,7 @@ function collectListen(text: string, previous: ListenAddress[]): ListenAddress[]
   return [...previous, parseListen(text)];
 }
 
-function formatStatus(s: LabStatus): string {
+function formatStatus(s: LiveLabStatus): string {
   const lines = [
     `zone ${s.zone}: ${s.services.map((svc) => `${svc.fqdn} (port ${svc.port})`).join(', ') || 'no services'}`,
     '',
@@ -119,6 +133,9 @@ function formatStatus(s: LabStatus): string {
     ...s.clients.map((c) => `clients: ${c.namespace} at ${c.address} and ${c.address6}`),
     `bridge: ${s.bridge.name} (${s.bridge.address}, ${s.bridge.address6}) in the root namespace${s.agents ? '' : '; agents NOT started (--no-agents)'}`,
     `state: ${s.stateDir}  topology: ${s.topologyFile}`,
+    ...(s.etcd.length > 0 ? ['', `etcd: ${s.etcd.map((e) => `${e.region} ${e.client} ${e.healthy ? 'healthy' : 'UNHEALTHY'}`).join(', ')}`] : []),
+    ...s.stores.flatMap((store) => ['', formatStoreSection(store).trimEnd()]),
+    ...(s.stores.length > 0 ? [`database passwords: ${s.stateDir}/secrets.json (root only)`] : []),
     '',
     `try: ip netns exec ${s.clients[0]?.namespace ?? 'mrd-client'} curl -s http://${s.regions[0]?.instances[0] ?? ''}/`,
     ...(s.agents && s.services[0] ? [`     dig @${s.regions[0]?.dns.split(':')[0]} ${s.services[0].fqdn} A +short`] : []),

@@ -19,6 +19,11 @@ function topologyWith(regions: string[], services: { name: string; instances: nu
   return parseTopology(yaml, 'test.yaml');
 }
 
+function withStores(regions: string[], stores: string[]): ReturnType<typeof parseTopology> {
+  const yaml = ['apiVersion: meridian/v1', 'zone: lab.test', 'regions:', ...regions.map((r) => `  - name: ${r}`), 'stores:', ...stores.map((s) => `  - ${s}`)].join('\n');
+  return parseTopology(yaml, 'test.yaml');
+}
+
 describe('labLayout', () => {
   const layout = labLayout(defaultTopology);
 
@@ -43,8 +48,40 @@ describe('labLayout', () => {
     );
   });
 
-  it('lists the agent address first, then every instance address, on eth0', () => {
-    assert.deepEqual(layout.regions[0]?.addresses.map((a) => a.ipv4), ['10.231.1.1', '10.231.1.11', '10.231.1.12']);
+  it('lists the agent address first, then etcd and the database, then every instance address, on eth0', () => {
+    assert.deepEqual(layout.regions[0]?.addresses.map((a) => a.ipv4), ['10.231.1.1', '10.231.1.2', '10.231.1.5', '10.231.1.11', '10.231.1.12']);
+  });
+
+  it('gives every region an etcd member at .2 and each store member region a database at .5, when there are stores', () => {
+    assert.deepEqual(
+      layout.regions.map((r) => [r.name, r.etcd, r.database]),
+      [
+        ['eu-west', { address: { ipv4: '10.231.1.2', ipv6: 'fd77:231::1:2' }, client: 'http://10.231.1.2:2379', peer: 'http://10.231.1.2:2380' }, { ipv4: '10.231.1.5', ipv6: 'fd77:231::1:5' }],
+        ['us-east', { address: { ipv4: '10.231.2.2', ipv6: 'fd77:231::2:2' }, client: 'http://10.231.2.2:2379', peer: 'http://10.231.2.2:2380' }, { ipv4: '10.231.2.5', ipv6: 'fd77:231::2:5' }],
+        ['ap-south', { address: { ipv4: '10.231.3.2', ipv6: 'fd77:231::3:2' }, client: 'http://10.231.3.2:2379', peer: 'http://10.231.3.2:2380' }, { ipv4: '10.231.3.5', ipv6: 'fd77:231::3:5' }],
+      ],
+    );
+  });
+
+  it('adds no data-layer address without stores, and none for a region no store uses', () => {
+    const plain = labLayout(topologyWith(['a1', 'b2'], [{ name: 'web', instances: 1 }]));
+    assert.deepEqual(plain.regions.map((r) => [r.etcd, r.database]), [[undefined, undefined], [undefined, undefined]]);
+    assert.deepEqual(plain.regions[0]?.addresses.map((a) => a.ipv4), ['10.231.1.1', '10.231.1.11']);
+    const oneStore = labLayout(withStores(['a1', 'b2', 'c3'], ['{ name: s1, engine: postgres, primaryRegion: a1, replicaRegions: [c3], primaryHostname: p.s1 }']));
+    assert.deepEqual(oneStore.regions.map((r) => [r.name, r.etcd !== undefined, r.database?.ipv4]), [['a1', true, '10.231.1.5'], ['b2', true, undefined], ['c3', true, '10.231.3.5']]);
+  });
+
+  it('refuses two stores on one port in a shared region (one database address per region)', () => {
+    const stores = [
+      '{ name: s1, engine: postgres, primaryRegion: a1, replicaRegions: [b2], primaryHostname: p.s1 }',
+      '{ name: s2, engine: postgres, primaryRegion: b2, primaryHostname: p.s2 }',
+    ];
+    assert.throws(() => labLayout(withStores(['a1', 'b2'], stores)), {
+      name: 'InputError',
+      message: "stores 's1' and 's2' both use port 5432 in region b2: the lab gives each region one database address, so give them different ports",
+    });
+    const apart = [stores[0]!, '{ name: s2, engine: postgres, primaryRegion: b2, primaryHostname: p.s2, port: 5433 }'];
+    assert.equal(labLayout(withStores(['a1', 'b2'], apart)).regions[1]?.database?.ipv4, '10.231.2.5');
   });
 
   it('has one client namespace in 10.231.250.0/24, which the default clientNetworks covers', () => {

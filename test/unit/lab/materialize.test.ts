@@ -8,7 +8,15 @@ const source = parseTopology(DEFAULT_TOPOLOGY_YAML);
 describe('materializeTopology', () => {
   const lab = materializeTopology(source);
 
-  it("fills every region's agent from the layout", () => {
+  it("fills every region's agent and etcd member from the layout", () => {
+    assert.deepEqual(
+      lab.regions.map((r) => [r.name, r.etcd]),
+      [
+        ['eu-west', { client: 'http://10.231.1.2:2379', peer: 'http://10.231.1.2:2380' }],
+        ['us-east', { client: 'http://10.231.2.2:2379', peer: 'http://10.231.2.2:2380' }],
+        ['ap-south', { client: 'http://10.231.3.2:2379', peer: 'http://10.231.3.2:2380' }],
+      ],
+    );
     assert.deepEqual(
       lab.regions.map((r) => [r.name, r.agent]),
       [
@@ -27,21 +35,47 @@ describe('materializeTopology', () => {
     });
   });
 
+  it("fills each store's endpoints: the database address of its primary and replica regions", () => {
+    assert.deepEqual(lab.stores[0]?.endpoints, { 'eu-west': '10.231.1.5', 'us-east': '10.231.2.5', 'ap-south': '10.231.3.5' });
+  });
+
   it('changes nothing else and does not touch its input', () => {
-    const { regions: _r, services: _s, ...rest } = lab;
-    const { regions: _r0, services: _s0, ...restSource } = source;
+    const { regions: _r, services: _s, stores: _st, ...rest } = lab;
+    const { regions: _r0, services: _s0, stores: _st0, ...restSource } = source;
     assert.deepEqual(rest, restSource);
     assert.deepEqual(lab.services.map(({ endpoints: _e, ...s }) => s), source.services.map(({ endpoints: _e, ...s }) => s));
+    assert.deepEqual(lab.stores.map(({ endpoints: _e, ...s }) => s), source.stores.map(({ endpoints: _e, ...s }) => s));
+    assert.deepEqual(lab.regions.map(({ agent: _a, etcd: _e, ...r }) => r), source.regions.map(({ agent: _a, etcd: _e, ...r }) => r));
     assert.equal(source.regions[0]?.agent, undefined);
+    assert.equal(source.regions[0]?.etcd, undefined);
     assert.equal(source.services[0]?.endpoints, undefined);
+    assert.equal(source.stores[0]?.endpoints, undefined);
+  });
+
+  it('adds no etcd without stores, and drops one the file carried (the lab runs none then)', () => {
+    const noStores = parseTopology(
+      DEFAULT_TOPOLOGY_YAML.replace(/\nstores:[\s\S]*?\n# Where clients/, '\n# Where clients').replace(
+        '  - name: eu-west\n',
+        '  - name: eu-west\n    etcd: { client: "http://203.0.113.10:2379", peer: "http://203.0.113.10:2380" }\n',
+      ),
+    );
+    assert.deepEqual(noStores.stores, []);
+    assert.equal(noStores.regions[0]?.etcd?.client, 'http://203.0.113.10:2379');
+    assert.deepEqual(materializeTopology(noStores).regions.map((r) => r.etcd), [undefined, undefined, undefined]);
   });
 
   it('replaces addresses a production file carried: in the lab only lab addresses exist', () => {
     const prod = parseTopology(
-      DEFAULT_TOPOLOGY_YAML.replace('  - name: eu-west\n', '  - name: eu-west\n    agent: { dns: "203.0.113.10:53", api: "https://203.0.113.10:7700" }\n'),
+      DEFAULT_TOPOLOGY_YAML.replace('  - name: eu-west\n', '  - name: eu-west\n    agent: { dns: "203.0.113.10:53", api: "https://203.0.113.10:7700" }\n').replace(
+        '    replication: sync\n',
+        '    replication: sync\n    endpoints: { eu-west: 203.0.113.20, us-east: 203.0.113.21, ap-south: 203.0.113.22 }\n',
+      ),
     );
     assert.equal(prod.regions[0]?.agent?.dns, '203.0.113.10:53');
-    assert.equal(materializeTopology(prod).regions[0]?.agent?.dns, '10.231.1.1:53');
+    assert.equal(prod.stores[0]?.endpoints?.['eu-west'], '203.0.113.20');
+    const lab = materializeTopology(prod);
+    assert.equal(lab.regions[0]?.agent?.dns, '10.231.1.1:53');
+    assert.equal(lab.stores[0]?.endpoints?.['eu-west'], '10.231.1.5');
   });
 
   it('round-trips through YAML and the schema unchanged (what the agents load)', () => {

@@ -17,7 +17,7 @@ describe('buildNetworkPlan', () => {
     ]);
   });
 
-  it('builds a region namespace: veth on the bridge, every address on eth0, default routes', () => {
+  it('builds a region namespace: veth on the bridge, every address (agent, etcd, database, instances) on eth0, default routes', () => {
     const start = plan.indexOf('netns add mrd-eu-west');
     const end = plan.indexOf('netns add mrd-us-east');
     assert.deepEqual(plan.slice(start, end), [
@@ -28,6 +28,10 @@ describe('buildNetworkPlan', () => {
       'link set mrd-r1h up',
       '-n mrd-eu-west addr add 10.231.1.1/16 dev eth0',
       '-n mrd-eu-west -6 addr add fd77:231::1:1/64 dev eth0 nodad',
+      '-n mrd-eu-west addr add 10.231.1.2/16 dev eth0',
+      '-n mrd-eu-west -6 addr add fd77:231::1:2/64 dev eth0 nodad',
+      '-n mrd-eu-west addr add 10.231.1.5/16 dev eth0',
+      '-n mrd-eu-west -6 addr add fd77:231::1:5/64 dev eth0 nodad',
       '-n mrd-eu-west addr add 10.231.1.11/16 dev eth0',
       '-n mrd-eu-west -6 addr add fd77:231::1:11/64 dev eth0 nodad',
       '-n mrd-eu-west addr add 10.231.1.12/16 dev eth0',

@@ -1,0 +1,108 @@
+/**
+ * Starting the data layer of `lab up`: one etcd member per region and, per store, a PostgreSQL
+ * primary with streaming standbys, each inside its region's namespace. Every process is recorded
+ * in the lab state (postmasters by the PID in postmaster.pid), so `down` stops them by PID; as
+ * they live in `mrd-*` namespaces, `down` also finds those of a crashed run with `ip netns pids`.
+ */
+import { readFileSync, rmSync, mkdirSync, statSync, chmodSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InfraError } from '../common/errors.ts';
+import { createStandby, initPrimary, type PgMember } from '../data/index.ts';
+import { ensureOwnedDir } from '../data/process.ts';
+import type { Topology } from '../spec/index.ts';
+import type { DbCredentials } from './credentials.ts';
+import {
+  dataRoot, etcdPlan, etcdRoot, LAB_INITDB_ARGS, LAB_NETWORKS, LAB_PG_SETTINGS, postgresProcessName, storePlans,
+  type EtcdMemberPlan, type StorePlan,
+} from './data-plan.ts';
+import type { LabLayout } from './layout.ts';
+import { settleAll } from './settle.ts';
+import { logsDir } from './state.ts';
+import { adoptProcess, startInRegion, waitHealthy } from './supervise.ts';
+
+export interface DataLayerOptions {
+  readonly topology: Topology;
+  readonly layout: LabLayout;
+  readonly dir: string;
+  readonly credentials: DbCredentials;
+  /** Distinguishes this lab's etcd cluster from an earlier one's. */
+  readonly clusterToken: string;
+  /** Bound on waiting for etcd to be healthy (PostgreSQL tools carry their own timeouts). */
+  readonly deadline: number;
+  readonly signal: AbortSignal;
+}
+
+/** Starts etcd and every store; resolves when etcd is healthy and every member accepts connections. */
+export async function startDataLayer(opts: DataLayerOptions): Promise<void> {
+  const { topology, layout, dir } = opts;
+  if (topology.stores.length === 0) return;
+  const etcd = etcdPlan(topology, layout, dir, opts.clusterToken);
+  const stores = storePlans(topology, layout, dir);
+  await prepareDirectories(dir, stores);
+  const giveUp = new AbortController();
+  const signal = AbortSignal.any([opts.signal, giveUp.signal]);
+  await settleAll([startEtcd(etcd, opts.deadline, signal), ...stores.map((s) => startStore(s, opts.credentials, signal))], giveUp);
+}
+
+/** Data of an earlier lab is never reused: its passwords and history belong to another build. */
+export function removeDataDirectories(dir: string): void {
+  rmSync(dataRoot(dir), { recursive: true, force: true });
+  rmSync(etcdRoot(dir), { recursive: true, force: true });
+}
+
+async function prepareDirectories(dir: string, stores: readonly StorePlan[]): Promise<void> {
+  removeDataDirectories(dir);
+  mkdirSync(dataRoot(dir), { recursive: true, mode: 0o711 });
+  mkdirSync(logsDir(dir), { recursive: true });
+  allowTraversal(dataRoot(dir));
+  allowTraversal(logsDir(dir));
+  for (const store of stores) await ensureOwnedDir(join(dataRoot(dir), store.store), 'postgres');
+}
+
+/**
+ * PostgreSQL runs as `postgres` and must reach its data directory and log through every parent
+ * directory. Adds only the search bit for others (never read or write) where it is missing, e.g.
+ * on a private temporary directory holding the lab.
+ */
+function allowTraversal(path: string): void {
+  for (let p = path; ; p = dirname(p)) {
+    const mode = statSync(p).mode;
+    if ((mode & 0o001) === 0) chmodSync(p, (mode & 0o7777) | 0o001);
+    if (dirname(p) === p) return;
+  }
+}
+
+async function startEtcd(members: readonly EtcdMemberPlan[], deadline: number, signal: AbortSignal): Promise<void> {
+  const started = members.map((m) => ({ m, proc: startInRegion(m.region, 'etcd', `etcd-${m.region}`, m.argv) }));
+  // /health answers 200 only once the member sees a leader and can serve a quorum read.
+  await Promise.all(started.map(({ m, proc }) => waitHealthy(proc, [`${m.member.clientUrl}/health`], deadline, signal)));
+}
+
+async function startStore(plan: StorePlan, credentials: DbCredentials, signal: AbortSignal): Promise<void> {
+  await initPrimary({
+    member: plan.primary,
+    auth: credentials,
+    syncStandbyNames: plan.syncStandbyNames,
+    allowCidrs: LAB_NETWORKS,
+    app: { user: credentials.appUser, password: credentials.appPassword, database: plan.database },
+    settings: LAB_PG_SETTINGS,
+    initdbArgs: LAB_INITDB_ARGS,
+  });
+  adoptPostmaster(plan.store, plan.primary);
+  if (signal.aborted) return;
+  await Promise.all(
+    plan.standbys.map(async (standby) => {
+      const result = await createStandby({ member: standby, primary: plan.primary, auth: credentials });
+      if (result.kind === 'unreachable') throw new InfraError(`standby ${standby.region} of store ${plan.store}: primary unreachable: ${result.reason}`);
+      adoptPostmaster(plan.store, standby);
+    }),
+  );
+}
+
+function adoptPostmaster(store: string, member: PgMember & { readonly region: string }): void {
+  const pidFile = join(member.dataDir, 'postmaster.pid');
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 1) throw new InfraError(`${pidFile} names no postmaster PID`);
+  const log = member.logFile ?? `${member.dataDir}.log`;
+  adoptProcess(member.region, 'postgres', postgresProcessName(store, member.region), pid, ['postgres', '-D', member.dataDir], log);
+}

@@ -1,0 +1,69 @@
+/**
+ * The lab's status with its data layer observed now: each etcd member's health, and each store's
+ * current primary, members and WAL positions read from the databases. What `lab status` and
+ * `lab up` print; `readLabStatus` (status.ts) stays the cheap, synchronous view without I/O.
+ * Reading the databases needs the lab's passwords, so only root sees the stores' live state.
+ */
+import { loadTopologyFile } from '../spec/index.ts';
+import { readCredentials, type DbCredentials } from './credentials.ts';
+import { httpGet } from './http.ts';
+import type { LabLayout } from './layout.ts';
+import { isAlive } from './procs.ts';
+import { labDir, readState } from './state.ts';
+import { labStatus, type LabStatus } from './status.ts';
+import { observeStores, storeTargets, type ObserveOptions, type StoreStatus } from './store-view.ts';
+
+export interface EtcdStatus {
+  readonly region: string;
+  /** `http://ip:2379`. */
+  readonly client: string;
+  readonly peer: string;
+  /** The member answers /health with a leader (it can serve a quorum read). */
+  readonly healthy: boolean;
+}
+
+export interface LiveLabStatus extends LabStatus {
+  /** One member per region; empty for a topology without stores. */
+  readonly etcd: readonly EtcdStatus[];
+  readonly stores: readonly StoreStatus[];
+}
+
+export async function readLiveLabStatus(): Promise<LiveLabStatus | undefined> {
+  const dir = labDir();
+  const state = readState(dir);
+  if (!state) return undefined;
+  const base = labStatus(state, dir, isAlive);
+  const [etcd, stores] = await Promise.all([observeEtcd(state.layout), observeLabStores(base.topologyFile, readCredentials(dir))]);
+  return { ...base, etcd, stores };
+}
+
+/** Etcd members of the layout with their health, asked over HTTP with a one-second bound. */
+export async function observeEtcd(layout: LabLayout): Promise<EtcdStatus[]> {
+  return Promise.all(
+    layout.regions
+      .flatMap((r) => (r.etcd ? [{ region: r.name, client: r.etcd.client, peer: r.etcd.peer }] : []))
+      .map(async (m) => ({ ...m, healthy: await etcdHealthy(m.client) })),
+  );
+}
+
+async function etcdHealthy(clientUrl: string): Promise<boolean> {
+  try {
+    const res = await httpGet(`${clientUrl}/health`, 1000);
+    return res.status === 200 && (JSON.parse(res.body) as { health?: unknown }).health === 'true';
+  } catch {
+    return false;
+  }
+}
+
+async function observeLabStores(topologyFile: string, credentials: DbCredentials | undefined): Promise<StoreStatus[]> {
+  let targets;
+  try {
+    targets = storeTargets(loadTopologyFile(topologyFile));
+  } catch {
+    return []; // The lab is being torn down or rebuilt right now.
+  }
+  const opts: ObserveOptions = credentials
+    ? { admin: { user: credentials.adminUser, password: credentials.adminPassword }, app: { user: credentials.appUser, password: credentials.appPassword } }
+    : {};
+  return observeStores(targets, opts);
+}
