@@ -3,6 +3,7 @@
  * client network, given one health snapshot. Pure: no I/O, no clock, no randomness — the
  * weighted per-query pick happens later, in the answer table, from the weights returned here.
  */
+import { isIP } from 'node:net';
 import type { HealthSnapshot } from '../health/types.ts';
 import { endpointKey } from '../health/types.ts';
 import type { ClientNetwork, Policy, Region, Service, Topology } from '../spec/index.ts';
@@ -34,6 +35,8 @@ interface Candidate {
   readonly index: number; // position in topology.regions, the tie-breaker
   readonly all: readonly string[];
   readonly up: readonly string[];
+  /** Whether the region counts as healthy for this answer (see AddressFamily). */
+  readonly healthy: boolean;
   readonly weight: number;
 }
 
@@ -42,20 +45,31 @@ export function dependsOnClient(policy: Policy): boolean {
   return policy.type === 'geo' || policy.type === 'latency';
 }
 
+/**
+ * IP family of the records asked for. A region that has endpoints of that family is healthy for
+ * it only while one of THOSE is up: its IPv6 endpoints can still be up while its IPv4 ones are
+ * already down (probes cross thresholds one by one), and a family-blind choice would then answer
+ * A queries with no address at all. A region with no endpoints of that family at all is judged
+ * by its other endpoints, so an IPv4-only active region gets NODATA for AAAA rather than sending
+ * dual-stack clients to a passive region.
+ */
+export type AddressFamily = 4 | 6;
+
 export function decide(
   service: Service,
   topology: Topology,
   health: HealthSnapshot,
   client: ClientNetwork | undefined,
+  family?: AddressFamily,
 ): RoutingDecision {
   const policy = service.policy;
   const base = { service: service.name, policy: policy.type };
-  const candidates = candidatesOf(service, topology, health);
+  const candidates = candidatesOf(service, topology, health, family);
   if (candidates.length === 0) {
     return { ...base, selection: 'all', regions: [], failOpen: false, reason: 'no endpoints configured in any candidate region' };
   }
-  const healthy = candidates.filter((c) => c.up.length > 0);
-  const down = candidates.filter((c) => c.up.length === 0).map((c) => c.region.name);
+  const healthy = candidates.filter((c) => c.healthy);
+  const down = candidates.filter((c) => !c.healthy).map((c) => c.region.name);
   if (healthy.length === 0) {
     const total = candidates.reduce((n, c) => n + c.all.length, 0);
     return {
@@ -148,7 +162,7 @@ function nearestByDistance(cs: readonly Candidate[], network: ClientNetwork): { 
   return ranked[0];
 }
 
-function candidatesOf(service: Service, topology: Topology, health: HealthSnapshot): Candidate[] {
+function candidatesOf(service: Service, topology: Topology, health: HealthSnapshot, family?: AddressFamily): Candidate[] {
   const policy = service.policy;
   const indexOf = new Map(topology.regions.map((r, i) => [r.name, i]));
   let names: readonly string[];
@@ -159,11 +173,14 @@ function candidatesOf(service: Service, topology: Topology, health: HealthSnapsh
   const out: Candidate[] = [];
   for (const name of names) {
     const index = indexOf.get(name);
-    const all = service.endpoints?.[name] ?? [];
-    if (index === undefined || all.length === 0) continue;
-    const up = all.filter((address) => health.endpoints.get(endpointKey({ service: service.name, region: name, address }))?.up ?? true);
+    const configured = service.endpoints?.[name] ?? [];
+    if (index === undefined || configured.length === 0) continue;
+    const isUp = (address: string) => health.endpoints.get(endpointKey({ service: service.name, region: name, address }))?.up ?? true;
+    const all = configured.filter((address) => family === undefined || isIP(address) === family);
+    const up = all.filter(isUp);
+    const healthy = all.length > 0 ? up.length > 0 : configured.some(isUp);
     const weight = policy.type === 'weighted' ? (policy.weights[name] ?? 0) : 1;
-    out.push({ region: topology.regions[index] as Region, index, all, up, weight });
+    out.push({ region: topology.regions[index] as Region, index, all, up, healthy, weight });
   }
   return out;
 }

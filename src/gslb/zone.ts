@@ -4,7 +4,7 @@
  * by weight). Pure; the answer table encodes these choices once and serves the bytes.
  */
 import type { HealthSnapshot } from '../health/types.ts';
-import { fqdn, type Service, type Topology } from '../spec/index.ts';
+import { fqdn, type ClientNetwork, type Service, type Topology } from '../spec/index.ts';
 import { clientNetworkMatcher, type ClientNetworkMatcher } from './client-networks.ts';
 import { parseIpExact } from './ip.ts';
 import type { ResponseSections, ZoneRecord } from './message.ts';
@@ -42,7 +42,7 @@ export interface Zone {
   readonly clientClasses: readonly string[];
   readonly matcher: ClientNetworkMatcher;
   /** Per service name, per client class (ANY_CLIENT only, for client-independent policies). */
-  readonly decisions: ReadonlyMap<string, ReadonlyMap<string, RoutingDecision>>;
+  readonly decisions: ReadonlyMap<string, ReadonlyMap<string, FamilyDecisions>>;
   isInZone(nameKey: string): boolean;
   readonly nxdomain: ResponseSpec;
   readonly refused: ResponseSpec;
@@ -90,7 +90,7 @@ export function buildZone(topology: Topology, health: HealthSnapshot, serial: nu
   }
 
   const clientClasses = [ANY_CLIENT, ...topology.clientNetworks.map((n) => n.name)];
-  const decisions = new Map<string, Map<string, RoutingDecision>>();
+  const decisions = new Map<string, Map<string, FamilyDecisions>>();
   for (const service of topology.services) {
     const perClass = decideForClasses(service, topology, health);
     decisions.set(service.name, perClass);
@@ -98,8 +98,8 @@ export function buildZone(topology: Topology, health: HealthSnapshot, serial: nu
     names.set(owner, {
       dependsOnClient: dependsOnClient(service.policy),
       choice(qtype, clientClass) {
-        const decision = perClass.get(clientClass) ?? (perClass.get(ANY_CLIENT) as RoutingDecision);
-        const forType = (t: number) => addressChoice(decision, owner, t, ttl, nodata);
+        const decision = perClass.get(clientClass) ?? (perClass.get(ANY_CLIENT) as FamilyDecisions);
+        const forType = (t: number) => addressChoice(t === TYPE.AAAA ? decision.v6 : decision.v4, owner, t, ttl, nodata);
         if (qtype === TYPE.ANY) {
           const a = forType(TYPE.A); // RFC 8482: answer one RRset, the one clients want most
           return a !== nodata ? a : forType(TYPE.AAAA);
@@ -122,10 +122,20 @@ export function buildZone(topology: Topology, health: HealthSnapshot, serial: nu
   };
 }
 
-function decideForClasses(service: Service, topology: Topology, health: HealthSnapshot): Map<string, RoutingDecision> {
-  const perClass = new Map([[ANY_CLIENT, decide(service, topology, health, undefined)]]);
+/** A and AAAA answers are decided separately (see AddressFamily in policy.ts). */
+export interface FamilyDecisions {
+  readonly v4: RoutingDecision;
+  readonly v6: RoutingDecision;
+}
+
+function decideForClasses(service: Service, topology: Topology, health: HealthSnapshot): Map<string, FamilyDecisions> {
+  const both = (network: ClientNetwork | undefined): FamilyDecisions => ({
+    v4: decide(service, topology, health, network, 4),
+    v6: decide(service, topology, health, network, 6),
+  });
+  const perClass = new Map([[ANY_CLIENT, both(undefined)]]);
   if (dependsOnClient(service.policy)) {
-    for (const network of topology.clientNetworks) perClass.set(network.name, decide(service, topology, health, network));
+    for (const network of topology.clientNetworks) perClass.set(network.name, both(network));
   }
   return perClass;
 }

@@ -187,6 +187,18 @@ describe('policy through the answer table', () => {
     assert.deepEqual(answerData(a), ['10.3.0.1']);
   });
 
+  it('a region whose IPv4 endpoints are down answers A from the next region and AAAA from its own (never an empty A)', () => {
+    const v4Down = [ep('fo', 'eu-west', '10.1.0.1'), ep('fo', 'eu-west', '10.1.0.2')];
+    const table = buildAnswerTable(t, snapshot(t, v4Down));
+    const a = decode(table.respond(query(name('fo'), 'A'), { address: '127.0.0.1' }, 'udp'));
+    assert.deepEqual(answerData(a), ['10.2.0.1']);
+    const aaaa = decode(table.respond(query(name('fo'), 'AAAA'), { address: '127.0.0.1' }, 'udp'));
+    assert.deepEqual(answerData(aaaa), ['fd00:1::1']);
+    const fo = table.describe().find((s) => s.service === 'fo')?.answers[0];
+    assert.deepEqual(fo?.regions, ['us-east', 'eu-west']);
+    assert.match(fo?.reason ?? '', /^IPv4: eu-west down by majority; .*; IPv6: first healthy in failover order is eu-west/);
+  });
+
   it('geo answers per client network, by source address', () => {
     const table = buildAnswerTable(t, snapshot(t));
     const ask = (address: string) => answerData(decode(table.respond(query(name('geo'), 'A'), { address }, 'udp')));
