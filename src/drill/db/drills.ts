@@ -10,6 +10,7 @@
  * `local`, running inside the primary's region, which the cut does not isolate from it.
  */
 import { CheckFailed, InputError } from '../../common/errors.ts';
+import { DbQueryFailed } from '../../data/index.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import type { WaitResult } from '../outage-report.ts';
 import { StubResolver } from '../stub-resolver.ts';
@@ -79,7 +80,12 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
   const startMs = clock.now();
   const runId = `d${startMs}`;
   // The pinned and local clients always write SQL, whatever the main client's transport.
-  await ensureDrillTable(directTarget(env, oldAddress));
+  await ensureDrillTable(directTarget(env, oldAddress)).catch((err: unknown) => {
+    if (err instanceof DbQueryFailed && err.sqlState === '25006') {
+      throw new CheckFailed(`store ${env.store.name}: the primary ${oldPrimary} refuses writes (read-only: fenced by its agent?); a drill needs a writable primary`, { cause: err });
+    }
+    throw err;
+  });
 
   const resolver = new StubResolver({ nameservers: env.nameservers, clock });
   const bound = o.maxWarmupMs + o.maxRunbookWaitMs + o.maxRecoveryMs + o.afterRecoveryMs + o.afterRestoreMs + 30_000;
