@@ -44,7 +44,8 @@ export async function startCluster(base: string): Promise<Cluster> {
   }
   const regionsYaml = REGIONS.map((r) => `  - { name: ${r}, agent: { dns: "${agentIp[r]}:${dnsPort[r]}", api: "${apiUrl[r]}" } }`).join('\n');
   const endpointsYaml = `{ ${REGIONS.map((r) => `${r}: [${endpoints[r].map((a) => `"${a}"`).join(', ')}]`).join(', ')} }`;
-  const health = '{ interval: 200ms, timeout: 150ms, healthyThreshold: 2, unhealthyThreshold: 2 }';
+  // Fast probes, with a timeout loose enough that a loaded CI machine does not flap healthy endpoints.
+  const health = '{ interval: 300ms, timeout: 280ms, healthyThreshold: 2, unhealthyThreshold: 2 }';
   const yaml = `apiVersion: meridian/v1
 zone: global.test
 regions:
