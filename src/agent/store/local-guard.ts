@@ -7,7 +7,7 @@ import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { CoordinationStore, HeldLease, LeaseLostReason } from '../../coord/index.ts';
 import { adminTarget, fencePrimary, formatLsn, readMemberState, unfencePrimary, type DbTimeouts, type PgAuth, type PgEndpoint } from '../../data/index.ts';
-import { encodePrimaryRecord, holderIds, isFenced, readStoreView, storeKeys, type StoreViewOutcome } from '../../failover/adapters/index.ts';
+import { encodePrimaryRecord, holderIds, isFenced, readStoreView, storeKeys, type StoreView, type StoreViewOutcome } from '../../failover/adapters/index.ts';
 import { confirmAcquired, decideLocal, type LocalAction, type LocalDb } from './local-decision.ts';
 
 export interface LocalGuardOptions {
@@ -87,7 +87,7 @@ export class LocalGuard {
       unhealthyChecks: this.unhealthy, releaseAfterChecks: RELEASE_AFTER_CHECKS,
     });
     if (etcd.kind === 'read') this.needsRejoin = etcd.view.rejoin.has(this.o.self) || (action.kind !== 'none' && 'needsRejoin' in action && action.needsRejoin);
-    await this.apply(action, db);
+    await this.apply(action, db, etcd);
   }
 
   /** On shutdown: give the lease up without fencing (the database keeps serving; a returning agent takes a new lease). */
@@ -101,7 +101,7 @@ export class LocalGuard {
     return this.lease?.isValid() ? this.lease.token : undefined;
   }
 
-  private async apply(action: LocalAction, db: LocalDb): Promise<void> {
+  private async apply(action: LocalAction, db: LocalDb, etcd: StoreViewOutcome): Promise<void> {
     switch (action.kind) {
       case 'none':
         return this.note('none', action.reason);
@@ -116,7 +116,7 @@ export class LocalGuard {
         return this.note('release', action.reason);
       }
       case 'recordToken':
-        await this.writeRecord(db);
+        await this.writeRecord(db, etcd.kind === 'read' ? etcd.view.record : undefined);
         return this.note('recordToken', action.reason);
       case 'acquire':
         return this.acquire(db);
@@ -139,7 +139,7 @@ export class LocalGuard {
       await lease.release();
       return this.note('acquire', `took the lease, then gave it up: ${verdict.reason}`);
     }
-    if (!(await this.writeRecord(db))) return;
+    if (!(await this.writeRecord(db, after.kind === 'read' ? after.view.record : undefined))) return;
     if (db.kind === 'primary' && db.fenced && lease.isValid()) {
       const lifted = await unfencePrimary(this.o.endpoint, this.o.auth, this.o.syncNames, { timeouts: this.o.timeouts });
       if (lifted.kind === 'unreachable') return this.note('acquire', `holding token ${lease.token}; the fence could not be lifted: ${lifted.reason}`);
@@ -148,13 +148,14 @@ export class LocalGuard {
     this.note('acquire', verdict.reason);
   }
 
-  /** The record under our lease (fenced by it): region, our token, the current timeline. */
-  private async writeRecord(db: LocalDb): Promise<boolean> {
+  /** The record under our lease (fenced by it): region, our token, the current timeline; `previous` kept. */
+  private async writeRecord(db: LocalDb, current: StoreView['record']): Promise<boolean> {
     const lease = this.lease;
     if (!lease) return false;
+    const previous = typeof current === 'object' && current.region === this.o.self ? current.previous : undefined;
     const value = encodePrimaryRecord({
       region: this.o.self, token: lease.token, ...(db.kind === 'primary' ? { timeline: db.timeline } : {}),
-      writtenBy: lease.holderId, at: new Date().toISOString(),
+      ...(previous ? { previous } : {}), writtenBy: lease.holderId, at: new Date().toISOString(),
     });
     const written = await this.o.coord.fencedWrite(lease.fence, storeKeys.primaryRecord(this.o.store), value);
     if (written.kind === 'written') return true;

@@ -39,8 +39,9 @@ export async function promoteRegion(ctx: AdapterContext, region: string, token: 
   try {
     const again = coordinatorFence(ctx, token);
     if (isRefusal(again)) return again;
+    const previous = recorded && recorded.region !== region ? recorded.region : recorded?.previous;
     const record = encodePrimaryRecord({
-      region, token: taken.token, timeline: state.timeline + 1, writtenBy: taken.holderId, at: new Date().toISOString(),
+      region, token: taken.token, timeline: state.timeline + 1, ...(previous ? { previous } : {}), writtenBy: taken.holderId, at: new Date().toISOString(),
     });
     const written = await ctx.coord.fencedTxn(taken.fence, [
       { kind: 'put', key: storeKeys.primaryRecord(ctx.store.name), value: record },

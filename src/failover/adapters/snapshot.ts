@@ -93,7 +93,7 @@ export class StoreObserver {
           samples: own,
           needsRejoin: view.rejoin.has(m.region),
           regionDownByQuorum: this.o.regionDown(m.region) || (m.region === record.region && cutOff),
-          ...this.known(m.region),
+          ...this.known(m.region, record, input.runbook),
         },
         {
           members: this.o.members,
@@ -137,13 +137,24 @@ export class StoreObserver {
   async observePrimary(region: string): Promise<void> {
     const m = this.o.members.find((x) => x.region === region);
     if (!m) return;
-    const state = await readMemberState(adminTarget(m.endpoint, this.o.auth), this.o.timeouts);
-    this.rememberPrimary(region, new Map([[region, [{ atMs: this.now(), member: state }]]]));
+    const sample: Observation = { atMs: this.now(), member: await readMemberState(adminTarget(m.endpoint, this.o.auth), this.o.timeouts) };
+    this.rememberPrimary(region, new Map([[region, [sample]]]));
+    const known = lastKnownOf(sample, this.lastKnown.get(region));
+    if (known) this.lastKnown.set(region, known);
   }
 
-  private known(region: string): { lastKnown?: LastKnown } {
+  /**
+   * What we remember of `region`. A new coordinator that never saw the primary the record
+   * replaced still knows, from the record and the open runbook, that it last ran as a primary.
+   */
+  private known(region: string, record?: PrimaryRecord, runbook?: RunbookProgress | null): { lastKnown?: LastKnown } {
     const k = this.lastKnown.get(region);
-    return k ? { lastKnown: k } : {};
+    if (k) return { lastKnown: k };
+    // Only while the failover away from it is unfinished: later it may well be a standby.
+    if (record?.previous === region && runbook?.kind === 'failover' && runbook.subject === region) {
+      return { lastKnown: { role: 'primary', timeline: Math.max(1, (record.timeline ?? 2) - 1), lsn: 0n } };
+    }
+    return {};
   }
 
   private async sampleTwice(record: PrimaryRecord): Promise<Map<string, Observation[]>> {

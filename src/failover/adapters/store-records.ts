@@ -36,6 +36,8 @@ export interface PrimaryRecord {
   readonly token: FencingToken;
   /** Timeline the primary was on when the record was written (informational). */
   readonly timeline?: number;
+  /** The region this primary replaced, kept across token updates: it last ran as a primary. */
+  readonly previous?: string;
   /** Holder id that wrote it. */
   readonly writtenBy: string;
   /** Wall clock, for people. */
@@ -53,6 +55,7 @@ const RecordSchema = z.object({
   region: z.string().regex(NAME),
   token: z.string().regex(/^\d{1,19}$/),
   timeline: z.number().int().positive().optional(),
+  previous: z.string().regex(NAME).optional(),
   writtenBy: z.string(),
   at: z.string(),
 });
