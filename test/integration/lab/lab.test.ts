@@ -6,11 +6,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
-import { addRegionAddress, labDown, MERIDIAN_BIN, netnsExec, readLabStatus, startInRegion, waitHealthy, type LabStatus } from '../../../src/lab/index.ts';
+import { addRegionAddress, labDown, MERIDIAN_BIN, netnsExec, readLabStatus, startInRegion, waitHealthy, type LabStatus, type LiveLabStatus } from '../../../src/lab/index.ts';
+import { DEFAULT_TOPOLOGY_YAML } from '../../../src/spec/index.ts';
 import { FORWARD_RULE } from '../../../src/lab/firewall.ts';
 import { isAlive } from '../../../src/lab/procs.ts';
 import { readState } from '../../../src/lab/state.ts';
@@ -48,10 +49,10 @@ const meridian = (...args: string[]) => run(process.execPath, [MERIDIAN_BIN, ...
 const agentsAvailable = spawnSync(process.execPath, [MERIDIAN_BIN, 'agent', '--help'], { encoding: 'utf8', env }).stdout.startsWith('Usage: meridian agent');
 const upArgs = agentsAvailable ? ['lab', 'up', '--json'] : ['lab', 'up', '--json', '--no-agents'];
 
-async function up(): Promise<LabStatus> {
+async function up(): Promise<LiveLabStatus> {
   const result = await meridian(...upArgs);
   assert.equal(result.code, 0, `lab up failed: ${result.stderr}`);
-  return JSON.parse(result.stdout) as LabStatus;
+  return JSON.parse(result.stdout) as LiveLabStatus;
 }
 
 async function down(): Promise<void> {
@@ -75,6 +76,13 @@ async function assertUnreachable(ns: string | undefined, url: string): Promise<v
   const r = await curl(ns, url, 0.5);
   assert.equal(r.code, 28, `${url} from ${ns ?? 'host'} should time out (partition), curl exit ${r.code}`);
 }
+
+/** The built-in topology without its store: no etcd, no PostgreSQL (what the spine's tests run). */
+const noStoresFile = join(dir, 'no-stores.yaml');
+writeFileSync(noStoresFile, DEFAULT_TOPOLOGY_YAML.replace(/\nstores:[\s\S]*?\n# Where clients/, '\n# Where clients'));
+
+/** WAL positions move on their own (checkpoints, standby snapshots): compare everything else. */
+const withoutLsns = (s: LiveLabStatus) => ({ ...s, stores: s.stores.map((st) => ({ ...st, members: st.members.map(({ lsn: _l, ...m }) => m) })) });
 
 const urlsOf = (r: LabStatus['regions'][number]) => [...r.instances, ...r.instances6].map((a) => `http://${a}/`);
 
@@ -123,7 +131,8 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
     }
     if (hasIptables) assert.equal(forwardRulePresent(), true, 'bridged traffic is accepted even under a FORWARD DROP policy');
     const statusAgain = await meridian('lab', 'status', '--json');
-    assert.deepEqual(JSON.parse(statusAgain.stdout), status);
+    assert.deepEqual(withoutLsns(JSON.parse(statusAgain.stdout) as LiveLabStatus), withoutLsns(status));
+    assert.deepEqual(status.etcd.map((e) => e.healthy), [true, true, true], 'the built-in topology has a store, so etcd runs');
 
     // Every instance, IPv4 and IPv6, from the host and from the client namespace.
     await Promise.all(
@@ -181,10 +190,11 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
   });
 
   it('up is idempotent, rebuilds a lab that is half there, and down cleans up after a crash', async () => {
-    // Without agents here: fewer processes, and the flag gets its own coverage.
-    const noAgents = ['lab', 'up', '--no-agents'];
-    const first = JSON.parse((await meridian(...noAgents, '--json')).stdout) as LabStatus;
+    // Without agents and without stores here: fewer processes, and both get their own coverage.
+    const noAgents = ['lab', 'up', '--no-agents', '-f', noStoresFile];
+    const first = JSON.parse((await meridian(...noAgents, '--json')).stdout) as LiveLabStatus;
     assert.equal(first.agents, false);
+    assert.deepEqual([first.etcd, first.stores], [[], []], 'no stores: no data layer');
     assert.deepEqual(first.regions.flatMap((r) => r.processes.map((p) => p.kind)), Array(6).fill('app'));
     const again = await meridian(...noAgents);
     assert.equal(again.code, 0);
