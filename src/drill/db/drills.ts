@@ -23,7 +23,7 @@ import { DEFAULT_WRITE_DEADLINES, SqlWriteTransport } from './sql-transport.ts';
 import type { StatementDeadlines } from './single-statement.ts';
 import { StoreWatcher } from './store-watcher.ts';
 import { readSurvivingIds, ensureDrillTable } from './survivors.ts';
-import type { DbDrillEnvironment, DbDrillKind, RemoteWriter, StoreSnapshot, WriteTransport, WrittenRows } from './types.ts';
+import type { DbDrillEnvironment, DbDrillKind, RemoteWriter, StoreSnapshot, WriteOp, WriteTransport, WrittenRows } from './types.ts';
 import { WriteClient } from './write-client.ts';
 
 export interface DbDrillOptions {
@@ -97,6 +97,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
   const watcher = new StoreWatcher(env, o.pollMs, clock);
   const undo: Undo[] = [];
   let local: RemoteWriter | undefined;
+  let localOps: readonly WriteOp[];
   let faultAtMs: number | undefined;
   let restoredAtMs: number | undefined;
   let recovery: DbDrillHistory['recovery'] | undefined;
@@ -145,9 +146,11 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
     }
     throw err;
   } finally {
-    await Promise.all([main.stop(), pinned?.stop(), watcher.stop()]);
+    const stopping = Promise.all([main.stop(), pinned?.stop(), watcher.stop()]);
+    // The in-region client is a child process: it is stopped on every path, errors included.
+    localOps = local ? await local.stop() : [];
+    await stopping;
   }
-  const localOps = local ? await local.stop() : [];
   emit('stopped', `${main.ops.length + (pinned?.ops.length ?? 0) + localOps.length} writes recorded`);
 
   const final = await env.readStore().catch(() => watcher.snapshots.at(-1));

@@ -11,7 +11,10 @@ import { join } from 'node:path';
 import {
   createStandby, initPrimary, promote, readMemberState, type PgMember,
 } from '../../../src/data/index.ts';
-import { postmasterPidOf, signalCluster, type DbDrillEnvironment, type StoreSnapshot } from '../../../src/drill/db/index.ts';
+import {
+  WRITER_CREDENTIAL_ENV, postmasterPidOf, signalCluster, startChildWriter, type DbDrillEnvironment, type StoreSnapshot,
+} from '../../../src/drill/db/index.ts';
+import { MERIDIAN_BIN } from '../../support/cli.ts';
 import { startDnsResponder, type DnsResponder } from '../drill/loopback.ts';
 import { freePort } from '../../support/ports.ts';
 import { PgSandbox, TEST_AUTH, TEST_INITDB_ARGS, TEST_SETTINGS, admin, sql } from '../../support/postgres.ts';
@@ -100,7 +103,12 @@ export async function loopbackStore(sandbox: PgSandbox, opts: LoopbackStoreOptio
       return { atMs: Date.now(), primary: primary?.region ?? null, members: observed.map(({ timeline: _t, ...m }) => m) };
     },
     readAgents: async () => [],
-    cutRegion: async (r) => void calls.push(`cut ${r}`),
+    // No namespaces on loopback: a "cut" only triggers the stand-in failover; the old primary
+    // stays reachable, as it does for a client inside its region.
+    cutRegion: async (r) => {
+      calls.push(`cut ${r}`);
+      if (r === 'eu-west') scheduleFailover();
+    },
     healRegion: async (r) => void calls.push(`heal ${r}`),
     killDatabase: async (r) => {
       calls.push(`kill ${r}`);
@@ -118,9 +126,15 @@ export async function loopbackStore(sandbox: PgSandbox, opts: LoopbackStoreOptio
     },
     killAgent: async (r) => void calls.push(`killAgent ${r}`),
     restartAgent: async (r) => void calls.push(`restartAgent ${r}`),
-    startLocalWriter: async () => {
-      throw new Error('no region namespaces on loopback');
-    },
+    // The in-region client as the lab runs it, minus `ip netns exec`.
+    startLocalWriter: (_region, address, o) => startChildWriter({
+      argv: [
+        process.execPath, MERIDIAN_BIN, 'drill', 'write-client', '--host', address.split(':')[0]!, '--port', String(port), '--database', 'app',
+        '--run', o.runId, '--client', 'local', '--rate', String(o.rate), '--connect-ms', '300', '--answer-ms', String(o.timeoutMs),
+        '--member-regions', JSON.stringify({ [`${EU}:${port}`]: 'eu-west', [`${US}:${port}`]: 'us-east' }),
+      ],
+      env: { [WRITER_CREDENTIAL_ENV.user]: 'app', [WRITER_CREDENTIAL_ENV.password]: 'app-secret', MERIDIAN_LOG_LEVEL: 'silent' },
+    }),
   };
   return {
     eu, us, dns, env, calls,
