@@ -139,6 +139,9 @@ function formatStatus(s: LiveLabStatus): string {
     '',
     `try: ip netns exec ${s.clients[0]?.namespace ?? 'mrd-client'} curl -s http://${s.regions[0]?.instances[0] ?? ''}/`,
     ...(s.agents && s.services[0] ? [`     dig @${s.regions[0]?.dns.split(':')[0]} ${s.services[0].fqdn} A +short`] : []),
+    ...(s.stores.length > 0 && s.regions[0]?.instances[0]
+      ? [`     ip netns exec ${s.clients[0]?.namespace ?? 'mrd-client'} curl -s -X POST -d '{"id":"o-1"}' http://${s.regions.at(-1)?.instances[0]}/orders`]
+      : []),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -113,6 +113,13 @@ describe('lab data layer: etcd, PostgreSQL, demo writes, db status', { skip: ski
     }
   });
 
+  it('up again on the intact lab changes nothing: same postmasters and etcd members', async () => {
+    const pids = (x: LiveLabStatus) => x.regions.flatMap((r) => r.processes.filter((p) => p.kind !== 'app' && p.kind !== 'agent').map((p) => p.pid));
+    const again = await meridian('lab', 'up', '--json', ...(agentsAvailable ? [] : ['--no-agents']));
+    assert.equal(again.code, 0, again.stderr);
+    assert.deepEqual(pids(JSON.parse(again.stdout) as LiveLabStatus), pids(status));
+  });
+
   it('the topology the agents load carries etcd and store endpoints; agents and apps get the logins by environment', () => {
     const topology = readFileSync(status.topologyFile, 'utf8');
     assert.match(topology, /client: http:\/\/10\.231\.1\.2:2379/);
