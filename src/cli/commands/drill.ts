@@ -2,6 +2,8 @@
  * `meridian drill region-outage`: cut a region of the running lab under a real client load,
  * print the report (text or JSON), save report + recorded history as JSON. Exit 1 when a check
  * failed, 2 for bad input (unknown region or service, no lab running).
+ * With `--store`, and for `partition | primary-crash | coordinator-crash | primary-freeze`, the
+ * database drills (src/drill/db): the same contract, measured from a write history.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +11,10 @@ import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
 import { runRegionOutageDrill, type DrillEvent, type OutageHistory, type OutageReport } from '../../drill/index.ts';
 import { labDrillEnvironment } from '../../drill/lab-environment.ts';
+import {
+  DB_DRILL_KINDS, formatDbDrillReport, runDbDrill, runLocalWriter, saveDbDrillReport, WRITER_CREDENTIAL_ENV, type DbDrillEvent, type DbDrillKind,
+} from '../../drill/db/index.ts';
+import { labDbDrillEnvironment } from '../../drill/db/lab-environment.ts';
 import { renderOutageReportHtml } from '../../observe/report/index.ts';
 import { formatTable, printJson } from '../output.ts';
 
@@ -18,6 +24,8 @@ interface RegionOutageFlags {
   out: string;
   rate: string;
   service?: string;
+  store?: string;
+  transport?: string;
 }
 
 export function registerDrillCommands(program: Command): void {
@@ -30,7 +38,14 @@ export function registerDrillCommands(program: Command): void {
     .option('--out <dir>', 'directory for the saved report and history', 'reports')
     .option('--rate <n>', 'client requests per second', '20')
     .option('--service <name>', 'service to load (default: the first)')
-    .action(async (flags: RegionOutageFlags) => {
+    .option('--store <name>', "drill this database store instead: cut its primary's region under write load")
+    .option('--transport <kind>', 'database drills: sql (straight to the primary name) or http (POST /orders)', 'sql')
+    .action(async (flags: RegionOutageFlags, cmd: Command) => {
+      if (flags.store) {
+        // The web drill's default rate is not the database drill's: only a rate the user gave counts.
+        const rate = cmd.getOptionValueSource('rate') === 'default' ? undefined : flags.rate;
+        return runDbDrillCommand('region-outage', { ...flags, store: flags.store, rate });
+      }
       const rate = Number(flags.rate);
       if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) throw new UsageError(`--rate must be a number in (0, 1000], got '${flags.rate}'`);
       const env = labDrillEnvironment(flags.service);
@@ -46,17 +61,115 @@ export function registerDrillCommands(program: Command): void {
       }
       if (!report.pass) process.exitCode = 1;
     });
+  registerDbDrillCommands(drill);
+}
+
+interface DbDrillFlags {
+  store: string;
+  region?: string;
+  json?: boolean;
+  out: string;
+  rate?: string | undefined;
+  service?: string;
+  transport?: string;
+}
+
+const DB_FAULTS: Record<Exclude<DbDrillKind, 'region-outage'>, string> = {
+  partition: "cut the store's primary region from the others while a client inside it keeps writing; its acks must stop within the lease TTL",
+  'primary-crash': "kill -9 the primary's postmaster and backends; the region stays healthy",
+  'coordinator-crash': 'crash the primary, then kill the agent coordinating the failover right after its runbook starts',
+  'primary-freeze': "SIGSTOP the primary's postmaster and backends past the lease TTL, then SIGCONT: it must not acknowledge writes again",
+};
+
+function registerDbDrillCommands(drill: Command): void {
+  for (const [kind, description] of Object.entries(DB_FAULTS)) {
+    drill
+      .command(kind)
+      .description(`database drill: ${description}`)
+      .requiredOption('--store <name>', 'store to drill')
+      .option('--json', 'print the report as JSON')
+      .option('--out <dir>', 'directory for the saved report and history', 'reports')
+      .option('--rate <n>', 'writes per second of the main client (default 50)')
+      .option('--transport <kind>', 'sql (straight to the primary name) or http (POST /orders on the web service)', 'sql')
+      .option('--service <name>', 'web service for the http transport (default: the first)')
+      .action((flags: DbDrillFlags) => runDbDrillCommand(kind as DbDrillKind, flags));
+  }
+  drill
+    .command('write-client', { hidden: true })
+    .description('internal: the write client a database drill runs inside a region; prints one JSON op per line until SIGTERM')
+    .requiredOption('--host <ip>')
+    .requiredOption('--port <n>')
+    .requiredOption('--database <name>')
+    .requiredOption('--run <id>')
+    .option('--client <name>', 'name recorded on every op', 'local')
+    .option('--rate <n>', 'writes per second', '10')
+    .option('--connect-ms <n>', 'connect deadline', '1000')
+    .option('--answer-ms <n>', 'answer deadline', '2000')
+    .option('--member-regions <json>', "{ 'ip:port': region }", '{}')
+    .option('--max-duration-ms <n>', 'stop on its own after', '600000')
+    .action(async (f: Record<string, string>) => {
+      const user = process.env[WRITER_CREDENTIAL_ENV.user];
+      const password = process.env[WRITER_CREDENTIAL_ENV.password];
+      if (!user || !password) throw new UsageError(`set ${WRITER_CREDENTIAL_ENV.user} and ${WRITER_CREDENTIAL_ENV.password}`);
+      const num = (name: string) => {
+        const n = Number(f[name]);
+        if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} must be a positive number`);
+        return n;
+      };
+      let memberRegions: Record<string, string>;
+      try {
+        memberRegions = JSON.parse(f.memberRegions ?? '{}') as Record<string, string>;
+      } catch {
+        throw new UsageError('--member-regions must be JSON');
+      }
+      const stopped = new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
+        process.stdin.once('end', () => resolve());
+        process.stdin.resume();
+      });
+      await runLocalWriter({
+        host: f.host!, credentials: { user, password, database: f.database!, port: num('port') }, runId: f.run!, client: f.client!,
+        rate: num('rate'), deadlines: { connectMs: num('connectMs'), answerMs: num('answerMs') }, memberRegions, maxDurationMs: num('maxDurationMs'),
+      }, (line) => void process.stdout.write(line), stopped);
+      process.stdin.pause();
+    });
+}
+
+async function runDbDrillCommand(kind: DbDrillKind, flags: DbDrillFlags): Promise<void> {
+  if (!DB_DRILL_KINDS.includes(kind)) throw new UsageError(`unknown database drill '${kind}'`);
+  const rate = flags.rate === undefined ? undefined : Number(flags.rate);
+  if (rate !== undefined && !(Number.isFinite(rate) && rate > 0 && rate <= 1000)) throw new UsageError(`--rate must be a number in (0, 1000], got '${flags.rate}'`);
+  const transport = flags.transport ?? 'sql';
+  if (transport !== 'sql' && transport !== 'http') throw new UsageError(`--transport must be sql or http, got '${transport}'`);
+  const env = await labDbDrillEnvironment(flags.store, flags.service ? { service: flags.service } : {});
+  const result = await withInterruptHandling(
+    (signal) => runDbDrill(env, { kind, transport, signal, onEvent: printDbEvent, ...(rate === undefined ? {} : { rate }), ...(flags.region ? { region: flags.region } : {}) }),
+    'undoing the fault',
+  );
+  const path = saveDbDrillReport(flags.out, result);
+  if (flags.json) {
+    printJson(result.report);
+    process.stderr.write(`saved ${path}\n`);
+  } else {
+    process.stdout.write(`${formatDbDrillReport(result.report)}\nsaved ${path}\n`);
+  }
+  if (!result.report.pass) process.exitCode = 1;
+}
+
+function printDbEvent(event: DbDrillEvent): void {
+  process.stderr.write(`[drill] ${new Date(event.atMs).toISOString()} ${event.step}: ${event.detail}\n`);
 }
 
 /**
  * Ctrl-C aborts the drill, which heals the region before returning. Every SIGINT is caught while
  * it runs: a second Ctrl-C must not kill the process before the heal and leave a region cut.
  */
-async function withInterruptHandling<T>(run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function withInterruptHandling<T>(run: (signal: AbortSignal) => Promise<T>, undoing = 'healing the region'): Promise<T> {
   const controller = new AbortController();
   const onSigint = () => {
-    if (controller.signal.aborted) return void process.stderr.write('still healing the region, please wait\n');
-    process.stderr.write('interrupted: healing the region and stopping the load\n');
+    if (controller.signal.aborted) return void process.stderr.write(`still ${undoing}, please wait\n`);
+    process.stderr.write(`interrupted: ${undoing} and stopping the load\n`);
     controller.abort(new Error('interrupted'));
   };
   process.on('SIGINT', onSigint);
