@@ -65,12 +65,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   });
   let table: AnswerTable = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames() });
   let answers: ServiceAnswers[] = table.describe();
-  const observer = new AgentObserver({ topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers }) });
+  const observer = new AgentObserver({ topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers, stores: stores.status() }) });
 
   const tick = () => {
     const next = mergeViews(topology, view, peers.receivedViews(), monotonicNow(), staleAfterMs);
     const changed = !sameRouting(snapshot, next);
     observer.peersObserved(peers.status());
+    observer.storesObserved();
     if (changed) logRoutedTransitions(logger, region, snapshot, next);
     if (changed) observer.routingChanged(snapshot, next);
     snapshot = next;

@@ -5,8 +5,8 @@
  *
  * Prometheus conventions: `meridian_` prefix, base units in the name (seconds, bytes, ratio),
  * counters end in `_total`, 1/0 gauges for booleans. Label values are bounded: probe failures and
- * DNS types/rcodes are folded into small fixed sets (see metrics.ts). Reserved metrics all have
- * labels, so they expose no sample (rather than a misleading 0) until something feeds them.
+ * DNS types/rcodes are folded into small fixed sets (see metrics.ts). Store metrics and reserved
+ * ones all have labels, so they expose no sample (rather than a misleading 0) until fed.
  */
 
 export type MetricType = 'counter' | 'gauge' | 'histogram';
@@ -18,7 +18,7 @@ export interface MetricSpec {
   readonly help: string;
   /** histogram only, in the metric's base unit. */
   readonly buckets?: readonly number[];
-  /** `wired`: fed by the agent today; `reserved`: registered now, fed once failover is wired. */
+  /** `wired`: fed by the agent today; `reserved`: registered now, fed once the data layer reports it. */
   readonly status: 'wired' | 'reserved';
 }
 
@@ -49,16 +49,16 @@ export const METRICS = {
   timelineEvents: { name: 'meridian_timeline_events_total', type: 'counter', labels: ['kind'], help: "Events recorded in this agent's timeline, by kind.", status: 'wired' },
   storeRpo: { name: 'meridian_store_rpo_seconds', type: 'gauge', labels: ['store'], help: "The store's RPO target from the topology (0: synchronous, no acknowledged write may be lost).", status: 'wired' },
   storeRto: { name: 'meridian_store_rto_seconds', type: 'gauge', labels: ['store'], help: "The store's RTO target from the topology.", status: 'wired' },
-  coordinatorReachable: { name: 'meridian_coordinator_reachable', type: 'gauge', labels: ['backend'], help: 'Whether this agent reaches a quorum of the coordination store, by backend (etcd) (1/0).', status: 'reserved' },
-  leaseHeld: { name: 'meridian_coordinator_lease_held', type: 'gauge', labels: ['store'], help: "Whether this agent holds the store's failover lease (1/0). Exactly one agent should, per store.", status: 'reserved' },
-  leaseTerm: { name: 'meridian_coordinator_term', type: 'gauge', labels: ['store'], help: "The store's current term (fencing token) as this agent last read it.", status: 'reserved' },
-  storePrimary: { name: 'meridian_store_primary', type: 'gauge', labels: ['store', 'region'], help: 'Whether the region holds the store primary, as this agent last read it (1/0).', status: 'reserved' },
+  coordinatorReachable: { name: 'meridian_coordinator_reachable', type: 'gauge', labels: ['backend'], help: "Whether this agent reaches a quorum of the coordination store, by backend (etcd) (1/0; absent when it supervises no store).", status: 'wired' },
+  leaseHeld: { name: 'meridian_coordinator_lease_held', type: 'gauge', labels: ['store'], help: 'Whether this agent is the elected failover coordinator of the store (holds the coordinator lease) (1/0). Exactly one agent should, per store.', status: 'wired' },
+  leaseTerm: { name: 'meridian_coordinator_term', type: 'gauge', labels: ['store'], help: "The store's term: the fencing token of its primary record, as this agent last read it.", status: 'wired' },
+  storePrimary: { name: 'meridian_store_primary', type: 'gauge', labels: ['store', 'region'], help: 'Whether the region holds the store primary, by the primary record this agent last read (1/0).', status: 'wired' },
   replicationLagBytes: { name: 'meridian_store_replication_lag_bytes', type: 'gauge', labels: ['store', 'region'], help: "WAL bytes the region's replica is behind the primary (replicas only, never the primary itself).", status: 'reserved' },
   replicationLagSeconds: { name: 'meridian_store_replication_lag_seconds', type: 'gauge', labels: ['store', 'region'], help: "How far behind the primary the region's replica is, in time (replicas only, never the primary itself).", status: 'reserved' },
-  splitBrainTrips: { name: 'meridian_split_brain_guard_trips_total', type: 'counter', labels: ['store'], help: 'Times the split-brain guard fenced a would-be second primary or refused a stale term.', status: 'reserved' },
+  splitBrainTrips: { name: 'meridian_split_brain_guard_trips_total', type: 'counter', labels: ['store'], help: "Times this region's database was fenced by the split-brain guard (it lost its primary lease, or a newer term exists).", status: 'wired' },
   runbookRunning: { name: 'meridian_runbook_running', type: 'gauge', labels: ['store', 'runbook'], help: 'Whether a runbook (failover, switchover, rejoin) is running for the store on this agent (1/0).', status: 'reserved' },
-  runbookSteps: { name: 'meridian_runbook_steps_total', type: 'counter', labels: ['store', 'runbook', 'step', 'result'], help: 'Runbook steps executed, by result (ok, failed, skipped).', status: 'reserved' },
-  runbookStepDuration: { name: 'meridian_runbook_step_duration_seconds', type: 'histogram', labels: ['store', 'runbook', 'step'], help: 'Duration of runbook steps.', buckets: STEP_BUCKETS, status: 'reserved' },
+  runbookSteps: { name: 'meridian_runbook_steps_total', type: 'counter', labels: ['store', 'runbook', 'step', 'result'], help: 'Runbook steps executed by this agent as coordinator, by step kind and result (ok, failed, skipped); counted when the runbook ends.', status: 'wired' },
+  runbookStepDuration: { name: 'meridian_runbook_step_duration_seconds', type: 'histogram', labels: ['store', 'runbook', 'step'], help: 'Duration of runbook steps executed by this agent as coordinator, by step kind.', buckets: STEP_BUCKETS, status: 'wired' },
 } as const satisfies Record<string, MetricSpec>;
 
 export type MetricKey = keyof typeof METRICS;

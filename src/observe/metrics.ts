@@ -14,6 +14,7 @@ import {
 import type { Topology } from '../spec/index.ts';
 import { METRICS, type MetricSpec } from './catalog.ts';
 import { answerShares } from './shares.ts';
+import type { FinishedStep, StoresReading } from './stores.ts';
 
 /** What the state gauges read at scrape time. */
 export interface AgentState {
@@ -21,6 +22,8 @@ export interface AgentState {
   readonly snapshot: HealthSnapshot;
   readonly peers: readonly PeerStatus[];
   readonly answers: readonly ServiceAnswers[];
+  /** The agent's database supervision, when it has any (GET /status `stores`). */
+  readonly stores?: StoresReading;
 }
 
 export interface AgentMetricsOptions {
@@ -152,20 +155,8 @@ export class AgentMetrics {
     this.timelineEvents.inc({ kind });
   }
 
-  // Reserved metrics: the failover wiring feeds them through these.
-  setCoordinatorReachable(backend: string, reachable: boolean): void {
-    this.coordinatorReachable.set({ backend }, reachable ? 1 : 0);
-  }
-
-  setLease(store: string, held: boolean, term?: number): void {
-    this.leaseHeld.set({ store }, held ? 1 : 0);
-    if (term !== undefined) this.leaseTerm.set({ store }, term);
-  }
-
-  setStorePrimary(store: string, primaryRegion: string, regions: readonly string[]): void {
-    for (const region of regions) this.storePrimary.set({ store, region }, region === primaryRegion ? 1 : 0);
-  }
-
+  // Reserved metrics (and counters the observer feeds): the data layer reports them through these.
+  // Coordinator, lease and primary gauges have no setter: they come from the status (refreshStores).
   setReplicationLag(store: string, region: string, lag: { bytes: number; seconds: number }): void {
     this.lagBytes.set({ store, region }, lag.bytes);
     this.lagSeconds.set({ store, region }, lag.seconds);
@@ -182,6 +173,26 @@ export class AgentMetrics {
   recordRunbookStep(store: string, runbook: string, step: string, result: 'ok' | 'failed' | 'skipped', seconds: number): void {
     this.runbookSteps.inc({ store, runbook, step, result });
     this.runbookStepDuration.observe({ store, runbook, step }, seconds);
+  }
+
+  recordFinishedSteps(steps: readonly FinishedStep[]): void {
+    for (const s of steps) this.recordRunbookStep(s.store, s.runbook, s.step, s.result, s.seconds);
+  }
+
+  /** Coordinator, lease and primary gauges from the supervision status (rebuilt at every scrape). */
+  private refreshStores(stores: StoresReading | undefined): void {
+    for (const g of [this.coordinatorReachable, this.leaseHeld, this.leaseTerm, this.storePrimary]) g.reset();
+    const supervised = stores?.supervised ? stores.stores.filter((s) => s.supervised) : [];
+    if (supervised.length === 0) return;
+    this.coordinatorReachable.set({ backend: 'etcd' }, supervised.every((s) => s.etcd.ok) ? 1 : 0);
+    for (const s of supervised) {
+      this.leaseHeld.set({ store: s.store }, s.coordinator.self ? 1 : 0);
+      const term = Number(s.primary?.token);
+      if (s.primary && Number.isFinite(term)) this.leaseTerm.set({ store: s.store }, term);
+      const spec = this.options.topology.stores.find((t) => t.name === s.store);
+      const regions = new Set([...(spec ? [spec.primaryRegion, ...spec.replicaRegions] : []), ...(s.primary ? [s.primary.region] : [])]);
+      if (s.primary) for (const region of regions) this.storePrimary.set({ store: s.store, region }, region === s.primary.region ? 1 : 0);
+    }
   }
 
   private refreshState(state: AgentState): void {
@@ -206,6 +217,7 @@ export class AgentMetrics {
       }
     }
     this.refreshAnswers(state.answers);
+    this.refreshStores(state.stores);
     for (const g of [this.peerReachable, this.peerViewFresh, this.peerViewAge]) g.reset();
     for (const p of state.peers) {
       this.peerReachable.set({ peer: p.region }, p.reachability === 'reachable' ? 1 : 0);

@@ -8,6 +8,7 @@ import { routingChanges, type EndpointTransition, type HealthSnapshot, type Peer
 import type { Topology } from '../spec/index.ts';
 import { AgentMetrics, type AgentState } from './metrics.ts';
 import { answerChanges, peerChange, routedEvent, vantageEvent } from './events.ts';
+import { storeChanges, type StoresReading } from './stores.ts';
 import { DEFAULT_RING_SIZE, EventRing, type NewEvent, type TimelineEvent } from './timeline.ts';
 
 export interface AgentObserverOptions {
@@ -25,6 +26,8 @@ export class AgentObserver {
   readonly metrics: AgentMetrics;
   readonly timeline: EventRing;
   private readonly reachability = new Map<string, PeerReachability>();
+  private lastStores?: StoresReading;
+  private readonly seenRunbooks = new Set<string>();
 
   constructor(private readonly options: AgentObserverOptions) {
     this.metrics = new AgentMetrics(options);
@@ -72,6 +75,20 @@ export class AgentObserver {
       this.reachability.set(p.region, p.reachability);
       this.record(peerChange(this.options.region, p, before));
     }
+  }
+
+  /**
+   * Called on every merge tick: records primary moves, fencing and finished runbooks of the
+   * agent's database supervision (read from its state) as timeline events and metrics.
+   */
+  storesObserved(): void {
+    const stores = this.options.state().stores;
+    if (!stores) return;
+    const changes = storeChanges(this.options.region, this.lastStores, stores, this.seenRunbooks);
+    this.lastStores = stores;
+    this.metrics.recordFinishedSteps(changes.steps);
+    for (const store of changes.fenceTrips) this.metrics.recordSplitBrainGuardTrip(store);
+    for (const event of changes.events) this.record(event);
   }
 
   /** For later callers (failover steps, operator actions) as much as for the agent. */

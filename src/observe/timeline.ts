@@ -28,7 +28,8 @@ export interface TimelineEvent {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-export type NewEvent = Pick<TimelineEvent, 'kind' | 'summary' | 'details'>;
+/** `atMs` only for something learned after the fact (a runbook step seen when the runbook ended); default now. */
+export type NewEvent = Pick<TimelineEvent, 'kind' | 'summary' | 'details'> & { readonly atMs?: number };
 
 /** GET /v1/events?since=SEQ: the events after SEQ still in the ring. */
 export interface EventsPage {
@@ -58,7 +59,15 @@ export class EventRing {
   }
 
   record(event: NewEvent): TimelineEvent {
-    const full: TimelineEvent = { seq: ++this.lastSeq, atMs: this.now(), region: this.region, boot: this.boot, ...event };
+    const full: TimelineEvent = {
+      seq: ++this.lastSeq,
+      atMs: event.atMs ?? this.now(),
+      region: this.region,
+      boot: this.boot,
+      kind: event.kind,
+      summary: event.summary,
+      details: event.details,
+    };
     this.events.push(full);
     // A shift per event is fine at this size; the ring is written a few times a second at most.
     if (this.events.length > this.capacity) this.events.shift();

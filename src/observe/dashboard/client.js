@@ -294,8 +294,8 @@
     document.getElementById('agents').replaceChildren(...[...agents.values()].sort((x, y) => x.region.localeCompare(y.region)).map(renderAgent));
     document.getElementById('regions').replaceChildren(...regions.map((r) => renderRegion(r, fresh, regions)));
     document.getElementById('answers').replaceChildren(...renderAnswers(fresh));
-    document.getElementById('stores').replaceChildren(...renderOptional(fresh, 'stores', 'No data store reported by the agents (none in the topology, or failover is not wired yet).'));
-    document.getElementById('runbook').replaceChildren(...renderOptional(fresh, 'runbook', 'No runbook running; the last one will show here.'));
+    document.getElementById('stores').replaceChildren(...renderStores(fresh));
+    document.getElementById('runbook').replaceChildren(...renderRunbooks(fresh));
     document.getElementById('timeline').replaceChildren(...renderTimeline());
   }
 
@@ -323,6 +323,7 @@
   function renderAnswers(fresh) {
     const primary = primaryReading(fresh);
     if (!primary) return [h('p', { class: 'muted' }, 'No agent answers this browser.')];
+    if ((primary.status.answers || []).length === 0) return [h('p', { class: 'muted small' }, 'No service in the topology.')];
     return (primary.status.answers || []).map((s) => {
       const disagree = fresh.filter((a) => a !== primary && JSON.stringify(((a.status.answers || []).find((x) => x.service === s.service) || {}).answers) !== JSON.stringify(s.answers));
       return h('div', { class: 'service', 'data-service': s.service },
@@ -339,15 +340,74 @@
     });
   }
 
-  /** Stores and runbooks are reported in /status once failover is wired; shown as given until then. */
-  function renderOptional(fresh, field, empty) {
-    const withIt = fresh.filter((a) => a.status[field] !== undefined && a.status[field] !== null);
-    if (withIt.length === 0) return [h('p', { class: 'muted small' }, empty)];
-    const value = (primaryReading(withIt) || withIt[0]).status[field];
-    const rows = Array.isArray(value) ? value : [value];
-    const keys = [...new Set(rows.flatMap((r) => Object.keys(r || {})))];
-    return [h('table', null, h('thead', null, h('tr', null, keys.map((k) => h('th', null, k)))),
-      h('tbody', null, rows.map((r) => h('tr', null, keys.map((k) => h('td', null, typeof r[k] === 'object' ? JSON.stringify(r[k]) : String(r[k] ?? '')))))))];
+  /** Fresh readings with database supervision: `status.stores` = { supervised, reason?, stores: [...] }. */
+  function supervising(fresh) {
+    return fresh.filter((a) => a.status.stores && Array.isArray(a.status.stores.stores) && a.status.stores.supervised);
+  }
+
+  function storeNames(readings) {
+    return [...new Set(readings.flatMap((a) => a.status.stores.stores.map((s) => s.store)))].sort();
+  }
+
+  function storeOf(a, name) {
+    return a.status.stores.stores.find((s) => s.store === name);
+  }
+
+  function renderStores(fresh) {
+    const readings = supervising(fresh);
+    if (readings.length === 0) {
+      const any = primaryReading(fresh);
+      const why = any && any.status.stores && any.status.stores.reason;
+      return [h('p', { class: 'muted small' }, why ? `Stores are not supervised: ${why}.` : 'No data store reported by the agents.')];
+    }
+    return storeNames(readings).map((name) => {
+      const views = readings.map((a) => ({ a, s: storeOf(a, name) })).filter((x) => x.s);
+      const primaries = [...new Set(views.map((x) => (x.s.primary ? `${x.s.primary.region} (term ${x.s.primary.token})` : 'none')))];
+      const coordinators = [...new Set(views.map((x) => x.s.coordinator && x.s.coordinator.holder ? `${x.s.coordinator.holder} (token ${x.s.coordinator.token})` : 'none'))];
+      const dns = Object.entries((views[0] && views[0].s.dns) || {}).map(([n, addrs]) => `${n} -> ${addrs.join(' ') || 'nothing'}`);
+      const head = h('tr', null, ['agent', 'etcd', 'local database', 'fenced', 'last action'].map((c) => h('th', null, c)));
+      const rows = views.map(({ a, s }) => {
+        const local = s.local;
+        return h('tr', { 'data-store-agent': a.region },
+          h('td', null, a.region),
+          h('td', { class: s.etcd.ok ? 'cell-up' : 'cell-down' }, s.etcd.ok ? 'ok' : `no: ${s.etcd.reason || 'unreachable'}`),
+          h('td', null, local ? `${local.role}${local.timeline ? `, timeline ${local.timeline}` : ''}${local.lsn ? `, ${local.lsn}` : ''}` : 'no member here'),
+          h('td', { class: local && local.fenced ? 'cell-down' : '' }, local ? (local.fenced ? 'FENCED' : 'no') : '-'),
+          h('td', { class: 'small' }, local ? `${local.lastAction}: ${local.reason}` : (s.reason || '')));
+      });
+      return h('div', { class: 'service', 'data-store': name },
+        h('div', { class: 'head' }, h('b', null, name),
+          h('span', null, `primary ${primaries.join(' / ')}`),
+          h('span', { class: 'muted small' }, `coordinator ${coordinators.join(' / ')}`)),
+        primaries.length > 1 ? h('div', { class: 'note' }, 'agents read different primary records right now') : null,
+        dns.length > 0 ? h('div', { class: 'small muted' }, dns.join('; ')) : null,
+        h('table', null, h('thead', null, head), h('tbody', null, rows)));
+    });
+  }
+
+  /** The coordinator shows its last plan and last runbook, with every step. */
+  function renderRunbooks(fresh) {
+    const out = [];
+    for (const a of supervising(fresh)) {
+      for (const s of a.status.stores.stores) {
+        const rb = s.lastRunbook;
+        const plan = s.lastPlan;
+        if (!rb && !(plan && plan.kind !== 'noop')) continue;
+        out.push(h('div', { class: 'service', 'data-runbook': s.store },
+          h('div', { class: 'head' }, h('b', null, s.store), h('span', { class: 'muted small' }, `coordinator ${a.region}`)),
+          plan ? h('div', { class: 'small' }, `last plan (${plan.at}): ${plan.kind} - ${plan.reason}${plan.notExecuted ? ` (not executed: ${plan.notExecuted})` : ''}`) : null,
+          rb ? h('div', { class: rb.outcome === 'completed' ? 'small' : 'note' }, `${rb.kind} ${rb.outcome}: ${rb.summary}${rb.detail ? ` - ${rb.detail}` : ''}`) : null,
+          rb ? h('table', null,
+            h('thead', null, h('tr', null, ['step', 'result', 'started', 'took', 'detail'].map((c) => h('th', null, c)))),
+            h('tbody', null, rb.steps.map((st) => {
+              const took = st.endedAt ? `${((Date.parse(st.endedAt) - Date.parse(st.startedAt)) / 1000).toFixed(2)} s` : 'running';
+              return h('tr', null, h('td', null, `${st.stepId} (${st.kind})`),
+                h('td', { class: st.result === 'ok' ? 'cell-up' : st.result === 'failed' ? 'cell-down' : 'cell-unknown' }, st.result),
+                h('td', null, fmtTime(Date.parse(st.startedAt), true)), h('td', null, took), h('td', { class: 'small' }, st.detail));
+            }))) : null));
+      }
+    }
+    return out.length > 0 ? out : [h('p', { class: 'muted small' }, 'No runbook has run on a coordinator this page reaches.')];
   }
 
   function renderTimeline() {

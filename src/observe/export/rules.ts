@@ -93,7 +93,7 @@ const data: Rule[] = [
     labels: { severity: 'critical' },
     annotations: {
       summary: 'Store {{ $labels.store }} has no failover coordinator',
-      description: 'No agent holds the failover lease of {{ $labels.store }}: a primary failure would not be handled. Check the coordination store (etcd) quorum.',
+      description: 'No agent is the elected failover coordinator of {{ $labels.store }}: a primary failure would not be handled. Check the coordination store (etcd) quorum.',
     },
   },
   {
@@ -113,7 +113,7 @@ const data: Rule[] = [
     labels: { severity: 'critical' },
     annotations: {
       summary: 'Split-brain guard tripped for {{ $labels.store }}',
-      description: 'Agent {{ $labels.agent }} fenced a would-be second primary of {{ $labels.store }} or refused a stale term. Read the failover audit log before anything else.',
+      description: 'The database of {{ $labels.store }} in {{ $labels.agent }} was fenced (it lost the primary lease, or a newer term exists). Check that exactly one primary takes writes; read the failover audit log before anything else.',
     },
   },
   {
@@ -122,8 +122,8 @@ const data: Rule[] = [
     for: '0s',
     labels: { severity: 'critical' },
     annotations: {
-      summary: 'Two agents claim the failover lease of {{ $labels.store }}',
-      description: 'More than one agent reports holding the lease: at most one can be right (the other has not noticed its expiry yet). Fencing tokens protect the data; check clocks and etcd.',
+      summary: 'Two agents claim to coordinate {{ $labels.store }}',
+      description: 'More than one agent reports being the elected coordinator: at most one can be right (the other has not noticed its lease expired yet). Fencing tokens protect the data; check clocks and etcd.',
     },
   },
   {

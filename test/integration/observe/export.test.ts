@@ -110,7 +110,7 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
               exp_labels: { severity: 'critical', store: 'orders' },
               exp_annotations: {
                 summary: 'Store orders has no failover coordinator',
-                description: 'No agent holds the failover lease of orders: a primary failure would not be handled. Check the coordination store (etcd) quorum.',
+                description: 'No agent is the elected failover coordinator of orders: a primary failure would not be handled. Check the coordination store (etcd) quorum.',
               },
             }],
           },
@@ -121,7 +121,7 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
               exp_labels: { severity: 'critical', store: 'orders', agent: 'rb' },
               exp_annotations: {
                 summary: 'Split-brain guard tripped for orders',
-                description: 'Agent rb fenced a would-be second primary of orders or refused a stale term. Read the failover audit log before anything else.',
+                description: 'The database of orders in rb was fenced (it lost the primary lease, or a newer term exists). Check that exactly one primary takes writes; read the failover audit log before anything else.',
               },
             }],
           },

@@ -1,0 +1,104 @@
+/**
+ * What the observability layer reads from the agent's database supervision (the `stores` part of
+ * GET /status, src/agent/store): the shape below is the subset we use, structurally, so observe
+ * does not depend on the agent. Pure: `storeChanges` diffs two readings into timeline events and
+ * metric updates (primary moved, a region fenced, runbook steps finished).
+ */
+import type { NewEvent } from './timeline.ts';
+
+export interface StoreStepReading {
+  readonly stepId: string;
+  readonly kind: string;
+  readonly result: string;
+  readonly detail: string;
+  readonly startedAt: string;
+  readonly endedAt?: string;
+}
+
+export interface StoreReading {
+  readonly store: string;
+  readonly supervised: boolean;
+  readonly etcd: { readonly ok: boolean; readonly reason?: string };
+  readonly primary: { readonly region: string; readonly token: string } | null;
+  readonly coordinator: { readonly holder: string | null; readonly token: string | null; readonly self: boolean };
+  readonly local: { readonly role: string; readonly fenced: boolean; readonly reason: string } | null;
+  readonly lastRunbook: {
+    readonly runbookId: string;
+    readonly kind: string;
+    readonly summary: string;
+    readonly outcome: string;
+    readonly detail?: string;
+    readonly steps: readonly StoreStepReading[];
+  } | null;
+}
+
+export interface StoresReading {
+  readonly supervised: boolean;
+  readonly reason?: string;
+  readonly stores: readonly StoreReading[];
+}
+
+/** A finished runbook step, for the step counter and duration histogram. */
+export interface FinishedStep {
+  readonly store: string;
+  readonly runbook: string;
+  readonly step: string;
+  readonly result: 'ok' | 'failed' | 'skipped';
+  readonly seconds: number;
+}
+
+export interface StoreChanges {
+  readonly events: readonly NewEvent[];
+  readonly steps: readonly FinishedStep[];
+  /** Stores whose local database became fenced: the split-brain guard tripped here. */
+  readonly fenceTrips: readonly string[];
+}
+
+/**
+ * Changes from `before` to `after` seen by agent `self`. Runbook steps are reported once, when
+ * the runbook first appears (the supervisor shows a runbook when it has ended); `seenRunbooks`
+ * remembers which were reported, across calls.
+ */
+export function storeChanges(self: string, before: StoresReading | undefined, after: StoresReading, seenRunbooks: Set<string>): StoreChanges {
+  const events: NewEvent[] = [];
+  const steps: FinishedStep[] = [];
+  const fenceTrips: string[] = [];
+  const old = new Map((before?.stores ?? []).map((s) => [s.store, s]));
+  for (const s of after.stores) {
+    const was = old.get(s.store);
+    if (s.primary && s.primary.region !== was?.primary?.region) {
+      events.push({
+        kind: 'failover.step',
+        summary: `${s.store}: primary ${was?.primary ? `moved from ${was.primary.region} to` : 'is'} ${s.primary.region} (term ${s.primary.token}), as ${self} reads it`,
+        details: { store: s.store, what: 'primary', from: was?.primary?.region ?? null, to: s.primary.region, token: s.primary.token },
+      });
+    }
+    if (s.local?.fenced && !was?.local?.fenced) {
+      fenceTrips.push(s.store);
+      events.push({ kind: 'failover.step', summary: `${s.store}: ${self}'s database fenced (${s.local.reason})`, details: { store: s.store, what: 'fenced', reason: s.local.reason } });
+    }
+    const rb = s.lastRunbook;
+    if (rb && !seenRunbooks.has(rb.runbookId)) {
+      seenRunbooks.add(rb.runbookId);
+      for (const step of rb.steps) {
+        const result = step.result === 'ok' || step.result === 'failed' || step.result === 'skipped' ? step.result : undefined;
+        const ended = step.endedAt ? Date.parse(step.endedAt) : NaN;
+        if (result && Number.isFinite(ended)) steps.push({ store: s.store, runbook: rb.kind, step: step.kind, result, seconds: Math.max(0, (ended - Date.parse(step.startedAt)) / 1000) });
+        events.push({
+          kind: 'failover.step',
+          atMs: Number.isFinite(ended) ? ended : Date.parse(step.startedAt),
+          summary: `${s.store}: ${rb.kind} step ${step.stepId} ${step.result}${step.detail ? `: ${step.detail}` : ''}`,
+          details: { store: s.store, what: 'step', runbookId: rb.runbookId, runbook: rb.kind, ...step },
+        });
+      }
+      const lastEnd = Math.max(...rb.steps.map((step) => (step.endedAt ? Date.parse(step.endedAt) : NaN)).filter(Number.isFinite));
+      events.push({
+        kind: 'failover.step',
+        ...(Number.isFinite(lastEnd) ? { atMs: lastEnd } : {}),
+        summary: `${s.store}: ${rb.kind} runbook ${rb.outcome} (${rb.summary})${rb.detail ? `: ${rb.detail}` : ''}`,
+        details: { store: s.store, what: 'runbook', runbookId: rb.runbookId, runbook: rb.kind, outcome: rb.outcome },
+      });
+    }
+  }
+  return { events, steps, fenceTrips };
+}

@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AgentMetrics } from '../../../src/observe/index.ts';
+import { findSamples, parsePrometheusText, sampleValue } from '../../../src/observe/prom-text.ts';
+import { storeChanges, type StoreReading, type StoresReading } from '../../../src/observe/stores.ts';
+import { TOPOLOGY, stateOf, view } from './fixtures.ts';
+
+const store = (over: Partial<StoreReading> = {}): StoreReading => ({
+  store: 'orders',
+  supervised: true,
+  etcd: { ok: true },
+  primary: { region: 'ra', token: '3' },
+  coordinator: { holder: 'ra', token: '11', self: true },
+  local: { role: 'primary', fenced: false, reason: 'holds the lease' },
+  lastRunbook: null,
+  ...over,
+});
+const reading = (...stores: StoreReading[]): StoresReading => ({ supervised: true, stores });
+
+const runbook = {
+  runbookId: 'rb-1',
+  kind: 'failover',
+  summary: 'promote rb',
+  outcome: 'completed',
+  steps: [
+    { stepId: 's1', kind: 'fence', result: 'ok', detail: '', startedAt: '2025-01-01T12:00:00.000Z', endedAt: '2025-01-01T12:00:00.250Z' },
+    { stepId: 's2', kind: 'promote', result: 'ok', detail: 'timeline 4', startedAt: '2025-01-01T12:00:00.250Z', endedAt: '2025-01-01T12:00:01.750Z' },
+  ],
+};
+
+test('no change, nothing recorded', () => {
+  const r = reading(store());
+  assert.deepEqual(storeChanges('ra', r, r, new Set()), { events: [], steps: [], fenceTrips: [] });
+});
+
+test('the first reading names the primary; a move names both regions and the term', () => {
+  const first = storeChanges('ra', undefined, reading(store()), new Set());
+  assert.deepEqual(first.events.map((e) => e.summary), ['orders: primary is ra (term 3), as ra reads it']);
+  const moved = storeChanges('ra', reading(store()), reading(store({ primary: { region: 'rb', token: '4' } })), new Set());
+  assert.deepEqual(moved.events.map((e) => e.summary), ['orders: primary moved from ra to rb (term 4), as ra reads it']);
+});
+
+test('fencing is a guard trip, once per transition', () => {
+  const fenced = store({ local: { role: 'primary', fenced: true, reason: 'lost the primary lease' } });
+  const c = storeChanges('ra', reading(store()), reading(fenced), new Set());
+  assert.deepEqual(c.fenceTrips, ['orders']);
+  assert.deepEqual(c.events.map((e) => e.summary), ["orders: ra's database fenced (lost the primary lease)"]);
+  assert.deepEqual(storeChanges('ra', reading(fenced), reading(fenced), new Set()).fenceTrips, []);
+});
+
+test('a finished runbook: each step once, dated by its end, with its duration', () => {
+  const seen = new Set<string>();
+  const after = reading(store({ lastRunbook: runbook }));
+  const c = storeChanges('ra', reading(store()), after, seen);
+  assert.deepEqual(c.steps, [
+    { store: 'orders', runbook: 'failover', step: 'fence', result: 'ok', seconds: 0.25 },
+    { store: 'orders', runbook: 'failover', step: 'promote', result: 'ok', seconds: 1.5 },
+  ]);
+  assert.deepEqual(c.events.map((e) => [e.atMs, e.summary]), [
+    [Date.parse('2025-01-01T12:00:00.250Z'), 'orders: failover step s1 ok'],
+    [Date.parse('2025-01-01T12:00:01.750Z'), 'orders: failover step s2 ok: timeline 4'],
+    [Date.parse('2025-01-01T12:00:01.750Z'), 'orders: failover runbook completed (promote rb)'],
+  ]);
+  assert.deepEqual(storeChanges('ra', after, after, seen), { events: [], steps: [], fenceTrips: [] }, 'reported once');
+});
+
+test('store gauges come from the supervision status at scrape time; absent without supervision', async () => {
+  let stores: StoresReading | undefined = { supervised: false, reason: 'no stores', stores: [] };
+  const m = new AgentMetrics({ topology: TOPOLOGY, region: 'ra', bootId: 'b', defaultMetrics: false, state: () => ({ ...stateOf(view('ra', {})), ...(stores ? { stores } : {}) }) });
+  let e = parsePrometheusText(await m.exposition());
+  assert.equal(findSamples(e, 'meridian_coordinator_reachable').length, 0);
+  stores = reading(store({ coordinator: { holder: 'rb', token: '12', self: false }, etcd: { ok: false, reason: 'no quorum' } }));
+  e = parsePrometheusText(await m.exposition());
+  assert.equal(sampleValue(e, 'meridian_coordinator_reachable', { backend: 'etcd' }), 0);
+  assert.equal(sampleValue(e, 'meridian_coordinator_lease_held', { store: 'orders' }), 0);
+  assert.equal(sampleValue(e, 'meridian_coordinator_term', { store: 'orders' }), 3);
+  assert.deepEqual(findSamples(e, 'meridian_store_primary').map((s) => [s.labels.region, s.value]), [['ra', 1], ['rb', 0]]);
+  m.recordFinishedSteps(storeChanges('ra', undefined, reading(store({ lastRunbook: runbook })), new Set()).steps);
+  e = parsePrometheusText(await m.exposition());
+  assert.equal(sampleValue(e, 'meridian_runbook_steps_total', { step: 'promote', result: 'ok' }), 1);
+  assert.equal(sampleValue(e, 'meridian_runbook_step_duration_seconds_sum', { step: 'promote' }), 1.5);
+});
