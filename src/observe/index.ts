@@ -22,3 +22,5 @@ export { AgentObserver, type AgentObserverOptions } from './observer.ts';
 export { observeRoutes, type ObserveRoutes, type ObserveRoutesOptions } from './routes.ts';
 export { dashboardHtml } from './dashboard/page.ts';
 export { readAgentEvents, TimelineFollower, type EventsReading, type FollowRound } from './events-client.ts';
+export { storeChanges, type StoresReading, type StoreReading, type StoreChanges, type FinishedStep } from './stores.ts';
+export { parsePrometheusText, findSamples, sampleValue, type Exposition, type Sample } from './prom-text.ts';
