@@ -12,7 +12,7 @@ import { ensureOwnedDir } from '../data/process.ts';
 import type { Topology } from '../spec/index.ts';
 import type { DbCredentials } from './credentials.ts';
 import {
-  dataRoot, etcdPlan, etcdRoot, LAB_INITDB_ARGS, LAB_NETWORKS, LAB_PG_SETTINGS, postgresProcessName, storePlans,
+  agentsRoot, dataRoot, etcdPlan, etcdRoot, LAB_INITDB_ARGS, LAB_NETWORKS, LAB_PG_SETTINGS, postgresProcessName, storePlans,
   type EtcdMemberPlan, type StorePlan,
 } from './data-plan.ts';
 import type { LabLayout } from './layout.ts';
@@ -52,6 +52,7 @@ export function removeDataDirectories(dir: string): void {
 
 async function prepareDirectories(dir: string, stores: readonly StorePlan[]): Promise<void> {
   removeDataDirectories(dir);
+  rmSync(agentsRoot(dir), { recursive: true, force: true }); // An earlier lab's audit would mislead these agents.
   mkdirSync(dataRoot(dir), { recursive: true, mode: 0o711 });
   mkdirSync(logsDir(dir), { recursive: true });
   allowTraversal(dataRoot(dir));

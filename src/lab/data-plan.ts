@@ -8,7 +8,9 @@
  * - each store has one PostgreSQL member per member region, NAMED AFTER THE REGION (that name is
  *   the standby's application_name, its replication slot and the server's cluster_name), at
  *   10.231.<i>.5:<store.port>, data in `<state>/data/<store>/<region>`, log in
- *   `<state>/logs/postgres-<store>-<region>.log`.
+ *   `<state>/logs/postgres-<store>-<region>.log`;
+ * - each agent gets `--state-dir <state>/agents/<region>` (its failover audit) and
+ *   `--pg-data <store>=<data dir>` for its region's members.
  * Nothing of it exists for a topology without stores.
  */
 import { join } from 'node:path';
@@ -47,6 +49,9 @@ export const LAB_INITDB_ARGS: readonly string[] = ['--no-sync', '--wal-segsize=1
 
 export const dataRoot = (dir: string) => join(dir, 'data');
 export const etcdRoot = (dir: string) => join(dir, 'etcd');
+/** Each agent's failover audit (JSON lines): kept after `down` like the logs, wiped by the next `up`. */
+export const agentsRoot = (dir: string) => join(dir, 'agents');
+export const agentStateDir = (dir: string, region: string) => join(agentsRoot(dir), region);
 
 export interface EtcdMemberPlan {
   readonly region: string;
@@ -109,6 +114,14 @@ export function storePlans(topology: Topology, layout: LabLayout, dir: string): 
       syncStandbyNames: store.replication === 'sync' ? store.replicaRegions : undefined,
     };
   });
+}
+
+/** `meridian agent` arguments for a region: its failover audit directory, its members' data directories (demote, rejoin). */
+export function agentDataArgs(plans: readonly StorePlan[], dir: string, region: string): string[] {
+  const local = plans.flatMap((plan) =>
+    [plan.primary, ...plan.standbys].filter((m) => m.region === region).map((m) => ['--pg-data', `${plan.store}=${m.dataDir}`]),
+  );
+  return ['--state-dir', agentStateDir(dir, region), ...local.flat()];
 }
 
 /** Process name in the lab state (and log file name) of a store's member. */

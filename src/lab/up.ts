@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_TOPOLOGY_YAML, loadTopologyFile, parseTopology, type Topology } from '../spec/index.ts';
 import { credentialsEnv, generateCredentials, writeCredentials, type DbCredentials } from './credentials.ts';
 import { startDataLayer } from './data-layer.ts';
-import { checkLeaseTtl } from './data-plan.ts';
+import { agentDataArgs, checkLeaseTtl, storePlans } from './data-plan.ts';
 import { teardown } from './down.ts';
 import { allowBridgeForwarding } from './firewall.ts';
 import { hostPort } from './http.ts';
@@ -183,8 +183,10 @@ function demoStoreArgs(topology: Topology): string[] {
 }
 
 async function startAgent(ctx: StartContext, region: RegionLayout, deadline: number, signal: AbortSignal): Promise<void> {
+  const withStores = ctx.topology.stores.length > 0;
   const proc = startInRegion(region.name, 'agent', `agent-${region.name}`, [
     process.execPath, MERIDIAN_BIN, 'agent', '-f', ctx.topologyFile, '--region', region.name,
-  ], ctx.topology.stores.length > 0 ? credentialsEnv(ctx.credentials) : {});
+    ...(withStores ? agentDataArgs(storePlans(ctx.topology, ctx.layout, ctx.dir), ctx.dir, region.name) : []),
+  ], withStores ? credentialsEnv(ctx.credentials) : {});
   return waitHealthy(proc, [`${region.api}/healthz`], deadline, signal);
 }

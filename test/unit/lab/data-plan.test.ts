@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkLeaseTtl, etcdPlan, storePlans } from '../../../src/lab/data-plan.ts';
+import { agentDataArgs, checkLeaseTtl, etcdPlan, storePlans } from '../../../src/lab/data-plan.ts';
 import { labLayout } from '../../../src/lab/layout.ts';
 import { DEFAULT_TOPOLOGY_YAML, parseTopology } from '../../../src/spec/index.ts';
 
@@ -83,5 +83,14 @@ describe('storePlans', () => {
 
   it('plans nothing without stores', () => {
     assert.deepEqual(storePlans(noStores, labLayout(noStores), '/lab'), []);
+  });
+});
+
+describe('agentDataArgs', () => {
+  it("points each agent at its audit directory and its region's data directory per store", () => {
+    const plans = storePlans(topology, layout, '/lab');
+    assert.deepEqual(agentDataArgs(plans, '/lab', 'us-east'), ['--state-dir', '/lab/agents/us-east', '--pg-data', 'orders=/lab/data/orders/us-east']);
+    const oneStandby = parseTopology(DEFAULT_TOPOLOGY_YAML.replace('replicaRegions: [us-east, ap-south]', 'replicaRegions: [us-east]'));
+    assert.deepEqual(agentDataArgs(storePlans(oneStandby, labLayout(oneStandby), '/lab'), '/lab', 'ap-south'), ['--state-dir', '/lab/agents/ap-south']);
   });
 });
