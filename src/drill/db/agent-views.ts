@@ -2,7 +2,7 @@
  * Reads a store's coordinator and runbooks out of an agent's GET /status body (pure). The body
  * is another process's JSON, so it is read defensively: anything missing or of another shape
  * gives nulls, never an exception. Shape read (src/agent/store/status.ts):
- * `stores: { stores: [{ store, coordinator: { holder }, lastPlan: { kind, executed, runbookId, at },
+ * `stores: { stores: [{ store, coordinator: { holder }, lastPlan: { kind, reason, executed, runbookId, at },
  *  lastRunbook: { runbookId, steps: [{ stepId, result, detail, startedAt, endedAt? }] } }] }`
  * (a bare `stores: [...]` array is accepted too).
  */
@@ -26,7 +26,14 @@ export function agentStoreView(agentRegion: string, atMs: number, body: unknown,
     runningRunbookId: runningRunbook(entry, last, steps),
     runbookId: str(last?.runbookId),
     steps,
+    lastPlan: planOf(entry),
   };
+}
+
+function planOf(entry: Json | undefined): AgentStoreView['lastPlan'] {
+  const plan = entry && isObject(entry.lastPlan) ? entry.lastPlan : undefined;
+  const kind = str(plan?.kind);
+  return kind ? { kind, reason: str(plan?.reason) ?? '' } : null;
 }
 
 function storeEntry(body: unknown, store: string): Json | undefined {

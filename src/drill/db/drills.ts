@@ -17,7 +17,7 @@ import { StubResolver } from '../stub-resolver.ts';
 import { awaitRunbookAndKillCoordinator } from './coordinator.ts';
 import { faultDescription, injectFault, undoAll, type Undo } from './faults.ts';
 import { HttpWriteTransport } from './http-transport.ts';
-import { mergeRunbookSteps, recoveryProgress, type RecoveryProgress } from './progress.ts';
+import { mergeRunbookSteps, planChanges, recoveryProgress, type RecoveryProgress } from './progress.ts';
 import { buildDbDrillReport, type CoordinatorKill, type DbDrillEvent, type DbDrillHistory, type DbDrillReport } from './report.ts';
 import { DEFAULT_WRITE_DEADLINES, SqlWriteTransport } from './sql-transport.ts';
 import type { StatementDeadlines } from './single-statement.ts';
@@ -170,6 +170,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
     skipped: { main: main.skipped, ...(pinned ? { pinned: pinned.skipped } : {}) },
     survivingIds, survivorsFrom: survivorAddress ? survivorsFrom : null,
     recovery: recovery!, storeChanges: watcher.changes(), runbookSteps: mergeRunbookSteps(watcher.agentPolls),
+    plans: planChanges(watcher.agentPolls),
     ...(coordinatorKill ? { coordinatorKill } : {}), events,
   };
   const report = buildDbDrillReport(history);

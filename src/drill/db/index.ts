@@ -19,7 +19,7 @@ export { postmasterPidOf, postmasterPort, postmastersAmong, signalCluster, type 
 export { HttpWriteTransport, judgeAnswer, type HttpWriteTransportOptions } from './http-transport.ts';
 export { runDbDrill, type DbDrillOptions, type DbDrillResult } from './drills.ts';
 export { buildDbDrillReport, describeSnapshot, type DbDrillHistory, type DbDrillReport, type DbDrillEvent, type CoordinatorKill, type ClientTotals } from './report.ts';
-export { recoveryProgress, coordinatorOf, openRunbook, mergeRunbookSteps, type RecoveryProgress, type RecoveryInput } from './progress.ts';
+export { recoveryProgress, coordinatorOf, openRunbook, mergeRunbookSteps, planChanges, type RecoveryProgress, type RecoveryInput, type PlanChange } from './progress.ts';
 export { StoreWatcher } from './store-watcher.ts';
 export { formatDbDrillReport, formatMs } from './report-text.ts';
 export { saveDbDrillReport } from './save.ts';

@@ -81,3 +81,26 @@ export function mergeRunbookSteps(polls: readonly (readonly AgentStoreView[])[])
 function rank(result: RunbookStepView['result']): number {
   return result === 'started' ? 0 : 1;
 }
+
+export interface PlanChange {
+  readonly atMs: number;
+  readonly agentRegion: string;
+  readonly kind: string;
+  readonly reason: string;
+}
+
+/** Each agent's plans as they changed from poll to poll (a plan is shown once until it changes). */
+export function planChanges(polls: readonly (readonly AgentStoreView[])[]): PlanChange[] {
+  const last = new Map<string, string>();
+  const changes: PlanChange[] = [];
+  for (const views of polls) {
+    for (const v of views) {
+      if (!v.lastPlan) continue;
+      const key = `${v.lastPlan.kind}: ${v.lastPlan.reason}`;
+      if (last.get(v.agentRegion) === key) continue;
+      last.set(v.agentRegion, key);
+      changes.push({ atMs: v.atMs, agentRegion: v.agentRegion, ...v.lastPlan });
+    }
+  }
+  return changes;
+}

@@ -30,7 +30,11 @@ function baseline(h: DbDrillHistory): Check {
 
 function recovered(h: DbDrillHistory): Check {
   const w = h.recovery;
-  if (w.outcome === 'timedOut') return { name: 'recovered', pass: false, detail: `no recovery ${w.afterMs} ms after the fault: ${w.detail}` };
+  if (w.outcome === 'timedOut') {
+    const plan = h.plans?.filter((p) => p.atMs >= h.faultAtMs && p.kind !== 'noop').at(-1);
+    const why = plan ? `; last plan (${plan.agentRegion}): ${plan.kind}: ${plan.reason}` : '';
+    return { name: 'recovered', pass: false, detail: `no recovery ${w.afterMs} ms after the fault: ${w.detail}${why}` };
+  }
   if (w.by === 'restartInPlace' && FAILOVER_REQUIRED.has(h.drill)) {
     return { name: 'recovered', pass: false, detail: `${h.oldPrimary} took writes again without a failover` };
   }

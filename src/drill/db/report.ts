@@ -7,6 +7,7 @@
 import { checkHistory, primaryKey, type HistoryReport } from '../history/index.ts';
 import type { WaitResult } from '../outage-report.ts';
 import { drillChecks } from './report-checks.ts';
+import type { PlanChange } from './progress.ts';
 import type { DbDrillKind, RunbookStepView, StoreSnapshot, WriteOp } from './types.ts';
 
 export interface DbDrillEvent {
@@ -51,6 +52,8 @@ export interface DbDrillHistory {
   /** Store snapshots in which something changed (primary or a member's role/reachability). */
   readonly storeChanges: readonly StoreSnapshot[];
   readonly runbookSteps: readonly (RunbookStepView & { readonly runbookId: string; readonly seenBy: string })[];
+  /** The coordinators' plans as they changed (why a failover ran, or why it was blocked). */
+  readonly plans?: readonly PlanChange[];
   readonly coordinatorKill?: CoordinatorKill;
   /** What the drill did, in order. */
   readonly events: readonly DbDrillEvent[];
@@ -174,6 +177,7 @@ function timelineOf(h: DbDrillHistory): DbDrillReport['timeline'] {
         detail: `${s.result}${s.endedAtMs === undefined ? '' : ` after ${s.endedAtMs - s.startedAtMs!} ms`}${s.detail ? `: ${s.detail}` : ''} (seen by ${s.seenBy})`,
       })),
     ...h.storeChanges.map((s) => ({ atMs: s.atMs, step: 'store', detail: describeSnapshot(s) })),
+    ...(h.plans ?? []).map((p) => ({ atMs: p.atMs, step: `plan (${p.agentRegion})`, detail: `${p.kind}: ${p.reason}` })),
   ];
   return rows.sort((a, b) => a.atMs - b.atMs).map((r) => ({ ...r, atMs: rel(r.atMs) }));
 }

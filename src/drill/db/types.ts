@@ -87,6 +87,8 @@ export interface AgentStoreView {
   /** The last runbook whose steps this agent shows (finished, or live records if it shows them). */
   readonly runbookId: string | null;
   readonly steps: readonly RunbookStepView[];
+  /** The coordinator's last plan: why it did (or did not) run a runbook. */
+  readonly lastPlan: { readonly kind: string; readonly reason: string } | null;
 }
 
 /** The store under drill, as the environment describes it. */

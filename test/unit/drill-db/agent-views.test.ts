@@ -18,7 +18,10 @@ describe('agentStoreView', () => {
       lastPlan: { at: '2026-01-01T00:00:02.000Z', kind: 'run', reason: 'eu-west down', executed: true, runbookId: 'orders/failover/eu-west/1', steps: ['shift-traffic:eu-west'] },
       lastRunbook: null,
     }), 'orders');
-    assert.deepEqual(v, { agentRegion: 'us-east', atMs: 5, coordinator: 'us-east', runningRunbookId: 'orders/failover/eu-west/1', runbookId: null, steps: [] });
+    assert.deepEqual(v, {
+      agentRegion: 'us-east', atMs: 5, coordinator: 'us-east', runningRunbookId: 'orders/failover/eu-west/1', runbookId: null, steps: [],
+      lastPlan: { kind: 'run', reason: 'eu-west down' },
+    });
   });
 
   it('a finished runbook: not running, its step records with times', () => {
@@ -50,7 +53,7 @@ describe('agentStoreView', () => {
   });
 
   it('anything else gives nulls, never an exception', () => {
-    const empty = { agentRegion: 'eu-west', atMs: 0, coordinator: null, runningRunbookId: null, runbookId: null, steps: [] };
+    const empty = { agentRegion: 'eu-west', atMs: 0, coordinator: null, runningRunbookId: null, runbookId: null, steps: [], lastPlan: null };
     for (const b of [null, 'text', {}, { stores: 3 }, { stores: [{ name: 'orders', coordinator: 7, lastRunbook: { steps: [{ stepId: 1 }] } }] }]) {
       assert.deepEqual(agentStoreView('eu-west', 0, b, 'orders'), empty);
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  coordinatorOf, mergeRunbookSteps, openRunbook, recoveryProgress, type AgentStoreView, type RecoveryInput,
+  coordinatorOf, mergeRunbookSteps, openRunbook, planChanges, recoveryProgress, type AgentStoreView, type RecoveryInput,
 } from '../../../src/drill/db/index.ts';
 import { EU1, FAULT, US2, acked, snapshot } from './scenario.ts';
 
@@ -52,7 +52,7 @@ describe('recoveryProgress', () => {
 });
 
 const view = (agentRegion: string, over: Partial<AgentStoreView> = {}): AgentStoreView => ({
-  agentRegion, atMs: FAULT, coordinator: null, runningRunbookId: null, runbookId: null, steps: [], ...over,
+  agentRegion, atMs: FAULT, coordinator: null, runningRunbookId: null, runbookId: null, steps: [], lastPlan: null, ...over,
 });
 
 describe('coordinator and runbook views', () => {
@@ -89,5 +89,18 @@ describe('coordinator and runbook views', () => {
       ['await-fence:eu-west@7', 'ok', 'us-east'],
       ['promote:us-east', 'ok', 'us-east'],
     ]);
+  });
+});
+
+describe('planChanges', () => {
+  it('lists each agent\'s plan once per change', () => {
+    const blocked = { kind: 'blocked', reason: 'no synchronous standby' };
+    const changes = planChanges([
+      [view('us-east', { atMs: 1, lastPlan: { kind: 'noop', reason: 'healthy' } }), view('ap-south', { atMs: 1 })],
+      [view('us-east', { atMs: 2, lastPlan: blocked })],
+      [view('us-east', { atMs: 3, lastPlan: blocked })],
+      [view('us-east', { atMs: 4, lastPlan: { kind: 'run', reason: 'eu-west down' } })],
+    ]);
+    assert.deepEqual(changes.map((c) => [c.atMs, c.agentRegion, c.kind]), [[1, 'us-east', 'noop'], [2, 'us-east', 'blocked'], [4, 'us-east', 'run']]);
   });
 });

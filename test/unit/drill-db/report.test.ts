@@ -67,7 +67,26 @@ const cases: Case[] = [
       recovery: { outcome: 'timedOut', afterMs: 60_000, detail: 'still waiting for a primary other than eu-west' },
     },
     failing: ['recovered', 'rto'],
-    check: (r) => assert.match(r.reasons.join('\n'), /recovered: no recovery 60000 ms after the fault: still waiting for a primary other than eu-west/),
+    check: (r) => assert.match(r.reasons.join('\n'), /recovered: no recovery 60000 ms after the fault: still waiting for a primary other than eu-west\n/),
+  },
+  {
+    name: 'no recovery because the coordinator\'s plan was blocked: the reason says so, the plans are in the timeline',
+    history: {
+      ...base,
+      ops: [...acked('main', 7000, FAULT, EU1), ...failed('main', FAULT, FAULT + 11_000)],
+      survivingIds: acked('main', 7000, FAULT, EU1).map((o) => o.id),
+      survivorsFrom: 'eu-west',
+      recovery: { outcome: 'timedOut', afterMs: 60_000, detail: 'still waiting for the store to report a reachable primary' },
+      plans: [
+        { atMs: 7500, agentRegion: 'us-east', kind: 'noop', reason: 'the primary eu-west is healthy' },
+        { atMs: FAULT + 2500, agentRegion: 'us-east', kind: 'blocked', reason: 'sync mode and no synchronous standby can be promoted' },
+      ],
+    },
+    failing: ['recovered', 'rto'],
+    check: (r) => {
+      assert.match(r.reasons[0]!, /; last plan \(us-east\): blocked: sync mode and no synchronous standby can be promoted$/);
+      assert.ok(r.timeline.some((t) => t.step === 'plan (us-east)' && t.atMs === 2500));
+    },
   },
   {
     name: 'a restart in place is no recovery for a region outage',
