@@ -56,7 +56,9 @@ function resolveLogins(): { admin: AppLogin; app?: AppLogin } {
 
 /** A store as a few lines of text: headline, member table, how to connect (password masked). */
 export function formatStoreSection(s: StoreStatus): string {
-  const source = s.primarySource === 'observed' ? '' : ' (no member answered as primary: configured primary shown)';
+  const unobserved = s.members.every((m) => m.reason?.startsWith('not observed'));
+  const source =
+    s.primarySource === 'observed' ? '' : unobserved ? ' (configured; not observed: no admin login, in a lab run as root)' : ' (no member answered as primary: configured primary shown)';
   const headline = `store ${s.name} (${s.engine}, ${s.replication} replication, database ${s.database}): primary ${s.primary}${source}; apps use ${s.primaryFqdn}`;
   const table = formatTable(
     ['REGION', 'ROLE', 'ADDRESS', 'LSN', 'TIMELINE', 'STREAMING', 'REACHABLE'],
