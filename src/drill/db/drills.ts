@@ -169,7 +169,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
     ops: [...main.ops, ...(pinned?.ops ?? []), ...localOps].sort((a, b) => a.sentAtMs - b.sentAtMs || (a.id < b.id ? -1 : 1)),
     skipped: { main: main.skipped, ...(pinned ? { pinned: pinned.skipped } : {}) },
     survivingIds, survivorsFrom: survivorAddress ? survivorsFrom : null,
-    recovery: recovery!, storeChanges: watcher.changes(), runbookSteps: mergeRunbookSteps(watcher.agentPolls),
+    recovery: recovery!, storeChanges: watcher.changes(), runbookSteps: mergeRunbookSteps(watcher.agentPolls).filter((st) => (st.startedAtMs ?? startMs) >= startMs), // not earlier drills' runbooks
     plans: planChanges(watcher.agentPolls),
     ...(coordinatorKill ? { coordinatorKill } : {}), events,
   };

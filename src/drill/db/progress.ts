@@ -89,14 +89,15 @@ export interface PlanChange {
   readonly reason: string;
 }
 
-/** Each agent's plans as they changed from poll to poll (a plan is shown once until it changes). */
+/** Each agent's plans as they changed from poll to poll (a plan is shown once until it changes; noops once per run of noops). */
 export function planChanges(polls: readonly (readonly AgentStoreView[])[]): PlanChange[] {
   const last = new Map<string, string>();
   const changes: PlanChange[] = [];
   for (const views of polls) {
     for (const v of views) {
       if (!v.lastPlan) continue;
-      const key = `${v.lastPlan.kind}: ${v.lastPlan.reason}`;
+      // A noop's reason carries the moving WAL position: only a change of kind is news there.
+      const key = v.lastPlan.kind === 'noop' ? 'noop' : `${v.lastPlan.kind}: ${v.lastPlan.reason}`;
       if (last.get(v.agentRegion) === key) continue;
       last.set(v.agentRegion, key);
       changes.push({ atMs: v.atMs, agentRegion: v.agentRegion, ...v.lastPlan });

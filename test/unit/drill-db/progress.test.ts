@@ -100,7 +100,9 @@ describe('planChanges', () => {
       [view('us-east', { atMs: 2, lastPlan: blocked })],
       [view('us-east', { atMs: 3, lastPlan: blocked })],
       [view('us-east', { atMs: 4, lastPlan: { kind: 'run', reason: 'eu-west down' } })],
+      [view('us-east', { atMs: 5, lastPlan: { kind: 'noop', reason: 'us-east healthy at 0/F5CA30' } })],
+      [view('us-east', { atMs: 6, lastPlan: { kind: 'noop', reason: 'us-east healthy at 0/F65ED0' } })],
     ]);
-    assert.deepEqual(changes.map((c) => [c.atMs, c.agentRegion, c.kind]), [[1, 'us-east', 'noop'], [2, 'us-east', 'blocked'], [4, 'us-east', 'run']]);
+    assert.deepEqual(changes.map((c) => [c.atMs, c.agentRegion, c.kind]), [[1, 'us-east', 'noop'], [2, 'us-east', 'blocked'], [4, 'us-east', 'run'], [5, 'us-east', 'noop']]);
   });
 });
