@@ -167,28 +167,20 @@ export class EtcdStore implements P.CoordinationStore {
     });
   }
 
-  /** Wakes the campaign when the key is deleted. Watches can stall on a bad link: the poll covers it. */
+  /**
+   * Wakes the campaign when the key is deleted. Watches can stall on a bad link: the poll covers it.
+   * `watcher()` (not `create()`) so the watcher can be cancelled even if it never connected: a
+   * watcher left pending on an unreachable etcd retries forever and keeps the process alive.
+   */
   private openDeleteWatch(key: string): KeyWatch {
     const signal = changeSignal(this.clock);
-    let cancelWatch: (() => void) | undefined;
-    let closed = false;
-    this.client
-      .watch()
-      .key(key)
-      .create()
-      .then((watcher) => {
-        cancelWatch = () => void watcher.cancel().catch(() => undefined);
-        if (closed) return cancelWatch();
-        watcher.on('error', (err) => this.log.debug({ key, err: String(err) }, 'campaign watch error'));
-        watcher.on('delete', () => signal.notify());
-      })
-      .catch((err: unknown) => this.log.debug({ key, err: String(err) }, 'campaign watch not established; polling'));
+    const watcher = this.client.watch().key(key).watcher();
+    watcher.on('error', (err) => this.log.debug({ key, err: String(err) }, 'campaign watch error'));
+    watcher.on('disconnected', (err) => this.log.debug({ key, err: String(err) }, 'campaign watch not established; polling'));
+    watcher.on('delete', () => signal.notify());
     return {
       changedOrTimeout: signal.changedOrTimeout,
-      close: () => {
-        closed = true;
-        cancelWatch?.();
-      },
+      close: () => void watcher.cancel().catch(() => undefined),
     };
   }
 
