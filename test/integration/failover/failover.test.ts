@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { start, stop } from '../../../src/data/index.ts';
 import { readJsonlAudit } from '../../../src/failover/index.ts';
 import { sql } from '../../support/postgres.ts';
-import { DB_IP, REGIONS, adminOf, allAnswer, roleOf, startStoreCluster, tryWrite, until, type StoreCluster } from './fixtures.ts';
+import { DB_IP, REGIONS, adminOf, allAnswer, meridian, roleOf, startStoreCluster, tryWrite, until, type StoreCluster } from './fixtures.ts';
 
 let cluster: StoreCluster;
 
@@ -103,4 +103,12 @@ test('primary database stops: the most up-to-date standby is promoted, the rest 
   assert.equal(eu.local?.needsRejoin, true);
   assert.equal(eu.primary?.region, 'ap');
   assert.match(await tryWrite(members.eu, 2001), /read-only/);
+
+  // An operator cannot switch over to it: blocked, exit 1, with the reason; a bad region is exit 2.
+  const blocked = await meridian(['switchover', '--store', 'orders', '--to', 'eu', '-f', cluster.topologyFile]);
+  assert.equal(blocked.code, 1, blocked.stdout + blocked.stderr);
+  assert.match(blocked.stderr, /switchover blocked: .*eu is not a standby/);
+  const bad = await meridian(['switchover', '--store', 'orders', '--to', 'mars', '-f', cluster.topologyFile]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /region 'mars' is not a member of store 'orders'/);
 });
