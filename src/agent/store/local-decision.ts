@@ -12,7 +12,8 @@
  *   is fenced. A key held FOR our region (a coordinator promoting us, or our previous process
  *   whose lease has not run out) is waited for, not fenced against.
  * - The lease is given up when the database stops being a healthy primary, so the coordinator
- *   can fail over; it is given up and the database fenced when the records say so.
+ *   can fail over (one that stopped answering is fenced hard first: killed, fence written to its
+ *   configuration); it is given up and the database fenced when the records say so.
  */
 import type { FencingToken } from '../../coord/index.ts';
 import type { Lsn } from '../../data/index.ts';
@@ -52,7 +53,9 @@ export function decideLocal(input: LocalInput): LocalAction {
   if (db.kind === 'unreachable') {
     if (holding === undefined) return none(`the local database does not answer (${db.reason})`);
     if (input.unhealthyChecks >= input.releaseAfterChecks) {
-      return release(`the local database did not answer ${input.unhealthyChecks} checks in a row: give the lease up so a failover can start`, false);
+      // Fenced hard (killed, fence written to its configuration): if it is only frozen it must
+      // not thaw into a writable primary after the failover this release allows.
+      return release(`the local database did not answer ${input.unhealthyChecks} checks in a row: fence it hard and give the lease up so a failover can start`, true);
     }
     return none(`holding the lease (token ${holding}); the local database did not answer (${input.unhealthyChecks}/${input.releaseAfterChecks})`);
   }

@@ -6,8 +6,9 @@
 import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { CoordinationStore, HeldLease, LeaseLostReason } from '../../coord/index.ts';
-import { adminTarget, fencePrimary, formatLsn, readMemberState, unfencePrimary, type DbTimeouts, type PgAuth, type PgEndpoint } from '../../data/index.ts';
+import { adminTarget, fencePrimary, formatLsn, readMemberState, unfencePrimary, type DbTimeouts, type PgAuth, type PgMember } from '../../data/index.ts';
 import { encodePrimaryRecord, holderIds, isFenced, readStoreView, storeKeys, type StoreView, type StoreViewOutcome } from '../../failover/adapters/index.ts';
+import { hardFence } from './hard-fence.ts';
 import { confirmAcquired, decideLocal, type LocalAction, type LocalDb } from './local-decision.ts';
 
 export interface LocalGuardOptions {
@@ -15,7 +16,8 @@ export interface LocalGuardOptions {
   readonly self: string;
   readonly bootId: string;
   readonly bootstrapRegion: string;
-  readonly endpoint: PgEndpoint;
+  /** This region's member; without a data directory (`dataDir: ''`) an unresponsive one cannot be fenced hard. */
+  readonly member: PgMember;
   readonly regions: readonly string[];
   readonly auth: PgAuth;
   readonly coord: CoordinationStore;
@@ -111,7 +113,7 @@ export class LocalGuard {
       case 'release': {
         const lease = this.lease;
         this.lease = undefined;
-        if (action.fence && db.kind === 'primary' && !db.fenced) await this.fence(action.reason);
+        if (action.fence && (db.kind === 'unreachable' || (db.kind === 'primary' && !db.fenced))) await this.fence(action.reason);
         await lease?.release();
         return this.note('release', action.reason);
       }
@@ -141,7 +143,7 @@ export class LocalGuard {
     }
     if (!(await this.writeRecord(db, after.kind === 'read' ? after.view.record : undefined))) return;
     if (db.kind === 'primary' && db.fenced && lease.isValid()) {
-      const lifted = await unfencePrimary(this.o.endpoint, this.o.auth, this.o.syncNames, { timeouts: this.o.timeouts });
+      const lifted = await unfencePrimary(this.o.member, this.o.auth, this.o.syncNames, { timeouts: this.o.timeouts });
       if (lifted.kind === 'unreachable') return this.note('acquire', `holding token ${lease.token}; the fence could not be lifted: ${lifted.reason}`);
       this.o.log.info({ event: 'store.unfenced', store: this.o.store, token: String(lease.token) }, 'local database accepts writes again under a new lease');
     }
@@ -176,17 +178,27 @@ export class LocalGuard {
     this.note('fence', why);
   }
 
+  /** SQL fence; a database that does not answer is fenced hard (hard-fence.ts). */
   private async fence(reason: string): Promise<void> {
     try {
-      const result = await fencePrimary(this.o.endpoint, this.o.auth, { timeouts: this.o.timeouts });
-      this.o.log.warn({ event: 'store.fenced', store: this.o.store, result: result.kind, reason }, 'local database fenced');
+      const result = await fencePrimary(this.o.member, this.o.auth, { timeouts: this.o.timeouts });
+      if (result.kind !== 'unreachable') {
+        this.o.log.warn({ event: 'store.fenced', store: this.o.store, result: result.kind, reason }, 'local database fenced');
+        return;
+      }
+      const hard = await hardFence(this.o.member);
+      if (hard.kind === 'noDataDir') {
+        this.o.log.error({ event: 'store.fenceFailed', store: this.o.store, reason }, 'the local database does not answer and no data directory is configured (--pg-data): it cannot be fenced');
+      } else {
+        this.o.log.warn({ event: 'store.fencedHard', store: this.o.store, killed: hard.killed, reason }, 'local database does not answer: killed, fence written to its configuration');
+      }
     } catch (err) {
       this.o.log.error({ event: 'store.fenceFailed', store: this.o.store, err: describeError(err), reason }, 'fencing the local database failed');
     }
   }
 
   private async readDb(): Promise<LocalDb> {
-    const state = await readMemberState(adminTarget(this.o.endpoint, this.o.auth), this.o.timeouts).catch((err: unknown) => ({
+    const state = await readMemberState(adminTarget(this.o.member, this.o.auth), this.o.timeouts).catch((err: unknown) => ({
       reachable: false as const, reason: describeError(err),
     }));
     if (!state.reachable) return { kind: 'unreachable', reason: state.reason };

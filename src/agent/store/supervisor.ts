@@ -117,7 +117,7 @@ class Supervisor implements StoreSupervisor {
     const local = storePlan.local;
     const guard = local
       ? new LocalGuard({
-          store: store.name, self: region, bootId: this.input.bootId, bootstrapRegion: store.primaryRegion, endpoint: local,
+          store: store.name, self: region, bootId: this.input.bootId, bootstrapRegion: store.primaryRegion, member: local,
           regions: storePlan.members.map((m) => m.region), auth, coord: this.coord, leaseKey, leaseTtlMs,
           syncNames: store.replication === 'sync' ? storePlan.members.map((m) => m.region).filter((r) => r !== region) : null,
           timeouts: SHORT, log,

@@ -64,6 +64,8 @@ export class StoreObserver {
   private history: TimelineHistory | undefined;
   private systemIdentifier: string | undefined;
   private primaryLsn: Lsn | undefined;
+  /** The primary's pg_stat_replication when it last answered: which standbys were synchronous. */
+  private replicas: readonly ReplicaInfo[] = [];
   private expired: { token: FencingToken; sinceMs: number } | undefined;
 
   constructor(private readonly o: ObserverOptions) {}
@@ -175,13 +177,18 @@ export class StoreObserver {
     return observeCandidate(adminTarget(m.endpoint, this.o.auth), primaryTarget, this.o.timeouts, () => this.now());
   }
 
-  /** Remember the recorded primary's history and position; returns its replicas when it answers as a primary. */
+  /**
+   * Remember the recorded primary's history, position and replicas. Returns its replicas: now if
+   * it answers, else as last seen. Sync mode needs the last ones: once the primary is gone, which
+   * standbys held every acknowledged write is only known from what it last said.
+   */
   private rememberPrimary(region: string, samples: ReadonlyMap<string, readonly Observation[]>): readonly ReplicaInfo[] {
     const last = samples.get(region)?.at(-1)?.member;
     if (last?.reachable && last.role === 'primary') {
       if (last.history) this.history = last.history;
       this.systemIdentifier = last.systemIdentifier;
       this.primaryLsn = last.currentLsn;
+      this.replicas = last.replicas;
       return last.replicas;
     }
     if (!this.history) {
@@ -193,7 +200,7 @@ export class StoreObserver {
         this.systemIdentifier = newest.systemIdentifier;
       }
     }
-    return [];
+    return this.replicas;
   }
 
   private cutOff(record: PrimaryRecord, lease: PrimaryLease, primary: DbMemberState | undefined, view: StoreView, graceMs: number): boolean {

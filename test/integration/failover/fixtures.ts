@@ -48,7 +48,8 @@ export interface StoreCluster {
   close(): Promise<void>;
 }
 
-export async function startStoreCluster(): Promise<StoreCluster> {
+export async function startStoreCluster(opts: { replication?: 'async' | 'sync' } = {}): Promise<StoreCluster> {
+  const replication = opts.replication ?? 'async';
   const dir = await mkdtemp(join(tmpdir(), 'meridian-failover-'));
   const etcd = await startEtcdCluster();
   const sandbox = await PgSandbox.create();
@@ -64,12 +65,14 @@ export async function startStoreCluster(): Promise<StoreCluster> {
     await initPrimary({
       member: members.eu, auth: TEST_AUTH, settings: TEST_SETTINGS, initdbArgs: TEST_INITDB_ARGS, allowCidrs: ['127.0.0.0/8'],
       app: { user: 'app', password: 'app-secret', database: 'app' },
+      ...(replication === 'sync' ? { syncStandbyNames: ['us', 'ap'] } : {}),
     });
-    await sql(appTarget(members.eu), 'CREATE TABLE writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())');
     for (const r of ['us', 'ap'] as const) {
       const made = await createStandby({ member: members[r], primary: members.eu, auth: TEST_AUTH });
       if (made.kind !== 'created') throw new Error(`standby ${r}: ${JSON.stringify(made)}`);
     }
+    // After the standbys: in sync mode a commit waits for one of them.
+    await sql(appTarget(members.eu), 'CREATE TABLE writes (id bigint PRIMARY KEY, at timestamptz DEFAULT now())');
     const dnsPort = {} as Record<RegionName, number>;
     const regionsYaml: string[] = [];
     for (const [i, r] of REGIONS.entries()) {
@@ -87,6 +90,7 @@ stores:
     engine: postgres
     primaryRegion: eu
     replicaRegions: [us, ap]
+    replication: ${replication}
     port: ${port}
     primaryHostname: primary.orders.db
     replicaHostname: replica.orders.db

@@ -48,7 +48,7 @@ const cases: { name: string; input: LocalInput; kind: string; needsRejoin?: bool
   { name: 'etcd unreachable, holding: the local deadline decides', input: input({ holding: 10n, etcd: { kind: 'unavailable', reason: 'timeout' } }), kind: 'none' },
   { name: 'unreadable record: fence', input: input({ etcd: read({ ...view(), record: 'unreadable' }) }), kind: 'fence' },
   { name: 'database down once while holding: keep the lease', input: input({ holding: 10n, db: unreachable, unhealthyChecks: 1 }), kind: 'none' },
-  { name: 'database down twice while holding: release without fencing (nothing to fence)', input: input({ holding: 10n, db: unreachable, unhealthyChecks: 2 }), kind: 'release', fence: false },
+  { name: 'database down twice while holding: fence (hard) and release, so a frozen one cannot thaw writable', input: input({ holding: 10n, db: unreachable, unhealthyChecks: 2 }), kind: 'release', fence: true },
   { name: 'database down, not holding: nothing', input: input({ db: unreachable }), kind: 'none' },
   { name: 'standby, not holding: nothing', input: input({ db: standby }), kind: 'none' },
   { name: 'demoted to standby while holding: release', input: input({ db: standby, holding: 10n }), kind: 'release', fence: false },
