@@ -27,7 +27,10 @@ export interface StoreStatus {
   readonly coordinator: { readonly holder: string | null; readonly token: string | null; readonly self: boolean };
   readonly local: LocalStatus | null;
   readonly lastPlan: PlanStatus | null;
+  /** The last runbook this agent executed to its end (completed, failed, stopped, unrecorded). */
   readonly lastRunbook: RunbookStatus | null;
+  /** The runbook this agent is executing right now, with the steps recorded so far. */
+  readonly runningRunbook: RunbookStatus | null;
 }
 
 export interface PlanStatus {
@@ -45,7 +48,8 @@ export interface RunbookStatus {
   readonly runbookId: string;
   readonly kind: string;
   readonly summary: string;
-  readonly outcome: RunOutcome['kind'];
+  /** `running` only in `runningRunbook`. */
+  readonly outcome: RunOutcome['kind'] | 'running';
   readonly detail?: string;
   readonly steps: readonly { readonly stepId: string; readonly kind: string; readonly result: string; readonly detail: string; readonly token: string; readonly startedAt: string; readonly endedAt?: string }[];
 }
@@ -75,13 +79,13 @@ export function planStatus(plan: { kind: 'noop' | 'blocked' | 'unavailable'; rea
   };
 }
 
-export function runbookStatus(plan: RunPlan, outcome: RunOutcome): RunbookStatus {
+export function runbookStatus(plan: RunPlan, outcome: RunOutcome | { kind: 'running'; records: readonly StepRecord[] }): RunbookStatus {
   return {
     runbookId: plan.runbookId,
     kind: plan.runbook,
     summary: plan.summary,
     outcome: outcome.kind,
-    ...(outcome.kind !== 'completed' ? { detail: `${outcome.stepId}: ${outcome.detail}` } : {}),
+    ...(outcome.kind !== 'completed' && outcome.kind !== 'running' ? { detail: `${outcome.stepId}: ${outcome.detail}` } : {}),
     steps: outcome.records.map(stepStatus),
   };
 }

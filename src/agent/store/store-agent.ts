@@ -72,6 +72,7 @@ export class StoreAgent {
       local: this.o.guard?.status() ?? null,
       lastPlan: coordinator.self ? (coordination?.lastPlan ?? null) : null,
       lastRunbook: coordination?.lastRunbook ?? null,
+      runningRunbook: coordination?.runningRunbook ?? null,
     };
   }
 }

@@ -36,6 +36,8 @@ export class StoreCoordinator {
   private running: Promise<void> = Promise.resolve();
   lastPlan: PlanStatus | null = null;
   lastRunbook: RunbookStatus | null = null;
+  /** The runbook being executed now, with the steps recorded so far. */
+  runningRunbook: RunbookStatus | null = null;
 
   constructor(private readonly o: StoreCoordinatorOptions) {}
 
@@ -108,10 +110,14 @@ export class StoreCoordinator {
 
   private async execute(plan: RunPlan): Promise<RunOutcome> {
     const records = this.records ?? [];
+    const done: StepRecord[] = [];
+    this.runningRunbook = runbookStatus(plan, { kind: 'running', records: done });
     const audit: AuditSink = {
       append: async (record) => {
         await this.o.audit.append(record);
         records.push(record);
+        done.push(record);
+        this.runningRunbook = runbookStatus(plan, { kind: 'running', records: done });
         this.o.onStepRecord?.(record);
       },
     };
@@ -126,6 +132,7 @@ export class StoreCoordinator {
     // A record may be in one sink and not the other: read the audit again before planning.
     if (outcome.kind === 'unrecorded') this.records = undefined;
     this.lastRunbook = runbookStatus(plan, outcome);
+    this.runningRunbook = null;
     this.o.log.info({ event: 'store.runbook.end', store: this.o.store, runbookId: plan.runbookId, outcome: outcome.kind }, `runbook ${outcome.kind}`);
     return outcome;
   }
