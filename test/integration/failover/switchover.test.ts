@@ -23,6 +23,7 @@ after(async () => {
 /** Writes ids 1, 2, … to the address the primary name resolves to; records which ones committed. */
 function startWriter(c: StoreCluster) {
   const acked: number[] = [];
+  const ackTimes: number[] = [];
   const ackedAfter = new Map<string, number>();
   let address = DB_IP.eu;
   let stopped = false;
@@ -47,6 +48,7 @@ function startWriter(c: StoreCluster) {
         }
         await client.query('INSERT INTO writes (id) VALUES ($1)', [id]);
         acked.push(id);
+        ackTimes.push(Date.now());
         ackedAfter.set(clientAddress, (ackedAfter.get(clientAddress) ?? 0) + 1);
       } catch {
         await client?.end().catch(() => undefined);
@@ -57,6 +59,8 @@ function startWriter(c: StoreCluster) {
   })();
   return {
     acked,
+    /** Longest time between two acknowledgements: the write pause a client saw. */
+    longestGapMs: () => ackTimes.slice(1).reduce((most, at, i) => Math.max(most, at - (ackTimes[i] ?? at)), 0),
     ackedAt: ackedAfter,
     async stop() {
       stopped = true;
@@ -77,7 +81,9 @@ test('switchover loses no acknowledged write and moves the primary name', { time
 
   const writer = startWriter(cluster);
   await until('some writes acknowledged on eu', () => (writer.acked.length >= 20 ? true : undefined), 10_000);
+  const asked = Date.now();
   const result = await meridian(['switchover', '--store', 'orders', '--to', 'us', '-f', cluster.topologyFile], 60_000);
+  const tookMs = Date.now() - asked;
   t.diagnostic(result.stdout.trim());
   assert.equal(result.code, 0, `${result.stdout}\n${result.stderr}`);
   assert.match(result.stdout, /^completed:/);
@@ -90,6 +96,7 @@ test('switchover loses no acknowledged write and moves the primary name', { time
   const present = new Set(rows.map((r) => Number(r.id)));
   const lost = writer.acked.filter((id) => !present.has(id));
   t.diagnostic(`acknowledged ${writer.acked.length} writes (${writer.ackedAt.get(DB_IP.eu) ?? 0} on eu, ${writer.ackedAt.get(DB_IP.us) ?? 0} on us), ${present.size} rows on us, lost ${lost.length}`);
+  t.diagnostic(`switchover command took ${tookMs} ms; longest pause between two acknowledged writes ${writer.longestGapMs()} ms`);
   assert.deepEqual(lost, [], 'no acknowledged write is lost');
   assert.ok((writer.ackedAt.get(DB_IP.eu) ?? 0) > 0 && (writer.ackedAt.get(DB_IP.us) ?? 0) > 0);
 
