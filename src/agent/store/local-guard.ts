@@ -78,9 +78,19 @@ export class LocalGuard {
     }
   }
 
-  async check(etcd: StoreViewOutcome): Promise<void> {
-    if (this.paused > 0) return this.note('none', 'paused: a local demote or rejoin is running');
+  /**
+   * One check. The database must be read BEFORE the records (`readEtcd`): a promotion writes the
+   * record before it runs pg_promote, so records read after seeing a primary always include the
+   * record that made it one. In the other order, a fresh promotion looks like a zombie primary
+   * (a stale record naming someone else) and gets fenced.
+   */
+  async check(readEtcd: () => Promise<StoreViewOutcome>): Promise<StoreViewOutcome> {
+    if (this.paused > 0) {
+      this.note('none', 'paused: a local demote or rejoin is running');
+      return readEtcd();
+    }
     const db = await this.readDb();
+    const etcd = await readEtcd();
     this.db = db;
     const holding = this.holding();
     this.unhealthy = holding !== undefined && db.kind !== 'primary' ? this.unhealthy + 1 : 0;
@@ -90,6 +100,7 @@ export class LocalGuard {
     });
     if (etcd.kind === 'read') this.needsRejoin = etcd.view.rejoin.has(this.o.self) || (action.kind !== 'none' && 'needsRejoin' in action && action.needsRejoin);
     await this.apply(action, db, etcd);
+    return etcd;
   }
 
   /** On shutdown: give the lease up without fencing (the database keeps serving; a returning agent takes a new lease). */

@@ -39,14 +39,14 @@ export class StoreAgent {
 
   async check(): Promise<void> {
     const regions = this.o.plan.members.map((m) => m.region);
-    const outcome = await readStoreView(this.o.coord, this.name, this.o.leaseKey, regions);
+    const read = () => readStoreView(this.o.coord, this.name, this.o.leaseKey, regions);
+    const outcome = this.o.guard ? await this.o.guard.check(read) : await read();
     if (outcome.kind === 'read') {
       this.view = outcome.view;
       this.etcd = { ok: true };
     } else {
       this.etcd = { ok: false, reason: `coordination unavailable: ${outcome.reason}` };
     }
-    await this.o.guard?.check(outcome);
     const record = this.view && typeof this.view.record === 'object' ? this.view.record : undefined;
     if (record && this.checks++ % OBSERVE_PRIMARY_EVERY === 0) await this.o.observer.observePrimary(record.region).catch(() => undefined);
   }

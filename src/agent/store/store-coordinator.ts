@@ -73,8 +73,10 @@ export class StoreCoordinator {
     if (decision.execute) await this.execute(plan);
   }
 
+  /** Every round's outcome is in the answer: a retried step shows as failed, then ok. */
   private async operator(token: FencingToken, request: OperatorRequest): Promise<RouteAnswer> {
-    let ran: RunOutcome | undefined;
+    const runs: RunOutcome[] = [];
+    let summary = '';
     for (let round = 1; round <= OPERATOR_ROUNDS; round++) {
       const state = await this.snapshot(token);
       if (!state) return { status: 503, body: { outcome: 'unavailable', reason: this.lastPlan?.reason ?? 'no snapshot' } };
@@ -82,12 +84,14 @@ export class StoreCoordinator {
         ? planSwitchover(state, request.to, Date.now())
         : planRejoin(state, request.region, Date.now(), request.method ? { method: request.method } : {});
       this.lastPlan = planStatus(plan, { executed: plan.kind === 'run' });
-      if (plan.kind === 'noop') return answer(ran ? 'completed' : 'noop', plan.reason, ran);
-      if (plan.kind === 'blocked') return answer(ran ? 'failed' : 'blocked', plan.reason, ran);
-      ran = await this.execute(plan);
-      if (ran.kind === 'completed') return answer('completed', plan.summary, ran);
+      if (plan.kind === 'noop') return answer(runs.length > 0 ? 'completed' : 'noop', runs.length > 0 ? summary : plan.reason, runs);
+      if (plan.kind === 'blocked') return answer(runs.length > 0 ? 'failed' : 'blocked', plan.reason, runs);
+      summary ||= plan.summary;
+      const ran = await this.execute(plan);
+      runs.push(ran);
+      if (ran.kind === 'completed') return answer('completed', summary, runs);
     }
-    return answer('failed', `the runbook did not complete in ${OPERATOR_ROUNDS} rounds`, ran);
+    return answer('failed', `the runbook did not complete in ${OPERATOR_ROUNDS} rounds`, runs);
   }
 
   private async snapshot(token: FencingToken): Promise<StoreState | undefined> {
@@ -138,14 +142,20 @@ export class StoreCoordinator {
   }
 }
 
-function answer(outcome: 'completed' | 'noop' | 'blocked' | 'failed', reason: string, ran: RunOutcome | undefined): RouteAnswer {
+function answer(outcome: 'completed' | 'noop' | 'blocked' | 'failed', reason: string, runs: readonly RunOutcome[]): RouteAnswer {
+  const last = runs.at(-1);
   return {
     status: 200,
     body: {
       outcome,
       reason,
-      ...(ran ? { runbookId: ran.runbookId, result: ran.kind, steps: ran.records.map((r) => ({ stepId: r.stepId, result: r.result, detail: r.detail, token: r.token.toString() })) } : {}),
-      ...(ran && ran.kind !== 'completed' ? { failedAt: ran.stepId, detail: ran.detail } : {}),
+      ...(last ? {
+        runbookId: last.runbookId,
+        result: last.kind,
+        rounds: runs.length,
+        steps: runs.flatMap((r) => r.records.map((s) => ({ stepId: s.stepId, result: s.result, detail: s.detail, token: s.token.toString() }))),
+      } : {}),
+      ...(last && last.kind !== 'completed' ? { failedAt: last.stepId, detail: last.detail } : {}),
     },
   };
 }

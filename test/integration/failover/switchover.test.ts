@@ -107,4 +107,14 @@ test('switchover loses no acknowledged write and moves the primary name', { time
   assert.deepEqual(status.marks.blocked, [], 'the write block was cleared');
   const [receiver] = await sql<{ port: number; host: string }>(adminOf(members.eu), 'SELECT sender_host AS host, sender_port AS port FROM pg_stat_wal_receiver');
   assert.equal(receiver?.host, DB_IP.us);
+
+  // And back: the freshly promoted member must not be mistaken for a zombie by its own agent
+  // (it once was, when the agent read the records before the database: validate-write failed).
+  const back = await meridian(['switchover', '--store', 'orders', '--to', 'eu', '-f', cluster.topologyFile, '--json'], 60_000);
+  assert.equal(back.code, 0, back.stdout + back.stderr);
+  const answer = JSON.parse(back.stdout) as { outcome: string; rounds: number; steps: { stepId: string; result: string }[] };
+  assert.equal(answer.outcome, 'completed');
+  assert.deepEqual(answer.steps.filter((x) => x.result === 'failed'), [], 'no step failed and was retried');
+  assert.equal(answer.rounds, 1);
+  await allAnswer(cluster, REGIONS, DB_IP.eu, 10_000);
 });
