@@ -30,7 +30,7 @@ export interface StoreStatus {
   /** The last runbook this agent executed to its end (completed, failed, stopped, unrecorded). */
   readonly lastRunbook: RunbookStatus | null;
   /** The runbook this agent is executing right now, with the steps recorded so far. */
-  readonly runningRunbook: RunbookStatus | null;
+  readonly runningRunbook?: RunbookStatus | null;
 }
 
 export interface PlanStatus {
