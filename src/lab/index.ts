@@ -8,11 +8,16 @@
  *
  * A caller must: run as root on Linux with iproute2; call `labUp` before anything else and
  * `labDown` when done (it also cleans up after a crash). Processes a caller adds to a region go
- * through `startInRegion`, so `labDown` stops them. Only one lab runs per machine: namespace
+ * through `startInRegion`, so `labDown` stops them. `labUp({ with: ['prometheus'] })` adds one
+ * Prometheus per region and a global one federating them (prometheus-plan.ts). Only one lab runs per machine: namespace
  * names are global, and `labUp`/`labDown` sweep every `mrd-*` namespace and link.
  * The state directory is $MERIDIAN_LAB_DIR (default /run/meridian/lab).
  */
-export { labUp, MERIDIAN_BIN, type LabUpOptions, type LabUpOutcome, type LabUpResult } from './up.ts';
+export { labUp, MERIDIAN_BIN, LAB_ADDONS, type LabAddon, type LabUpOptions, type LabUpOutcome, type LabUpResult } from './up.ts';
+export {
+  prometheusPlan, prometheusUrls, prometheusArgs, regionalConfig, globalConfig, PROMETHEUS_HOST, PROMETHEUS_PORT, LAB_AGENT_JOB, FEDERATE_JOB,
+  type PrometheusPlan, type PrometheusInstancePlan, type PrometheusUrls,
+} from './prometheus-plan.ts';
 export { labDown, type LabDownResult } from './down.ts';
 export { readLabStatus, labStatus, type LabStatus, type RegionStatus, type InstanceStatus, type ClientStatus, type ProcessStatus } from './status.ts';
 export { readLiveLabStatus, observeEtcd, type LiveLabStatus, type EtcdStatus } from './live-status.ts';

@@ -5,6 +5,7 @@
 import { hostPort } from './http.ts';
 import { CLIENT_REGION } from './layout.ts';
 import { isAlive } from './procs.ts';
+import { PROMETHEUS_KIND, prometheusUrls, type PrometheusUrls } from './prometheus-plan.ts';
 import { labDir, readState, type LabState, type ProcessKind, type ProcessRecord } from './state.ts';
 
 export interface ProcessStatus {
@@ -60,6 +61,8 @@ export interface LabStatus {
   readonly clients: readonly ClientStatus[];
   readonly topologyFile: string;
   readonly stateDir: string;
+  /** Only when `up` started Prometheus (`--with prometheus`). */
+  readonly prometheus?: PrometheusUrls;
 }
 
 export function labStatus(state: LabState, stateDir: string, alive: (p: ProcessRecord) => boolean): LabStatus {
@@ -98,6 +101,8 @@ export function labStatus(state: LabState, stateDir: string, alive: (p: ProcessR
     })),
     topologyFile: state.topologyFile,
     stateDir,
+    // The recorded processes tell whether `up` started Prometheus: the state needs no new field.
+    ...(state.processes.some((p) => p.kind === PROMETHEUS_KIND) ? { prometheus: prometheusUrls(layout) } : {}),
   };
 }
 

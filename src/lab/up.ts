@@ -27,6 +27,7 @@ import { labDir, readState, topologyPath, updateState, writeState, type LabState
 import { readLiveLabStatus, type LiveLabStatus } from './live-status.ts';
 import { settleAll } from './settle.ts';
 import { startInRegion, waitHealthy, type Supervised } from './supervise.ts';
+import { startPrometheus } from './prometheus.ts';
 
 /** The CLI entry every lab process runs (`node bin/meridian.js …`). */
 export const MERIDIAN_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/meridian.js');
@@ -36,9 +37,15 @@ export interface LabUpOptions {
   readonly topologyFile?: string;
   /** Start the regional agents (default true). */
   readonly agents?: boolean;
+  /** Optional extras started after the agents (part of what `up` compares, like `agents`). */
+  readonly with?: readonly LabAddon[];
   /** Bound on waiting for every process to be healthy (default 30 s). */
   readonly readyTimeoutMs?: number;
 }
+
+/** `prometheus`: one per region and a global one federating them (prometheus.ts). */
+export const LAB_ADDONS = ['prometheus'] as const;
+export type LabAddon = (typeof LAB_ADDONS)[number];
 
 export type LabUpOutcome = 'created' | 'alreadyUp' | 'rebuilt';
 
@@ -54,7 +61,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   const agents = opts.agents ?? true;
   const layout = labLayout(topology);
   if (topology.stores.length > 0) checkLeaseTtl(topology.failover.leaseTtl);
-  const digest = createHash('sha256').update(JSON.stringify({ topology, agents })).digest('hex');
+  const addons = [...new Set(opts.with ?? [])].sort();
+  // Without extras the digest is what it was before they existed, so such a lab stays `alreadyUp`.
+  const digest = createHash('sha256').update(JSON.stringify(addons.length > 0 ? { topology, agents, with: addons } : { topology, agents })).digest('hex');
   const dir = labDir();
 
   const existing = readState(dir);
@@ -74,7 +83,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     allowBridgeForwarding();
     writeResolvConfs(layout);
     const clusterToken = `meridian-lab-${Date.parse(state.createdAt)}`;
-    await startAll({ topology: materialized, layout, dir, topologyFile, agents, credentials, clusterToken }, Date.now() + (opts.readyTimeoutMs ?? 30_000));
+    await startAll({ topology: materialized, layout, dir, topologyFile, agents, addons, credentials, clusterToken }, Date.now() + (opts.readyTimeoutMs ?? 30_000));
   } catch (err) {
     await teardown().catch(() => undefined); // Keep the first error; down can be re-run by hand.
     throw err;
@@ -134,6 +143,7 @@ interface StartContext {
   readonly dir: string;
   readonly topologyFile: string;
   readonly agents: boolean;
+  readonly addons: readonly LabAddon[];
   readonly credentials: DbCredentials;
   readonly clusterToken: string;
 }
@@ -149,8 +159,9 @@ async function startAll(ctx: StartContext, deadline: number): Promise<void> {
   const apps = ctx.layout.regions.flatMap((region) => region.instances.map((inst) => startDemoApp(ctx, region, inst, deadline, signal)));
   const dataThenAgents = (async () => {
     await startDataLayer({ ...ctx, deadline, signal });
-    if (!ctx.agents || signal.aborted) return;
-    await Promise.all(ctx.layout.regions.map((region) => startAgent(ctx, region, deadline, signal)));
+    if (signal.aborted) return;
+    if (ctx.agents) await Promise.all(ctx.layout.regions.map((region) => startAgent(ctx, region, deadline, signal)));
+    if (ctx.addons.includes('prometheus') && !signal.aborted) await startPrometheus({ layout: ctx.layout, dir: ctx.dir, deadline, signal });
   })();
   try {
     await settleAll([...apps, dataThenAgents], giveUp);

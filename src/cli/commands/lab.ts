@@ -10,7 +10,7 @@ import {
   type ListenAddress, type OrdersCliOptions,
 } from '../../demo/index.ts';
 import {
-  cutRegion, DB_CREDENTIAL_ENV, healRegion, killInRegion, labDown, labUp, readLiveLabStatus, type LiveLabStatus, type ProcessStatus,
+  cutRegion, DB_CREDENTIAL_ENV, healRegion, killInRegion, LAB_ADDONS, labDown, labUp, type LabAddon, readLiveLabStatus, type LiveLabStatus, type ProcessStatus,
 } from '../../lab/index.ts';
 import { formatStoreSection } from './db.ts';
 import { formatTable, printJson } from '../output.ts';
@@ -28,8 +28,9 @@ export function registerLabCommands(program: Command): void {
     .option('-f, --file <path>', 'topology file (default: the built-in topology)')
     .option('--json', 'print the status as JSON')
     .option('--no-agents', 'do not start the regional agents (debugging)')
-    .action(async (opts: { file?: string; json?: boolean; agents: boolean }) => {
-      const { outcome, status } = await labUp({ topologyFile: opts.file, agents: opts.agents });
+    .addOption(new Option('--with <extras...>', 'also start: prometheus (one per region, a global one federating them)').choices([...LAB_ADDONS]))
+    .action(async (opts: { file?: string; json?: boolean; agents: boolean; with?: LabAddon[] }) => {
+      const { outcome, status } = await labUp({ topologyFile: opts.file, agents: opts.agents, with: opts.with });
       if (opts.json) return printJson(status);
       const headline = { created: 'lab is up', rebuilt: 'lab is up (rebuilt: the previous one was incomplete or different)', alreadyUp: 'lab was already up' }[outcome];
       process.stdout.write(`${headline}\n\n${formatStatus(status)}`);
@@ -133,6 +134,9 @@ function formatStatus(s: LiveLabStatus): string {
     ...s.clients.map((c) => `clients: ${c.namespace} at ${c.address} and ${c.address6}`),
     `bridge: ${s.bridge.name} (${s.bridge.address}, ${s.bridge.address6}) in the root namespace${s.agents ? '' : '; agents NOT started (--no-agents)'}`,
     `state: ${s.stateDir}  topology: ${s.topologyFile}`,
+    ...(s.prometheus
+      ? ['', `prometheus: global ${s.prometheus.global} (in ${s.clients[0]?.namespace ?? 'mrd-client'}); ${Object.entries(s.prometheus.regions).map(([r, url]) => `${r} ${url}`).join(', ')}`]
+      : []),
     ...(s.etcd.length > 0 ? ['', `etcd: ${s.etcd.map((e) => `${e.region} ${e.client} ${e.healthy ? 'healthy' : 'UNHEALTHY'}`).join(', ')}`] : []),
     ...s.stores.flatMap((store) => ['', formatStoreSection(store).trimEnd()]),
     ...(s.stores.length > 0 ? [`database passwords: ${s.stateDir}/secrets.json (root only)`] : []),

@@ -1,0 +1,126 @@
+/**
+ * Prometheus in the lab (`lab up --with prometheus`), as data: one Prometheus per region inside
+ * its namespace on host .3, scraping only its own agent, and one global Prometheus in the client
+ * namespace federating the regional ones, as platform teams run it across regions. A cut region
+ * keeps its own history; the global one sees its federation target go down. Pure: the shell is
+ * prometheus.ts.
+ *
+ * Only lab addresses appear in the configs: no remote write, no alertmanager, no rule files.
+ */
+import { join } from 'node:path';
+import { AGENT_API_PORT, CLIENT_REGION, labAddress, type LabLayout } from './layout.ts';
+
+export const PROMETHEUS_BIN = process.env.MERIDIAN_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
+/** Host number of each region's Prometheus (.2 is etcd, .5 the databases). */
+export const PROMETHEUS_HOST = 3;
+export const PROMETHEUS_PORT = 9090;
+/** The process kind in the lab state (also how `status` knows Prometheus was started). */
+export const PROMETHEUS_KIND = 'prometheus';
+/** The regional scrape job; the global one federates exactly its series. */
+export const LAB_AGENT_JOB = 'meridian-agent';
+export const FEDERATE_JOB = 'federate';
+/** Short, so a cut shows within seconds (the test relies on it). Timeouts must be ≤ the interval. */
+const INTERVAL = '1s';
+const TIMEOUT = '900ms';
+const RETENTION = '1h';
+
+export const prometheusRoot = (dir: string) => join(dir, 'prometheus');
+
+export interface PrometheusInstancePlan {
+  /** A region's name, or `client` for the global one. */
+  readonly region: string;
+  /** Supervised process name, e.g. `prometheus-eu-west`. */
+  readonly name: string;
+  readonly ipv4: string;
+  /** `http://ip:9090`. */
+  readonly url: string;
+  readonly configFile: string;
+  readonly tsdbPath: string;
+  readonly config: Record<string, unknown>;
+}
+
+export interface PrometheusPlan {
+  readonly regions: readonly PrometheusInstancePlan[];
+  readonly global: PrometheusInstancePlan;
+}
+
+/** The URLs `lab status` shows, from the layout alone. */
+export interface PrometheusUrls {
+  readonly global: string;
+  readonly regions: Readonly<Record<string, string>>;
+}
+
+export function prometheusUrls(layout: LabLayout): PrometheusUrls {
+  return {
+    global: `http://${globalAddress(layout)}:${PROMETHEUS_PORT}`,
+    regions: Object.fromEntries(layout.regions.map((r) => [r.name, `http://${labAddress(r.index, PROMETHEUS_HOST).ipv4}:${PROMETHEUS_PORT}`])),
+  };
+}
+
+export function prometheusPlan(layout: LabLayout, dir: string): PrometheusPlan {
+  const root = prometheusRoot(dir);
+  const instance = (region: string, ipv4: string, config: Record<string, unknown>): PrometheusInstancePlan => ({
+    region,
+    name: `prometheus-${region}`,
+    ipv4,
+    url: `http://${ipv4}:${PROMETHEUS_PORT}`,
+    configFile: join(root, `${region}.yml`),
+    tsdbPath: join(root, region),
+    config,
+  });
+  const regions = layout.regions.map((r) => instance(r.name, labAddress(r.index, PROMETHEUS_HOST).ipv4, regionalConfig(r.name, r.agent.ipv4)));
+  const federated = regions.map((r) => ({ region: r.region, hostPort: `${r.ipv4}:${PROMETHEUS_PORT}` }));
+  return { regions, global: instance(CLIENT_REGION, globalAddress(layout), globalConfig(federated)) };
+}
+
+/** Command line of one instance; `--web.enable-lifecycle` and the admin API stay off (the defaults). */
+export function prometheusArgs(p: PrometheusInstancePlan): string[] {
+  return [
+    PROMETHEUS_BIN,
+    `--config.file=${p.configFile}`,
+    `--storage.tsdb.path=${p.tsdbPath}`,
+    `--storage.tsdb.retention.time=${RETENTION}`,
+    `--web.listen-address=${p.ipv4}:${PROMETHEUS_PORT}`,
+    '--log.level=warn',
+  ];
+}
+
+/**
+ * The agent's target label is `agent`, not `region`: the metrics use `region` for the endpoint's
+ * region (a clash would rename it `exported_region`). The external label `region` names the
+ * Prometheus itself; federation adds it to series that have no `region` of their own (e.g. `up`).
+ */
+export function regionalConfig(region: string, agentIpv4: string): Record<string, unknown> {
+  return {
+    global: { scrape_interval: INTERVAL, scrape_timeout: TIMEOUT, evaluation_interval: INTERVAL, external_labels: { region } },
+    scrape_configs: [
+      {
+        job_name: LAB_AGENT_JOB,
+        metrics_path: '/metrics',
+        static_configs: [{ targets: [`${agentIpv4}:${AGENT_API_PORT}`], labels: { agent: region } }],
+      },
+    ],
+  };
+}
+
+/** `honor_labels`: the regional series keep their own labels; the target label `region` fills in. */
+export function globalConfig(federated: readonly { region: string; hostPort: string }[]): Record<string, unknown> {
+  return {
+    global: { scrape_interval: INTERVAL, scrape_timeout: TIMEOUT, evaluation_interval: INTERVAL, external_labels: { prometheus: 'global' } },
+    scrape_configs: [
+      {
+        job_name: FEDERATE_JOB,
+        honor_labels: true,
+        metrics_path: '/federate',
+        params: { 'match[]': [`{job="${LAB_AGENT_JOB}"}`] },
+        static_configs: federated.map((f) => ({ targets: [f.hostPort], labels: { region: f.region } })),
+      },
+    ],
+  };
+}
+
+function globalAddress(layout: LabLayout): string {
+  const client = layout.clients[0];
+  if (!client) throw new Error('the lab layout has no client namespace');
+  return client.address.ipv4;
+}
