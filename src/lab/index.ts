@@ -15,7 +15,7 @@
  */
 export { labUp, MERIDIAN_BIN, LAB_ADDONS, type LabAddon, type LabUpOptions, type LabUpOutcome, type LabUpResult } from './up.ts';
 export {
-  prometheusPlan, prometheusUrls, prometheusArgs, regionalConfig, globalConfig, PROMETHEUS_HOST, PROMETHEUS_PORT, LAB_AGENT_JOB, FEDERATE_JOB,
+  prometheusPlan, prometheusUrls, prometheusArgs, regionalConfig, globalConfig, PROMETHEUS_HOST, PROMETHEUS_PORT, PROMETHEUS_KIND, LAB_AGENT_JOB, FEDERATE_JOB,
   type PrometheusPlan, type PrometheusInstancePlan, type PrometheusUrls,
 } from './prometheus-plan.ts';
 export { labDown, type LabDownResult } from './down.ts';

@@ -103,7 +103,12 @@ export function regionalConfig(region: string, agentIpv4: string): Record<string
   };
 }
 
-/** `honor_labels`: the regional series keep their own labels; the target label `region` fills in. */
+/**
+ * `honor_labels`: the regional series keep their own labels; the target label `region` fills in.
+ * `honor_timestamps: false`: federated samples carry timestamps, and Prometheus writes no
+ * staleness markers for those, so a cut region's series would linger for the 5 min lookback;
+ * stamped at federation time (≤ 1 s later) they go stale at the first failed federation scrape.
+ */
 export function globalConfig(federated: readonly { region: string; hostPort: string }[]): Record<string, unknown> {
   return {
     global: { scrape_interval: INTERVAL, scrape_timeout: TIMEOUT, evaluation_interval: INTERVAL, external_labels: { prometheus: 'global' } },
@@ -111,6 +116,7 @@ export function globalConfig(federated: readonly { region: string; hostPort: str
       {
         job_name: FEDERATE_JOB,
         honor_labels: true,
+        honor_timestamps: false,
         metrics_path: '/federate',
         params: { 'match[]': [`{job="${LAB_AGENT_JOB}"}`] },
         static_configs: federated.map((f) => ({ targets: [f.hostPort], labels: { region: f.region } })),
