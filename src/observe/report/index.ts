@@ -1,8 +1,8 @@
 /**
  * report: drill reports as self-contained HTML (inline SVG charts, no script, nothing fetched),
  * written beside the JSON a drill saves. Pure: `renderOutageReportHtml({ report, history })`
- * returns the page; the caller writes it. Database drills reuse `reportPage` with
- * `replicationLagChart` and `runbookChart`, or pass `dataStore` to the outage page.
+ * returns the page; the caller writes it. Database drills: `renderDbDrillReportHtml({ report, history })`
+ * (written by `saveDbDrillReport`), built on `reportPage` and `runbookChart`.
  * Kept out of src/observe/index.ts: it reads drill types, which the agent must not load.
  */
 export {
@@ -11,3 +11,4 @@ export {
 } from './drill-html.ts';
 export { valueChart, stripChart, escapeXml, niceStep, type TimeAxis, type Mark, type LineSeries, type BarSeries, type StripRow, type Segment } from './svg.ts';
 export { requestBuckets, answerRuns, bucketWidthMs, quantile, type RequestBucket, type AnswerRun } from './series.ts';
+export { renderDbDrillReportHtml, type DbDrillHtmlInput } from './db-drill-html.ts';
