@@ -157,9 +157,25 @@ export class AgentMetrics {
 
   // Reserved metrics (and counters the observer feeds): the data layer reports them through these.
   // Coordinator, lease and primary gauges have no setter: they come from the status (refreshStores).
-  setReplicationLag(store: string, region: string, lag: { bytes: number; seconds: number }): void {
-    this.lagBytes.set({ store, region }, lag.bytes);
-    this.lagSeconds.set({ store, region }, lag.seconds);
+  /** A null leaves that series out (PostgreSQL reported no replay position or replay_lag). */
+  setReplicationLag(store: string, region: string, lag: { bytes: number | null; seconds: number | null }): void {
+    if (lag.bytes !== null) this.lagBytes.set({ store, region }, lag.bytes);
+    if (lag.seconds !== null) this.lagSeconds.set({ store, region }, lag.seconds);
+  }
+
+  /**
+   * Every standby's lag from the supervision status (the observer calls this on each merge tick).
+   * The old series are dropped first: a standby that stopped streaming, or a primary that stopped
+   * answering, loses its series rather than keeping a stale lag.
+   */
+  setReplicationLags(stores: StoresReading): void {
+    this.lagBytes.reset();
+    this.lagSeconds.reset();
+    if (!stores.supervised) return;
+    for (const s of stores.stores) {
+      if (!s.supervised) continue;
+      for (const r of s.replication ?? []) this.setReplicationLag(s.store, r.region, { bytes: r.lagBytes, seconds: r.lagSeconds });
+    }
   }
 
   recordSplitBrainGuardTrip(store: string): void {

@@ -79,7 +79,8 @@ export class AgentObserver {
 
   /**
    * Called on every merge tick: records primary moves, fencing and finished runbooks of the
-   * agent's database supervision (read from its state) as timeline events and metrics.
+   * agent's database supervision (read from its state) as timeline events and metrics, and
+   * refreshes the replication lag gauges from it.
    */
   storesObserved(): void {
     const stores = this.options.state().stores;
@@ -87,6 +88,7 @@ export class AgentObserver {
     const changes = storeChanges(this.options.region, this.lastStores, stores, this.seenRunbooks);
     this.lastStores = stores;
     this.metrics.recordFinishedSteps(changes.steps);
+    this.metrics.setReplicationLags(stores);
     for (const store of changes.fenceTrips) this.metrics.recordSplitBrainGuardTrip(store);
     for (const event of changes.events) this.record(event);
   }

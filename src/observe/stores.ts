@@ -15,6 +15,15 @@ export interface StoreStepReading {
   readonly endedAt?: string;
 }
 
+/** One standby's lag behind the primary, as the agent last observed it. */
+export interface ReplicationReading {
+  readonly region: string;
+  readonly lagBytes: number | null;
+  readonly lagSeconds: number | null;
+  readonly state: string;
+  readonly syncState: string;
+}
+
 export interface StoreReading {
   readonly store: string;
   readonly supervised: boolean;
@@ -22,6 +31,8 @@ export interface StoreReading {
   readonly primary: { readonly region: string; readonly token: string } | null;
   readonly coordinator: { readonly holder: string | null; readonly token: string | null; readonly self: boolean };
   readonly local: { readonly role: string; readonly fenced: boolean; readonly reason: string } | null;
+  /** Absent from agents that predate lag reporting. */
+  readonly replication?: readonly ReplicationReading[];
   readonly lastRunbook: {
     readonly runbookId: string;
     readonly kind: string;

@@ -21,4 +21,5 @@ export { choosePlan, shouldExecute, promotesAway, type PolicySettings, type Exec
 export { storeStaticNames, regionDownByHealth, primaryFqdn, replicaFqdn, mergeStaticNames } from './dns-names.ts';
 export { OperatorRequestSchema, LocalRequestSchema, type OperatorRequest, type LocalRequest } from './routes.ts';
 export type { StoresStatus, StoreStatus, PlanStatus, RunbookStatus } from './status.ts';
+export { replicationRows, type ReplicationStatus } from './replication.ts';
 export type { LocalStatus } from './local-guard.ts';

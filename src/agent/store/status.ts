@@ -1,12 +1,14 @@
 /**
  * The `stores` part of the agent's GET /status: per store, the primary record, the lease holder,
- * the marks, what DNS answers, who coordinates, this region's own database, and (on the
+ * the marks, what DNS answers, who coordinates, this region's own database, the lag of each
+ * standby behind the primary (replication.ts), and (on the
  * coordinator) the last plan and the last runbook with every step. Plain JSON: tokens and LSNs
  * as strings.
  */
 import type { RunOutcome, RunPlan, StepRecord } from '../../failover/index.ts';
 import type { StoreView } from '../../failover/adapters/index.ts';
 import type { LocalStatus } from './local-guard.ts';
+import type { ReplicationStatus } from './replication.ts';
 
 export interface StoresStatus {
   readonly supervised: boolean;
@@ -26,6 +28,8 @@ export interface StoreStatus {
   readonly dns: Readonly<Record<string, readonly string[]>>;
   readonly coordinator: { readonly holder: string | null; readonly token: string | null; readonly self: boolean };
   readonly local: LocalStatus | null;
+  /** Lag per standby from the primary's last observation (empty when it did not answer as primary). Absent only in older agents. */
+  readonly replication?: readonly ReplicationStatus[];
   readonly lastPlan: PlanStatus | null;
   /** The last runbook this agent executed to its end (completed, failed, stopped, unrecorded). */
   readonly lastRunbook: RunbookStatus | null;

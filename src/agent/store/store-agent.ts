@@ -10,6 +10,7 @@ import type { StaticNames } from '../../gslb/index.ts';
 import { storeStaticNames } from './dns-names.ts';
 import type { LocalGuard } from './local-guard.ts';
 import type { StorePlan } from './config.ts';
+import { replicationRows } from './replication.ts';
 import { viewStatus, type StoreStatus } from './status.ts';
 import type { StoreCoordinator } from './store-coordinator.ts';
 
@@ -62,6 +63,8 @@ export class StoreAgent {
   }
 
   status(coordinator: StoreStatus['coordinator'], coordination: StoreCoordinator | undefined): StoreStatus {
+    const record = this.view && typeof this.view.record === 'object' ? this.view.record : undefined;
+    const regions = this.o.plan.members.map((m) => m.region);
     return {
       store: this.name,
       supervised: true,
@@ -70,6 +73,7 @@ export class StoreAgent {
       dns: this.staticNames(),
       coordinator,
       local: this.o.guard?.status() ?? null,
+      replication: replicationRows(this.o.observer.primaryObservation(), record?.region, regions),
       lastPlan: coordinator.self ? (coordination?.lastPlan ?? null) : null,
       lastRunbook: coordination?.lastRunbook ?? null,
       runningRunbook: coordination?.runningRunbook ?? null,

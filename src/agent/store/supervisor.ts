@@ -244,7 +244,7 @@ function unsupervisedStatus(store: string, reason: string): StoreStatus {
   return {
     store, supervised: false, reason, etcd: { ok: false, reason }, primary: null, lease: null, marks: { rejoin: [], blocked: [] },
     dns: {}, coordinator: { holder: null, token: null, self: false }, local: null, lastPlan: null, lastRunbook: null,
-    runningRunbook: null,
+    replication: [], runningRunbook: null,
   };
 }
 

@@ -22,7 +22,7 @@ export { promoteRegion } from './promote.ts';
 export { localMemberHost, type MemberHost } from './member-host.ts';
 export { storeMembers, storeRegions, regionAt, memberOf, type StoreMember } from './members.ts';
 export { toMemberState, lastKnownOf, type LastKnown, type MemberEvidence, type ClusterEvidence } from './member-state.ts';
-export { StoreObserver, isFenced, leaseOfRegion, type ObserverOptions, type SnapshotOutcome } from './snapshot.ts';
+export { StoreObserver, isFenced, leaseOfRegion, type ObserverOptions, type PrimaryObservation, type SnapshotOutcome } from './snapshot.ts';
 export { writeHeartbeat, type HeartbeatOutcome } from './heartbeat.ts';
 export { auditStream, coordAuditSink, readStepRecords, toAuditRecord, fromAuditRecord, type StepRecordsOutcome } from './coord-audit.ts';
 export {

@@ -47,6 +47,14 @@ export type SnapshotOutcome =
   /** Nothing to plan from: etcd unreachable, no primary record yet, or one we cannot read. */
   | { readonly kind: 'unavailable'; readonly reason: string };
 
+/** The recorded primary as it last answered: when, its WAL position, its pg_stat_replication. */
+export interface PrimaryObservation {
+  readonly region: string;
+  readonly atMs: number;
+  readonly currentLsn: Lsn;
+  readonly replicas: readonly ReplicaInfo[];
+}
+
 /** The database refuses writes: src/data's fence (read-only default, or the impossible sync standby). */
 export function isFenced(m: DbMemberState): boolean {
   return m.reachable && (m.readOnlyByDefault || m.synchronousStandbyNames.includes(FENCE_STANDBY_NAME));
@@ -66,12 +74,19 @@ export class StoreObserver {
   private primaryLsn: Lsn | undefined;
   /** The primary's pg_stat_replication when it last answered: which standbys were synchronous. */
   private replicas: readonly ReplicaInfo[] = [];
+  /** The primary's last answer, cleared when it stops answering as primary (for lag reporting). */
+  private lastPrimary: PrimaryObservation | undefined;
   private expired: { token: FencingToken; sinceMs: number } | undefined;
 
   constructor(private readonly o: ObserverOptions) {}
 
   private now(): number {
     return (this.o.now ?? Date.now)();
+  }
+
+  /** What the recorded primary last said about itself and its standbys; no database round-trip. */
+  primaryObservation(): PrimaryObservation | undefined {
+    return this.lastPrimary;
   }
 
   async snapshot(input: { coordinatorToken: FencingToken; runbook: RunbookProgress | null; graceMs: number }): Promise<SnapshotOutcome> {
@@ -189,8 +204,11 @@ export class StoreObserver {
       this.systemIdentifier = last.systemIdentifier;
       this.primaryLsn = last.currentLsn;
       this.replicas = last.replicas;
+      this.lastPrimary = { region, atMs: samples.get(region)?.at(-1)?.atMs ?? this.now(), currentLsn: last.currentLsn, replicas: last.replicas };
       return last.replicas;
     }
+    // Lag is reported only from a primary that answered its last sample, never from memory.
+    if (samples.has(region)) this.lastPrimary = undefined;
     if (!this.history) {
       // Never saw the primary: take the newest history any member has (weaker divergence checks).
       const known = [...samples.values()].map((s) => s.at(-1)?.member).filter((m): m is Extract<DbMemberState, { reachable: true }> => !!m?.reachable && !!m.history);

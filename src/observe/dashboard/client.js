@@ -381,8 +381,27 @@
           h('span', { class: 'muted small' }, `coordinator ${coordinators.join(' / ')}`)),
         primaries.length > 1 ? h('div', { class: 'note' }, 'agents read different primary records right now') : null,
         dns.length > 0 ? h('div', { class: 'small muted' }, dns.join('; ')) : null,
-        h('table', null, h('thead', null, head), h('tbody', null, rows)));
+        h('table', null, h('thead', null, head), h('tbody', null, rows)),
+        renderReplication(views));
     });
+  }
+
+  /** Lag per standby from the agent with the newest observation of the primary (`replication` rows). */
+  function renderReplication(views) {
+    const newest = views
+      .filter((x) => Array.isArray(x.s.replication) && x.s.replication.length > 0)
+      .sort((x, y) => Date.parse(y.s.replication[0].observedAt) - Date.parse(x.s.replication[0].observedAt))[0];
+    if (!newest) return h('div', { class: 'small muted', 'data-replication': 'none' }, 'replication: no standby streaming from the primary as the agents last saw it');
+    const head = h('tr', null, ['standby', 'state', 'sync', 'lag bytes', 'lag seconds'].map((c) => h('th', null, c)));
+    const rows = newest.s.replication.map((r) => h('tr', { 'data-replica': r.region },
+      h('td', null, r.region),
+      h('td', { class: r.state === 'streaming' ? 'cell-up' : 'cell-unknown' }, r.state),
+      h('td', null, r.syncState),
+      h('td', null, r.lagBytes === null ? 'unknown' : String(r.lagBytes)),
+      h('td', null, r.lagSeconds === null ? '-' : r.lagSeconds.toFixed(3))));
+    return h('div', { 'data-replication': 'rows' },
+      h('div', { class: 'small muted' }, `replication, as ${newest.a.region} observed the primary at ${fmtTime(Date.parse(newest.s.replication[0].observedAt), true)}`),
+      h('table', null, h('thead', null, head), h('tbody', null, rows)));
   }
 
   /** The coordinator shows its last plan and last runbook, with every step. */

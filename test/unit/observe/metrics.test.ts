@@ -40,7 +40,7 @@ test('every metric of the catalog is registered; store and reserved ones expose 
   const m = metricsFor(() => stateOf(view('ra', allUp)));
   const e = await scrape(m);
   for (const spec of METRIC_LIST) assert.equal(e.types.get(spec.name), spec.type, spec.name);
-  const fedLater = METRIC_LIST.filter((s) => s.status === 'reserved' || /^meridian_(coordinator|store_primary|split_brain|runbook)/.test(s.name));
+  const fedLater = METRIC_LIST.filter((s) => s.status === 'reserved' || /^meridian_(coordinator|store_primary|store_replication|split_brain|runbook)/.test(s.name));
   assert.equal(fedLater.length, 10);
   for (const spec of fedLater) {
     assert.equal(e.samples.filter((s) => s.name.startsWith(spec.name)).length, 0, `${spec.name} has samples before it is fed`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AgentMetrics } from '../../../src/observe/index.ts';
+import { AgentMetrics, AgentObserver } from '../../../src/observe/index.ts';
 import { findSamples, parsePrometheusText, sampleValue } from '../../../src/observe/prom-text.ts';
 import { storeChanges, type StoreReading, type StoresReading } from '../../../src/observe/stores.ts';
 import { TOPOLOGY, stateOf, view } from './fixtures.ts';
@@ -79,4 +79,28 @@ test('store gauges come from the supervision status at scrape time; absent witho
   e = parsePrometheusText(await m.exposition());
   assert.equal(sampleValue(e, 'meridian_runbook_steps_total', { step: 'promote', result: 'ok' }), 1);
   assert.equal(sampleValue(e, 'meridian_runbook_step_duration_seconds_sum', { step: 'promote' }), 1.5);
+});
+
+test('replication lag: the observer feeds the lag gauges from the status rows, and drops series that left', async () => {
+  let stores: StoresReading = reading(store({
+    replication: [
+      { region: 'rb', lagBytes: 8192, lagSeconds: 0.125, state: 'streaming', syncState: 'async' },
+      { region: 'rc', lagBytes: null, lagSeconds: null, state: 'startup', syncState: 'async' },
+    ],
+  }));
+  const observer = new AgentObserver({ topology: TOPOLOGY, region: 'ra', bootId: 'b', defaultMetrics: false, state: () => ({ ...stateOf(view('ra', {})), stores }) });
+  let e = parsePrometheusText(await observer.metrics.exposition());
+  assert.equal(findSamples(e, 'meridian_store_replication_lag_bytes').length, 0, 'nothing before the first merge tick');
+  observer.storesObserved();
+  e = parsePrometheusText(await observer.metrics.exposition());
+  assert.equal(sampleValue(e, 'meridian_store_replication_lag_bytes', { store: 'orders', region: 'rb' }), 8192);
+  assert.equal(sampleValue(e, 'meridian_store_replication_lag_seconds', { store: 'orders', region: 'rb' }), 0.125);
+  assert.deepEqual(findSamples(e, 'meridian_store_replication_lag_bytes').map((s) => s.labels.region), ['rb'], 'no replay position: no bytes series');
+  assert.deepEqual(findSamples(e, 'meridian_store_replication_lag_seconds').map((s) => s.labels.region), ['rb']);
+  // The primary stopped answering: the rows are gone, and so are the series (no stale lag).
+  stores = reading(store({ replication: [] }));
+  observer.storesObserved();
+  e = parsePrometheusText(await observer.metrics.exposition());
+  assert.equal(findSamples(e, 'meridian_store_replication_lag_bytes').length, 0);
+  assert.equal(findSamples(e, 'meridian_store_replication_lag_seconds').length, 0);
 });
