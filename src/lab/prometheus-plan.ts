@@ -5,9 +5,13 @@
  * keeps its own history; the global one sees its federation target go down. Pure: the shell is
  * prometheus.ts.
  *
- * Only lab addresses appear in the configs: no remote write, no alertmanager, no rule files.
+ * The global one also evaluates Meridian's alerting rules (the same `meridian-alerts.yml` that
+ * `meridian export prometheus` generates), so firing alerts show on its /alerts page. Only lab
+ * addresses appear in the configs: no remote write, no alertmanager.
  */
 import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { alertingRules, EXPORT_FILES } from '../observe/export/index.ts';
 import { AGENT_API_PORT, CLIENT_REGION, labAddress, type LabLayout } from './layout.ts';
 
 export const PROMETHEUS_BIN = process.env.MERIDIAN_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -37,6 +41,8 @@ export interface PrometheusInstancePlan {
   readonly configFile: string;
   readonly tsdbPath: string;
   readonly config: Record<string, unknown>;
+  /** Rule files the config names, with their content (absolute path → YAML); written before start. */
+  readonly ruleFiles: Readonly<Record<string, string>>;
 }
 
 export interface PrometheusPlan {
@@ -59,7 +65,7 @@ export function prometheusUrls(layout: LabLayout): PrometheusUrls {
 
 export function prometheusPlan(layout: LabLayout, dir: string): PrometheusPlan {
   const root = prometheusRoot(dir);
-  const instance = (region: string, ipv4: string, config: Record<string, unknown>): PrometheusInstancePlan => ({
+  const instance = (region: string, ipv4: string, config: Record<string, unknown>, ruleFiles: Record<string, string> = {}): PrometheusInstancePlan => ({
     region,
     name: `prometheus-${region}`,
     ipv4,
@@ -67,10 +73,13 @@ export function prometheusPlan(layout: LabLayout, dir: string): PrometheusPlan {
     configFile: join(root, `${region}.yml`),
     tsdbPath: join(root, region),
     config,
+    ruleFiles,
   });
   const regions = layout.regions.map((r) => instance(r.name, labAddress(r.index, PROMETHEUS_HOST).ipv4, regionalConfig(r.name, r.agent.ipv4)));
   const federated = regions.map((r) => ({ region: r.region, hostPort: `${r.ipv4}:${PROMETHEUS_PORT}` }));
-  return { regions, global: instance(CLIENT_REGION, globalAddress(layout), globalConfig(federated)) };
+  const rulesFile = join(root, EXPORT_FILES.rules);
+  const rules = `# Written by meridian lab up --with prometheus (as meridian export prometheus).\n${stringify(alertingRules(), { lineWidth: 0 })}`;
+  return { regions, global: instance(CLIENT_REGION, globalAddress(layout), globalConfig(federated, [rulesFile]), { [rulesFile]: rules }) };
 }
 
 /** Command line of one instance; `--web.enable-lifecycle` and the admin API stay off (the defaults). */
@@ -109,9 +118,10 @@ export function regionalConfig(region: string, agentIpv4: string): Record<string
  * staleness markers for those, so a cut region's series would linger for the 5 min lookback;
  * stamped at federation time (≤ 1 s later) they go stale at the first failed federation scrape.
  */
-export function globalConfig(federated: readonly { region: string; hostPort: string }[]): Record<string, unknown> {
+export function globalConfig(federated: readonly { region: string; hostPort: string }[], ruleFiles: readonly string[] = []): Record<string, unknown> {
   return {
     global: { scrape_interval: INTERVAL, scrape_timeout: TIMEOUT, evaluation_interval: INTERVAL, external_labels: { prometheus: 'global' } },
+    ...(ruleFiles.length > 0 ? { rule_files: [...ruleFiles] } : {}),
     scrape_configs: [
       {
         job_name: FEDERATE_JOB,

@@ -29,6 +29,7 @@ export async function startPrometheus(opts: StartPrometheusOptions): Promise<voi
 
 async function startOne(p: PrometheusInstancePlan, opts: StartPrometheusOptions): Promise<void> {
   if (opts.signal.aborted) return;
+  for (const [path, content] of Object.entries(p.ruleFiles)) writeFileSync(path, content);
   writeFileSync(p.configFile, `# Written by meridian lab up --with prometheus.\n${stringify(p.config)}`);
   const proc = startInRegion(p.region, PROMETHEUS_KIND, p.name, prometheusArgs(p));
   await waitHealthy(proc, [`${p.url}/-/ready`], opts.deadline, opts.signal);

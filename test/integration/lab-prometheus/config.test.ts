@@ -1,15 +1,17 @@
 /**
  * The lab's Prometheus configs: accepted by the real `promtool check config`, and naming only
- * lab addresses (no remote write, no alertmanager, no rule files). Needs no root.
+ * lab addresses (no remote write, no alertmanager); the global one evaluates Meridian's generated
+ * alerting rules. Needs no root.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { labLayout, prometheusArgs, prometheusPlan, prometheusUrls } from '../../../src/lab/index.ts';
+import { alertingRules } from '../../../src/observe/export/index.ts';
 import { DEFAULT_TOPOLOGY_YAML, parseTopology } from '../../../src/spec/index.ts';
 
 const promtool = spawnSync('promtool', ['--version'], { stdio: 'ignore' }).status === 0;
@@ -19,13 +21,29 @@ const layout = labLayout(parseTopology(DEFAULT_TOPOLOGY_YAML, 'built-in'));
 const plan = prometheusPlan(layout, '/run/meridian/lab');
 
 describe('lab prometheus configs', () => {
-  it('promtool accepts every config', { skip: promtool ? false : 'needs promtool (Debian prometheus)' }, () => {
-    for (const p of [...plan.regions, plan.global]) {
-      const file = join(dir, `${p.region}.yml`);
-      writeFileSync(file, stringify(p.config));
-      const r = spawnSync('promtool', ['check', 'config', file], { encoding: 'utf8' });
+  it('promtool accepts every config, and the rule file the global one names', { skip: promtool ? false : 'needs promtool (Debian prometheus)' }, () => {
+    // Planned under the temp dir, so the rule file the global config names exists where it says.
+    const written = prometheusPlan(layout, dir);
+    mkdirSync(join(dir, 'prometheus'), { recursive: true });
+    for (const p of [...written.regions, written.global]) {
+      for (const [path, content] of Object.entries(p.ruleFiles)) writeFileSync(path, content);
+      writeFileSync(p.configFile, stringify(p.config));
+      const r = spawnSync('promtool', ['check', 'config', p.configFile], { encoding: 'utf8' });
       assert.equal(r.status, 0, `${p.region}: ${r.stdout}${r.stderr}`);
+      if (p === written.global) {
+        const ruleCount = (alertingRules() as { groups: { rules: unknown[] }[] }).groups.reduce((n, g) => n + g.rules.length, 0);
+        assert.ok(ruleCount > 0);
+        assert.match(r.stdout, new RegExp(`SUCCESS: ${ruleCount} rules found`), r.stdout);
+      }
     }
+  });
+
+  it('only the global one names a rule file: meridian-alerts.yml in the lab prometheus dir, with the generated rules', () => {
+    for (const p of plan.regions) assert.deepEqual([JSON.stringify(p.config).includes('rule_files'), Object.keys(p.ruleFiles)], [false, []]);
+    const rulesFile = '/run/meridian/lab/prometheus/meridian-alerts.yml';
+    assert.deepEqual(plan.global.config.rule_files, [rulesFile]);
+    assert.deepEqual(Object.keys(plan.global.ruleFiles), [rulesFile]);
+    assert.match(plan.global.ruleFiles[rulesFile]!, /alert: /);
   });
 
   it('each regional Prometheus scrapes only its own agent, on its region host .3', () => {
@@ -43,7 +61,7 @@ describe('lab prometheus configs', () => {
     assert.deepEqual([...text.matchAll(/\d+\.\d+\.\d+\.\d+(:\d+)?/g)].map((m) => m[0]), ['10.231.1.3:9090', '10.231.2.3:9090', '10.231.3.3:9090']);
     assert.match(text, /"honor_labels":true/);
     assert.match(text, /"metrics_path":"\/federate"/);
-    assert.doesNotMatch(text, /remote_write|alerting|rule_files/);
+    assert.doesNotMatch(text, /remote_write|alerting|alertmanager/);
   });
 
   it('the command line keeps lifecycle and admin APIs off and bounds retention', () => {
