@@ -12,6 +12,7 @@ import { parseView, type ReceiveOutcome, type VantageView } from '../health/inde
 import type { AgentStatus } from './status.ts';
 import { listenOrExplain } from './bind.ts';
 import type { ListenAddress } from './plan.ts';
+import { readBody } from './http-body.ts';
 
 export interface ApiHandlers {
   readonly status: () => AgentStatus;
@@ -63,7 +64,7 @@ async function route(req: IncomingMessage, res: ServerResponse, handlers: ApiHan
 async function receive(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers): Promise<void> {
   let body: unknown;
   try {
-    body = JSON.parse(await readBody(req));
+    body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
   } catch (err) {
     return send(res, 400, { error: err instanceof Error ? err.message : 'unreadable body' });
   }
@@ -75,21 +76,6 @@ async function receive(req: IncomingMessage, res: ServerResponse, handlers: ApiH
   send(res, 200, { outcome });
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);

@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { readBody } from '../http-body.ts';
 
 export const OperatorRequestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('switchover'), to: z.string().min(1) }),
@@ -47,7 +48,7 @@ export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse
   const op = match[2] ?? '';
   let body: Record<string, unknown>;
   try {
-    body = JSON.parse(await readBody(req)) as Record<string, unknown>;
+    body = JSON.parse((await readBody(req, MAX_BODY_BYTES)) || '{}') as Record<string, unknown>;
   } catch (err) {
     send(res, { status: 400, body: { error: `unreadable body: ${(err as Error).message}` } });
     return true;
@@ -71,18 +72,3 @@ function send(res: ServerResponse, answer: RouteAnswer): void {
   res.writeHead(answer.status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }).end(payload);
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error('body too large'));
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8') || '{}'));
-    req.on('error', reject);
-  });
-}
