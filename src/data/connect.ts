@@ -57,6 +57,14 @@ export function describeTarget(target: Pick<PgTarget, 'host' | 'port'>): string 
   return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
 }
 
+/**
+ * application_name of Meridian's own short control sessions. A fence spares them: two fencers
+ * (the coordinator and the primary's own agent on lease loss) would otherwise cut each other's
+ * session mid-fence. Sparing them is safe because the fence's impossible synchronous standby
+ * already blocks every commit.
+ */
+export const CONTROL_APPLICATION_NAME = 'meridian-control';
+
 /** Open a connection, run `work`, always close. Errors come out as DbUnavailable/DbQueryFailed. */
 export async function withClient<T>(
   target: PgTarget,
@@ -70,7 +78,7 @@ export async function withClient<T>(
     user: target.user,
     password: target.password,
     database: target.database ?? 'postgres',
-    application_name: 'meridian',
+    application_name: CONTROL_APPLICATION_NAME,
     connectionTimeoutMillis: t.connectMs,
     statement_timeout: t.statementMs,
     lock_timeout: t.statementMs,

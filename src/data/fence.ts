@@ -12,7 +12,7 @@
  */
 import { alterSystem, adminTarget, awaitSetting, inRecovery, orUnreachable } from './admin.ts';
 import { synchronousStandbyNamesValue } from './conf.ts';
-import { queryRows, type DbTimeouts } from './connect.ts';
+import { CONTROL_APPLICATION_NAME, queryRows, type DbTimeouts } from './connect.ts';
 import { parseLsn, type Lsn } from './lsn.ts';
 import { FENCE_STANDBY_NAME } from './standby-config.ts';
 import type { PgAuth, PgEndpoint, Unreachable } from './types.ts';
@@ -36,7 +36,8 @@ export async function fencePrimary(member: PgEndpoint, auth: PgAuth, opts: { rea
       throw new Error(`fence of ${member.name}: configuration reload not observed within 3 s`);
     }
     const [killed] = await queryRows<{ n: number }>(c, `SELECT count(pg_terminate_backend(pid))::int AS n
-      FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()`);
+      FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+        AND application_name IS DISTINCT FROM $1`, [CONTROL_APPLICATION_NAME]);
     const [pos] = await queryRows<{ lsn: string }>(c, 'SELECT pg_current_wal_lsn()::text AS lsn');
     return { kind: 'fenced', lsn: parseLsn(pos!.lsn), terminatedBackends: killed?.n ?? 0 };
   }, opts.timeouts);

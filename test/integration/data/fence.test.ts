@@ -89,4 +89,13 @@ describe('fencePrimary', () => {
     const s = await readMemberState(admin(primary));
     assert.ok(s.reachable && !s.readOnlyByDefault && s.synchronousStandbyNames === '');
   });
+
+  it('two fencers at once (the coordinator and the primary\'s own agent) both complete', async () => {
+    // Each used to terminate every other client backend, the other fencer's session included.
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all([fencePrimary(primary, TEST_AUTH), fencePrimary(primary, TEST_AUTH), fencePrimary(primary, TEST_AUTH)]);
+      assert.deepEqual(results.map((r) => r.kind), ['fenced', 'fenced', 'fenced'], results.map((r) => (r.kind === 'unreachable' ? r.reason : r.kind)).join('; '));
+      assert.deepEqual(await unfencePrimary(primary, TEST_AUTH, null), { kind: 'unfenced' });
+    }
+  });
 });
