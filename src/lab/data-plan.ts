@@ -73,6 +73,14 @@ export function etcdPlan(topology: Topology, layout: LabLayout, dir: string, clu
 }
 
 /** etcd silently raises a shorter TTL to its minimum, so a shorter one in the file would be a lie. */
+/** The lab runs PostgreSQL; an Aurora store is something only the aws-cdk export builds. */
+export function checkLabEngines(topology: Topology): void {
+  const aurora = topology.stores.filter((s) => s.engine !== 'postgres').map((s) => s.name);
+  if (aurora.length > 0) {
+    throw new InputError(`store(s) ${aurora.join(', ')} use engine 'aurora-postgresql', which only AWS runs: the lab runs engine 'postgres' stores (use 'meridian export aws-cdk' for Aurora)`);
+  }
+}
+
 export function checkLeaseTtl(leaseTtlMs: number): void {
   const minimum = minimumLeaseTtlMs(LAB_ETCD_SETTINGS);
   if (leaseTtlMs < minimum) {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_TOPOLOGY_YAML, loadTopologyFile, parseTopology, type Topology } from '../spec/index.ts';
 import { credentialsEnv, generateCredentials, writeCredentials, type DbCredentials } from './credentials.ts';
 import { startDataLayer } from './data-layer.ts';
-import { agentDataArgs, checkLeaseTtl, storePlans } from './data-plan.ts';
+import { agentDataArgs, checkLabEngines, checkLeaseTtl, storePlans } from './data-plan.ts';
 import { teardown } from './down.ts';
 import { allowBridgeForwarding } from './firewall.ts';
 import { hostPort } from './http.ts';
@@ -59,6 +59,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   const source = opts.topologyFile ?? '<built-in topology>';
   const topology = opts.topologyFile ? loadTopologyFile(opts.topologyFile) : parseTopology(DEFAULT_TOPOLOGY_YAML, source);
   const agents = opts.agents ?? true;
+  checkLabEngines(topology);
   const layout = labLayout(topology);
   if (topology.stores.length > 0) checkLeaseTtl(topology.failover.leaseTtl);
   const addons = [...new Set(opts.with ?? [])].sort();

@@ -3,6 +3,7 @@
  * uniqueness, and values that only make sense together. Pure; returns issues with their paths
  * so the loader can point at the exact line and column.
  */
+import { checkCloudReferences } from './cloud-references.ts';
 import type { Topology } from './schema.ts';
 
 export interface SpecIssue {
@@ -85,6 +86,7 @@ export function checkReferences(t: Topology): SpecIssue[] {
   t.clientNetworks.forEach((c, i) => {
     for (const r of Object.keys(c.latencyMs ?? {})) if (!regions.has(r)) unknownRegion(['clientNetworks', i, 'latencyMs', r], r, true);
   });
+  issues.push(...checkCloudReferences(t, regions));
   return issues;
 }
 

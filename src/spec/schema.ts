@@ -37,9 +37,23 @@ const geo = z.strictObject({
   lon: z.number().min(-180).max(180),
 });
 
+const cidr = z.string().refine(isCidr, "a CIDR such as '10.0.0.0/8' or 'fd00::/8' (prefix up to /32 for IPv4, /128 for IPv6)");
+
+/** Where a region runs in a cloud: used only by the exports (Kubernetes, Argo CD, AWS CDK). */
+export const RegionCloudSchema = z.strictObject({
+  provider: z.enum(['aws', 'gcp', 'azure']),
+  /** The provider's own region name: `eu-west-1`, `europe-west1`, `westeurope`. */
+  region: z.string().regex(/^[a-z][a-z0-9-]{1,40}[a-z0-9]$/, "a cloud region name such as 'eu-west-1'"),
+  /** AWS account id (12 digits) or the provider's project/subscription id. */
+  account: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an account, project or subscription id').optional(),
+  /** The region's cluster/VPC networks: peers' API traffic comes from these. */
+  networks: z.array(cidr).default([]),
+});
+
 export const RegionSchema = z.strictObject({
   name: name('a region name'),
   geo: geo.optional(),
+  cloud: RegionCloudSchema.optional(),
   /** Where this region's agent serves DNS and its API. Required to run agents; the lab fills it in. */
   agent: z
     .strictObject({
@@ -91,11 +105,13 @@ export const ServiceSchema = z.strictObject({
     unhealthyThreshold: 2,
   }),
   policy: PolicySchema,
+  /** Export an AWS Global Accelerator in front of this service (aws-cdk export). */
+  globalAccelerator: z.boolean().default(false),
 });
 
 export const ClientNetworkSchema = z.strictObject({
   name: name('a client network name'),
-  cidr: z.string().refine(isCidr, "a CIDR such as '10.0.0.0/8' or 'fd00::/8' (prefix up to /32 for IPv4, /128 for IPv6)"),
+  cidr,
   location: geo.optional(),
   /** Measured round-trip per region, used by the `latency` policy before distance. */
   latencyMs: z.record(z.string(), z.number().min(0)).optional(),
@@ -103,7 +119,11 @@ export const ClientNetworkSchema = z.strictObject({
 
 export const StoreSchema = z.strictObject({
   name: name('a store name'),
-  engine: z.literal('postgres'),
+  /**
+   * `postgres`: Meridian runs the failover (the lab, the agents). `aurora-postgresql`: an Aurora
+   * Global Database that AWS fails over; Meridian only exports it (aws-cdk).
+   */
+  engine: z.enum(['postgres', 'aurora-postgresql']),
   primaryRegion: name('a region name'),
   replicaRegions: z.array(name('a region name')).default([]),
   /** `sync`: a commit waits for at least one standby in another region (RPO 0). */
@@ -130,10 +150,48 @@ export const TopologySchema = z.strictObject({
       ttl: z.number().int().min(0).max(86400).default(2),
     })
     .default({ ttl: 2 }),
+  /** How the global zone reaches users in AWS (aws-cdk export). */
+  route53: z
+    .strictObject({
+      /**
+       * `delegate`: NS + glue hand the zone to each region's agent DNS (Meridian answers).
+       * `native`: Route 53 health checks and records per the service policies (Route 53 answers).
+       */
+      mode: z.enum(['delegate', 'native']).default('delegate'),
+      /** Existing hosted zone of the parent domain, where the delegation goes. */
+      parentZoneId: z.string().regex(/^Z[A-Z0-9]{1,32}$/, "a hosted zone id such as 'Z0123456789ABC'").optional(),
+    })
+    .optional(),
   regions: z.array(RegionSchema).min(1),
   services: z.array(ServiceSchema).default([]),
   clientNetworks: z.array(ClientNetworkSchema).default([]),
   stores: z.array(StoreSchema).default([]),
+  /**
+   * Rollout order of changes (Argo CD progressive sync): groups of regions, synced one group
+   * after the other. Absent: one region per wave, in file order.
+   */
+  waves: z.array(z.array(name('a region name')).min(1)).min(1).optional(),
+  /** Container repositories the services run from, replicated to every region (ECR). */
+  repositories: z.array(z.string().regex(/^[a-z0-9]+([._/-][a-z0-9]+)*$/, "a repository name such as 'shop/web'")).default([]),
+  /** Secrets replicated to every region (Secrets Manager + multi-region KMS keys). Names only, never values. */
+  secrets: z.array(z.strictObject({ name: z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,256}$/, 'a secret name'), description: z.string().optional() })).default([]),
+  /** How the agent runs in each region's cluster (k8s export). */
+  kubernetes: z
+    .strictObject({
+      namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name').default('meridian'),
+      /** The agent's container image (built from the repository's Dockerfile). */
+      image: z.string().min(1),
+    })
+    .optional(),
+  /** The Git repository Argo CD syncs from (argocd export). */
+  gitops: z
+    .strictObject({
+      repoURL: z.string().min(1),
+      revision: z.string().min(1).default('HEAD'),
+      /** Folder in that repository holding the k8s export (`base/`, `overlays/<region>/`). */
+      path: z.string().min(1).default('deploy'),
+    })
+    .optional(),
   failover: z
     .strictObject({
       /** Primary lease TTL. A primary cut off from the etcd majority stops acting within it. */
@@ -160,6 +218,7 @@ export type HealthCheck = Service['health'];
 export type ClientNetwork = Topology['clientNetworks'][number];
 export type GeoPoint = NonNullable<Region['geo']>;
 export type Store = Topology['stores'][number];
+export type RegionCloud = NonNullable<Region['cloud']>;
 
 /** JSON Schema of the file as a person writes it (durations as strings, defaults optional). */
 export function topologyJsonSchema(): unknown {

@@ -74,8 +74,9 @@ export function defaultStateDir(region: string): string {
 }
 
 export function planSupervision(topology: Topology, region: string, options: StoreSupervisionOptions): SupervisionPlan {
-  const stores = topology.stores;
-  if (stores.length === 0) return { kind: 'none', reason: 'the topology has no stores', stores };
+  // Aurora fails over inside AWS; the agent supervises only the PostgreSQL it can fence and promote.
+  const stores = topology.stores.filter((s) => s.engine === 'postgres');
+  if (stores.length === 0) return { kind: 'none', reason: 'the topology has no postgres stores', stores };
   const etcdEndpoints = options.etcdEndpoints ?? topology.regions.flatMap((r) => (r.etcd ? [r.etcd.client] : []));
   if (etcdEndpoints.length === 0) {
     return { kind: 'none', reason: 'no etcd members in the topology (regions[].etcd.client): stores are not supervised, no failover', stores };
