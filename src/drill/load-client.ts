@@ -9,6 +9,7 @@
  */
 import { request } from 'node:http';
 import { systemClock, type Clock } from './clock.ts';
+import { RateLoop } from './rate-loop.ts';
 import type { Resolution } from './stub-resolver.ts';
 import type { LoadOp } from './types.ts';
 
@@ -43,63 +44,43 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 export class LoadClient {
   readonly ops: LoadOp[] = [];
-  /** Ticks that found maxConcurrency requests in flight: client saturation, not service errors. */
-  skipped = 0;
   private nextId = 1;
-  private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private hardStop: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly loop: RateLoop;
   private readonly clock: Clock;
   private readonly random: () => number;
-  private readonly periodMs: number;
 
   constructor(private readonly options: LoadClientOptions) {
-    const rate = options.rate ?? 20;
-    if (!(rate > 0 && rate <= 1000)) throw new Error(`load client rate must be in (0, 1000], got ${rate}`);
-    this.periodMs = 1000 / rate;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
+    this.loop = new RateLoop(() => this.request(), {
+      rate: options.rate ?? 20,
+      maxInFlight: options.maxConcurrency ?? 64,
+      maxDurationMs: options.maxDurationMs ?? 600_000,
+      clock: this.clock,
+    });
+  }
+
+  /** Ticks that found maxConcurrency requests in flight: client saturation, not service errors. */
+  get skipped(): number {
+    return this.loop.skipped;
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    const startedAt = this.clock.now();
-    this.hardStop = setTimeout(() => void this.stop(), this.options.maxDurationMs ?? 600_000);
-    this.schedule(startedAt, 0);
+    this.loop.start();
   }
 
   /** Stops starting requests and waits for the ones in flight (each is bounded by its timeout). */
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    clearTimeout(this.hardStop);
-    await Promise.all([...this.inFlight]);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /** Tick n is due at startedAt + n·period, so timer lateness does not lower the rate. */
-  private schedule(startedAt: number, tick: number): void {
-    if (!this.running) return;
-    const delay = Math.max(0, startedAt + tick * this.periodMs - this.clock.now());
-    this.timer = setTimeout(() => {
-      this.fire();
-      this.schedule(startedAt, tick + 1);
-    }, delay);
-  }
-
-  private fire(): void {
-    if (this.inFlight.size >= (this.options.maxConcurrency ?? 64)) {
-      this.skipped += 1;
-      return;
-    }
+  /** One request, recorded; never rejects. */
+  private async request(): Promise<void> {
     const id = this.nextId++;
     const startMs = this.clock.now();
-    const op = this.runOp(id, startMs)
-      .catch((err: unknown): LoadOp => ({ id, startMs, endMs: this.clock.now(), ok: false, error: String(err) }))
-      .then((record) => void this.ops.push(record));
-    this.inFlight.add(op);
-    void op.finally(() => this.inFlight.delete(op));
+    const record = await this.runOp(id, startMs)
+      .catch((err: unknown): LoadOp => ({ id, startMs, endMs: this.clock.now(), ok: false, error: String(err) }));
+    this.ops.push(record);
   }
 
   private async runOp(id: number, startMs: number): Promise<LoadOp> {

@@ -5,6 +5,7 @@
  * measures (a write the client believed lost, or one applied twice). Nothing is summarised here.
  */
 import { systemClock, type Clock } from '../clock.ts';
+import { RateLoop } from '../rate-loop.ts';
 import type { WriteOp, WriteResult, WriteTransport } from './types.ts';
 
 export interface WriteClientOptions {
@@ -26,81 +27,57 @@ export interface WriteClientOptions {
 
 export class WriteClient {
   readonly ops: WriteOp[] = [];
-  /** Ticks that found maxConcurrency writes in flight: client saturation, not store errors. */
-  skipped = 0;
   private seq = 0;
-  private readonly inFlight = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private hardStop: NodeJS.Timeout | undefined;
-  private running = false;
+  private readonly loop: RateLoop;
   private readonly clock: Clock;
-  private readonly periodMs: number;
   private readonly client: string;
 
   constructor(private readonly options: WriteClientOptions) {
-    const rate = options.rate ?? 50;
-    if (!(rate > 0 && rate <= 1000)) throw new Error(`write client rate must be in (0, 1000], got ${rate}`);
     if (!/^[A-Za-z0-9_.-]+$/.test(options.idPrefix)) throw new Error(`write id prefix must be letters, digits, '.', '_' or '-': '${options.idPrefix}'`);
-    this.periodMs = 1000 / rate;
     this.clock = options.clock ?? systemClock;
     this.client = options.client ?? 'main';
+    this.loop = new RateLoop(() => this.write(), {
+      rate: options.rate ?? 50,
+      maxInFlight: options.maxConcurrency ?? 32,
+      maxDurationMs: options.maxDurationMs ?? 600_000,
+      clock: this.clock,
+    });
+  }
+
+  /** Ticks that found maxConcurrency writes in flight: client saturation, not store errors. */
+  get skipped(): number {
+    return this.loop.skipped;
   }
 
   get inFlightCount(): number {
-    return this.inFlight.size;
+    return this.loop.inFlightCount;
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.hardStop = setTimeout(() => void this.stop(), this.options.maxDurationMs ?? 600_000);
-    this.schedule(this.clock.now(), 0);
+    this.loop.start();
   }
 
   /** Stops starting writes and waits for the ones in flight (each is bounded by its transport's timeout). */
-  async stop(): Promise<void> {
-    this.running = false;
-    clearTimeout(this.timer);
-    clearTimeout(this.hardStop);
-    await Promise.all([...this.inFlight]);
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
-  /** Writes one id now, outside the schedule (tests, and a drill's probe write). */
+  /** Writes one id now, outside the schedule (tests, and a drill's probe write); counts as in flight. */
   writeOnce(): Promise<WriteOp> {
+    return this.loop.track(this.write());
+  }
+
+  /** One write, recorded; never rejects. */
+  private async write(): Promise<WriteOp> {
     const id = this.nextId();
     const sentAtMs = this.clock.now();
-    let done!: (op: WriteOp) => void;
-    const result = new Promise<WriteOp>((resolve) => (done = resolve));
-    const op = this.options.transport
+    const result = await this.options.transport
       .write(id)
-      .catch((err: unknown): WriteResult => ({ outcome: 'unknown', error: `transport threw: ${String(err)}` }))
-      .then((r) => {
-        const record = toOp(id, this.client, sentAtMs, this.clock.now(), r);
-        this.ops.push(record);
-        this.options.onOp?.(record);
-        done(record);
-      });
-    this.inFlight.add(op);
-    void op.finally(() => this.inFlight.delete(op));
-    return result;
-  }
-
-  /** Tick n is due at startedAt + n·period, so timer lateness does not lower the rate. */
-  private schedule(startedAt: number, tick: number): void {
-    if (!this.running) return;
-    const delay = Math.max(0, startedAt + tick * this.periodMs - this.clock.now());
-    this.timer = setTimeout(() => {
-      this.fire();
-      this.schedule(startedAt, tick + 1);
-    }, delay);
-  }
-
-  private fire(): void {
-    if (this.inFlight.size >= (this.options.maxConcurrency ?? 32)) {
-      this.skipped += 1;
-      return;
-    }
-    void this.writeOnce();
+      .catch((err: unknown): WriteResult => ({ outcome: 'unknown', error: `transport threw: ${String(err)}` }));
+    const record = toOp(id, this.client, sentAtMs, this.clock.now(), result);
+    this.ops.push(record);
+    this.options.onOp?.(record);
+    return record;
   }
 
   private nextId(): string {
