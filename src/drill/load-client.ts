@@ -1,21 +1,14 @@
 /**
  * The load client: what a real user of the service sees during a drill. At a fixed rate it
  * resolves the service name through the caching stub resolver (so DNS TTLs are honoured exactly
- * as a client host would), picks one of the answered addresses at random, and sends GET / with
- * a short timeout. Every request becomes a LoadOp record; nothing is summarised here.
- *
- * Each request opens a fresh connection (no keep-alive pool): the point is to measure where
- * name resolution sends new requests, not how long a pooled socket to a dead host survives.
+ * as a client host would), picks one of the answered addresses at random, and sends GET / on a
+ * fresh connection with a short timeout over the whole exchange. Every request becomes a LoadOp
+ * record; nothing is summarised here.
  */
-import { request } from 'node:http';
 import { systemClock, type Clock } from './clock.ts';
+import { httpExchange, pickAddress, type HttpExchange, type NameResolver } from './http-exchange.ts';
 import { RateLoop } from './rate-loop.ts';
-import type { Resolution } from './stub-resolver.ts';
 import type { LoadOp } from './types.ts';
-
-export interface NameResolver {
-  resolve(name: string): Promise<Resolution>;
-}
 
 export interface LoadClientOptions {
   readonly fqdn: string;
@@ -33,14 +26,6 @@ export interface LoadClientOptions {
   /** Picks an answer address; injectable for tests. @default Math.random */
   readonly random?: () => number;
 }
-
-interface HttpResult {
-  readonly status?: number;
-  readonly region?: string;
-  readonly error?: string;
-}
-
-const MAX_BODY_BYTES = 64 * 1024;
 
 export class LoadClient {
   readonly ops: LoadOp[] = [];
@@ -84,50 +69,21 @@ export class LoadClient {
   }
 
   private async runOp(id: number, startMs: number): Promise<LoadOp> {
-    const resolution = await this.options.resolver.resolve(this.options.fqdn);
-    if (resolution.kind === 'failed' || resolution.addresses.length === 0) {
-      const error = resolution.kind === 'failed' ? `dns: ${resolution.reason}` : 'dns: no addresses in the answer';
-      return { id, startMs, endMs: this.clock.now(), ok: false, error };
-    }
-    const addresses = resolution.addresses;
-    const address = addresses[Math.floor(this.random() * addresses.length)] ?? addresses[0]!;
-    const result = await httpGet(address, this.options.port, this.options.requestTimeoutMs ?? 1000);
-    const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
-    return { id, startMs, endMs: this.clock.now(), ok, address, ...result };
+    const o = this.options;
+    const pick = await pickAddress(o.resolver, o.fqdn, this.random);
+    if ('error' in pick) return { id, startMs, endMs: this.clock.now(), ok: false, error: pick.error };
+    const exchange = await httpExchange({ address: pick.address, port: o.port, path: '/', method: 'GET', connectMs: o.requestTimeoutMs ?? 1000 });
+    return { id, startMs, endMs: this.clock.now(), address: pick.address, ...resultOf(exchange) };
   }
 }
 
-/** GET / on a fresh connection; never rejects. The region comes from the demo app's JSON body. */
-function httpGet(address: string, port: number, timeoutMs: number): Promise<HttpResult> {
-  return new Promise((resolve) => {
-    let settled = false;
-    const settle = (result: HttpResult) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(result);
-    };
-    const req = request({ host: address, port, path: '/', method: 'GET', agent: false, headers: { connection: 'close' } });
-    const timer = setTimeout(() => settle({ error: `timeout after ${timeoutMs} ms` }), timeoutMs);
-    req.on('error', (err: NodeJS.ErrnoException) => settle({ error: err.code ?? err.message }));
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      });
-      res.on('error', (err) => settle({ status: res.statusCode, error: err.message }));
-      res.on('end', () => {
-        const status = res.statusCode;
-        const region = regionOf(Buffer.concat(chunks).toString('utf8'));
-        const httpError = status !== undefined && (status < 200 || status >= 300) ? { error: `HTTP ${status}` } : {};
-        settle({ ...(status === undefined ? {} : { status }), ...(region ? { region } : {}), ...httpError });
-      });
-    });
-    req.end();
-  });
+/** What a user sees: a 2xx is ok; the region comes from the demo app's JSON body. */
+function resultOf(exchange: HttpExchange): Pick<LoadOp, 'ok' | 'status' | 'region' | 'error'> {
+  if (exchange.kind !== 'answer') return { ok: false, error: exchange.error };
+  const { status } = exchange;
+  const region = regionOf(exchange.body);
+  const ok = status >= 200 && status < 300;
+  return { ok, status, ...(region ? { region } : {}), ...(ok ? {} : { error: `HTTP ${status}` }) };
 }
 
 function regionOf(body: string): string | undefined {

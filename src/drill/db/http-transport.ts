@@ -8,9 +8,8 @@
  * the app defines as a failure (503, 409, other 4xx) is `fail`; no answer after the request went
  * out, or any other 5xx, is `unknown`: the app may have committed before it failed to answer.
  */
-import { request } from 'node:http';
 import type { ServerIdentity } from '../history/index.ts';
-import type { NameResolver } from '../load-client.ts';
+import { httpExchange, pickAddress, type NameResolver } from '../http-exchange.ts';
 import type { WriteResult, WriteTransport } from './types.ts';
 
 export interface HttpWriteTransportOptions {
@@ -27,14 +26,10 @@ export interface HttpWriteTransportOptions {
   readonly random?: () => number;
 }
 
-const MAX_BODY_BYTES = 64 * 1024;
-
 interface HttpAnswer {
   readonly status: number;
   readonly body: string;
 }
-
-type Exchange = { kind: 'answer'; answer: HttpAnswer } | { kind: 'notSent'; error: string } | { kind: 'noAnswer'; error: string };
 
 export class HttpWriteTransport implements WriteTransport {
   readonly name = 'http';
@@ -43,15 +38,16 @@ export class HttpWriteTransport implements WriteTransport {
 
   async write(id: string): Promise<WriteResult> {
     const o = this.options;
-    const resolution = await o.resolver.resolve(o.fqdn);
-    if (resolution.kind === 'failed') return { outcome: 'fail', error: `dns: ${resolution.reason}` };
-    const addresses = resolution.addresses;
-    if (addresses.length === 0) return { outcome: 'fail', error: `dns: no address for ${o.fqdn}` };
-    const address = addresses[Math.floor((o.random ?? Math.random)() * addresses.length)] ?? addresses[0]!;
-    const exchange = await postJson(address, o.port, o.path ?? '/orders', { id }, o.connectMs ?? 1000, o.answerMs ?? 3000);
+    const pick = await pickAddress(o.resolver, o.fqdn, o.random ?? Math.random);
+    if ('error' in pick) return { outcome: 'fail', error: pick.error };
+    const { address } = pick;
+    const exchange = await httpExchange({
+      address, port: o.port, path: o.path ?? '/orders', method: 'POST', json: { id },
+      connectMs: o.connectMs ?? 1000, answerMs: o.answerMs ?? 3000,
+    });
     if (exchange.kind === 'notSent') return { outcome: 'fail', error: `${address}: ${exchange.error}` };
     if (exchange.kind === 'noAnswer') return { outcome: 'unknown', error: `${address}: ${exchange.error}` };
-    return judgeAnswer(exchange.answer, id);
+    return judgeAnswer(exchange, id);
   }
 }
 
@@ -82,47 +78,4 @@ function servedBy(body: string): ServerIdentity | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** POST on a fresh connection; never rejects. Tells "never connected" from "connected, no answer". */
-function postJson(address: string, port: number, path: string, body: unknown, connectMs: number, answerMs: number): Promise<Exchange> {
-  const payload = JSON.stringify(body);
-  return new Promise((resolve) => {
-    let connected = false;
-    let settled = false;
-    const settle = (exchange: Exchange) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      req.destroy();
-      resolve(exchange);
-    };
-    const req = request({
-      host: address, port, path, method: 'POST', agent: false,
-      headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), connection: 'close' },
-    });
-    let timer = setTimeout(() => settle({ kind: 'notSent', error: `no connection within ${connectMs} ms` }), connectMs);
-    req.on('socket', (socket) => {
-      socket.once('connect', () => {
-        connected = true;
-        clearTimeout(timer);
-        timer = setTimeout(() => settle({ kind: 'noAnswer', error: `no answer within ${answerMs} ms` }), answerMs);
-      });
-    });
-    req.on('error', (err: NodeJS.ErrnoException) => {
-      const error = err.code ?? err.message;
-      settle(connected ? { kind: 'noAnswer', error } : { kind: 'notSent', error });
-    });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-      });
-      res.on('error', (err) => settle({ kind: 'noAnswer', error: err.message }));
-      res.on('end', () => settle({ kind: 'answer', answer: { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') } }));
-    });
-    req.end(payload);
-  });
 }

@@ -8,7 +8,7 @@
  * A fresh connection per write (no pool): each write follows the current DNS answer, and a pooled
  * connection to a fenced or frozen primary would measure the pool, not the failover.
  */
-import type { NameResolver } from '../load-client.ts';
+import type { NameResolver } from '../http-exchange.ts';
 import { identityFrom, type ServerFacts } from './server-identity.ts';
 import { runStatement, type StatementDeadlines, type StatementTarget } from './single-statement.ts';
 import type { DbCredentials, WriteResult, WriteTransport } from './types.ts';
