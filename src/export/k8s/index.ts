@@ -1,0 +1,11 @@
+/**
+ * k8s export: what runs Meridian's agent in each region's cluster, as a Kustomize tree
+ * (`base/` + `overlays/<region>/`). `kubernetesExport` is pure and deterministic; the caller
+ * writes its files (src/export/files.ts). It throws InputError naming the first missing field.
+ */
+export { kubernetesExport, validated } from './layout.ts';
+export type { K8sExportOptions } from './inputs.ts';
+export { normalizedTopologyYaml } from './config.ts';
+export { loadBalancerAnnotations } from './services.ts';
+export { egressRules, sharedDestinations, peerDestinations, type Destination } from './network-policies.ts';
+export { REGION_LABEL, AGENT_NAME, DEFAULT_NAMESPACE } from './names.ts';

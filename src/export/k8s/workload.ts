@@ -1,0 +1,153 @@
+/**
+ * The agent's workload: Namespace, ServiceAccount, Deployment and PodDisruptionBudget.
+ *
+ * Least privilege: the agent calls no Kubernetes API (it talks to its peers, etcd and the
+ * databases), so its ServiceAccount gets no Role and no token is mounted. Granting anything
+ * would be a permission nobody uses.
+ */
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Namespace, ServiceAccount, type IContainer, type IEnvVar, type IProbe } from 'kubernetes-models/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { DB_ENV } from '../../agent/store/index.ts';
+import type { Topology } from '../../spec/index.ts';
+import { topologyHash } from './config.ts';
+import { LISTEN, type K8sInputs } from './inputs.ts';
+import {
+  AGENT_NAME, COMMON_LABELS, DB_SECRET, HEALTH_PATH, PATHS, PORTS, PORT_NAMES, REGION_CONFIGMAP, SELECTOR_LABELS,
+  TOPOLOGY_CONFIGMAP, TOPOLOGY_HASH_ANNOTATION,
+} from './names.ts';
+
+const REPLICAS = 2;
+/** The image's non-root user (the Dockerfile's `USER 1000:1000`, node's own user). */
+const RUN_AS = 1000;
+
+export function agentNamespace(namespace: string): Namespace {
+  return new Namespace({
+    metadata: {
+      name: namespace,
+      // The pod meets the `restricted` Pod Security Standard; enforce it for the whole namespace.
+      labels: { ...COMMON_LABELS, 'pod-security.kubernetes.io/enforce': 'restricted' },
+    },
+  });
+}
+
+export function agentServiceAccount(namespace: string): ServiceAccount {
+  return new ServiceAccount({
+    metadata: { name: AGENT_NAME, namespace, labels: { ...COMMON_LABELS } },
+    automountServiceAccountToken: false,
+  });
+}
+
+export function agentPodDisruptionBudget(namespace: string): PodDisruptionBudget {
+  return new PodDisruptionBudget({
+    metadata: { name: AGENT_NAME, namespace, labels: { ...COMMON_LABELS } },
+    spec: { minAvailable: 1, selector: { matchLabels: { ...SELECTOR_LABELS } } },
+  });
+}
+
+export function agentDeployment(inputs: K8sInputs): Deployment {
+  const { namespace, topology } = inputs;
+  return new Deployment({
+    metadata: { name: AGENT_NAME, namespace, labels: { ...COMMON_LABELS } },
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: { ...SELECTOR_LABELS } },
+      // One pod at a time, never a surge: with one pod per node a surge pod may have no node.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } },
+      template: {
+        metadata: { labels: { ...COMMON_LABELS }, annotations: { [TOPOLOGY_HASH_ANNOTATION]: topologyHash(topology) } },
+        spec: {
+          serviceAccountName: AGENT_NAME,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: RUN_AS,
+            runAsGroup: RUN_AS,
+            fsGroup: RUN_AS,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          // Zones: spread when the cluster has several (soft, so a one-zone cluster still runs).
+          topologySpreadConstraints: [{
+            maxSkew: 1,
+            topologyKey: 'topology.kubernetes.io/zone',
+            whenUnsatisfiable: 'ScheduleAnyway',
+            labelSelector: { matchLabels: { ...SELECTOR_LABELS } },
+          }],
+          // Nodes: never two agents on one node (hard), so one node loss leaves one serving.
+          affinity: {
+            podAntiAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: [{
+                topologyKey: 'kubernetes.io/hostname',
+                labelSelector: { matchLabels: { ...SELECTOR_LABELS } },
+              }],
+            },
+          },
+          containers: [agentContainer(inputs.image, topology)],
+          volumes: [
+            { name: 'topology', configMap: { name: TOPOLOGY_CONFIGMAP } },
+            { name: 'state', emptyDir: {} },
+            { name: 'tmp', emptyDir: {} },
+          ],
+        },
+      },
+    },
+  });
+}
+
+function agentContainer(image: string, topology: Topology): IContainer {
+  return {
+    name: 'agent',
+    image,
+    // The image's entrypoint is `meridian`; $(MERIDIAN_REGION) is expanded by the kubelet.
+    args: [
+      'agent',
+      '--file', `${PATHS.configDir}/${PATHS.topologyFile}`,
+      '--region', '$(MERIDIAN_REGION)',
+      '--dns', LISTEN.dns,
+      '--api', LISTEN.api,
+      '--state-dir', PATHS.stateDir,
+    ],
+    env: agentEnv(topology),
+    ports: [
+      { name: PORT_NAMES.dnsUdp, containerPort: PORTS.dnsContainer, protocol: 'UDP' },
+      { name: PORT_NAMES.dnsTcp, containerPort: PORTS.dnsContainer, protocol: 'TCP' },
+      { name: PORT_NAMES.api, containerPort: PORTS.api, protocol: 'TCP' },
+    ],
+    readinessProbe: healthProbe({ periodSeconds: 5, failureThreshold: 2 }),
+    livenessProbe: healthProbe({ initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 }),
+    resources: {
+      requests: { cpu: '100m', memory: '192Mi' },
+      limits: { cpu: '1', memory: '512Mi' },
+    },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      capabilities: { drop: ['ALL'] },
+    },
+    volumeMounts: [
+      { name: 'topology', mountPath: PATHS.configDir, readOnly: true },
+      // The failover audit (also kept in etcd); tsx's compile cache under /tmp.
+      { name: 'state', mountPath: PATHS.stateDir },
+      { name: 'tmp', mountPath: PATHS.tmp },
+    ],
+  };
+}
+
+function healthProbe(timing: Pick<IProbe, 'initialDelaySeconds' | 'periodSeconds' | 'failureThreshold'>): IProbe {
+  return { httpGet: { path: HEALTH_PATH, port: PORT_NAMES.api }, timeoutSeconds: 2, ...timing };
+}
+
+/** The region from the overlay's ConfigMap; database roles from a Secret, never their values. */
+function agentEnv(topology: Topology): IEnvVar[] {
+  const region: IEnvVar = { name: 'MERIDIAN_REGION', valueFrom: { configMapKeyRef: { name: REGION_CONFIGMAP, key: 'region' } } };
+  // The agent supervises only PostgreSQL stores (Aurora fails over inside AWS).
+  if (!topology.stores.some((s) => s.engine === 'postgres')) return [region];
+  const credentials = Object.values(DB_ENV).sort().map((name): IEnvVar => ({
+    name,
+    valueFrom: { secretKeyRef: { name: DB_SECRET, key: name } },
+  }));
+  return [region, ...credentials];
+}
