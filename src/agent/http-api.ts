@@ -12,7 +12,7 @@ import { parseView, type ReceiveOutcome, type VantageView } from '../health/inde
 import type { AgentStatus } from './status.ts';
 import { listenOrExplain } from './bind.ts';
 import type { ListenAddress } from './plan.ts';
-import { readBody } from './http-body.ts';
+import { readBody } from '../common/http-body.ts';
 
 export interface ApiHandlers {
   readonly status: () => AgentStatus;

@@ -5,6 +5,7 @@
  * The handlers talk to an OrdersStore port (orders-pg.ts in the lab, a fake in unit tests).
  */
 import type { IncomingMessage } from 'node:http';
+import { BodyTooLargeError, readBody } from '../common/http-body.ts';
 import { sendJson, type DemoRoutes } from './app.ts';
 
 /** Which database server took the write: the drill's history checker groups acks by it. */
@@ -72,7 +73,7 @@ export function parseSince(text: string | null): Date | undefined {
 export function orderRoutes(store: OrdersStore): DemoRoutes {
   return {
     'POST /orders': async (req, res, ctx) => {
-      const body = await readBody(req);
+      const body = await orderBody(req);
       if (body === undefined) return sendJson(res, 413, { error: `the body exceeds ${MAX_BODY_BYTES} bytes` });
       const request = parseOrderRequest(body);
       if ('error' in request) return sendJson(res, 400, { error: request.error });
@@ -98,13 +99,11 @@ export function orderRoutes(store: OrdersStore): DemoRoutes {
 }
 
 /** The body as text, or undefined when it is larger than MAX_BODY_BYTES. */
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
+async function orderBody(req: IncomingMessage): Promise<string | undefined> {
+  try {
+    return await readBody(req, MAX_BODY_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return undefined;
+    throw err;
   }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -9,7 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { readBody } from '../http-body.ts';
+import { readBody } from '../../common/http-body.ts';
 
 export const OperatorRequestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('switchover'), to: z.string().min(1) }),
