@@ -5,7 +5,7 @@
  * served by any surviving region shows the whole picture. An agent that stops answering is shown
  * as unreachable from this browser and its opinion stops counting after STALE_MS.
  */
-/* global document, window, location, EventSource, fetch, AbortSignal, URL, Node */
+/* global document, window, location, EventSource, fetch, AbortSignal, URL, Node, runbookPanels, runbookProgressText */
 'use strict';
 (function main() {
   const POLL_MS = 1000;
@@ -295,7 +295,9 @@
     document.getElementById('regions').replaceChildren(...regions.map((r) => renderRegion(r, fresh, regions)));
     document.getElementById('answers').replaceChildren(...renderAnswers(fresh));
     document.getElementById('stores').replaceChildren(...renderStores(fresh));
-    document.getElementById('runbook').replaceChildren(...renderRunbooks(fresh));
+    const panels = runbookPanels(fresh, now());
+    document.getElementById('runbook').replaceChildren(...renderRunbooks(panels));
+    renderRunbookPill(panels);
     document.getElementById('timeline').replaceChildren(...renderTimeline());
   }
 
@@ -404,29 +406,49 @@
       h('table', null, h('thead', null, head), h('tbody', null, rows)));
   }
 
-  /** The coordinator shows its last plan and last runbook, with every step. */
-  function renderRunbooks(fresh) {
-    const out = [];
-    for (const a of supervising(fresh)) {
-      for (const s of a.status.stores.stores) {
-        const rb = s.lastRunbook;
-        const plan = s.lastPlan;
-        if (!rb && !(plan && plan.kind !== 'noop')) continue;
-        out.push(h('div', { class: 'service', 'data-runbook': s.store },
-          h('div', { class: 'head' }, h('b', null, s.store), h('span', { class: 'muted small' }, `coordinator ${a.region}`)),
-          plan ? h('div', { class: 'small' }, `last plan (${plan.at}): ${plan.kind} - ${plan.reason}${plan.notExecuted ? ` (not executed: ${plan.notExecuted})` : ''}`) : null,
-          rb ? h('div', { class: rb.outcome === 'completed' ? 'small' : 'note' }, `${rb.kind} ${rb.outcome}: ${rb.summary}${rb.detail ? ` - ${rb.detail}` : ''}`) : null,
-          rb ? h('table', null,
-            h('thead', null, h('tr', null, ['step', 'result', 'started', 'took', 'detail'].map((c) => h('th', null, c)))),
-            h('tbody', null, rb.steps.map((st) => {
-              const took = st.endedAt ? `${((Date.parse(st.endedAt) - Date.parse(st.startedAt)) / 1000).toFixed(2)} s` : 'running';
-              return h('tr', null, h('td', null, `${st.stepId} (${st.kind})`),
-                h('td', { class: st.result === 'ok' ? 'cell-up' : st.result === 'failed' ? 'cell-down' : 'cell-unknown' }, st.result),
-                h('td', null, fmtTime(Date.parse(st.startedAt), true)), h('td', null, took), h('td', { class: 'small' }, st.detail));
-            }))) : null));
-      }
-    }
-    return out.length > 0 ? out : [h('p', { class: 'muted small' }, 'No runbook has run on a coordinator this page reaches.')];
+  /**
+   * The runbook running now on any agent this page reaches (steps so far, the current one, those
+   * still to run), else the last one that ended, with its steps and outcome; the model is
+   * runbook-model.js (inlined before this script).
+   */
+  function renderRunbooks(panels) {
+    if (panels.length === 0) return [h('p', { class: 'muted small' }, 'No runbook has run on a coordinator this page reaches.')];
+    return panels.map((p) => h('div', { class: `service runbook ${p.state}`, 'data-runbook': p.store, 'data-runbook-state': p.state },
+      h('div', { class: 'head' }, h('b', null, p.store),
+        p.runbook ? h('span', { class: `badge ${runbookTone(p.runbook)}` }, p.runbook.outcome.toUpperCase()) : null,
+        p.runbook ? h('span', null, `${p.runbook.kind}: ${p.runbook.summary}`) : null,
+        p.runbook ? h('span', { class: 'muted small' }, `on ${p.runbook.coordinator}, ${runbookSpan(p.runbook)}`) : null),
+      p.runbook && p.runbook.current ? h('div', { class: 'current', 'data-current-step': p.runbook.current.stepId },
+        `now: ${p.runbook.current.stepId}${p.runbook.current.kind ? ` (${p.runbook.current.kind})` : ''} for ${seconds(p.runbook.current.tookMs)} - ${p.runbook.current.detail}`) : null,
+      p.runbook && p.runbook.detail ? h('div', { class: 'note' }, p.runbook.detail) : null,
+      p.alsoRunning.length > 0 ? h('div', { class: 'note' }, `also running on ${p.alsoRunning.join(', ')}: at most one coordinator should run a runbook`) : null,
+      p.plan ? h('div', { class: 'small' }, `${p.plan.by}'s last plan (${fmtTime(Date.parse(p.plan.at))}): ${p.plan.kind} - ${p.plan.reason}${p.plan.notExecuted ? ` (not executed: ${p.plan.notExecuted})` : ''}`) : null,
+      p.runbook ? h('table', null,
+        h('thead', null, h('tr', null, ['step', 'result', 'started', 'took', 'detail'].map((c) => h('th', null, c)))),
+        h('tbody', null, p.runbook.steps.map((st) => h('tr', { 'data-step': st.stepId, 'data-step-state': st.state },
+          h('td', null, st.kind ? `${st.stepId} (${st.kind})` : st.stepId),
+          h('td', { class: STEP_CELL[st.state] || '' }, st.state),
+          h('td', null, st.startedAtMs === null ? '-' : fmtTime(st.startedAtMs, true)),
+          h('td', null, st.tookMs === null ? '-' : seconds(st.tookMs)),
+          h('td', { class: 'small' }, st.detail))))) : null));
+  }
+
+  const STEP_CELL = { ok: 'cell-up', failed: 'cell-down', interrupted: 'cell-down', running: 'cell-running', skipped: 'cell-unknown', pending: 'cell-unknown' };
+  const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+  const runbookTone = (rb) => (rb.outcome === 'running' ? 'running' : rb.outcome === 'completed' ? 'up' : 'down');
+
+  function runbookSpan(rb) {
+    const started = rb.startedAtMs === null ? 'start unknown' : `started ${fmtTime(rb.startedAtMs)}`;
+    if (rb.outcome === 'running') return `${started}, running for ${seconds(rb.tookMs || 0)}, ${runbookProgressText(rb)} done`;
+    return rb.endedAtMs === null ? started : `${started}, ended ${fmtTime(rb.endedAtMs)} (${ago(rb.endedAtMs)}) after ${seconds(rb.tookMs || 0)}`;
+  }
+
+  /** Header pill: visible while a runbook runs anywhere, whatever part of the page is in view. */
+  function renderRunbookPill(panels) {
+    const pill = document.getElementById('runbook-now');
+    const running = panels.filter((p) => p.state === 'running');
+    pill.hidden = running.length === 0;
+    pill.textContent = running.map((p) => `${p.store}: ${p.runbook.kind} running, ${runbookProgressText(p.runbook)}${p.runbook.current ? `, now ${p.runbook.current.stepId}` : ''}`).join('; ');
   }
 
   function renderTimeline() {

@@ -2,7 +2,9 @@
  * The dashboard page every agent serves at GET /: one self-contained HTML document with the
  * stylesheet and client script inlined (the machines it runs on may have no internet, and a
  * page served by a surviving region must not depend on anything else). The client script and
- * stylesheet are kept as real .js/.css files next to this one, read once.
+ * stylesheet are kept as real .js/.css files next to this one, read once. runbook-model.js is an
+ * ES module (the unit tests import it) without imports: its `export` keywords are dropped and it
+ * runs as a classic script before client.js, which calls its functions.
  */
 import { readFileSync } from 'node:fs';
 
@@ -11,9 +13,17 @@ let cached: string | undefined;
 export function dashboardHtml(): string {
   cached ??= render(
     readFileSync(new URL('./style.css', import.meta.url), 'utf8'),
+    asClassicScript(readFileSync(new URL('./runbook-model.js', import.meta.url), 'utf8')),
     readFileSync(new URL('./client.js', import.meta.url), 'utf8'),
   );
   return cached;
+}
+
+/** An import-free ES module as a classic script: its top-level functions become the page's. */
+export function asClassicScript(module: string): string {
+  const script = module.replace(/^export (?=(async )?function |const |let |class )/gm, '');
+  if (/^\s*(import|export)\b/m.test(script)) throw new Error('invariant: an inlined dashboard module must not import, nor export anything but declarations');
+  return `'use strict';\n${script}`;
 }
 
 /**
@@ -22,8 +32,8 @@ export function dashboardHtml(): string {
  */
 const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src *; img-src data:; base-uri 'none'; form-action 'none'";
 
-function render(css: string, js: string): string {
-  if (/<\/(script|style)/i.test(js + css)) throw new Error('invariant: dashboard assets must not close their own tags');
+function render(css: string, model: string, js: string): string {
+  if (/<\/(script|style)/i.test(model + js + css)) throw new Error('invariant: dashboard assets must not close their own tags');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -38,6 +48,7 @@ ${css}</style>
 <header>
   <h1>Meridian</h1>
   <span id="stream" class="pill connecting">connecting</span>
+  <a id="runbook-now" class="pill running" href="#runbook" hidden></a>
   <span id="self" class="meta"></span>
   <span id="reach" class="meta"></span>
   <span id="clock" class="meta"></span>
@@ -48,11 +59,15 @@ ${css}</style>
     <section class="panel"><h2>Regions, as seen from each vantage point</h2><div id="regions" class="regions"></div></section>
     <section class="panel"><h2>DNS answers and traffic share</h2><div id="answers"></div></section>
     <section class="panel"><h2>Data stores</h2><div id="stores"></div></section>
+  </div>
+  <div>
     <section class="panel"><h2>Runbook</h2><div id="runbook"></div></section>
     <section class="panel"><h2>Operator actions</h2><div class="actions">Read-only for now: draining a region or a switchover will be offered here.</div></section>
+    <section class="panel"><h2>Timeline (all reachable agents)</h2><div id="timeline" class="timeline"></div></section>
   </div>
-  <section class="panel"><h2>Timeline (all reachable agents)</h2><div id="timeline" class="timeline"></div></section>
 </main>
+<script>
+${model}</script>
 <script>
 ${js}</script>
 </body>
