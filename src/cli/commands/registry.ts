@@ -6,6 +6,7 @@ import { registerDrillCommands } from './drill.ts';
 import { registerDbCommands } from './db.ts';
 import { registerStoreCommands } from './store.ts';
 import { registerObserveCommands } from './observe.ts';
+import { registerExportCommands } from './export.ts';
 
 export function registerOptionalCommands(program: Command): void {
   registerAgentCommands(program);
@@ -14,4 +15,5 @@ export function registerOptionalCommands(program: Command): void {
   registerDbCommands(program);
   registerStoreCommands(program);
   registerObserveCommands(program);
+  registerExportCommands(program);
 }
