@@ -10,7 +10,7 @@ import type { Service, Topology } from '../../spec/index.ts';
 import { toYaml, type ExportFiles } from '../files.ts';
 import { AGENT_NAME, DEFAULT_NAMESPACE, validated } from '../k8s/index.ts';
 import { applicationSet } from './application-set.ts';
-import { rolloutWaves, wavesFor, type Wave } from './waves.ts';
+import { rolloutWaves, wavesFor } from './waves.ts';
 
 export { rolloutWaves, wavesFor, type Wave } from './waves.ts';
 export { applicationSet, WAVE_LABEL, ARGOCD_NAMESPACE, ARGOCD_PROJECT } from './application-set.ts';
