@@ -102,7 +102,7 @@ test('a running runbook is shown live: steps so far, the current one, those to c
   await panel.waitFor({ timeout: 10_000 });
   const t0 = Date.now();
   const at = (ms: number) => new Date(t0 + ms).toISOString();
-  const base = stores.stores[0];
+  const base = stores.stores[0] ?? assert.fail('no store');
   const record = (stepId: string, kind: string, result: string, detail: string, from: number, to?: number) =>
     ({ stepId, kind, result, detail, token: '5', startedAt: at(from), ...(to !== undefined ? { endedAt: at(to) } : {}) });
   const opened = record('runbook', 'runbook', 'started', 'promote rc; 3 step(s): s1, s2, s3', 0);
