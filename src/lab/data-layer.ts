@@ -7,8 +7,7 @@
 import { readFileSync, rmSync, mkdirSync, statSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InfraError } from '../common/errors.ts';
-import { createStandby, initPrimary, type PgMember } from '../data/index.ts';
-import { ensureOwnedDir } from '../data/process.ts';
+import { createStandby, ensureOwnedDir, initPrimary, type PgMember } from '../data/index.ts';
 import type { Topology } from '../spec/index.ts';
 import type { DbCredentials } from './credentials.ts';
 import {

@@ -16,7 +16,7 @@
 import { join } from 'node:path';
 import { InputError } from '../common/errors.ts';
 import { etcdMemberArgs, minimumLeaseTtlMs, type EtcdClusterSettings, type EtcdMember } from '../coord/index.ts';
-import type { ConfValue } from '../data/conf.ts';
+import type { ConfValue } from '../data/index.ts';
 import type { PgMember } from '../data/index.ts';
 import type { Topology } from '../spec/index.ts';
 import type { LabLayout, RegionLayout } from './layout.ts';

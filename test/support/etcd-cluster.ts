@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { etcdMemberArgs, FAST_TEST_SETTINGS, type EtcdClusterSettings, type EtcdMember } from '../../src/coord/etcd-member.ts';
+import { etcdMemberArgs, FAST_TEST_SETTINGS, type EtcdClusterSettings, type EtcdMember } from '../../src/coord/index.ts';
 import { freePort } from './ports.ts';
 
 const ETCD_BIN = process.env.MERIDIAN_ETCD_BIN ?? '/usr/bin/etcd';

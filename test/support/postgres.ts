@@ -9,10 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  adminTarget, createStandby, initPrimary, queryRows, withClient, type PgAuth, type PgMember, type PgTarget,
+  adminTarget, createStandby, ensureOwnedDir, initPrimary, queryRows, withClient, type ConfValue, type PgAuth, type PgMember, type PgTarget,
 } from '../../src/data/index.ts';
-import type { ConfValue } from '../../src/data/conf.ts';
-import { ensureOwnedDir } from '../../src/data/process.ts';
 import { freePort } from './ports.ts';
 
 export const TEST_AUTH: PgAuth = {

@@ -12,10 +12,7 @@
  */
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { FENCE_STANDBY_NAME, synchronousStandbyNamesValue, type PgMember } from '../../data/index.ts';
-// Not on src/data's public surface: editing postgresql.auto.conf of a stopped server.
-import { editAutoConf } from '../../data/conf.ts';
-import { osUserOf, writeOwnedFile } from '../../data/process.ts';
+import { FENCE_STANDBY_NAME, editAutoConf, osUserOf, synchronousStandbyNamesValue, writeOwnedFile, type PgMember } from '../../data/index.ts';
 
 export type HardFenceResult =
   | { readonly kind: 'fenced'; readonly killed: number }

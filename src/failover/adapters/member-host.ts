@@ -5,11 +5,9 @@
  * Both are idempotent: a re-run after a crash finishes the job.
  */
 import {
-  adminTarget, ensureMemberSlot, readMemberState, rewindAndRejoin, start, stop,
+  adminTarget, ensureMemberSlot, readMemberState, rewindAndRejoin, start, stop, writeStandbyConfig,
   type DbTimeouts, type PgAuth, type PgEndpoint, type PgMember,
 } from '../../data/index.ts';
-// Not on src/data's public surface yet: turning a stopped data directory into a standby.
-import { writeStandbyConfig } from '../../data/standby-config.ts';
 import type { PortOutcome } from '../ports.ts';
 import type { RejoinMethod } from '../types.ts';
 

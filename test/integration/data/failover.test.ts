@@ -8,10 +8,9 @@ import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  judgeEligibility, observeCandidate, promote, readMemberState, repoint, rewindAndRejoin, start, stop,
+  judgeEligibility, observeCandidate, promote, readMemberState, repoint, rewindAndRejoin, start, stop, writeStandbyConfig,
   type PgMember, type PrimaryState, type StandbyState,
 } from '../../../src/data/index.ts';
-import { writeStandbyConfig } from '../../../src/data/standby-config.ts';
 import { PgSandbox, TEST_AUTH, admin, app, eventually, sql } from '../../support/postgres.ts';
 
 let sandbox: PgSandbox;
