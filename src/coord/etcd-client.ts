@@ -4,11 +4,13 @@
  * etcd3's defaults suit a web app, not a fencing decision: no request deadline (a call to a frozen
  * member waits forever), a 5 s circuit breaker per host, a 30 s watch backoff; and its `dialTimeout`
  * option is not used at all in 1.1. So every unary call gets a deadline, one retry on another host,
- * a short breaker and a short watch backoff.
+ * members that stop answering are skipped until a probe sees them back (member-health.ts), and
+ * watches back off briefly.
  */
-import { circuitBreaker, ConsecutiveBreaker, ExponentialBackoff, handleWhen, retry, type IBackoff } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, noop, retry, type IBackoff } from 'cockatiel';
 import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRequestOp } from 'etcd3';
 import { describeError } from '../common/errors.ts';
+import { MemberHealth } from './member-health.ts';
 
 export interface EtcdClientOptions {
   /** Client URLs of the members, e.g. http://127.0.0.1:2379. */
@@ -17,9 +19,31 @@ export interface EtcdClientOptions {
   readonly requestTimeoutMs: number;
 }
 
-export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
+/** The client and the member health it routes by; close both. */
+export interface EtcdClient {
+  readonly client: Etcd3;
+  readonly health: MemberHealth;
+  close(): void;
+}
+
+const PROBE_EVERY_MS = 500;
+
+export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
   if (options.endpoints.length === 0) throw new Error('etcd client needs at least one endpoint');
-  return new Etcd3({
+  const probes = new Map<string, Etcd3>();
+  const health = new MemberHealth({
+    probeEveryMs: PROBE_EVERY_MS,
+    probe: async (host) => {
+      let probe = probes.get(host);
+      if (!probe) {
+        // Its own single-member client: the probe must reach exactly that member.
+        probe = new Etcd3({ hosts: [host], faultHandling: { global: noop, host: () => noop } });
+        probes.set(host, probe);
+      }
+      await probe.maintenance.status({ deadline: Date.now() + options.requestTimeoutMs });
+    },
+  });
+  const client = new Etcd3({
     hosts: [...options.endpoints],
     // Streams (watch, keepalive) set their own deadlines; a watch must be allowed to live long.
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + options.requestTimeoutMs }),
@@ -31,11 +55,20 @@ export function createEtcdClient(options: EtcdClientOptions): Etcd3 {
     faultHandling: {
       // Every operation we send is safe to send twice (see etcd-store.ts), so one retry is fine.
       global: retry(handleWhen(isRecoverableError), { maxAttempts: 1 }),
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+      host: (host) => health.policyFor(host),
       // etcd3 types this as IBackoff but calls it as a factory (`.next()`), which is what this is.
       watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as unknown as IBackoff<unknown>,
     },
   });
+  return {
+    client,
+    health,
+    close: () => {
+      health.close();
+      client.close();
+      for (const probe of probes.values()) probe.close();
+    },
+  };
 }
 
 /** One line for an `unavailable` outcome. */

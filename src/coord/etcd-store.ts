@@ -20,7 +20,7 @@ import { encodeAuditRecord, toAuditEntries } from './audit.ts';
 import { changeSignal, runCampaign, type KeyWatch } from './campaign.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { deadlineAfterRound, leaseTiming, type LeaseTiming } from './deadline.ts';
-import { BrokenInvariant, createdAt, createEtcdClient, deleteOp, keyValue, putOp, rangeOp, unavailableUnlessBug, unreachableReason } from './etcd-client.ts';
+import { BrokenInvariant, createdAt, createEtcdClient, type EtcdClient, deleteOp, keyValue, putOp, rangeOp, unavailableUnlessBug, unreachableReason } from './etcd-client.ts';
 import { assertFence, coordKeys, decodeHolderValue, encodeHolderValue, KEY_PREFIX, newAuditKey } from './keys.ts';
 import { LeaseKeeper, type RoundResult } from './lease-keeper.ts';
 import type * as P from './ports.ts';
@@ -37,6 +37,7 @@ export interface EtcdStoreOptions {
 }
 
 export class EtcdStore implements P.CoordinationStore {
+  private readonly etcd: EtcdClient;
   private readonly client: Etcd3;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -51,7 +52,8 @@ export class EtcdStore implements P.CoordinationStore {
     if (options.endpoints.length === 0 || bad !== undefined) {
       throw new InputError(`etcd endpoints must be URLs like http://10.0.0.1:2379, got ${JSON.stringify(options.endpoints)}`);
     }
-    this.client = createEtcdClient({ endpoints: options.endpoints, requestTimeoutMs: options.requestTimeoutMs ?? 1000 });
+    this.etcd = createEtcdClient({ endpoints: options.endpoints, requestTimeoutMs: options.requestTimeoutMs ?? 1000 });
+    this.client = this.etcd.client;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? createLogger('coord');
   }
@@ -268,7 +270,7 @@ export class EtcdStore implements P.CoordinationStore {
 
   async close(): Promise<void> {
     await Promise.all([...this.held].map((lease) => lease.release()));
-    this.client.close();
+    this.etcd.close();
   }
 }
 

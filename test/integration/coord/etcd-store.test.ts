@@ -223,6 +223,31 @@ describe('EtcdStore on a 3-member etcd cluster', () => {
     assert.ok(read.entries.every((e, i) => i === 0 || e.revision > read.entries[i - 1]!.revision));
   });
 
+  test('a frozen member costs one call its deadline at most: later calls skip it until it answers again', async () => {
+    const store = storeOn(0, 1, 2);
+    const { followers } = await memberRoles();
+    const frozen = followers[0]!;
+    const slow: number[] = [];
+    cluster.pause(frozen);
+    try {
+      for (let i = 0; i < 30; i++) {
+        const started = performance.now();
+        const read = await store.read(coordKeys.primaryLease('skip-db'));
+        assert.notEqual(read.kind, 'unavailable', 'the majority answers');
+        const took = performance.now() - started;
+        if (took >= 900) slow.push(Math.round(took)); // the request deadline is 1000 ms
+      }
+    } finally {
+      cluster.resume(frozen);
+    }
+    // A timed breaker let a real call probe the frozen member every second (and needed three
+    // failures to open): several reads paid the full deadline.
+    assert.ok(slow.length <= 1, `reads that waited on the frozen member: ${slow.join(', ')} ms`);
+    await cluster.waitHealthy();
+    await sleep(1200); // the probe (every 500 ms) sees it back
+    for (let i = 0; i < 10; i++) assert.notEqual((await store.read(coordKeys.primaryLease('skip-db'))).kind, 'unavailable');
+  });
+
   test('connect() fails fast with InfraError when no member answers, InputError on a bad endpoint', async () => {
     const nobody = `http://127.0.0.1:${await freePort()}`;
     const started = performance.now();
