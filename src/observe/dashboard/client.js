@@ -15,7 +15,7 @@
   const SHOWN_EVENTS = 300;
   const PALETTE = ['#4e79a7', '#f28e2b', '#76b7b2', '#59a14f', '#b07aa1', '#edc948', '#9c755f', '#ff9da7', '#86bcb6', '#bab0ac'];
 
-  /** region -> { region, origin, status, okAtMs, viaStream, error, failingSinceMs, boot, lastSeq } */
+  /** region -> { region, origin, status, okAtMs, viaStream, error, failingSinceMs, boot, lastSeq, polled } */
   const agents = new Map();
   /** `${region}/${boot}/${seq}` -> timeline event */
   const events = new Map();
@@ -28,8 +28,12 @@
 
   function agentEntry(region, origin) {
     let a = agents.get(region);
-    if (!a) agents.set(region, (a = { region, origin, status: null, okAtMs: 0, viaStream: false, error: null, failingSinceMs: null, boot: null, lastSeq: 0 }));
+    if (!a) agents.set(region, (a = { region, origin, status: null, okAtMs: 0, viaStream: false, error: null, failingSinceMs: null, boot: null, lastSeq: 0, polled: false }));
     if (origin && !a.origin) a.origin = origin;
+    if (a.origin && !a.polled) {
+      a.polled = true;
+      pollAgent(a);
+    }
     return a;
   }
 
@@ -96,27 +100,28 @@
     return res.json();
   }
 
-  /** Polls every agent the stream does not keep fresh (all peers; this agent too while its stream is down). */
-  async function pollOnce() {
-    const targets = [...agents.values()].filter((a) => a.origin && !(a.viaStream && isFresh(a)));
-    await Promise.all(targets.map(async (a) => {
-      try {
-        onStatus(await getJson(`${a.origin}/status`), a.origin, false);
-        let page = await getJson(`${a.origin}/v1/events?since=${a.lastSeq}`);
-        if (page.boot !== a.boot && a.lastSeq > 0) page = await getJson(`${a.origin}/v1/events?since=0`);
-        a.boot = page.boot;
-        a.lastSeq = page.lastSeq;
-        addEvents(page.events);
-      } catch (err) {
-        onFailure(a, err && err.name === 'TimeoutError' ? 'timeout' : String((err && err.message) || err));
-      }
-    }));
+  /**
+   * Each agent is polled on its own loop, every POLL_MS after its last answer or timeout, while
+   * the stream does not keep it fresh (all peers; this agent too while its stream is down): an
+   * agent that hangs (a cut region) must not hold back the readings of the others.
+   */
+  async function pollAgent(a) {
+    for (;;) {
+      if (!(a.viaStream && isFresh(a))) await pollOnce(a);
+      await new Promise((r) => window.setTimeout(r, POLL_MS));
+    }
   }
 
-  async function pollLoop() {
-    for (;;) {
-      await pollOnce();
-      await new Promise((r) => window.setTimeout(r, POLL_MS));
+  async function pollOnce(a) {
+    try {
+      onStatus(await getJson(`${a.origin}/status`), a.origin, false);
+      let page = await getJson(`${a.origin}/v1/events?since=${a.lastSeq}`);
+      if (page.boot !== a.boot && a.lastSeq > 0) page = await getJson(`${a.origin}/v1/events?since=0`);
+      a.boot = page.boot;
+      a.lastSeq = page.lastSeq;
+      addEvents(page.events);
+    } catch (err) {
+      onFailure(a, err && err.name === 'TimeoutError' ? 'timeout' : String((err && err.message) || err));
     }
   }
 
@@ -465,6 +470,5 @@
   }
 
   connectStream();
-  pollLoop();
   window.setInterval(render, 1000);
 })();
