@@ -22,6 +22,7 @@ export type {
   PgEndpoint, PgMember, PgAuth, Unreachable, MemberState, PrimaryState, StandbyState, ReplicaInfo,
   WalReceiverInfo, Observation,
 } from './types.ts';
+export { PG_AUTH_ENV } from './auth-env.ts';
 export { judgeEligibility, type Eligibility, type EligibilityEvidence, type IneligibleReason } from './eligibility.ts';
 export {
   withClient, queryRows, describeTarget, DbUnavailable, DbQueryFailed, DEFAULT_DB_TIMEOUTS,

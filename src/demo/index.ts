@@ -32,6 +32,6 @@ export {
   type ServedBy,
 } from './orders.ts';
 export { createPgOrdersStore, type PgOrdersConfig } from './orders-pg.ts';
-export { ordersConfigFrom, type OrdersCliOptions } from './orders-config.ts';
+export { ordersConfigFrom, APP_LOGIN_ENV, type OrdersCliOptions } from './orders-config.ts';
 export { primaryCandidates, type Candidates, type LookupA } from './primary-address.ts';
 export { parseListen, formatListen, type ListenAddress } from './listen.ts';

@@ -14,6 +14,9 @@ export interface OrdersCliOptions {
 
 export const DEFAULT_DB_DEADLINE = '5s';
 
+/** Where the app finds its database login: the lab sets them, and so do the drills' writers. */
+export const APP_LOGIN_ENV = { user: 'MERIDIAN_DB_APP_USER', password: 'MERIDIAN_DB_APP_PASSWORD' } as const;
+
 /** Undefined when no `--db-host` was given (the app then has no /orders routes). */
 export function ordersConfigFrom(opts: OrdersCliOptions, login: { user?: string; password?: string }): PgOrdersConfig | undefined {
   if (!opts.dbHost) {
@@ -21,7 +24,7 @@ export function ordersConfigFrom(opts: OrdersCliOptions, login: { user?: string;
     return undefined;
   }
   if (!login.user || !login.password) {
-    throw new UsageError('--db-host needs the login in MERIDIAN_DB_APP_USER and MERIDIAN_DB_APP_PASSWORD (never on the command line)');
+    throw new UsageError(`--db-host needs the login in ${APP_LOGIN_ENV.user} and ${APP_LOGIN_ENV.password} (never on the command line)`);
   }
   const port = Number(opts.dbPort ?? '5432');
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new UsageError(`--db-port '${opts.dbPort}': expected a port number`);

@@ -8,7 +8,8 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InfraError } from '../common/errors.ts';
-import type { PgAuth } from '../data/index.ts';
+import { PG_AUTH_ENV, type PgAuth } from '../data/index.ts';
+import { APP_LOGIN_ENV } from '../demo/index.ts';
 
 export interface DbCredentials extends PgAuth {
   /** The demo application's role: owns each store's database, may create tables. */
@@ -16,14 +17,11 @@ export interface DbCredentials extends PgAuth {
   readonly appPassword: string;
 }
 
-/** Environment variable per credential field. */
+/** Environment variable per credential field: the agents' (src/data) and the demo app's. */
 export const DB_CREDENTIAL_ENV: Readonly<Record<keyof DbCredentials, string>> = {
-  adminUser: 'MERIDIAN_DB_ADMIN_USER',
-  adminPassword: 'MERIDIAN_DB_ADMIN_PASSWORD',
-  replicationUser: 'MERIDIAN_DB_REPLICATION_USER',
-  replicationPassword: 'MERIDIAN_DB_REPLICATION_PASSWORD',
-  appUser: 'MERIDIAN_DB_APP_USER',
-  appPassword: 'MERIDIAN_DB_APP_PASSWORD',
+  ...PG_AUTH_ENV,
+  appUser: APP_LOGIN_ENV.user,
+  appPassword: APP_LOGIN_ENV.password,
 };
 
 const FIELDS = Object.keys(DB_CREDENTIAL_ENV) as (keyof DbCredentials)[];

@@ -3,7 +3,7 @@
  * options and environment in; either a plan or the one-line reason stores are not supervised
  * (shown in /status: the agent still serves DNS without it).
  */
-import type { PgAuth, PgMember } from '../../data/index.ts';
+import { PG_AUTH_ENV, type PgAuth, type PgMember } from '../../data/index.ts';
 import { storeMembers, type StoreMember } from '../../failover/adapters/index.ts';
 import type { StepRecord } from '../../failover/index.ts';
 import type { Store, Topology } from '../../spec/index.ts';
@@ -50,12 +50,8 @@ export type SupervisionPlan =
       readonly stores: readonly StoreSetup[];
     };
 
-export const DB_ENV = {
-  adminUser: 'MERIDIAN_DB_ADMIN_USER',
-  adminPassword: 'MERIDIAN_DB_ADMIN_PASSWORD',
-  replicationUser: 'MERIDIAN_DB_REPLICATION_USER',
-  replicationPassword: 'MERIDIAN_DB_REPLICATION_PASSWORD',
-} as const;
+/** The variables the agent reads its database roles from (defined once, in src/data). */
+export const DB_ENV = PG_AUTH_ENV;
 
 /** Database roles from the environment, or the names of the variables that are missing. */
 export function dbAuthFromEnv(env: Readonly<Record<string, string | undefined>>): PgAuth | { readonly missing: readonly string[] } {

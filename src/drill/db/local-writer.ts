@@ -5,13 +5,14 @@
  * closes. Its clock is this process's epoch-anchored monotonic clock: on the same machine, its
  * times line up with the drill's to within a few milliseconds.
  */
+import { APP_LOGIN_ENV } from '../../demo/index.ts';
 import { SqlWriteTransport } from './sql-transport.ts';
 import type { StatementDeadlines } from './single-statement.ts';
 import type { DbCredentials, WriteOp } from './types.ts';
 import { WriteClient } from './write-client.ts';
 
 /** Where the writer finds the application login (the same variables the lab gives its apps). */
-export const WRITER_CREDENTIAL_ENV = { user: 'MERIDIAN_DB_APP_USER', password: 'MERIDIAN_DB_APP_PASSWORD' } as const;
+export const WRITER_CREDENTIAL_ENV = APP_LOGIN_ENV;
 
 export interface LocalWriterConfig {
   readonly host: string;
