@@ -6,9 +6,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
-import { argocdExport } from '../../export/argocd/index.ts';
-import { writeExportFiles, type ExportFiles } from '../../export/files.ts';
-import { kubernetesExport } from '../../export/k8s/index.ts';
+import { argocdExport, kubernetesExport, writeExportFiles, type ExportFiles } from '../../export/index.ts';
 import { loadTopologyOrLab } from '../topology-source.ts';
 
 interface K8sFlags {
