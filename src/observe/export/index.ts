@@ -13,7 +13,7 @@ import { alertingRules } from './rules.ts';
 import { scrapeConfig } from './scrape.ts';
 
 export { scrapeConfig, agentTargets, AGENT_JOB, SCRAPE_INTERVAL } from './scrape.ts';
-export { alertingRules } from './rules.ts';
+export { alertingRules, probeThresholdsMs, FEDERATE_JOB } from './rules.ts';
 export { grafanaDashboard } from './grafana.ts';
 
 export const EXPORT_FILES = {
@@ -29,7 +29,7 @@ export function prometheusExport(topology: Topology): Record<string, string> {
   const yaml = (value: unknown) => HEADER + stringify(value, { lineWidth: 0, sortMapEntries: false });
   return {
     [EXPORT_FILES.config]: yaml(scrapeConfig(topology, { ruleFiles: [EXPORT_FILES.rules] })),
-    [EXPORT_FILES.rules]: yaml(alertingRules()),
+    [EXPORT_FILES.rules]: yaml(alertingRules(topology)),
     [EXPORT_FILES.dashboard]: `${JSON.stringify(grafanaDashboard(), null, 2)}\n`,
   };
 }

@@ -1,10 +1,19 @@
 /**
  * Alerting rules over the agents' metrics (names from catalog.ts, target label `agent` from
  * scrape.ts). Generic: nothing depends on the topology's names, so the rules stay valid as
- * regions, services and stores are added. Each rule says in its description what to look at.
+ * regions, services and stores are added; only a `for:` follows the topology's probe settings.
+ * Each rule says in its description what to look at.
  */
+import { HealthCheckSchema, type Topology } from '../../spec/index.ts';
 import { METRICS } from '../catalog.ts';
 import { AGENT_JOB } from './scrape.ts';
+
+/**
+ * The job of a global Prometheus that federates regional ones (one per region, each target
+ * labelled `region`), as `lab up --with prometheus` runs it (src/lab/prometheus-plan.ts, same
+ * name). Without federation no series has this job and its rule stays silent.
+ */
+export const FEDERATE_JOB = 'federate';
 
 interface Rule {
   readonly alert: string;
@@ -19,7 +28,20 @@ const M = Object.fromEntries(Object.entries(METRICS).map(([k, v]) => [k, v.name]
 /** Per agent, is every endpoint of the service in the region drained? */
 const drainedByAgent = `max by (agent, service, region) (${M.endpointRoutedUp})`;
 
-const routing: Rule[] = [
+/**
+ * How long the agents may take to call a region down after it is cut off: up to
+ * `unhealthyThreshold` probes one interval apart, the last failing at its timeout; the slowest
+ * service counts. Without a topology, the schema's default health settings.
+ */
+export function probeThresholdsMs(topology?: Pick<Topology, 'services'>): number {
+  const checks = topology && topology.services.length > 0 ? topology.services.map((s) => s.health) : [HealthCheckSchema.parse({})];
+  return Math.max(...checks.map((h) => h.unhealthyThreshold * h.interval + h.timeout));
+}
+
+/** A Prometheus duration of at least `ms`, in whole seconds. */
+const seconds = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
+
+const routing = (probeMs: number): Rule[] => [
   {
     alert: 'MeridianRegionDown',
     // A majority of the agents Prometheus still scrapes drained the region. An agent cut off from
@@ -53,6 +75,21 @@ const routing: Rule[] = [
     },
   },
   {
+    alert: 'MeridianRegionLostFromFederation',
+    // A cut region's federated series go stale rather than 0, so MeridianAgentDown (up == 0 on
+    // the agent job) never sees it in the global Prometheus; the federation target's own `up`
+    // does. Held longer than the agents need to call a region down, so a blip shorter than what
+    // the probes would act on stays quiet. (An agent that stops behind a live regional
+    // Prometheus is federated as up == 0: MeridianAgentDown.)
+    expr: `up{job="${FEDERATE_JOB}"} == 0`,
+    for: seconds(probeMs),
+    labels: { severity: 'critical' },
+    annotations: {
+      summary: 'Region {{ $labels.region }} is gone from the global federation',
+      description: 'The global Prometheus has not reached the Prometheus of {{ $labels.region }} ({{ $labels.instance }}) for longer than the agents take to call a region down: the region is cut off, or its Prometheus stopped. Its series are stale here. Open the dashboard of a surviving agent (GET / on its API) to see whether the agents drained it, and why.',
+    },
+  },
+  {
     alert: 'MeridianPeerUnreachable',
     expr: `${M.peerReachable} == 0`,
     for: '1m',
@@ -64,11 +101,20 @@ const routing: Rule[] = [
   },
 ];
 
+/** One series per (store, standby region), whichever agents and Prometheus servers reported it. */
+const worstLagPerStandby = (metric: string) => `max by (store, region) (${metric})`;
+
 const data: Rule[] = [
   {
     alert: 'MeridianReplicationLagOverRpo',
-    // The best replica is what a failover would promote: its lag is the data a failover would lose.
-    expr: `min by (store) (${M.replicationLagSeconds}) > on (store) max by (store) (${M.storeRpo} > 0)`,
+    // Every agent exports every standby's lag (each reads the primary), so one standby has a
+    // series per agent, and per regional Prometheus once federated. Per standby, take the
+    // largest: the agents measure the same thing at slightly different moments, and an agent
+    // that stopped refreshing (cut off from etcd, it keeps its last observation) must not hide
+    // a lag the others see growing; `for` absorbs the moments where readings differ. Across
+    // standbys, the smallest: a failover promotes the most caught-up one, so its lag is the data
+    // a failover now would lose.
+    expr: `min by (store) (${worstLagPerStandby(M.replicationLagSeconds)}) > on (store) max by (store) (${M.storeRpo} > 0)`,
     for: '30s',
     labels: { severity: 'critical' },
     annotations: {
@@ -78,7 +124,8 @@ const data: Rule[] = [
   },
   {
     alert: 'MeridianSyncStoreReplicaBehind',
-    expr: `min by (store) (${M.replicationLagBytes}) > 0 and on (store) max by (store) (${M.storeRpo}) == 0`,
+    // Aggregated as the lag rule above: the worst reading per standby, the best standby.
+    expr: `min by (store) (${worstLagPerStandby(M.replicationLagBytes)}) > 0 and on (store) max by (store) (${M.storeRpo}) == 0`,
     for: '30s',
     labels: { severity: 'critical' },
     annotations: {
@@ -138,10 +185,11 @@ const data: Rule[] = [
   },
 ];
 
-export function alertingRules(): Record<string, unknown> {
+/** `topology` sets the probe thresholds the federation rule waits for (default health without). */
+export function alertingRules(topology?: Pick<Topology, 'services'>): Record<string, unknown> {
   return {
     groups: [
-      { name: 'meridian-routing', rules: routing },
+      { name: 'meridian-routing', rules: routing(probeThresholdsMs(topology)) },
       { name: 'meridian-data', rules: data },
     ],
   };

@@ -31,7 +31,7 @@ test('promtool check config and check rules accept the export', async () => {
   const written = writePrometheusExport(TOPOLOGY, dir);
   assert.equal(written.length, 3);
   assert.match(await promtool('check', 'config', EXPORT_FILES.config), /SUCCESS: 1 rule files found/);
-  assert.match(await promtool('check', 'rules', EXPORT_FILES.rules), /SUCCESS: 11 rules found/);
+  assert.match(await promtool('check', 'rules', EXPORT_FILES.rules), /SUCCESS: 12 rules found/);
 });
 
 const series = (name: string, labels: Record<string, string>, values: string) => ({
@@ -40,6 +40,9 @@ const series = (name: string, labels: Record<string, string>, values: string) =>
 });
 const routed = (agent: string, region: string, values: string) =>
   series('meridian_endpoint_routed_up', { agent, job: 'meridian-agent', service: 'web', region, endpoint: `10.0.0.${region.length}` }, values);
+
+const lag = (agent: string, region: string, values: string) =>
+  series('meridian_store_replication_lag_seconds', { agent, job: 'meridian-agent', store: 'orders', region }, values);
 
 test('alerts fire on synthetic series as intended (promtool test rules)', async () => {
   writePrometheusExport(TOPOLOGY, dir);
@@ -88,6 +91,60 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
               exp_annotations: {
                 summary: 'Store orders: every replica lags more than the RPO',
                 description: 'The least-lagging replica of orders is 6s behind: a failover now would lose more than the RPO allows.',
+              },
+            }],
+          },
+        ],
+      },
+      {
+        // As the global Prometheus holds them: one series per standby per agent (and per regional
+        // Prometheus). ra's reading of rb is frozen at 1s (cut off from etcd, it keeps its last
+        // observation); rb and rc read rb 6s behind. Over everything, min would say 1s and stay quiet.
+        name: 'replication lag across agents: one agent\'s stale low reading does not hide a standby over the RPO',
+        interval: '5s',
+        input_series: [
+          series('meridian_store_rpo_seconds', { agent: 'ra', store: 'orders' }, '5x40'),
+          series('meridian_store_rpo_seconds', { agent: 'rb', store: 'orders' }, '5x40'),
+          lag('ra', 'rb', '1x40'),
+          lag('rb', 'rb', '1x10 6x30'),
+          lag('rc', 'rb', '1x10 6x30'),
+          lag('ra', 'rc', '1x10 9x30'),
+          lag('rb', 'rc', '1x10 9x30'),
+        ],
+        alert_rule_test: [
+          { eval_time: '40s', alertname: 'MeridianReplicationLagOverRpo', exp_alerts: [] },
+          {
+            eval_time: '120s',
+            alertname: 'MeridianReplicationLagOverRpo',
+            exp_alerts: [{
+              exp_labels: { severity: 'critical', store: 'orders' },
+              exp_annotations: {
+                summary: 'Store orders: every replica lags more than the RPO',
+                description: 'The least-lagging replica of orders is 6s behind: a failover now would lose more than the RPO allows.',
+              },
+            }],
+          },
+        ],
+      },
+      {
+        name: 'a regional Prometheus gone from the global federation longer than the probe thresholds',
+        interval: '1s',
+        input_series: [
+          series('up', { job: 'federate', instance: '10.231.1.3:9090', region: 'eu-west' }, '1x30'),
+          series('up', { job: 'federate', instance: '10.231.3.3:9090', region: 'ap-south' }, '1x9 0x20'),
+          series('up', { job: 'federate', instance: '10.231.2.3:9090', region: 'us-east' }, '1x9 0 1x19'), // one missed scrape
+        ],
+        alert_rule_test: [
+          // Down since 10s; the default probe thresholds are 1.4s, so `for: 2s`.
+          { eval_time: '11s', alertname: 'MeridianRegionLostFromFederation', exp_alerts: [] },
+          {
+            eval_time: '15s',
+            alertname: 'MeridianRegionLostFromFederation',
+            exp_alerts: [{
+              exp_labels: { severity: 'critical', job: 'federate', instance: '10.231.3.3:9090', region: 'ap-south' },
+              exp_annotations: {
+                summary: 'Region ap-south is gone from the global federation',
+                description: 'The global Prometheus has not reached the Prometheus of ap-south (10.231.3.3:9090) for longer than the agents take to call a region down: the region is cut off, or its Prometheus stopped. Its series are stale here. Open the dashboard of a surviving agent (GET / on its API) to see whether the agents drained it, and why.',
               },
             }],
           },
