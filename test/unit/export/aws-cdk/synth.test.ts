@@ -77,7 +77,7 @@ describe('aws-cdk app: the full topology (delegate, GA, Aurora, ECR, secrets)', 
     });
     eu.hasResourceProperties('AWS::SecretsManager::Secret', { ReplicaRegions: [{ Region: 'us-east-1' }, { Region: 'ap-south-1' }] });
     eu.hasResourceProperties('AWS::EC2::VPC', { CidrBlock: '172.16.0.0/16' });
-    for (const [name, awsRegion] of [['us-east', 'us-east-1'], ['ap-south', 'ap-south-1']]) {
+    for (const [name, awsRegion] of [['us-east', 'us-east-1'], ['ap-south', 'ap-south-1']] as const) {
       const t = region(name);
       t.resourceCountIs('AWS::RDS::GlobalCluster', 0);
       t.hasResourceProperties('AWS::RDS::DBCluster', {
