@@ -45,12 +45,8 @@ function run(file: string, args: readonly string[], timeoutMs = 60_000): Promise
 
 const meridian = (...args: string[]) => run(process.execPath, [MERIDIAN_BIN, ...args]);
 
-/** The agent command is another helper's; until it exists the lab runs without agents. */
-const agentsAvailable = spawnSync(process.execPath, [MERIDIAN_BIN, 'agent', '--help'], { encoding: 'utf8', env }).stdout.startsWith('Usage: meridian agent');
-const upArgs = agentsAvailable ? ['lab', 'up', '--json'] : ['lab', 'up', '--json', '--no-agents'];
-
 async function up(): Promise<LiveLabStatus> {
-  const result = await meridian(...upArgs);
+  const result = await meridian('lab', 'up', '--json');
   assert.equal(result.code, 0, `lab up failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as LiveLabStatus;
 }
@@ -127,7 +123,7 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
     assert.ok(existsSync(status.topologyFile));
     for (const r of status.regions) {
       assert.deepEqual(r.processes.filter((p) => p.kind === 'app').map((p) => p.alive), [true, true]);
-      assert.equal(r.processes.filter((p) => p.kind === 'agent').length, agentsAvailable ? 1 : 0);
+      assert.equal(r.processes.filter((p) => p.kind === 'agent').length, 1);
     }
     if (hasIptables) assert.equal(forwardRulePresent(), true, 'bridged traffic is accepted even under a FORWARD DROP policy');
     const statusAgain = await meridian('lab', 'status', '--json');
@@ -138,13 +134,11 @@ describe('lab (network namespaces)', { skip: skipReason() }, () => {
     await Promise.all(
       status.regions.flatMap((r) => urlsOf(r).flatMap((url) => [assertAnswers(undefined, url, r.name), assertAnswers('mrd-client', url, r.name)])),
     );
-    if (agentsAvailable) {
-      await Promise.all(status.regions.map((r) => assertAnswersStatus('mrd-client', `${r.api}/healthz`)));
-      // The namespace's resolv.conf points ordinary resolvers at the agents.
-      const dig = await netnsExec('mrd-client', ['dig', '+short', '+time=1', '+tries=2', 'web.global.meridian.test', 'A']);
-      const answers = dig.stdout.trim().split('\n').filter(Boolean);
-      assert.ok(answers.length > 0 && answers.every((a) => a.startsWith('10.231.')), `dig through resolv.conf: ${dig.stdout}${dig.stderr}`);
-    }
+    await Promise.all(status.regions.map((r) => assertAnswersStatus('mrd-client', `${r.api}/healthz`)));
+    // The namespace's resolv.conf points ordinary resolvers at the agents.
+    const dig = await netnsExec('mrd-client', ['dig', '+short', '+time=1', '+tries=2', 'web.global.meridian.test', 'A']);
+    const answers = dig.stdout.trim().split('\n').filter(Boolean);
+    assert.ok(answers.length > 0 && answers.every((a) => a.startsWith('10.231.')), `dig through resolv.conf: ${dig.stdout}${dig.stderr}`);
 
     // Cut eu-west: nobody outside reaches it, it still reaches itself, and it reaches nobody.
     const [euWest, usEast] = status.regions;
