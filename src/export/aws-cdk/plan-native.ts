@@ -31,6 +31,9 @@ export function nativeService(t: Topology, s: Service, notes: string[]): NativeS
       .filter((m) => m.ips.length > 0);
     return recordsFor(s, type, members, checks, notes);
   });
+  if (records.length === 0) {
+    throw new InputError(`aws-cdk export: service '${s.name}': no region its ${s.policy.type} policy answers with lists endpoints, so Route 53 would have no record`);
+  }
   return { service: s.name, name: fqdn(t, s), healthChecks: checks.all(), records };
 }
 

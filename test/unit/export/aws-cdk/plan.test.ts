@@ -49,6 +49,11 @@ describe('planAwsCdk: the full topology', () => {
     assert.ok(plan.notes.some((n) => n.startsWith('service api: the Global Accelerator sends clients to their nearest healthy region')));
   });
 
+  test('a light but non-zero weight still gets a dial of at least 1', () => {
+    const light = planAwsCdk(parseTopology(FULL_YAML.replace('weights: { eu-west: 60, us-east: 30, ap-south: 0 }', 'weights: { eu-west: 1000, us-east: 1 }')));
+    assert.deepEqual(light.accelerators[0]?.groups.map((g) => g.trafficDialPercentage), [100, 1, 0]);
+  });
+
   test('Aurora only for aurora-postgresql stores', () => {
     assert.deepEqual(plan.databases, [{
       store: 'orders',
@@ -204,6 +209,16 @@ describe('planAwsCdk: what the topology lacks is an InputError naming it', () =>
       yaml: edit(NATIVE_YAML, '    endpoints: { eu-west: ["198.51.100.10"], us-east: ["198.51.100.20"] }\n    policy: { type: latency, regions: [eu-west, us-east] }',
         '    endpoints: { eu-west: ["198.51.100.10"], us-east: ["198.51.100.20"], europe: ["198.51.100.30"] }\n    policy: { type: latency }'),
       message: /service 'fast': Route 53 latency records name an AWS region, and region europe has no 'cloud: \{ provider: aws \}'/,
+    },
+    {
+      name: 'native with a service whose policy regions have no endpoints',
+      yaml: edit(NATIVE_YAML, 'policy: { type: latency, regions: [eu-west, us-east] }', 'policy: { type: latency, regions: [europe] }'),
+      message: /service 'fast': no region its latency policy answers with lists endpoints/,
+    },
+    {
+      name: 'replicated secrets across two accounts',
+      yaml: edit(edit(FULL_YAML, /stores:\n(    .*\n|  - .*\n)*/, ''), "region: us-east-1, account: '111111111111'", "region: us-east-1, account: '222222222222'"),
+      message: /replicated secrets \(multi-region KMS keys\) spans regions eu-west, us-east, ap-south in different AWS accounts/,
     },
     {
       name: 'Aurora across two accounts',
