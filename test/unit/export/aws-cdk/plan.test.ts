@@ -217,7 +217,7 @@ describe('planAwsCdk: what the topology lacks is an InputError naming it', () =>
     },
     {
       name: 'replicated secrets across two accounts',
-      yaml: edit(edit(FULL_YAML, /stores:\n(    .*\n|  - .*\n)*/, ''), "region: us-east-1, account: '111111111111'", "region: us-east-1, account: '222222222222'"),
+      yaml: edit(edit(FULL_YAML, /stores:\n( {4}.*\n| {2}- .*\n)*/, ''), "region: us-east-1, account: '111111111111'", "region: us-east-1, account: '222222222222'"),
       message: /replicated secrets \(multi-region KMS keys\) spans regions eu-west, us-east, ap-south in different AWS accounts/,
     },
     {
