@@ -40,7 +40,8 @@ function timeAxis(h: DbDrillHistory): TimeAxis {
   const marks: Mark[] = [{ atMs: h.faultAtMs, label: `fault ${h.faultRegion}`, color: OUTCOME_COLORS.fail }];
   if (h.restoredAtMs !== undefined) marks.push({ atMs: h.restoredAtMs, label: 'heal', color: OUTCOME_COLORS.ok });
   if (h.recovery.seenAtMs !== undefined) marks.push({ atMs: h.recovery.seenAtMs, label: `recovered (${h.recovery.primary ?? '?'})`, color: '#1565c0' });
-  return { startMs: h.startMs, endMs: h.endMs, zeroMs: h.faultAtMs, marks };
+  // The fault may be a crash, a freeze or a partition: not always a cut.
+  return { startMs: h.startMs, endMs: h.endMs, zeroMs: h.faultAtMs, zeroLabel: 'fault', marks };
 }
 
 /** Writes per second by the time they were sent, stacked by outcome. */

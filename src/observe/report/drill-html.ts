@@ -51,6 +51,7 @@ export function renderOutageReportHtml(input: OutageHtmlInput): string {
     startMs: t.startMs,
     endMs: t.endMs,
     zeroMs: t.cutAtMs,
+    zeroLabel: 'cut',
     marks: [
       { atMs: t.cutAtMs, label: `cut ${r.region}`, color: FAILED },
       { atMs: t.healAtMs, label: 'heal', color: '#2e7d32' },

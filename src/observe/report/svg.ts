@@ -15,8 +15,10 @@ export interface Mark {
 export interface TimeAxis {
   readonly startMs: number;
   readonly endMs: number;
-  /** x = 0 on the axis (the cut). */
+  /** x = 0 on the axis (the cut, the fault). */
   readonly zeroMs: number;
+  /** What happened at x = 0, for the axis title `seconds from the <zeroLabel>`: `cut`, `fault`. */
+  readonly zeroLabel: string;
   readonly marks: readonly Mark[];
 }
 
@@ -92,7 +94,7 @@ function timeTicks(axis: TimeAxis, height: number): string {
     out.push(`<line x1="${px}" x2="${px}" y1="${TOP}" y2="${height - BOTTOM}" class="grid"/>`);
     out.push(`<text x="${px}" y="${height - BOTTOM + 14}" text-anchor="middle" class="tick">${fmt(s)}</text>`);
   }
-  out.push(`<text x="${LEFT + PLOT_W}" y="${height - 2}" text-anchor="end" class="axis-label">seconds from the cut</text>`);
+  out.push(`<text x="${LEFT + PLOT_W}" y="${height - 2}" text-anchor="end" class="axis-label">seconds from the ${escapeXml(axis.zeroLabel)}</text>`);
   return out.join('');
 }
 

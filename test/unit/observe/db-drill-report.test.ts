@@ -34,6 +34,9 @@ test('db drill page: one ack chart per client with ok / fail bars and the fault,
   assert.equal(bars(html, '#f9a825'), 0);
   assert.match(html, /<title>fail: 10 at 0 s<\/title>/);
   for (const mark of ['fault eu-west', 'heal', 'recovered (us-east)']) assert.ok(html.includes(mark), mark);
+  // The fault may be a crash or a freeze, not a cut.
+  assert.match(html, /class="axis-label">seconds from the fault</);
+  assert.doesNotMatch(html, /from the cut/);
   assert.match(html, /<span class="verdict pass">PASS<\/span>/);
   assert.match(html, /RTO[^<]*<\/th><td>3.10 s \(target 30.00 s\)/, 'last ack before at 9.905 s, first on us-east at 13.005 s');
   assert.match(html, /Lost acknowledged writes<\/th><td>0</);

@@ -56,7 +56,7 @@ test('escaping: text never becomes markup', () => {
   assert.equal(escapeXml(`<script>"a" & 'b'</script>`), '&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;&lt;/script&gt;');
   const svg = valueChart({
     title: '<b>t</b>',
-    axis: { startMs: 0, endMs: 10_000, zeroMs: 2_000, marks: [{ atMs: 2_000, label: 'cut <x>', color: 'red" onload="x' }] },
+    axis: { startMs: 0, endMs: 10_000, zeroMs: 2_000, zeroLabel: 'cut', marks: [{ atMs: 2_000, label: 'cut <x>', color: 'red" onload="x' }] },
     yLabel: 'y',
     lines: [{ name: 'a&b', color: '#123456', points: [{ atMs: 0, value: 1 }, { atMs: 5_000, value: null }, { atMs: 9_000, value: 2 }] }],
   });
@@ -68,7 +68,7 @@ test('escaping: text never becomes markup', () => {
 test('a strip chart has one row of segments per series', () => {
   const svg = stripChart({
     title: 'strips',
-    axis: { startMs: 0, endMs: 10_000, zeroMs: 0, marks: [] },
+    axis: { startMs: 0, endMs: 10_000, zeroMs: 0, zeroLabel: 'cut', marks: [] },
     rows: [{ label: 'a', segments: [{ fromMs: 0, toMs: 5_000, label: 'x', color: '#111111' }, { fromMs: 5_000, toMs: 10_000, label: 'y', color: '#222222' }] }, { label: 'b', segments: [] }],
   });
   assert.equal((svg.match(/class="segment"/g) ?? []).length, 2);
@@ -80,6 +80,7 @@ test('the report page is self-contained: four charts, every check, no script, no
   const report = buildOutageReport(history);
   const html = renderOutageReportHtml({ report, history });
   assert.equal((html.match(/<svg /g) ?? []).length, 4);
+  assert.equal((html.match(/class="axis-label">seconds from the cut</g) ?? []).length, 4, 'the region-outage drill is a cut');
   assert.doesNotMatch(html, /<script|\bsrc=|\bhref=|@import|url\(/i);
   assert.deepEqual([...html.matchAll(/https?:\/\/[^\s"']+/g)].map((m) => m[0]), ['http://www.w3.org/2000/svg', 'http://www.w3.org/2000/svg', 'http://www.w3.org/2000/svg', 'http://www.w3.org/2000/svg']);
   for (const c of report.checks) assert.ok(html.includes(escapeXml(c.detail)), c.name);
