@@ -14,15 +14,16 @@ export default tseslint.config(
     },
   },
   {
+    // Before the production block: a later block's no-restricted-imports replaces an earlier one's.
+    files: ['src/**/*.ts'],
+    ignores: ['src/cli/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: ['**/cli/**'] }] },
+  },
+  {
     // Production code runs in real clusters: it must never depend on the lab test bed or the CLI.
     files: productionFolders.map((f) => `src/${f}/**/*.ts`),
     rules: {
       'no-restricted-imports': ['error', { patterns: ['**/lab/**', '**/cli/**', '**/drill/**'] }],
     },
-  },
-  {
-    files: ['src/**/*.ts'],
-    ignores: ['src/cli/**'],
-    rules: { 'no-restricted-imports': ['error', { patterns: ['**/cli/**'] }] },
   },
 );
