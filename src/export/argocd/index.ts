@@ -8,7 +8,8 @@
 import { InputError } from '../../common/errors.ts';
 import type { Service, Topology } from '../../spec/index.ts';
 import { toYaml, type ExportFiles } from '../files.ts';
-import { AGENT_NAME, DEFAULT_NAMESPACE, validated } from '../k8s/index.ts';
+import { AGENT_NAME, DEFAULT_NAMESPACE } from '../k8s/index.ts';
+import { validated } from '../validated.ts';
 import { applicationSet } from './application-set.ts';
 import { rolloutWaves, wavesFor } from './waves.ts';
 

@@ -3,7 +3,7 @@
  * (`base/` + `overlays/<region>/`). `kubernetesExport` is pure and deterministic; the caller
  * writes its files (src/export/files.ts). It throws InputError naming the first missing field.
  */
-export { kubernetesExport, validated } from './layout.ts';
+export { kubernetesExport } from './layout.ts';
 export type { K8sExportOptions } from './inputs.ts';
 export { normalizedTopologyYaml } from './config.ts';
 export { loadBalancerAnnotations } from './services.ts';

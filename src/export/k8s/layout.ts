@@ -4,19 +4,15 @@
  * tree drops into a GitOps repository as it is: `kustomize build overlays/<region>`.
  * Every object is validated against the Kubernetes OpenAPI schemas before it is serialized.
  */
-import type { Region } from '../../spec/index.ts';
+import type { Region, Topology } from '../../spec/index.ts';
 import { toYaml, type ExportFiles } from '../files.ts';
+import { validated, type Validatable } from '../validated.ts';
 import { regionConfigMap, topologyConfigMap } from './config.ts';
 import { checkK8sInputs, peersOf, type K8sExportOptions, type K8sInputs } from './inputs.ts';
 import { API_SERVICE, DNS_SERVICE, GENERATED_COMMENT, REGION_LABEL } from './names.ts';
 import { apiIngressPolicy, dnsIngressPolicy, peerEgressPolicy, sharedEgressPolicy } from './network-policies.ts';
 import { apiService, dnsService, loadBalancerPatch } from './services.ts';
 import { agentDeployment, agentNamespace, agentPodDisruptionBudget, agentServiceAccount } from './workload.ts';
-
-/** A model object: kubernetes-models classes validate against the official OpenAPI schemas. */
-interface Validatable {
-  validate(): void;
-}
 
 type Files = [name: string, object: Validatable, comment?: readonly string[]][];
 
@@ -28,7 +24,7 @@ const NO_ROLE_COMMENT = [
 ];
 
 /** Relative path → file content for `base/` and one overlay per region asked for. */
-export function kubernetesExport(topology: Parameters<typeof checkK8sInputs>[0], options: K8sExportOptions): ExportFiles {
+export function kubernetesExport(topology: Topology, options: K8sExportOptions): ExportFiles {
   const inputs = checkK8sInputs(topology, options);
   const entries: [string, string][] = [
     ...folder('base', baseFiles(inputs)),
@@ -84,14 +80,4 @@ function folder(dir: string, files: Files, kustomization?: object): [string, str
       return [`${dir}/${name}`, toYaml(object, { comment: [GENERATED_COMMENT, ...(comment ?? [])] })];
     }),
   ];
-}
-
-/** A generated object that fails its schema is a bug here, not bad input: stop loudly. */
-export function validated<T extends Validatable>(where: string, object: T): T {
-  try {
-    object.validate();
-  } catch (err) {
-    throw new Error(`invariant: generated ${where} does not match its schema: ${(err as Error).message}`, { cause: err });
-  }
-  return object;
 }
