@@ -3,7 +3,8 @@
  * `delegate`): hand the global zone to Meridian's agents, or let Route 53 answer by itself.
  */
 import { isIPv4 } from 'node:net';
-import { parseHostPort } from '../../agent/index.ts';
+// The agent's own parser, from its pure planning module (the agent's index pulls in its runtime).
+import { parseHostPort } from '../../agent/plan.ts';
 import { InputError } from '../../common/errors.ts';
 import type { Topology } from '../../spec/index.ts';
 import type { DelegatedDns, NativeDns } from './app/lib/plan-types.ts';

@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { after, describe, mock, test } from 'node:test';
 import { Command } from 'commander';
 import { registerAwsCdkExport } from '../../../../src/cli/commands/export-aws-cdk.ts';
+import { ACCOUNT_PLACEHOLDER, ENDPOINT_PLACEHOLDER } from '../../../../src/export/aws-cdk/app/lib/context-keys.ts';
+import { GLOBAL_STACK, regionalStackName, SECRETS_STACK } from '../../../../src/export/aws-cdk/app/lib/meridian-app.ts';
 import { awsCdkExport, pinnedVersions, readAppSources, writeAwsCdkExport } from '../../../../src/export/aws-cdk/index.ts';
+import { AURORA_ENGINE_VERSION, AURORA_INSTANCE_CLASS, SECRETS_KEY_ALIAS } from '../../../../src/export/aws-cdk/plan.ts';
 import { FULL_YAML, full, fullContext } from './fixtures.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -63,6 +66,17 @@ describe('aws-cdk export files', () => {
     const plan = JSON.parse(files.get('plan.json') ?? '') as { homeRegion: string; version: number };
     assert.equal(plan.version, 1);
     assert.equal(plan.homeRegion, 'eu-west');
+  });
+
+  test('docs/exports-aws.md names every top-level file, stack, context key and default it describes', () => {
+    const doc = readFileSync(join(REPO, 'docs/exports-aws.md'), 'utf8');
+    const names = [
+      ...[...files.keys()].filter((name) => !name.startsWith('lib/')),
+      GLOBAL_STACK, SECRETS_STACK, regionalStackName('<region>'),
+      'meridian:account:<region>', 'meridian:endpoint:<service>:<region>', ACCOUNT_PLACEHOLDER, ENDPOINT_PLACEHOLDER,
+      AURORA_ENGINE_VERSION, `db.${AURORA_INSTANCE_CLASS}`, SECRETS_KEY_ALIAS,
+    ];
+    for (const name of names) assert.ok(doc.includes(name), `docs/exports-aws.md does not mention ${name}`);
   });
 
   test('the same topology gives byte-identical folders', () => {

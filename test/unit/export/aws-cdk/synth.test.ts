@@ -18,9 +18,14 @@ const templateOf = (stack: Stack | undefined) => {
   return Template.fromStack(stack);
 };
 
+const fullApp = new App({ context: fullContext() });
+const fullStacks = buildMeridianApp(fullApp, planAwsCdk(full()));
+const nativeApp = new App();
+const nativeStacks = buildMeridianApp(nativeApp, planAwsCdk(native()));
+
 describe('aws-cdk app: the full topology (delegate, GA, Aurora, ECR, secrets)', () => {
-  const app = new App({ context: fullContext() });
-  const stacks = buildMeridianApp(app, planAwsCdk(full()));
+  const app = fullApp;
+  const stacks = fullStacks;
   const global = templateOf(stacks.global);
   const region = (name: string) => templateOf(stacks.regional.get(name));
   const secrets = templateOf(stacks.secrets ?? undefined);
@@ -130,9 +135,8 @@ describe('aws-cdk app: the full topology (delegate, GA, Aurora, ECR, secrets)', 
 });
 
 describe('aws-cdk app: Route 53 native, one service per policy', () => {
-  const app = new App();
-  const stacks = buildMeridianApp(app, planAwsCdk(native()));
-  const global = Template.fromStack(stacks.global);
+  const app = nativeApp;
+  const global = Template.fromStack(nativeStacks.global);
   const recordSets = (name: string): Record<string, unknown>[] => {
     const groups = Object.values(global.findResources('AWS::Route53::RecordSetGroup')) as { Properties: { RecordSets: Record<string, unknown>[] } }[];
     return groups.flatMap((g) => g.Properties.RecordSets).filter((r) => r.Name === `${name}.global.example.com.`);
@@ -188,6 +192,13 @@ describe('aws-cdk app: Route 53 native, one service per policy', () => {
       [true, ['198.51.100.10']], [true, ['198.51.100.11']], [true, ['198.51.100.20']],
     ]);
     assert.deepEqual(recordSets('web')[0]?.TTL, '5');
+  });
+
+  test('the parent NS record is the same resource in both modes, so a move to delegate updates it in place', () => {
+    const delegation = (t: Template) => Object.keys(t.findResources('AWS::Route53::RecordSet', { Properties: { Name: 'global.example.com.', Type: 'NS' } }));
+    const inDelegate = delegation(Template.fromStack(fullStacks.global));
+    assert.equal(inDelegate.length, 1);
+    assert.deepEqual(delegation(global), inDelegate);
   });
 
   test('the native zone and its checks outlive the stack (a move to delegate keeps cached resolvers answered)', () => {
