@@ -186,6 +186,15 @@ export class EtcdStore implements P.CoordinationStore {
     };
   }
 
+  watchPrefix(prefix: string, onChange: () => void): { close(): void } {
+    const watcher = this.client.watch().prefix(prefix).watcher();
+    watcher.on('error', (err) => this.log.debug({ prefix, err: String(err) }, 'prefix watch error'));
+    watcher.on('disconnected', (err) => this.log.debug({ prefix, err: String(err) }, 'prefix watch not established; polling'));
+    watcher.on('put', () => onChange());
+    watcher.on('delete', () => onChange());
+    return { close: () => void watcher.cancel().catch(() => undefined) };
+  }
+
   async currentHolder(key: string): Promise<P.HolderOutcome> {
     const read = await this.readKv(key);
     if (read.kind === 'unavailable') return read;

@@ -139,6 +139,12 @@ export interface CoordinationStore {
   read(key: string): Promise<ReadOutcome>;
   appendAudit(stream: string, record: AuditRecord): Promise<AppendOutcome>;
   readAudit(stream: string): Promise<AuditReadOutcome>;
+  /**
+   * Calls `onChange` soon after any key under `prefix` is written or deleted (a lease expiring
+   * deletes its key). A hint only: a watch can stall on a bad link, so callers keep polling.
+   * Optional: stores without it are polled only.
+   */
+  watchPrefix?(prefix: string, onChange: () => void): { close(): void };
   /** Releases every lease still held (best effort), then frees client resources. */
   close(): Promise<void>;
 }

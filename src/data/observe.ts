@@ -38,8 +38,10 @@ export async function observeCandidate(
   primary: PgTarget | undefined,
   timeouts?: Partial<DbTimeouts>,
   now: () => number = Date.now,
+  /** For the primary's read, when it differs (a primary known to be silent gets a short attempt). */
+  primaryTimeouts: Partial<DbTimeouts> | undefined = timeouts,
 ): Promise<Observation> {
-  const primaryLsn = primary ? await readPrimaryLsn(primary, timeouts) : undefined;
+  const primaryLsn = primary ? await readPrimaryLsn(primary, primaryTimeouts) : undefined;
   const member = await readMemberState(candidate, timeouts);
   return { atMs: now(), member, ...(primaryLsn !== undefined ? { primaryLsn } : {}) };
 }

@@ -85,7 +85,7 @@ export function buildZone(topology: Topology, health: HealthSnapshot, serial: nu
   for (const [name, addresses] of Object.entries(staticNames)) {
     const owner = wireKey(name);
     if (!isUnder(owner, apexKey) || owner === apexKey || names.has(owner)) continue; // not ours, or taken
-    const records = dedupe(addresses).map((a) => addressRecord(owner, a, ttl));
+    const records = dedupe(addresses).map((a) => addressRecord(owner, a, topology.dns.storeTtl));
     names.set(owner, staticName((qtype) => answer(byType(records, qtype))));
   }
 

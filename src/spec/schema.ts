@@ -148,8 +148,14 @@ export const TopologySchema = z.strictObject({
     .strictObject({
       /** TTL of service answers, in seconds. Short: it bounds how long clients keep a dead region. */
       ttl: z.number().int().min(0).max(86400).default(2),
+      /**
+       * TTL of the data store names (primary, replicas), in seconds. It is part of every
+       * failover's RTO (clients keep the old primary this long); database clients resolve only
+       * when they connect, so a short TTL costs few queries.
+       */
+      storeTtl: z.number().int().min(0).max(3600).default(1),
     })
-    .default({ ttl: 2 }),
+    .default({ ttl: 2, storeTtl: 1 }),
   /** How the global zone reaches users in AWS (aws-cdk export). */
   route53: z
     .strictObject({

@@ -30,6 +30,11 @@ export class Coordinator {
     return this.lease?.isValid() ? this.lease : undefined;
   }
 
+  /** Something changed in etcd (a lease expired, a record moved): tick now, not at the period. */
+  nudge(): void {
+    this.wake();
+  }
+
   start(): void {
     this.loop ??= this.run().catch((err: unknown) => this.o.log.error({ err }, 'coordinator loop failed'));
   }

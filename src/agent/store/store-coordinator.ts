@@ -10,9 +10,9 @@ import {
   executePlan, planRejoin, planSwitchover, runbookProgress, systemClock,
   type AuditSink, type Plan, type RunOutcome, type RunPlan, type StepRecord, type StoreState,
 } from '../../failover/index.ts';
-import { readStepRecords, type RealPorts, type StoreObserver } from '../../failover/adapters/index.ts';
+import { holderRegion, readStepRecords, type RealPorts, type StoreObserver } from '../../failover/adapters/index.ts';
 import type { CoordinationStore } from '../../coord/index.ts';
-import { choosePlan, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
+import { choosePlan, promotesAway, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
 import type { OperatorRequest, RouteAnswer } from './routes.ts';
 import { planStatus, runbookStatus, type PlanStatus, type RunbookStatus } from './status.ts';
 
@@ -25,11 +25,16 @@ export interface StoreCoordinatorOptions {
   readonly audit: AuditSink;
   readonly settings: PolicySettings;
   readonly leaseTtlMs: number;
+  /** The store's primary lease key. */
+  readonly leaseKey: string;
   readonly log: Logger;
   readonly onStepRecord?: (record: StepRecord) => void;
 }
 
 const OPERATOR_ROUNDS = 3;
+const LEASE_POLL_MS = 100;
+/** etcd extends leases by about an election timeout when its leader changes. */
+const LEASE_WATCH_MARGIN_MS = 3000;
 
 export class StoreCoordinator {
   private records: StepRecord[] | undefined;
@@ -60,7 +65,7 @@ export class StoreCoordinator {
     return result;
   }
 
-  private async automatic(token: FencingToken): Promise<void> {
+  private async automatic(token: FencingToken, retry = true): Promise<void> {
     const state = await this.snapshot(token);
     if (!state) return;
     const plan = choosePlan(state, Date.now(), this.o.settings);
@@ -70,7 +75,27 @@ export class StoreCoordinator {
     }
     const decision = shouldExecute(plan, state, { ...this.o.settings, operator: false });
     this.lastPlan = planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why });
-    if (decision.execute) await this.execute(plan);
+    if (decision.execute) {
+      await this.execute(plan);
+      return;
+    }
+    // Only the old primary's lease stands between this plan and a failover: watch that one key
+    // closely instead of waiting for the next tick (up to TTL/2 later), then plan again from a
+    // fresh snapshot, since the standbys may have moved while the old primary still streamed.
+    if (retry && this.o.settings.automatic && promotesAway(plan, state) && state.lease.kind === 'held') {
+      if (await this.leaseEnds(state.primary.region, this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS)) await this.automatic(token, false);
+    }
+  }
+
+  /** Polls the primary lease key until it is free or held for another region; false on timeout. */
+  private async leaseEnds(region: string, withinMs: number): Promise<boolean> {
+    const deadline = Date.now() + withinMs;
+    while (Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+      const holder = await this.o.coord.currentHolder(this.o.leaseKey);
+      if (holder.kind === 'free' || (holder.kind === 'held' && holderRegion(holder.holder) !== region)) return true;
+    }
+    return false;
   }
 
   /** Every round's outcome is in the answer: a retried step shows as failed, then ok. */

@@ -11,7 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
-import { coordKeys, EtcdStore, type CoordinationStore } from '../../coord/index.ts';
+import { coordKeys, EtcdStore, KEY_PREFIX, type CoordinationStore } from '../../coord/index.ts';
 import type { DbTimeouts } from '../../data/index.ts';
 import { jsonlAuditSink, teeAudit } from '../../failover/index.ts';
 import {
@@ -84,7 +84,9 @@ class Supervisor implements StoreSupervisor {
   private names: StaticNames = {};
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
+  private recheck = false;
   private closed = false;
+  private watch: { close(): void } | undefined;
   private coordinatorProblem: string | undefined;
 
   constructor(private readonly input: StoreSupervisorInput, private readonly plan: Supervise) {
@@ -136,7 +138,7 @@ class Supervisor implements StoreSupervisor {
       store: store.name, coord: this.coord, ports: realPorts(ctx), observer,
       audit: teeAudit(coordAuditSink(this.coord, store.name, region), jsonlAuditSink(join(stateDir, `audit-${store.name}.jsonl`))),
       settings: { automatic: topology.failover.automatic, autoRejoin: topology.failover.autoRejoin },
-      leaseTtlMs, log, onStepRecord: (r) => this.input.options.onStepRecord?.(store.name, r),
+      leaseTtlMs, leaseKey, log, onStepRecord: (r) => this.input.options.onStepRecord?.(store.name, r),
     }));
   }
 
@@ -163,11 +165,23 @@ class Supervisor implements StoreSupervisor {
       this.coordinatorProblem = `state directory ${this.plan.stateDir} unusable (${describeError(err)}): this agent does not run for coordinator`;
       this.input.logger.error({ event: 'stores.stateDir', err: describeError(err) }, this.coordinatorProblem);
     }
+    // A record moving or a lease expiring shows in DNS and wakes the coordinator within a round
+    // trip, not at the next check: the periodic check stays, for a watch stalled on a bad link.
+    this.watch = this.coord.watchPrefix?.(KEY_PREFIX, () => {
+      this.checkSoon();
+      this.coordinator.nudge();
+    });
     const loop = async () => {
       await this.checkAll();
       if (!this.closed) this.timer = setTimeout(() => void loop(), this.plan.checkMs);
     };
     void loop();
+  }
+
+  private checkSoon(): void {
+    if (this.closed) return;
+    if (this.checking) this.recheck = true;
+    else void this.checkAll();
   }
 
   private async checkAll(): Promise<void> {
@@ -188,6 +202,10 @@ class Supervisor implements StoreSupervisor {
       }
     } finally {
       this.checking = false;
+    }
+    if (this.recheck) {
+      this.recheck = false;
+      this.checkSoon();
     }
   }
 
@@ -234,6 +252,7 @@ class Supervisor implements StoreSupervisor {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    this.watch?.close();
     await this.coordinator.close();
     await Promise.all([...this.guards.values()].map((g) => g.guard.close()));
     await this.coord.close();

@@ -28,7 +28,7 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
 
   /** Fence the member's database if it runs as an unfenced primary; a description either way. */
   const fenceIfPrimary = async (region: string): Promise<string> => {
-    const result = await fencePrimary(member(ctx, region).endpoint, ctx.auth, ctx.timeouts ? { timeouts: ctx.timeouts } : {});
+    const result = await fencePrimary(member(ctx, region).endpoint, ctx.auth, { timeouts: ctx.observer.timeoutsFor(region) });
     if (result.kind === 'fenced') return `${region} made read-only at ${formatLsn(result.lsn)}, ${result.terminatedBackends} session(s) cut`;
     if (result.kind === 'notPrimary') return `${region} is not a primary`;
     return `${region} does not answer (${result.reason}): its expired lease fences it`;

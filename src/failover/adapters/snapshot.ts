@@ -21,6 +21,7 @@ import type { Store } from '../../spec/index.ts';
 import type { MemberState, PrimaryLease, RunbookProgress, StoreState } from '../types.ts';
 import { writeHeartbeat } from './heartbeat.ts';
 import { lastKnownOf, toMemberState, type LastKnown } from './member-state.ts';
+import { Reachability } from './reachability.ts';
 import type { StoreMember } from './members.ts';
 import { holderRegion, readStoreView, type PrimaryRecord, type StoreView } from './store-records.ts';
 
@@ -78,7 +79,16 @@ export class StoreObserver {
   private lastPrimary: PrimaryObservation | undefined;
   private expired: { token: FencingToken; sinceMs: number } | undefined;
 
-  constructor(private readonly o: ObserverOptions) {}
+  private readonly reach: Reachability;
+
+  constructor(private readonly o: ObserverOptions) {
+    this.reach = new Reachability(o.timeouts, () => this.now());
+  }
+
+  /** Timeouts for the next contact with `region`'s database: short if it was silent a moment ago. */
+  timeoutsFor(region: string): Partial<DbTimeouts> {
+    return this.reach.timeoutsFor(region);
+  }
 
   private now(): number {
     return (this.o.now ?? Date.now)();
@@ -154,7 +164,8 @@ export class StoreObserver {
   async observePrimary(region: string): Promise<void> {
     const m = this.o.members.find((x) => x.region === region);
     if (!m) return;
-    const sample: Observation = { atMs: this.now(), member: await readMemberState(adminTarget(m.endpoint, this.o.auth), this.o.timeouts) };
+    const member = await this.reach.observe(region, () => readMemberState(adminTarget(m.endpoint, this.o.auth), this.reach.timeoutsFor(region)), (x) => x.reachable);
+    const sample: Observation = { atMs: this.now(), member };
     this.rememberPrimary(region, new Map([[region, [sample]]]));
     const known = lastKnownOf(sample, this.lastKnown.get(region));
     if (known) this.lastKnown.set(region, known);
@@ -178,7 +189,7 @@ export class StoreObserver {
     const first = await Promise.all(this.o.members.map((m) => this.observe(m, record.region)));
     const primary = this.o.members.find((m) => m.region === record.region);
     if (primary) {
-      await writeHeartbeat(primary.endpoint, this.o.auth, `observer:${this.o.self}`, record.token.toString(), { ...this.o.timeouts, statementMs: 1000 })
+      await writeHeartbeat(primary.endpoint, this.o.auth, `observer:${this.o.self}`, record.token.toString(), { ...this.reach.timeoutsFor(primary.region), statementMs: 1000 })
         .catch(() => undefined); // only there to make WAL; a fenced or dead primary is judged elsewhere
     }
     await new Promise((r) => setTimeout(r, this.o.sampleGapMs ?? 300));
@@ -189,7 +200,12 @@ export class StoreObserver {
   private observe(m: StoreMember, primaryRegion: string | undefined): Promise<Observation> {
     const primary = this.o.members.find((x) => x.region === primaryRegion);
     const primaryTarget = primary && primary.region !== m.region ? adminTarget(primary.endpoint, this.o.auth) : undefined;
-    return observeCandidate(adminTarget(m.endpoint, this.o.auth), primaryTarget, this.o.timeouts, () => this.now());
+    const primaryTimeouts = primary ? this.reach.timeoutsFor(primary.region) : undefined;
+    return this.reach.observe(
+      m.region,
+      () => observeCandidate(adminTarget(m.endpoint, this.o.auth), primaryTarget, this.reach.timeoutsFor(m.region), () => this.now(), primaryTimeouts),
+      (o) => o.member.reachable,
+    );
   }
 
   /**

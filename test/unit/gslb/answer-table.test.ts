@@ -145,6 +145,12 @@ describe('answer table: static names', () => {
     assert.deepEqual(answerData(ask(query(fq('db'), 'AAAA'), 'udp', withStatic)), ['fd00:7::1']);
     assert.equal(ask(query(fq('db'), 'A')).rcode, 'NXDOMAIN'); // not in the table without the option
   });
+  it('answers the store names with dns.storeTtl, the services with dns.ttl', () => {
+    assert.equal(t.dns.storeTtl, 1);
+    const ttls = (name: string) => ask(query(fq(name), 'A'), 'udp', withStatic).answers?.map((a) => ('ttl' in a ? a.ttl : undefined));
+    assert.deepEqual(ttls('db'), [1]);
+    assert.deepEqual(ttls('fo'), [2, 2]);
+  });
   it('ignores names outside the zone, and never shadows a service or ns- name', () => {
     assert.equal(ask(query('db.example.com', 'A'), 'udp', withStatic).rcode, 'REFUSED');
     assert.deepEqual(answerData(ask(query(fq('fo'), 'A'), 'udp', withStatic)), ['10.1.0.1', '10.1.0.2']);
