@@ -3,6 +3,7 @@
  * for the person deploying it. Pure; the same plan and versions give the same bytes.
  */
 import { ACCOUNT_PLACEHOLDER, accountKey, ENDPOINT_PLACEHOLDER, endpointKey } from './app/lib/context-keys.ts';
+import { regionsNeedingAccount } from './app/lib/layout.ts';
 import type { MeridianCdkPlan } from './app/lib/plan-types.ts';
 
 /** Versions the exported package.json pins (ours, so the app runs with what our tests ran). */
@@ -43,7 +44,7 @@ function packageJson(v: PinnedVersions): unknown {
 /** Every value the topology does not know, as a placeholder synth refuses until it is replaced. */
 export function contextToFill(plan: MeridianCdkPlan): Record<string, string> {
   const context: Record<string, string> = {};
-  for (const r of plan.regions) if (r.account === null) context[accountKey(r.name)] = ACCOUNT_PLACEHOLDER;
+  for (const r of regionsNeedingAccount(plan)) if (r.account === null) context[accountKey(r.name)] = ACCOUNT_PLACEHOLDER;
   for (const a of plan.accelerators) {
     for (const g of a.groups) context[endpointKey(a.service, g.region)] = ENDPOINT_PLACEHOLDER;
   }
@@ -93,7 +94,7 @@ function readme(plan: MeridianCdkPlan): string {
     '',
     '```sh',
     'npm install',
-    `npx cdk bootstrap ${plan.regions.map((r) => `aws://${r.account ?? 'ACCOUNT'}/${r.awsRegion}`).join(' ')}`,
+    `npx cdk bootstrap ${regionsNeedingAccount(plan).map((r) => `aws://${r.account ?? `ACCOUNT-OF-${r.name}`}/${r.awsRegion}`).join(' ')}`,
     'npx cdk synth',
     'npx cdk deploy --all',
     '```',

@@ -15,9 +15,9 @@ import { Command } from 'commander';
 import { registerAwsCdkExport } from '../../../../src/cli/commands/export-aws-cdk.ts';
 import { ACCOUNT_PLACEHOLDER, ENDPOINT_PLACEHOLDER } from '../../../../src/export/aws-cdk/app/lib/context-keys.ts';
 import { GLOBAL_STACK, regionalStackName, SECRETS_STACK } from '../../../../src/export/aws-cdk/app/lib/meridian-app.ts';
-import { awsCdkExport, pinnedVersions, readAppSources, writeAwsCdkExport } from '../../../../src/export/aws-cdk/index.ts';
+import { awsCdkExport, contextToFill, pinnedVersions, planAwsCdk, readAppSources, writeAwsCdkExport } from '../../../../src/export/aws-cdk/index.ts';
 import { AURORA_ENGINE_VERSION, AURORA_INSTANCE_CLASS, SECRETS_KEY_ALIAS } from '../../../../src/export/aws-cdk/plan.ts';
-import { FULL_YAML, full, fullContext } from './fixtures.ts';
+import { FULL_YAML, full, fullContext, native } from './fixtures.ts';
 
 const REPO = fileURLToPath(new URL('../../../../', import.meta.url));
 const scratchRoot = join(REPO, '.tmp-test');
@@ -60,6 +60,10 @@ describe('aws-cdk export files', () => {
       },
     });
     assert.match(files.get('README.md') ?? '', /- `meridian:account:ap-south`\n/);
+  });
+
+  test('an account nothing needs is not asked for (native: only the home region has a stack)', () => {
+    assert.deepEqual(contextToFill(planAwsCdk(native())), {});
   });
 
   test('plan.json is the plan', () => {

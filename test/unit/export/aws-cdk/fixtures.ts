@@ -49,7 +49,7 @@ secrets:
   - { name: api-key }
 `;
 
-/** Native mode: two AWS regions and a GCP one, one service per policy type. */
+/** Native mode: two AWS regions (one without account) and a GCP one, one service per policy type. */
 export const NATIVE_YAML = `apiVersion: meridian/v1
 zone: global.example.com
 dns: { ttl: 5 }
@@ -60,7 +60,7 @@ regions:
     cloud: { provider: aws, region: eu-west-1, account: '${ACCOUNT}' }
   - name: us-east
     geo: { lat: 38.9, lon: -77.04 }
-    cloud: { provider: aws, region: us-east-1, account: '${ACCOUNT}' }
+    cloud: { provider: aws, region: us-east-1 }   # no account: no stack, so nothing asks for it
   - name: europe
     geo: { lat: 50.11, lon: 8.68 }
     cloud: { provider: gcp, region: europe-west3 }

@@ -4,6 +4,7 @@
  */
 import type { Construct } from 'constructs';
 import { accountOf } from './context.ts';
+import { holdsAnything, regionsNeedingAccount } from './layout.ts';
 import { PLAN_VERSION, type MeridianCdkPlan, type PlanRegion } from './plan-types.ts';
 import { GlobalStack, RegionalStack, SecretsStack } from './stacks.ts';
 
@@ -20,7 +21,7 @@ export interface MeridianStacks {
 export function buildMeridianApp(scope: Construct, plan: MeridianCdkPlan): MeridianStacks {
   if (plan.version !== PLAN_VERSION) throw new Error(`plan.json is version ${String(plan.version)}; this app reads version ${PLAN_VERSION}: export it again`);
   const home = regionNamed(plan, plan.homeRegion);
-  const accounts = new Map(plan.regions.map((r) => [r.name, accountOf(scope, r)]));
+  const accounts = new Map(regionsNeedingAccount(plan).map((r) => [r.name, accountOf(scope, r)]));
   checkOneAccount(plan, accounts);
   const env = (r: PlanRegion) => ({ account: accounts.get(r.name), region: r.awsRegion });
   const hasSecrets = plan.secrets.items.length > 0;
@@ -57,12 +58,6 @@ export function buildMeridianApp(scope: Construct, plan: MeridianCdkPlan): Merid
     }
   }
   return { global, regional, secrets };
-}
-
-/** CloudFormation cannot deploy an empty stack: a region gets one when something lives there. */
-export function holdsAnything(plan: MeridianCdkPlan, r: PlanRegion): boolean {
-  if (r.vpcCidr !== null) return true;
-  return r.name === plan.homeRegion ? plan.repositories.names.length > 0 : plan.secrets.replicateTo.includes(r.name);
 }
 
 function regionNamed(plan: MeridianCdkPlan, name: string): PlanRegion {
