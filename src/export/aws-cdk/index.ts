@@ -1,5 +1,5 @@
 /**
- * aws-cdk export: a TypeScript CDK app for the AWS side of a topology (Route 53, Global
+ * export aws-cdk: a TypeScript CDK app for the AWS side of a topology (Route 53, Global
  * Accelerator, Aurora Global Database, ECR replication, replicated secrets). The app's code is
  * app/ itself, copied verbatim, so what Meridian type-checks and tests is what users deploy;
  * the topology reaches it as plan.json, made by the pure `planAwsCdk`.

@@ -24,17 +24,17 @@ export function planDns(topology: Topology, notes: string[]): DelegatedDns | Nat
 function delegated(t: Topology): DelegatedDns {
   const parentZoneId = t.route53?.parentZoneId;
   if (!parentZoneId) {
-    throw new InputError(`aws-cdk export: route53.parentZoneId is missing; the 'delegate' mode writes the NS and glue records of ${t.zone} into the parent domain's hosted zone (or set route53.mode: native)`);
+    throw new InputError(`export aws-cdk: route53.parentZoneId is missing; the 'delegate' mode writes the NS and glue records of ${t.zone} into the parent domain's hosted zone (or set route53.mode: native)`);
   }
   const missing = t.regions.filter((r) => !r.agent).map((r) => r.name);
   if (missing.length > 0) {
-    throw new InputError(`aws-cdk export: route53 'delegate' names every region's agent as a name server of ${t.zone}, but region(s) ${missing.join(', ')} have no agent.dns address`);
+    throw new InputError(`export aws-cdk: route53 'delegate' names every region's agent as a name server of ${t.zone}, but region(s) ${missing.join(', ')} have no agent.dns address`);
   }
   const nameServers = t.regions.map((r) => {
     const dns = r.agent?.dns ?? '';
     const { host, port } = parseHostPort(dns, `regions.${r.name}.agent.dns`);
     if (port !== 53) {
-      throw new InputError(`aws-cdk export: region ${r.name}'s agent.dns is ${dns}; resolvers follow a delegation to port 53 only (put the agent's public DNS address there)`);
+      throw new InputError(`export aws-cdk: region ${r.name}'s agent.dns is ${dns}; resolvers follow a delegation to port 53 only (put the agent's public DNS address there)`);
     }
     return { name: `ns-${r.name}.${t.zone}`, type: isIPv4(host) ? 'A' as const : 'AAAA' as const, address: host };
   });

@@ -15,10 +15,10 @@ const MAX_ROUTE53_WEIGHT = 255;
 export function nativeService(t: Topology, s: Service, notes: string[]): NativeService {
   const endpoints = s.endpoints ?? {};
   if (Object.keys(endpoints).length === 0) {
-    throw new InputError(`aws-cdk export: route53 'native' health-checks each region's public endpoints, but service '${s.name}' lists no endpoints`);
+    throw new InputError(`export aws-cdk: route53 'native' health-checks each region's public endpoints, but service '${s.name}' lists no endpoints`);
   }
   for (const ip of Object.values(endpoints).flat()) {
-    if (isPrivate(ip)) throw new InputError(`aws-cdk export: service '${s.name}': Route 53 health checkers probe over the internet and cannot reach the private address ${ip}`);
+    if (isPrivate(ip)) throw new InputError(`export aws-cdk: service '${s.name}': Route 53 health checkers probe over the internet and cannot reach the private address ${ip}`);
   }
   const candidates = policyRegions(t, s);
   const empty = candidates.filter((r) => !endpoints[r.name]);
@@ -32,7 +32,7 @@ export function nativeService(t: Topology, s: Service, notes: string[]): NativeS
     return recordsFor(s, type, members, checks, notes);
   });
   if (records.length === 0) {
-    throw new InputError(`aws-cdk export: service '${s.name}': no region its ${s.policy.type} policy answers with lists endpoints, so Route 53 would have no record`);
+    throw new InputError(`export aws-cdk: service '${s.name}': no region its ${s.policy.type} policy answers with lists endpoints, so Route 53 would have no record`);
   }
   return { service: s.name, name: fqdn(t, s), healthChecks: checks.all(), records };
 }
@@ -104,14 +104,14 @@ function route53Weights(weights: Readonly<Record<string, number>>): { scaled: bo
 
 function awsRegionOf(r: Region, s: Service): string {
   if (r.cloud?.provider !== 'aws') {
-    throw new InputError(`aws-cdk export: service '${s.name}': Route 53 latency records name an AWS region, and region ${r.name} has no 'cloud: { provider: aws }'`);
+    throw new InputError(`export aws-cdk: service '${s.name}': Route 53 latency records name an AWS region, and region ${r.name} has no 'cloud: { provider: aws }'`);
   }
   return r.cloud.region;
 }
 
 /** Route 53 takes coordinates as strings with at most two decimals. */
 function geoproximity(r: Region, s: Service): Routing {
-  if (!r.geo) throw new InputError(`aws-cdk export: service '${s.name}': geoproximity records need 'geo' on region ${r.name}`);
+  if (!r.geo) throw new InputError(`export aws-cdk: service '${s.name}': geoproximity records need 'geo' on region ${r.name}`);
   return { policy: 'geoproximity', latitude: r.geo.lat.toFixed(2), longitude: r.geo.lon.toFixed(2) };
 }
 

@@ -23,7 +23,7 @@ export function databaseCidrs(topology: Topology, regions: readonly string[]): M
   const taken = topology.regions.flatMap((r) => r.cloud?.networks ?? []).map(ipv4Range).filter((r): r is Range => r !== null);
   const free = CANDIDATES.filter((c) => !taken.some((t) => overlaps(t, ipv4Range(c) as Range)));
   if (free.length < regions.length) {
-    throw new InputError(`aws-cdk export: the topology's networks leave no free private /16 for the database VPCs of ${regions.join(', ')}`);
+    throw new InputError(`export aws-cdk: the topology's networks leave no free private /16 for the database VPCs of ${regions.join(', ')}`);
   }
   return new Map(regions.map((region, i) => [region, free[i] as string]));
 }

@@ -28,7 +28,7 @@ export function planAwsCdk(topology: Topology): MeridianCdkPlan {
   const aws = topology.regions.filter((r): r is AwsRegion => r.cloud?.provider === 'aws');
   const home = aws[0];
   if (!home) {
-    throw new InputError("aws-cdk export: no region has 'cloud: { provider: aws, region: ... }'; the app builds stacks only in AWS regions");
+    throw new InputError("export aws-cdk: no region has 'cloud: { provider: aws, region: ... }'; the app builds stacks only in AWS regions");
   }
   const notes: string[] = [];
   const others = aws.slice(1).map((r) => r.name);
@@ -106,7 +106,7 @@ function checkOneAccount(plan: MeridianCdkPlan): void {
   for (const [what, regions] of groups) {
     const known = new Set(regions.map((r) => accountOf.get(r)).filter((a) => a !== null && a !== undefined));
     if (known.size > 1) {
-      throw new InputError(`aws-cdk export: ${what} spans regions ${regions.join(', ')} in different AWS accounts (${[...known].join(', ')}); it needs them in one account`);
+      throw new InputError(`export aws-cdk: ${what} spans regions ${regions.join(', ')} in different AWS accounts (${[...known].join(', ')}); it needs them in one account`);
     }
   }
 }
