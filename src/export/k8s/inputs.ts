@@ -55,6 +55,11 @@ export function peersOf(topology: Topology, region: string): Region[] {
   return topology.regions.filter((r) => r.name !== region);
 }
 
+/** The networks a region's API admits: its peers', sorted, each once. */
+export function peerNetworks(topology: Topology, region: string): string[] {
+  return [...new Set(peersOf(topology, region).flatMap((p) => p.cloud?.networks ?? []))].sort();
+}
+
 /** The API admits only the peers' networks: a peer without any would be shut out silently. */
 function checkPeerNetworks(topology: Topology, region: string): void {
   topology.regions.forEach((peer, i) => {

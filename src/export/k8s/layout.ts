@@ -8,7 +8,7 @@ import type { Region, Topology } from '../../spec/index.ts';
 import { toYaml, type ExportFiles } from '../files.ts';
 import { validated, type Validatable } from '../validated.ts';
 import { regionConfigMap, topologyConfigMap } from './config.ts';
-import { checkK8sInputs, peersOf, type K8sExportOptions, type K8sInputs } from './inputs.ts';
+import { checkK8sInputs, peerNetworks, type K8sExportOptions, type K8sInputs } from './inputs.ts';
 import { API_SERVICE, DNS_SERVICE, GENERATED_COMMENT, REGION_LABEL } from './names.ts';
 import { apiIngressPolicy, dnsIngressPolicy, peerEgressPolicy, sharedEgressPolicy } from './network-policies.ts';
 import { apiService, dnsService, loadBalancerPatch } from './services.ts';
@@ -58,8 +58,7 @@ function overlayFiles(inputs: K8sInputs, region: Region): [string, string][] {
   const patches: Files = [];
   if (inputs.dnsLoadBalancer) patches.push(['patch-service-dns.yaml', loadBalancerPatch(DNS_SERVICE, namespace, region, 'public')]);
   if (inputs.apiLoadBalancer) {
-    const peerNetworks = [...new Set(peersOf(topology, region.name).flatMap((p) => p.cloud?.networks ?? []))].sort();
-    patches.push(['patch-service-api.yaml', loadBalancerPatch(API_SERVICE, namespace, region, 'internal', peerNetworks)]);
+    patches.push(['patch-service-api.yaml', loadBalancerPatch(API_SERVICE, namespace, region, 'internal', peerNetworks(topology, region.name))]);
   }
   const kustomization = {
     ...KUSTOMIZATION,

@@ -8,7 +8,7 @@
 import { isIP } from 'node:net';
 import { NetworkPolicy, type INetworkPolicyEgressRule, type INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1';
 import type { Region, Topology } from '../../spec/index.ts';
-import { peersOf } from './inputs.ts';
+import { peerNetworks, peersOf } from './inputs.ts';
 import { COMMON_LABELS, PORTS, SELECTOR_LABELS } from './names.ts';
 
 /** One destination the agent connects to (TCP). */
@@ -35,7 +35,7 @@ export function dnsIngressPolicy(namespace: string): NetworkPolicy {
 }
 
 export function apiIngressPolicy(topology: Topology, region: string, namespace: string): NetworkPolicy {
-  const cidrs = sortedUnique(peersOf(topology, region).flatMap((p) => p.cloud?.networks ?? []));
+  const cidrs = peerNetworks(topology, region);
   return policy('meridian-api-ingress', namespace, {
     policyTypes: ['Ingress'],
     // No peers (one region): no rule, so nothing reaches the API from outside the pod.
