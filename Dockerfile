@@ -5,7 +5,7 @@ FROM node:20-slim
 
 WORKDIR /opt/meridian
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+RUN npm ci --omit=dev && npm cache clean --force
 COPY bin ./bin
 COPY src ./src
 
