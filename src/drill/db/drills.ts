@@ -210,7 +210,8 @@ function mainTransport(env: DbDrillEnvironment, transport: 'sql' | 'http', resol
     return new HttpWriteTransport({ fqdn: env.web.fqdn, port: env.web.port, resolver, connectMs: deadlines.connectMs, answerMs: HTTP_ANSWER_MS });
   }
   const { store } = env;
-  return new SqlWriteTransport({ endpoint: { kind: 'dns', fqdn: store.primaryFqdn, resolver }, credentials: store.credentials, runId, memberRegions: store.memberRegions, deadlines });
+  const endpoint = env.locatePrimary ? { kind: 'locate' as const, locate: env.locatePrimary } : { kind: 'dns' as const, fqdn: store.primaryFqdn, resolver };
+  return new SqlWriteTransport({ endpoint, credentials: store.credentials, runId, memberRegions: store.memberRegions, deadlines });
 }
 
 function directTarget(env: DbDrillEnvironment, address: string) {

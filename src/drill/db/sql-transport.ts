@@ -35,7 +35,12 @@ export type SqlEndpoint =
   /** Resolve this name for every write (the resolver caches for the answer's TTL). */
   | { readonly kind: 'dns'; readonly fqdn: string; readonly resolver: NameResolver }
   /** Always this address (a client pinned to one server, e.g. inside the primary's region). */
-  | { readonly kind: 'fixed'; readonly host: string };
+  | { readonly kind: 'fixed'; readonly host: string }
+  /**
+   * Ask a locator before every write, as a client behind a proxy that health-checks the members
+   * does (HAProxy on Patroni's /primary): systems without a DNS name for their primary.
+   */
+  | { readonly kind: 'locate'; readonly locate: () => Promise<string | undefined> };
 
 export interface SqlWriteTransportOptions {
   readonly endpoint: SqlEndpoint;
@@ -78,6 +83,7 @@ export class SqlWriteTransport implements WriteTransport {
   private async host(): Promise<string | WriteResult> {
     const endpoint = this.options.endpoint;
     if (endpoint.kind === 'fixed') return endpoint.host;
+    if (endpoint.kind === 'locate') return (await endpoint.locate()) ?? { outcome: 'fail', error: 'no primary located' };
     const resolution = await endpoint.resolver.resolve(endpoint.fqdn);
     if (resolution.kind === 'failed') return { outcome: 'fail', error: `dns: ${resolution.reason}` };
     const address = resolution.addresses[0];

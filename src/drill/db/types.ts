@@ -129,6 +129,11 @@ export interface DbDrillEnvironment {
   readonly appRows?: WrittenRows;
   /** The agents' DNS servers: the stub resolver asks them for the primary name. */
   readonly nameservers: readonly Nameserver[];
+  /**
+   * Where the primary is, for systems that publish no DNS name for it (the Patroni baseline of
+   * the benchmark): the sql client then asks this before every write instead of resolving.
+   */
+  readonly locatePrimary?: () => Promise<string | undefined>;
   readStore(): Promise<StoreSnapshot>;
   /** Every reachable agent's view of the store (coordinator, runbook). Empty when agents say nothing. */
   readAgents(): Promise<readonly AgentStoreView[]>;

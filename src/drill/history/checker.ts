@@ -9,9 +9,10 @@
  *   lost, only listed as present/absent. Reads are not judged.
  * - lost: acknowledged but absent from the survivor. rpoMs = last lost ack − first lost ack.
  *   The RPO passes when nothing was lost, or the target is above 0 and rpoMs is within it.
- * - rtoMs: first acknowledgement after the fault of a write that survived (an ack that was
- *   later lost is no recovery) − the last acknowledgement at or before the fault (the fault
- *   time itself when there was none). null when nothing durable was acknowledged after.
+ * - rtoMs: first acknowledgement of a write sent after the fault that survived (an ack that was
+ *   later lost is no recovery, nor is the late ack of a write already in flight at the fault)
+ *   − the last acknowledgement at or before the fault (the fault time itself when there was
+ *   none). null when nothing durable was acknowledged after.
  * - zombie ack: an ack by the primary that acked last before the fault, after the first ack of
  *   a different primary (or after failoverAtMs, whichever is earlier).
  */
@@ -67,7 +68,7 @@ function lostAcks(acks: readonly Ack[], surviving: ReadonlySet<string>): History
 
 function recovery(acks: readonly Ack[], surviving: ReadonlySet<string>, faultAtMs: number) {
   const before = acks.filter((k) => k.atMs <= faultAtMs).at(-1);
-  const after = acks.find((k) => k.atMs > faultAtMs && surviving.has(k.id));
+  const after = acks.find((k) => k.sentAtMs > faultAtMs && surviving.has(k.id));
   const lastAckBeforeFaultMs = before?.atMs ?? null;
   const firstAckAfterFaultMs = after?.atMs ?? null;
   const rtoMs = after ? after.atMs - (before?.atMs ?? faultAtMs) : null;

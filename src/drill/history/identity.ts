@@ -4,6 +4,7 @@ import type { HistoryOp, ServerIdentity } from './types.ts';
 export interface Ack {
   readonly id: string;
   readonly atMs: number;
+  readonly sentAtMs: number;
   /** undefined when the client did not learn which server answered. */
   readonly primary: string | undefined;
 }
@@ -19,6 +20,6 @@ export function primaryKey(server: ServerIdentity): string {
 export function acksOf(ops: readonly HistoryOp[]): Ack[] {
   return ops
     .filter((op) => op.kind === 'write' && op.outcome === 'ok')
-    .map((op) => ({ id: op.id, atMs: op.ackedAtMs!, primary: op.server ? primaryKey(op.server) : undefined }))
+    .map((op) => ({ id: op.id, atMs: op.ackedAtMs!, sentAtMs: op.sentAtMs, primary: op.server ? primaryKey(op.server) : undefined }))
     .sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }

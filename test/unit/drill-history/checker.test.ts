@@ -47,6 +47,19 @@ const cases: Case[] = [
     },
   },
   {
+    name: 'a write in flight at the fault and acked just after it is no recovery',
+    input: (() => {
+      const inFlight: HistoryOp = { id: 'flight', kind: 'write', sentAtMs: 990, ackedAtMs: FAULT + 5, outcome: 'ok', server: EU1 };
+      const ops = [...before, inFlight, ...after];
+      return { ops, survivingIds: ids(ops), faultAtMs: FAULT, targets: TARGETS };
+    })(),
+    pass: true,
+    check: (r) => {
+      assert.equal(r.firstAckAfterFaultMs, 3005);
+      assert.equal(r.rtoMs, 2100);
+    },
+  },
+  {
     name: 'async failover, loss window: the last acked writes before the fault are gone',
     input: { ops: [...before, ...after], survivingIds: ids([...before.slice(0, 7), ...after]), faultAtMs: FAULT, targets: TARGETS },
     pass: false,
