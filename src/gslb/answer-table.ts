@@ -13,7 +13,7 @@ import type { Topology } from '../spec/index.ts';
 import { decodeQuery } from './decode.ts';
 import { EMPTY_SECTIONS, encodeBareError, encodeMessage, type Encoded, type OptOut } from './message.ts';
 import { ANY_CLIENT, buildZone, type Choice, type ResponseSpec, type StaticNames, type Zone } from './zone.ts';
-import { CLASS_IN, OPTION_CLIENT_SUBNET, RCODE, TYPE, parseCommonQuery, type QueryFacts } from './wire.ts';
+import { CLASS_IN, DROPPED, NO_QTYPE, OPTION_CLIENT_SUBNET, RCODE, TYPE, parseCommonQuery, questionType, type QueryFacts } from './wire.ts';
 import { describeZone, type ServiceAnswers } from './describe.ts';
 
 export interface ClientInfo {
@@ -21,9 +21,20 @@ export interface ClientInfo {
   readonly address: string;
 }
 
+/**
+ * What answering learned about one exchange, as codes: the caller passes an object and respond()
+ * fills it in, so counting queries costs no second decode of the packets (and no allocation).
+ */
+export interface ExchangeCodes {
+  /** The question's type; NO_QTYPE when the question could not be read. */
+  qtype: number;
+  /** The response code with the EDNS extended bits (BADVERS is 16); DROPPED when nothing is sent. */
+  rcode: number;
+}
+
 export interface AnswerTable {
-  /** Encoded DNS response for a raw query packet, or null to drop it. Never throws. */
-  respond(query: Buffer, client: ClientInfo, transport: 'udp' | 'tcp'): Buffer | null;
+  /** Encoded DNS response for a raw query packet, or null to drop it. Never throws. Fills `codes` when given. */
+  respond(query: Buffer, client: ClientInfo, transport: 'udp' | 'tcp', codes?: ExchangeCodes): Buffer | null;
   /** Summary for GET /status and `meridian status`. */
   describe(): ServiceAnswers[];
 }
@@ -83,7 +94,7 @@ export function buildAnswerTable(topology: Topology, health: HealthSnapshot, opt
   const entries = options.fastPath === false ? null : precompute(zone);
   const summary = describeZone(topology, zone);
   return {
-    respond: (query, client, transport) => respond(zone, entries, random, query, client, transport),
+    respond: (query, client, transport, codes) => respond(zone, entries, random, query, client, transport, codes),
     describe: () => structuredClone(summary),
   };
 }
@@ -95,21 +106,35 @@ function respond(
   query: Buffer,
   client: ClientInfo,
   transport: 'udp' | 'tcp',
+  codes: ExchangeCodes | undefined,
 ): Buffer | null {
+  if (codes) {
+    codes.qtype = NO_QTYPE;
+    codes.rcode = DROPPED;
+  }
   try {
     if (query.length < 12 || ((query[2] as number) & 0x80) !== 0) return null; // not a query: never answer a response
     const common = parseCommonQuery(query);
-    if (common) return answer(zone, entries, random, common, client, transport);
+    if (common) return answer(zone, entries, random, common, client, transport, codes);
     const decoded = decodeQuery(query);
-    if (decoded.kind === 'error') return encodeBareError(query, decoded.rcode);
-    return answer(zone, entries, random, decoded.facts, client, transport);
+    if (decoded.kind === 'error') {
+      if (codes) codes.qtype = questionType(query); // rare: reading the type again costs nothing that matters
+      return noted(codes, decoded.rcode, encodeBareError(query, decoded.rcode));
+    }
+    return answer(zone, entries, random, decoded.facts, client, transport, codes);
   } catch {
     try {
-      return encodeBareError(query, RCODE.FORMERR);
+      return noted(codes, RCODE.FORMERR, encodeBareError(query, RCODE.FORMERR));
     } catch {
       return null;
     }
   }
+}
+
+/** Records the response code of what is sent (when the caller asked) and passes the bytes on. */
+function noted(codes: ExchangeCodes | undefined, rcode: number, response: Buffer): Buffer {
+  if (codes) codes.rcode = rcode;
+  return response;
 }
 
 function answer(
@@ -119,12 +144,17 @@ function answer(
   q: QueryFacts,
   client: ClientInfo,
   transport: 'udp' | 'tcp',
+  codes: ExchangeCodes | undefined,
 ): Buffer {
+  if (codes) codes.qtype = q.qtype;
   const limit = sizeLimit(q, transport);
-  if (q.edns && q.edns.version > 0) return encodeFor(q, { rcode: RCODE.BADVERS, aa: false, ...EMPTY_SECTIONS }, limit, 0);
-  if (q.qclass !== CLASS_IN || q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return encodeFor(q, zone.refused, limit, 0);
+  if (q.edns && q.edns.version > 0) return noted(codes, RCODE.BADVERS, encodeFor(q, { rcode: RCODE.BADVERS, aa: false, ...EMPTY_SECTIONS }, limit, 0));
+  if (q.qclass !== CLASS_IN || q.qtype === TYPE.AXFR || q.qtype === TYPE.IXFR) return noted(codes, zone.refused.rcode, encodeFor(q, zone.refused, limit, 0));
   const name = zone.names.get(q.nameKey);
-  if (!name) return encodeFor(q, zone.isInZone(q.nameKey) ? zone.nxdomain : zone.refused, limit, 0);
+  if (!name) {
+    const spec = zone.isInZone(q.nameKey) ? zone.nxdomain : zone.refused;
+    return noted(codes, spec.rcode, encodeFor(q, spec, limit, 0));
+  }
 
   const clientClass = name.dependsOnClient ? classify(zone, q, client) : ANY_CLIENT;
   const ecsScope = name.dependsOnClient ? (q.edns?.ecs?.sourcePrefix ?? 0) : 0;
@@ -133,12 +163,13 @@ function answer(
   if (entry) {
     const choice = entry.byClass.get(clientClass)?.get(type) as PrebuiltChoice;
     const variant = choice.variants[pickCumulative(choice.cumulative, random)] as Variant;
-    if (q.edns?.ecs) return encodeFor(q, variant.spec, limit, ecsScope); // the option must be echoed
+    if (q.edns?.ecs) return noted(codes, variant.spec.rcode, encodeFor(q, variant.spec, limit, ecsScope)); // the option must be echoed
     const prebuilt = q.edns ? variant.edns : variant.plain;
-    return patch(prebuilt.full.bytes.length <= limit ? prebuilt.full : prebuilt.truncated, q);
+    return noted(codes, variant.spec.rcode, patch(prebuilt.full.bytes.length <= limit ? prebuilt.full : prebuilt.truncated, q));
   }
   const choice = name.choice(type, clientClass);
-  return encodeFor(q, choice.variants[pickIndex(choice.weights, random)] as ResponseSpec, limit, ecsScope);
+  const spec = choice.variants[pickIndex(choice.weights, random)] as ResponseSpec;
+  return noted(codes, spec.rcode, encodeFor(q, spec, limit, ecsScope));
 }
 
 function patch(wire: Encoded, q: QueryFacts): Buffer {

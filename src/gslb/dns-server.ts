@@ -4,18 +4,19 @@
  */
 import type { Logger } from '../common/log.ts';
 import { InfraError } from '../common/errors.ts';
-import type { AnswerTable } from './answer-table.ts';
+import type { AnswerTable, ExchangeCodes } from './answer-table.ts';
 import { startTcp } from './tcp.ts';
 import { dgramTransport, type DnsTransport, type UdpTransportFactory } from './transport.ts';
-import { summarizeExchange } from './wire.ts';
+import { DROPPED, NO_QTYPE } from './wire.ts';
 
-export interface QueryEvent {
-  qname: string;
-  qtype: string;
-  /** NOERROR, NXDOMAIN, …, or DROPPED when no response was sent. */
-  rcode: string;
-  client: string;
-  transport: 'udp' | 'tcp';
+/**
+ * One exchange, as the answer table saw it: codes it already had, not a decode of the packets
+ * (`qtype` 28 for AAAA, NO_QTYPE when unreadable; `rcode` 3 for NXDOMAIN, 16 for BADVERS, DROPPED
+ * when no response was sent). A new object per exchange.
+ */
+export interface QueryEvent extends ExchangeCodes {
+  readonly client: string;
+  readonly transport: 'udp' | 'tcp';
 }
 
 export interface DnsServerOptions {
@@ -24,6 +25,7 @@ export interface DnsServerOptions {
   port: number;
   table: () => AnswerTable;
   logger?: Logger;
+  /** Called after every exchange, on the hot path: keep it to a few lookups and an increment. */
   onQuery?: (q: QueryEvent) => void;
   /** Replaces node:dgram (e.g. a batched native transport). */
   udpTransport?: UdpTransportFactory;
@@ -41,14 +43,16 @@ export interface DnsServer {
 export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
   const handle = (transport: 'udp' | 'tcp') => (query: Buffer, client: { readonly address: string }) => {
     let response: Buffer | null = null;
+    const event = options.onQuery ? { qtype: NO_QTYPE, rcode: DROPPED, client: client.address, transport } : undefined;
     try {
-      response = options.table().respond(query, { address: client.address }, transport);
+      response = options.table().respond(query, { address: client.address }, transport, event);
     } catch (err) {
       options.logger?.error({ err }, 'answer table threw; query dropped'); // respond() must never throw
     }
-    if (options.onQuery) {
+    if (options.onQuery && event) {
+      if (response === null) event.rcode = DROPPED;
       try {
-        options.onQuery({ ...summarizeExchange(query, response), client: client.address, transport });
+        options.onQuery(event);
       } catch (err) {
         options.logger?.warn({ err }, 'onQuery callback threw');
       }

@@ -9,9 +9,11 @@
  * health snapshot changes (never per query), and give startDnsServer() a getter that returns the
  * current table. The server reads it once per query, so swapping is atomic. Close the server on
  * shutdown. Policies are pure; the only clock read is the default SOA serial (pass `serial` to
- * avoid it), and nothing counts queries globally: use startDnsServer's onQuery for metrics.
+ * avoid it), and nothing counts queries globally: use startDnsServer's onQuery for metrics (it gets
+ * the query type and response code as the answer table knew them, without a second decode).
  */
-export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type ClientInfo } from './answer-table.ts';
+export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type ClientInfo, type ExchangeCodes } from './answer-table.ts';
+export { DROPPED, NO_QTYPE, RCODE, typeCode } from './wire.ts';
 export type { ServiceAnswers } from './describe.ts';
 export type { StaticNames } from './zone.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions, type QueryEvent } from './dns-server.ts';

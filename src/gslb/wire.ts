@@ -11,38 +11,26 @@ export const CLASS_IN = 1;
 export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5, BADVERS: 16 } as const;
 export const OPTION_CLIENT_SUBNET = 8;
 
-const TYPE_NAMES = new Map<number, string>([
-  ...Object.entries(TYPE).map(([name, code]) => [code, name] as [number, string]),
-  [5, 'CNAME'], [12, 'PTR'], [15, 'MX'], [16, 'TXT'], [33, 'SRV'], [43, 'DS'], [46, 'RRSIG'], [48, 'DNSKEY'],
-  [64, 'SVCB'], [65, 'HTTPS'], [257, 'CAA'],
+/** Mnemonics of the query types we name (e.g. as metric labels), with their codes. */
+const TYPE_CODES = new Map<string, number>([
+  ...Object.entries(TYPE),
+  ['CNAME', 5], ['PTR', 12], ['MX', 15], ['TXT', 16], ['SRV', 33], ['DS', 43], ['RRSIG', 46], ['DNSKEY', 48],
+  ['SVCB', 64], ['HTTPS', 65], ['CAA', 257],
 ]);
-const RCODE_NAMES = new Map<number, string>(Object.entries(RCODE).map(([name, code]) => [code, name]));
 
-/** `AAAA`, or `TYPE65280` for types without a mnemonic here (RFC 3597 notation). */
-export function typeName(code: number): string {
-  return TYPE_NAMES.get(code) ?? `TYPE${code}`;
-}
+/** An exchange without a response (ExchangeCodes.rcode), and a question whose type could not be read. */
+export const DROPPED = -1;
+export const NO_QTYPE = -1;
 
-export function rcodeName(code: number): string {
-  return RCODE_NAMES.get(code) ?? `RCODE${code}`;
+/** `AAAA` → 28; undefined for a mnemonic not listed here. */
+export function typeCode(name: string): number | undefined {
+  return TYPE_CODES.get(name);
 }
 
 /** `web.example.com` → `\x03web\x07example\x03com\x00` (lowercased). The root is `\x00`. */
 export function wireKey(dotted: string): string {
   const labels = dotted.toLowerCase().replace(/\.$/, '').split('.').filter((l) => l.length > 0);
   return labels.map((l) => String.fromCharCode(l.length) + l).join('') + '\x00';
-}
-
-/** Inverse of wireKey, for logs and status. */
-export function keyToDotted(key: string): string {
-  const labels: string[] = [];
-  for (let i = 0; i < key.length; ) {
-    const len = key.charCodeAt(i);
-    if (len === 0) break;
-    labels.push(key.slice(i + 1, i + 1 + len));
-    i += len + 1;
-  }
-  return labels.length === 0 ? '.' : labels.join('.');
 }
 
 export interface EcsInfo {
@@ -177,51 +165,9 @@ export function readName(buf: Buffer, offset: number): { wire: Buffer; end: numb
   return null;
 }
 
-/** Walks resource records from `offset`; returns the offset after `count` of them, or -1 if malformed. */
-export function skipRecords(buf: Buffer, offset: number, count: number, onRecord?: (type: number, at: number) => void): number {
-  let p = offset;
-  for (let i = 0; i < count; i++) {
-    for (;;) {
-      if (p >= buf.length) return -1;
-      const label = buf[p] as number;
-      if (label === 0) { p += 1; break; }
-      if ((label & 0xc0) === 0xc0) { p += 2; break; }
-      p += label + 1;
-    }
-    if (p + 10 > buf.length) return -1;
-    onRecord?.(buf.readUInt16BE(p), p);
-    p += 10 + buf.readUInt16BE(p + 8);
-    if (p > buf.length) return -1;
-  }
-  return p;
-}
-
-/** qname, qtype and rcode (with the EDNS extended bits) of an exchange, for logs and metrics. */
-export function summarizeExchange(query: Buffer, response: Buffer | null): { qname: string; qtype: string; rcode: string } {
-  let qname = '';
-  let qtype = '';
-  if (query.length >= 12) {
-    const name = readName(query, 12);
-    if (name && name.end + 2 <= query.length) {
-      qname = keyToDotted(name.wire.toString('latin1'));
-      qtype = typeName(query.readUInt16BE(name.end));
-    }
-  }
-  if (!response || response.length < 12) return { qname, qtype, rcode: 'DROPPED' };
-  let rcode = (response[3] as number) & 0x0f;
-  const counts = [4, 6, 8, 10].map((o) => response.readUInt16BE(o));
-  if ((counts[3] as number) > 0) {
-    let p = 12;
-    for (let i = 0; i < (counts[0] as number) && p >= 0; i++) {
-      const name = readName(response, p);
-      p = name ? name.end + 4 : -1;
-    }
-    const skipped = p < 0 ? -1 : skipRecords(response, p, (counts[1] as number) + (counts[2] as number));
-    if (skipped >= 0) {
-      skipRecords(response, skipped, counts[3] as number, (type, at) => {
-        if (type === TYPE.OPT) rcode |= (response[at + 4] as number) << 4;
-      });
-    }
-  }
-  return { qname, qtype, rcode: rcodeName(rcode) };
+/** The question's type, read without decoding the rest; NO_QTYPE when it cannot be read. */
+export function questionType(query: Buffer): number {
+  if (query.length < 12) return NO_QTYPE;
+  const name = readName(query, 12);
+  return name && name.end + 2 <= query.length ? query.readUInt16BE(name.end) : NO_QTYPE;
 }

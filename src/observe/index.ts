@@ -6,7 +6,7 @@
  * A caller (the agent) must: create one AgentObserver with getters for its state, call its hooks
  * where it logs the matching structured events (vantageTransition, routingChanged, answersRebuilt,
  * peersObserved on every merge tick), pass `metrics.instrumentProbe()` as the Prober's probe and
- * `metrics.recordDnsQuery` as the DNS server's onQuery, mount `observeRoutes(...).handle` on its
+ * `metrics.recordDnsAnswer` as the DNS server's onQuery, mount `observeRoutes(...).handle` on its
  * API, and call the routes' close() on shutdown. Nothing here may block the agent's own work.
  * The drill HTML report is in ./report, the Prometheus exporter in ./export (not loaded here).
  */

@@ -6,7 +6,7 @@
  * Names, labels and meanings come from catalog.ts.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { QueryEvent, ServiceAnswers } from '../gslb/index.ts';
+import { DROPPED, RCODE, typeCode, type QueryEvent, type ServiceAnswers } from '../gslb/index.ts';
 import {
   probeEndpoint, topologyEndpoints, type EndpointRef, type HealthSnapshot, type PeerStatus, type ProbeFn,
   type ProbeResult, type ProbedEndpoint, type VantageView,
@@ -41,6 +41,16 @@ const PROBE_RESULTS: readonly ProbeResultClass[] = ['ok', 'timeout', 'refused', 
 /** Label values are bounded: anything else is counted as OTHER. */
 const QTYPES = new Set(['A', 'AAAA', 'NS', 'SOA', 'ANY', 'CNAME', 'TXT', 'MX', 'SRV', 'PTR', 'CAA', 'DS', 'DNSKEY', 'HTTPS', 'SVCB', 'AXFR', 'IXFR']);
 const RCODES = new Set(['NOERROR', 'FORMERR', 'SERVFAIL', 'NXDOMAIN', 'NOTIMP', 'REFUSED', 'BADVERS', 'DROPPED']);
+/** The same labels by code, for the DNS server's hook (it reports codes); other codes are OTHER. */
+const QTYPE_LABELS = new Map([...QTYPES].map((name) => [typeCode(name) ?? invariant(`no code for qtype ${name}`), name]));
+const RCODE_LABELS = new Map<number, string>([
+  ...Object.entries(RCODE).filter(([name]) => RCODES.has(name)).map(([name, code]) => [code, name] as const),
+  [DROPPED, 'DROPPED'],
+]);
+
+function invariant(message: string): never {
+  throw new Error(`invariant: ${message}`);
+}
 
 export function probeResultClass(result: ProbeResult): ProbeResultClass {
   if (result.kind === 'ok') return 'ok';
@@ -133,18 +143,29 @@ export class AgentMetrics {
     };
   }
 
-  /** The DNS server's onQuery: three map lookups and an increment; the counter is set at scrape time. */
-  readonly recordDnsQuery = (q: Pick<QueryEvent, 'qtype' | 'rcode' | 'transport'>): void => {
-    const qtype = QTYPES.has(q.qtype) ? q.qtype : 'OTHER';
-    const rcode = RCODES.has(q.rcode) ? q.rcode : 'OTHER';
-    let byType = this.dnsCounts.get(q.transport);
-    if (!byType) this.dnsCounts.set(q.transport, (byType = new Map()));
+  /**
+   * The DNS server's onQuery: the query type and response code as the answer table knew them
+   * (codes: nothing is decoded), two lookups to their labels, then as recordDnsQuery.
+   */
+  readonly recordDnsAnswer = (q: Pick<QueryEvent, 'qtype' | 'rcode' | 'transport'>): void => {
+    this.countDnsQuery(q.transport, QTYPE_LABELS.get(q.qtype) ?? 'OTHER', RCODE_LABELS.get(q.rcode) ?? 'OTHER');
+  };
+
+  /** A DNS query by type and response code names (e.g. `AAAA`, `NXDOMAIN`); unknown names count as OTHER. */
+  readonly recordDnsQuery = (q: { readonly qtype: string; readonly rcode: string; readonly transport: 'udp' | 'tcp' }): void => {
+    this.countDnsQuery(q.transport, QTYPES.has(q.qtype) ? q.qtype : 'OTHER', RCODES.has(q.rcode) ? q.rcode : 'OTHER');
+  };
+
+  /** Three map lookups and an increment on plain numbers; the counter is set at scrape time. */
+  private countDnsQuery(transport: 'udp' | 'tcp', qtype: string, rcode: string): void {
+    let byType = this.dnsCounts.get(transport);
+    if (!byType) this.dnsCounts.set(transport, (byType = new Map()));
     let byRcode = byType.get(qtype);
     if (!byRcode) byType.set(qtype, (byRcode = new Map()));
     const count = byRcode.get(rcode);
     if (count) count.n++;
     else byRcode.set(rcode, { n: 1 });
-  };
+  }
 
   recordTableBuild(atMs: number): void {
     this.builds.inc();
