@@ -113,7 +113,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     ...buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
     stores: stores.status(),
   });
-  const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsQuery);
+  const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsAnswer);
   const routes = observeRoutes({
     observer,
     status: statusNow,
