@@ -2,12 +2,14 @@
  * Deployment exports, under the `export` group (beside `export prometheus`):
  *   meridian export k8s (--region R | --all-regions) -o DIR [-f FILE] [--dns-load-balancer] [--api-load-balancer]
  *   meridian export argocd -o DIR [-f FILE]
+ *   meridian export aws-cdk -o DIR [-f FILE]   (export-aws-cdk.ts)
  * Without -f, the running lab's topology is used. Each prints the files it wrote.
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
 import { argocdExport, kubernetesExport, writeExportFiles, type ExportFiles } from '../../export/index.ts';
 import { loadTopologyOrLab } from '../topology-source.ts';
+import { registerAwsCdkExport } from './export-aws-cdk.ts';
 
 interface K8sFlags {
   file?: string;
@@ -48,6 +50,8 @@ export function registerExportCommands(program: Command): void {
     .option('-f, --file <path>', 'topology file (default: the running lab)')
     .requiredOption('-o, --output <dir>', 'directory to write into')
     .action((flags: { file?: string; output: string }) => write(flags.output, argocdExport(loadTopologyOrLab(flags.file))));
+
+  registerAwsCdkExport(group);
 }
 
 function write(dir: string, files: ExportFiles): void {

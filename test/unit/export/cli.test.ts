@@ -15,7 +15,7 @@ writeFileSync(topology, SMALL_YAML);
 test('export --help lists every target', () => {
   const r = runMeridian(['export', '--help']);
   assert.equal(r.code, 0);
-  for (const target of ['prometheus', 'k8s', 'argocd']) assert.match(r.stdout, new RegExp(`^  ${target} `, 'm'));
+  for (const target of ['prometheus', 'k8s', 'argocd', 'aws-cdk']) assert.match(r.stdout, new RegExp(`^  ${target} `, 'm'));
 });
 
 test('export k8s --region writes base/ and that overlay, and says what it wrote', () => {
@@ -57,4 +57,11 @@ test('export argocd without gitops: exit 2 naming the field', () => {
   const r = runMeridian(['export', 'argocd', '-f', file, '-o', join(dir, 'y')]);
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^meridian: gitops is missing:/);
+});
+
+test('export aws-cdk through the CLI: delegate mode without the parent zone is refused in one line, exit 2', () => {
+  const r = runMeridian(['export', 'aws-cdk', '-f', topology, '-o', join(dir, 'cdk')]);
+  assert.equal(r.code, 2, r.stdout + r.stderr);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  assert.match(r.stderr, /^meridian: export aws-cdk: route53\.parentZoneId is missing/);
 });
