@@ -23,6 +23,8 @@ export interface EtcdClientOptions {
 export interface EtcdClient {
   readonly client: Etcd3;
   readonly health: MemberHealth;
+  /** A client that talks to exactly this member (maintenance calls that must reach one member). */
+  onMember(host: string): Etcd3;
   close(): void;
 }
 
@@ -30,18 +32,19 @@ const PROBE_EVERY_MS = 500;
 
 export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
   if (options.endpoints.length === 0) throw new Error('etcd client needs at least one endpoint');
-  const probes = new Map<string, Etcd3>();
+  const single = new Map<string, Etcd3>();
+  // Its own client per member, without retries on other hosts: the call must reach exactly it.
+  const onMember = (host: string): Etcd3 => {
+    let client = single.get(host);
+    if (!client) {
+      client = new Etcd3({ hosts: [host], faultHandling: { global: noop, host: () => noop } });
+      single.set(host, client);
+    }
+    return client;
+  };
   const health = new MemberHealth({
     probeEveryMs: PROBE_EVERY_MS,
-    probe: async (host) => {
-      let probe = probes.get(host);
-      if (!probe) {
-        // Its own single-member client: the probe must reach exactly that member.
-        probe = new Etcd3({ hosts: [host], faultHandling: { global: noop, host: () => noop } });
-        probes.set(host, probe);
-      }
-      await probe.maintenance.status({ deadline: Date.now() + options.requestTimeoutMs });
-    },
+    probe: async (host) => void (await onMember(host).maintenance.status({ deadline: Date.now() + options.requestTimeoutMs })),
   });
   const client = new Etcd3({
     hosts: [...options.endpoints],
@@ -63,10 +66,11 @@ export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
   return {
     client,
     health,
+    onMember,
     close: () => {
       health.close();
       client.close();
-      for (const probe of probes.values()) probe.close();
+      for (const c of single.values()) c.close();
     },
   };
 }

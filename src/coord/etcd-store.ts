@@ -14,12 +14,13 @@
  * before sending. An `unavailable` write may still have been applied: callers treat it as unknown.
  */
 import { EtcdLeaseInvalidError, type Etcd3, type IKeyValue, type IRequestOp } from 'etcd3';
-import { InfraError, InputError } from '../common/errors.ts';
+import { describeError, InfraError, InputError } from '../common/errors.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { encodeAuditRecord, toAuditEntries } from './audit.ts';
 import { changeSignal, runCampaign, type KeyWatch } from './campaign.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { deadlineAfterRound, leaseTiming, type LeaseTiming } from './deadline.ts';
+import { chooseLeader } from './leader-placement.ts';
 import { BrokenInvariant, createdAt, createEtcdClient, type EtcdClient, deleteOp, keyValue, putOp, rangeOp, unavailableUnlessBug, unreachableReason } from './etcd-client.ts';
 import { assertFence, coordKeys, decodeHolderValue, encodeHolderValue, KEY_PREFIX, newAuditKey } from './keys.ts';
 import { LeaseKeeper, type RoundResult } from './lease-keeper.ts';
@@ -38,6 +39,7 @@ export interface EtcdStoreOptions {
 
 export class EtcdStore implements P.CoordinationStore {
   private readonly etcd: EtcdClient;
+  private readonly requestTimeoutMs: number;
   private readonly client: Etcd3;
   private readonly clock: Clock;
   private readonly log: Logger;
@@ -54,6 +56,7 @@ export class EtcdStore implements P.CoordinationStore {
     }
     this.etcd = createEtcdClient({ endpoints: options.endpoints, requestTimeoutMs: options.requestTimeoutMs ?? 1000 });
     this.client = this.etcd.client;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? 1000;
     this.clock = options.clock ?? systemClock;
     this.log = options.log ?? createLogger('coord');
   }
@@ -184,6 +187,27 @@ export class EtcdStore implements P.CoordinationStore {
       changedOrTimeout: signal.changedOrTimeout,
       close: () => void watcher.cancel().catch(() => undefined),
     };
+  }
+
+  async placeLeader(primaryRegions: readonly string[], regionOf: (clientUrl: string) => string | undefined): Promise<string> {
+    const deadline = () => ({ deadline: Date.now() + this.requestTimeoutMs });
+    try {
+      const [status, list] = await Promise.all([this.client.maintenance.status(deadline()), this.client.cluster.memberList({}, deadline())]);
+      const members = await Promise.all(list.members.map(async (m) => {
+        const url = m.clientURLs[0];
+        const healthy = url !== undefined && await this.etcd.onMember(url).maintenance.status(deadline()).then(() => true, () => false);
+        return { id: m.ID, region: url === undefined ? undefined : regionOf(url), healthy, url };
+      }));
+      const move = chooseLeader(members, status.leader, primaryRegions);
+      if (move.kind === 'stay') return `etcd leader stays: ${move.why}`;
+      const leaderUrl = members.find((m) => m.id === status.leader)?.url;
+      if (!leaderUrl) return 'etcd leader stays: the leader has no client URL to ask';
+      // MoveLeader is served only by the leader itself.
+      await this.etcd.onMember(leaderUrl).maintenance.moveLeader({ targetID: move.to.id }, deadline());
+      return `etcd leader moved to ${move.to.region}: ${move.why}`;
+    } catch (err) {
+      return `etcd leader placement skipped: ${describeError(err)}`;
+    }
   }
 
   watchPrefix(prefix: string, onChange: () => void): { close(): void } {

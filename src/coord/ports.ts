@@ -145,6 +145,12 @@ export interface CoordinationStore {
    * Optional: stores without it are polled only.
    */
   watchPrefix?(prefix: string, onChange: () => void): { close(): void };
+  /**
+   * Moves the etcd raft leader out of the regions holding primaries when another healthy member
+   * can take it (leader-placement.ts). `regionOf` maps a member's client URL to its region.
+   * Returns what it did, for the log. Optional: only a real etcd has a leader to move.
+   */
+  placeLeader?(primaryRegions: readonly string[], regionOf: (clientUrl: string) => string | undefined): Promise<string>;
   /** Releases every lease still held (best effort), then frees client resources. */
   close(): Promise<void>;
 }

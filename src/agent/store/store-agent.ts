@@ -52,6 +52,11 @@ export class StoreAgent {
     if (record && this.checks++ % OBSERVE_PRIMARY_EVERY === 0) await this.o.observer.observePrimary(record.region).catch(() => undefined);
   }
 
+  /** The region the primary record names, as last read. */
+  recordedPrimary(): string | undefined {
+    return this.view && typeof this.view.record === 'object' ? this.view.record.region : undefined;
+  }
+
   staticNames(): StaticNames {
     return storeStaticNames({
       zone: this.o.zone,

@@ -85,6 +85,7 @@ class Supervisor implements StoreSupervisor {
   private timer: NodeJS.Timeout | undefined;
   private checking = false;
   private recheck = false;
+  private leaderPlacedAtMs = 0;
   private closed = false;
   private watch: { close(): void } | undefined;
   private coordinatorProblem: string | undefined;
@@ -195,6 +196,7 @@ class Supervisor implements StoreSupervisor {
       if (holder && holder.kind !== 'unavailable') {
         this.electionHolder = holder.kind === 'held' ? { holder: holder.holder, token: holder.token.toString() } : { holder: null, token: null };
       }
+      this.placeEtcdLeader();
       const names = mergeStaticNames(this.agents.map((a) => a.staticNames()));
       if (JSON.stringify(names) !== JSON.stringify(this.names)) {
         this.names = names;
@@ -207,6 +209,22 @@ class Supervisor implements StoreSupervisor {
       this.recheck = false;
       this.checkSoon();
     }
+  }
+
+  /**
+   * The coordinator keeps the etcd leader out of the primaries' regions (coord/leader-placement.ts),
+   * so losing a primary's region does not also cost an etcd election and a lease extension.
+   */
+  private placeEtcdLeader(): void {
+    const now = Date.now();
+    if (!this.coordinator.heldLease() || !this.coord.placeLeader || now - this.leaderPlacedAtMs < LEADER_PLACEMENT_EVERY_MS) return;
+    this.leaderPlacedAtMs = now;
+    const primaries = this.agents.map((a) => a.recordedPrimary()).filter((r): r is string => r !== undefined);
+    const regionOf = (url: string) => this.input.topology.regions.find((r) => r.etcd && sameEndpoint(r.etcd.client, url))?.name;
+    void this.coord.placeLeader(primaries, regionOf).then((outcome) => {
+      if (outcome.startsWith('etcd leader moved')) this.input.logger.info({ event: 'coordinator.etcdLeader' }, outcome);
+      else this.input.logger.debug({ event: 'coordinator.etcdLeader' }, outcome);
+    });
   }
 
   staticNames(): StaticNames {
@@ -257,6 +275,14 @@ class Supervisor implements StoreSupervisor {
     await Promise.all([...this.guards.values()].map((g) => g.guard.close()));
     await this.coord.close();
   }
+}
+
+/** Between two looks at where the etcd leader is. */
+const LEADER_PLACEMENT_EVERY_MS = 5000;
+
+/** `http://10.0.0.1:2379` and `http://10.0.0.1:2379/` are one endpoint. */
+function sameEndpoint(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }
 
 function unsupervisedStatus(store: string, reason: string): StoreStatus {

@@ -248,6 +248,18 @@ describe('EtcdStore on a 3-member etcd cluster', () => {
     for (let i = 0; i < 10; i++) assert.notEqual((await store.read(coordKeys.primaryLease('skip-db'))).kind, 'unavailable');
   });
 
+  test('placeLeader moves the raft leader out of the region holding a primary, then leaves it', async () => {
+    const store = storeOn(0, 1, 2);
+    const regionOf = (url: string) => { const i = cluster.endpoints.indexOf(url); return i < 0 ? undefined : `r${i}`; };
+    const { leader } = await memberRoles();
+    const outcome = await store.placeLeader([`r${leader}`], regionOf);
+    assert.match(outcome, new RegExp(`^etcd leader moved to r\\d: r${leader} holds 1 primary`));
+    const moved = await until(memberRoles, (roles) => roles.leader !== leader);
+    assert.notEqual(moved.leader, leader, 'the leader left the primary\'s region');
+    assert.match(await store.placeLeader([`r${leader}`], regionOf), /^etcd leader stays: the leader \(r\d\) holds no primary/);
+    await cluster.waitHealthy();
+  });
+
   test('connect() fails fast with InfraError when no member answers, InputError on a bad endpoint', async () => {
     const nobody = `http://127.0.0.1:${await freePort()}`;
     const started = performance.now();
