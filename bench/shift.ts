@@ -16,6 +16,7 @@ import { InfraError } from '../src/common/errors.ts';
 import { DnsWatcher, queryA, serverKey, systemClock, type Nameserver, type QueryFn } from '../src/drill/index.ts';
 import { machineInfo } from './lib/machine.ts';
 import { RESULTS_DIR } from './lib/paths.ts';
+import { abortOnSignals } from './lib/signals.ts';
 import { pdnsVersion } from './pdns.ts';
 import type { Watched } from './shift/measure.ts';
 import { LabSession } from './shift/lab-session.ts';
@@ -111,24 +112,6 @@ async function runShiftBenchmark(ctx: BenchContext): Promise<void> {
     await watcher?.stop();
     await lab?.close();
   }
-}
-
-/**
- * Ctrl-C / SIGTERM abort the drills; the finally blocks then heal and release the lab while
- * run.ts waits for them. Listening once: a second Ctrl-C kills the process as usual.
- */
-function abortOnSignals(): { signal: AbortSignal; dispose(): void } {
-  const controller = new AbortController();
-  const abort = (signal: NodeJS.Signals) => controller.abort(new Error(`interrupted by ${signal}`));
-  process.once('SIGINT', abort);
-  process.once('SIGTERM', abort);
-  return {
-    signal: controller.signal,
-    dispose: () => {
-      process.off('SIGINT', abort);
-      process.off('SIGTERM', abort);
-    },
-  };
 }
 
 function systemInfos(target: ShiftTarget, pdns: readonly RunningPdns[]): SystemInfo[] {

@@ -3,6 +3,7 @@
  * client-observed estimate, time back after the heal, and the Meridian/PowerDNS ratios; plus the
  * printed table. Pure, deterministic: records in, plain objects and text out.
  */
+import { textTable } from '../lib/table.ts';
 import type { RoundRecord } from './rounds.ts';
 import { clientObservedMs, ratio, summarize, ttlRange, type ShiftSummary, type TtlRange } from './stats.ts';
 
@@ -85,7 +86,7 @@ const fmtRatio = (r: number | null): string => (r === null ? '–' : r.toFixed(2
 const fmtTtl = (t: TtlRange | null): string => (t === null ? '–' : t.min === t.max ? `${t.min} s` : `${t.min}–${t.max} s`);
 
 export function renderShiftTable(reports: readonly SystemReport[], ratios: readonly ShiftRatio[]): string {
-  const main = table(
+  const main = textTable(
     ['system', 'shifted', 'p50', 'min', 'max', 'TTL', 'client ≤ p50+TTL', 'client ≤ max+TTL', 'back after heal p50 (max)', 'empty answers cut/heal'],
     reports.map((r) => [
       r.system,
@@ -118,8 +119,3 @@ export function renderShiftTable(reports: readonly SystemReport[], ratios: reado
   ].join('\n');
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: readonly string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
-}
