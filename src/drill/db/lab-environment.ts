@@ -92,7 +92,7 @@ function hostPortKey(host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
-function snapshotOf(s: { primary: string; primarySource: 'observed' | 'topology'; members: readonly { region: string; role: 'primary' | 'standby' | 'unknown'; address: string; reachable: boolean; lsn: string | null }[] }): StoreSnapshot {
+export function snapshotOf(s: { primary: string; primarySource: 'observed' | 'topology'; members: readonly { region: string; role: 'primary' | 'standby' | 'unknown'; address: string; reachable: boolean; lsn: string | null }[] }): StoreSnapshot {
   return {
     atMs: Date.now(),
     // A primary taken from the topology because no member answered as one is no primary.
