@@ -79,8 +79,8 @@ export class AgentObserver {
 
   /**
    * Called on every merge tick: records primary moves, fencing and finished runbooks of the
-   * agent's database supervision (read from its state) as timeline events and metrics, and
-   * refreshes the replication lag gauges from it.
+   * agent's database supervision (read from its state) as timeline events and metrics, whether a
+   * runbook is running here, and refreshes the replication lag gauges from it.
    */
   storesObserved(): void {
     const stores = this.options.state().stores;
@@ -90,6 +90,7 @@ export class AgentObserver {
     this.metrics.recordFinishedSteps(changes.steps);
     this.metrics.setReplicationLags(stores);
     for (const store of changes.fenceTrips) this.metrics.recordSplitBrainGuardTrip(store);
+    for (const r of changes.running) this.metrics.setRunbookRunning(r.store, r.runbook, r.running);
     for (const event of changes.events) this.record(event);
   }
 

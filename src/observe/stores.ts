@@ -33,14 +33,18 @@ export interface StoreReading {
   readonly local: { readonly role: string; readonly fenced: boolean; readonly reason: string } | null;
   /** Absent from agents that predate lag reporting. */
   readonly replication?: readonly ReplicationReading[];
-  readonly lastRunbook: {
-    readonly runbookId: string;
-    readonly kind: string;
-    readonly summary: string;
-    readonly outcome: string;
-    readonly detail?: string;
-    readonly steps: readonly StoreStepReading[];
-  } | null;
+  readonly lastRunbook: RunbookReading | null;
+  /** The runbook this agent is executing now (absent in older agents). */
+  readonly runningRunbook?: RunbookReading | null;
+}
+
+export interface RunbookReading {
+  readonly runbookId: string;
+  readonly kind: string;
+  readonly summary: string;
+  readonly outcome: string;
+  readonly detail?: string;
+  readonly steps: readonly StoreStepReading[];
 }
 
 export interface StoresReading {
@@ -58,11 +62,19 @@ export interface FinishedStep {
   readonly seconds: number;
 }
 
+/** A runbook kind that started or stopped running on this agent, for meridian_runbook_running. */
+export interface RunningChange {
+  readonly store: string;
+  readonly runbook: string;
+  readonly running: boolean;
+}
+
 export interface StoreChanges {
   readonly events: readonly NewEvent[];
   readonly steps: readonly FinishedStep[];
   /** Stores whose local database became fenced: the split-brain guard tripped here. */
   readonly fenceTrips: readonly string[];
+  readonly running: readonly RunningChange[];
 }
 
 /**
@@ -74,9 +86,15 @@ export function storeChanges(self: string, before: StoresReading | undefined, af
   const events: NewEvent[] = [];
   const steps: FinishedStep[] = [];
   const fenceTrips: string[] = [];
+  const running: RunningChange[] = [];
   const old = new Map((before?.stores ?? []).map((s) => [s.store, s]));
   for (const s of after.stores) {
     const was = old.get(s.store);
+    const [kindBefore, kindNow] = [was?.runningRunbook?.kind, s.runningRunbook?.kind];
+    if (kindBefore !== kindNow) {
+      if (kindBefore) running.push({ store: s.store, runbook: kindBefore, running: false });
+      if (kindNow) running.push({ store: s.store, runbook: kindNow, running: true });
+    }
     if (s.primary && s.primary.region !== was?.primary?.region) {
       events.push({
         kind: 'failover.step',
@@ -111,5 +129,5 @@ export function storeChanges(self: string, before: StoresReading | undefined, af
       });
     }
   }
-  return { events, steps, fenceTrips };
+  return { events, steps, fenceTrips, running };
 }

@@ -30,7 +30,7 @@ const runbook = {
 
 test('no change, nothing recorded', () => {
   const r = reading(store());
-  assert.deepEqual(storeChanges('ra', r, r, new Set()), { events: [], steps: [], fenceTrips: [] });
+  assert.deepEqual(storeChanges('ra', r, r, new Set()), { events: [], steps: [], fenceTrips: [], running: [] });
 });
 
 test('the first reading names the primary; a move names both regions and the term', () => {
@@ -61,7 +61,7 @@ test('a finished runbook: each step once, dated by its end, with its duration', 
     [Date.parse('2025-01-01T12:00:01.750Z'), 'orders: failover step s2 ok: timeline 4'],
     [Date.parse('2025-01-01T12:00:01.750Z'), 'orders: failover runbook completed (promote rb)'],
   ]);
-  assert.deepEqual(storeChanges('ra', after, after, seen), { events: [], steps: [], fenceTrips: [] }, 'reported once');
+  assert.deepEqual(storeChanges('ra', after, after, seen), { events: [], steps: [], fenceTrips: [], running: [] }, 'reported once');
 });
 
 test('store gauges come from the supervision status at scrape time; absent without supervision', async () => {
@@ -103,4 +103,24 @@ test('replication lag: the observer feeds the lag gauges from the status rows, a
   e = parsePrometheusText(await observer.metrics.exposition());
   assert.equal(findSamples(e, 'meridian_store_replication_lag_bytes').length, 0);
   assert.equal(findSamples(e, 'meridian_store_replication_lag_seconds').length, 0);
+});
+
+test('meridian_runbook_running: 1 while this agent runs a runbook of that kind, 0 after; absent before one ran here', async () => {
+  const running = { ...runbook, outcome: 'running', steps: runbook.steps.slice(0, 1) };
+  let stores: StoresReading = reading(store());
+  const observer = new AgentObserver({ topology: TOPOLOGY, region: 'ra', bootId: 'b', defaultMetrics: false, state: () => ({ ...stateOf(view('ra', {})), stores }) });
+  const series = async () => findSamples(parsePrometheusText(await observer.metrics.exposition()), 'meridian_runbook_running').map((s) => [s.labels.store, s.labels.runbook, s.value]);
+  observer.storesObserved();
+  assert.deepEqual(await series(), []);
+  stores = reading(store({ runningRunbook: running }));
+  observer.storesObserved();
+  assert.deepEqual(await series(), [['orders', 'failover', 1]]);
+  observer.storesObserved();
+  assert.deepEqual(await series(), [['orders', 'failover', 1]], 'no change while it runs');
+  stores = reading(store({ lastRunbook: runbook, runningRunbook: null }));
+  observer.storesObserved();
+  assert.deepEqual(await series(), [['orders', 'failover', 0]]);
+  stores = reading(store({ lastRunbook: runbook, runningRunbook: { ...running, kind: 'rejoin' } }));
+  observer.storesObserved();
+  assert.deepEqual((await series()).sort(), [['orders', 'failover', 0], ['orders', 'rejoin', 1]]);
 });
