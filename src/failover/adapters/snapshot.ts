@@ -187,13 +187,19 @@ export class StoreObserver {
 
   private async sampleTwice(record: PrimaryRecord): Promise<Map<string, Observation[]>> {
     const first = await Promise.all(this.o.members.map((m) => this.observe(m, record.region)));
-    const primary = this.o.members.find((m) => m.region === record.region);
-    if (primary) {
+    const at = this.o.members.findIndex((m) => m.region === record.region);
+    const primary = this.o.members[at];
+    // A primary that did not answer gets no heartbeat (it would only wait out its timeout), its
+    // second look runs during the gap, and the standbys do not ask it for its position again.
+    const silent = primary !== undefined && !first[at]!.member.reachable;
+    if (primary && !silent) {
       await writeHeartbeat(primary.endpoint, this.o.auth, `observer:${this.o.self}`, record.token.toString(), { ...this.reach.timeoutsFor(primary.region), statementMs: 1000 })
         .catch(() => undefined); // only there to make WAL; a fenced or dead primary is judged elsewhere
     }
-    await new Promise((r) => setTimeout(r, this.o.sampleGapMs ?? 300));
-    const second = await Promise.all(this.o.members.map((m) => this.observe(m, record.region)));
+    const gap = new Promise((r) => setTimeout(r, this.o.sampleGapMs ?? 300));
+    const primaryAgain = silent ? this.observe(primary, record.region) : undefined;
+    await gap;
+    const second = await Promise.all(this.o.members.map((m, i) => (i === at && primaryAgain ? primaryAgain : this.observe(m, silent ? undefined : record.region))));
     return new Map(this.o.members.map((m, i) => [m.region, [first[i]!, second[i]!]]));
   }
 
