@@ -424,19 +424,22 @@
         p.runbook ? h('span', null, `${p.runbook.kind}: ${p.runbook.summary}`) : null,
         p.runbook ? h('span', { class: 'muted small' }, `on ${p.runbook.coordinator}, ${runbookSpan(p.runbook)}`) : null),
       p.runbook && p.runbook.current ? h('div', { class: 'current', 'data-current-step': p.runbook.current.stepId },
-        `now: ${p.runbook.current.stepId}${p.runbook.current.kind ? ` (${p.runbook.current.kind})` : ''} for ${seconds(p.runbook.current.tookMs)} - ${p.runbook.current.detail}`) : null,
+        `now: ${stepLabel(p.runbook.current)} for ${seconds(p.runbook.current.tookMs)} - ${p.runbook.current.detail}`) : null,
       p.runbook && p.runbook.detail ? h('div', { class: 'note' }, p.runbook.detail) : null,
       p.alsoRunning.length > 0 ? h('div', { class: 'note' }, `also running on ${p.alsoRunning.join(', ')}: at most one coordinator should run a runbook`) : null,
       p.plan ? h('div', { class: 'small' }, `${p.plan.by}'s last plan (${fmtTime(Date.parse(p.plan.at))}): ${p.plan.kind} - ${p.plan.reason}${p.plan.notExecuted ? ` (not executed: ${p.plan.notExecuted})` : ''}`) : null,
-      p.runbook ? h('table', null,
-        h('thead', null, h('tr', null, ['step', 'result', 'started', 'took', 'detail'].map((c) => h('th', null, c)))),
+      // The detail goes under the step, not in a column of its own: the panel is narrow on a laptop.
+      p.runbook ? h('table', { class: 'steps' },
+        h('thead', null, h('tr', null, ['step', 'result', 'started', 'took'].map((c) => h('th', null, c)))),
         h('tbody', null, p.runbook.steps.map((st) => h('tr', { 'data-step': st.stepId, 'data-step-state': st.state },
-          h('td', null, st.kind ? `${st.stepId} (${st.kind})` : st.stepId),
+          h('td', null, stepLabel(st), st.detail ? h('div', { class: 'detail' }, st.detail) : null),
           h('td', { class: STEP_CELL[st.state] || '' }, st.state),
           h('td', null, st.startedAtMs === null ? '-' : fmtTime(st.startedAtMs, true)),
-          h('td', null, st.tookMs === null ? '-' : seconds(st.tookMs)),
-          h('td', { class: 'small' }, st.detail))))) : null));
+          h('td', null, st.tookMs === null ? '-' : seconds(st.tookMs)))))) : null));
   }
+
+  /** `promote:us-east` already says its kind; other ids get it in parentheses. */
+  const stepLabel = (st) => (!st.kind || st.stepId.startsWith(`${st.kind}:`) ? st.stepId : `${st.stepId} (${st.kind})`);
 
   const STEP_CELL = { ok: 'cell-up', failed: 'cell-down', interrupted: 'cell-down', running: 'cell-running', skipped: 'cell-unknown', pending: 'cell-unknown' };
   const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;

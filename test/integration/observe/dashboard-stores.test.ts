@@ -87,7 +87,7 @@ test('stores: primary, coordinator, DNS name, each agent\'s database; runbook: p
   const runbook = page.locator('#runbook [data-runbook="orders"]');
   assert.match(await runbook.locator('.head').innerText(), /COMPLETED\s+failover: promote rb\s+on ra, started \d\d:\d\d:\d\d, ended \d\d:\d\d:\d\d .* after 0\.80 s/);
   assert.equal(await runbook.locator('tbody tr').count(), 3);
-  assert.match(await runbook.locator('tbody tr').nth(1).innerText(), /s2 \(promote\)\s+ok\s+\S+\s+0\.50 s\s+timeline 4/);
+  assert.match(await runbook.locator('tbody tr').nth(1).innerText(), /^s2 \(promote\)\s+timeline 4\s+ok\s+\d\d:\d\d:\d\d\.\d{3}\s+0\.50 s$/);
   // The observer turned the finished runbook into timeline events, dated by each step's end.
   await page.waitForSelector('.event[data-kind="failover.step"] .sum:has-text("orders: failover step s2 ok: timeline 4")');
   await page.waitForSelector('.event .sum:has-text("orders: ra\'s database fenced (a newer term exists)")');
