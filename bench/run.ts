@@ -8,13 +8,13 @@
  */
 import { describeError, InputError, UsageError } from '../src/common/errors.ts';
 import { dnsBenchmark } from './dns.ts';
+import { failoverBenchmark } from './failover.ts';
 import { ProcessGroup } from './lib/processes.ts';
 import { parseOptions, usage } from './options.ts';
 import { shiftBenchmark } from './shift.ts';
 import type { BenchContext, Benchmark } from './types.ts';
 
-/** Part (c) `failover` is added here as bench/failover.ts. */
-const BENCHMARKS: readonly Benchmark[] = [dnsBenchmark, shiftBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [dnsBenchmark, shiftBenchmark, failoverBenchmark];
 
 const INTERRUPT_GRACE_MS = 60_000;
 
