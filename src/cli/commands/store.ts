@@ -53,6 +53,9 @@ function checkMember(topology: Topology, storeName: string, region: string): voi
   if (!members.includes(region)) throw new InputError(`region '${region}' is not a member of store '${storeName}' (members: ${members.join(', ')})`);
 }
 
+const HANDOVER_SLACK_MS = 3000;
+const HANDOVER_POLL_MS = 500;
+
 interface CoordinatorAnswer {
   readonly outcome?: string;
   readonly reason?: string;
@@ -65,28 +68,42 @@ interface CoordinatorAnswer {
 }
 
 async function askCoordinator(topology: Topology, store: string, request: OperatorRequest, json: boolean): Promise<void> {
-  const readings = await readAgentStatuses(topology);
-  let coordinator = coordinatorOf(readings, store);
   const path = `/v1/stores/${encodeURIComponent(store)}/${request.kind}`;
   const { kind: _kind, ...body } = request;
-  for (let attempt = 0; attempt < 2; attempt++) {
+  // The election may be changing hands (a coordinator's lease lapsing after a heal): an agent
+  // then answers 409, naming the holder of the old key. Ask again until the lease would have
+  // run out twice over, rather than fail an operator's command on a hand-over.
+  const deadline = Date.now() + 2 * topology.failover.leaseTtl + HANDOVER_SLACK_MS;
+  let readings = await readAgentStatuses(topology);
+  let coordinator = coordinatorOf(readings, store);
+  let waited = false;
+  for (;;) {
     const api = topology.regions.find((r) => r.name === coordinator)?.agent?.api;
-    if (!api) break;
-    const { status, answer } = await post(new URL(path, api), body);
-    if (status === 409 && answer.coordinator && answer.coordinator !== coordinator) {
-      coordinator = answer.coordinator; // the election moved since /status was read
-      continue;
+    if (api) {
+      const { status, answer } = await post(new URL(path, api), body);
+      if (status === 409 && answer.coordinator && answer.coordinator !== coordinator) {
+        coordinator = answer.coordinator; // the election moved since /status was read
+        continue;
+      }
+      if (status !== 409 || Date.now() > deadline) {
+        if (json) printJson(answer);
+        else print(answer);
+        if (status !== 200) throw new CheckFailed(answer.error ?? `coordinator answered status ${status}`);
+        if (answer.outcome === 'blocked' || answer.outcome === 'failed' || answer.outcome === 'unavailable') {
+          throw new CheckFailed(`${request.kind} ${answer.outcome}: ${answer.detail ?? answer.reason ?? 'no reason given'}`);
+        }
+        return;
+      }
+    } else if (Date.now() > deadline || readings.every((r) => r.kind !== 'ok')) {
+      const reasons = readings.map((r) => `${r.region}: ${r.kind === 'ok' ? (r.status.stores?.reason ?? 'no coordinator known') : r.reason}`);
+      throw new CheckFailed(`no failover coordinator found for store '${store}' (${reasons.join('; ')})`);
     }
-    if (json) printJson(answer);
-    else print(answer);
-    if (status !== 200) throw new CheckFailed(answer.error ?? `coordinator answered status ${status}`);
-    if (answer.outcome === 'blocked' || answer.outcome === 'failed' || answer.outcome === 'unavailable') {
-      throw new CheckFailed(`${request.kind} ${answer.outcome}: ${answer.detail ?? answer.reason ?? 'no reason given'}`);
-    }
-    return;
+    if (!waited) process.stderr.write('the failover coordinator is changing hands; waiting for the new one\n');
+    waited = true;
+    await new Promise((r) => setTimeout(r, HANDOVER_POLL_MS));
+    readings = await readAgentStatuses(topology);
+    coordinator = coordinatorOf(readings, store);
   }
-  const reasons = readings.map((r) => `${r.region}: ${r.kind === 'ok' ? (r.status.stores?.reason ?? 'no coordinator known') : r.reason}`);
-  throw new CheckFailed(`no failover coordinator found for store '${store}' (${reasons.join('; ')})`);
 }
 
 /** The region whose agent holds the election, as the agents report it (the holder's own word first). */
