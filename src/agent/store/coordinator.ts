@@ -15,13 +15,30 @@ export interface CoordinatorOptions {
   readonly periodMs: number;
   readonly stores: ReadonlyMap<string, StoreCoordinator>;
   readonly log: Logger;
+  /**
+   * True when this agent's region holds a primary that another region's agent could watch over
+   * instead (coordinator placement, below). Default: never.
+   */
+  readonly shouldStepAside?: () => boolean;
 }
+
+/**
+ * Coordinator placement: a coordinator in the region it must fail over from is lost with it, and
+ * the failover then also waits for a new election and a cold snapshot. So an agent whose region
+ * holds a primary campaigns this much later than the others, and a coordinator that finds itself
+ * there (after promoting its own region, say) hands the lease over when idle. If nobody else
+ * takes it, it takes it back after the handicap.
+ */
+const STEP_ASIDE_HANDICAP_MS = 1500;
+/** Nobody took the lease last time (their agents may be down): do not keep handing it around. */
+const STEP_ASIDE_AGAIN_MS = 30_000;
 
 export class Coordinator {
   private lease: HeldLease | undefined;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
   private wake: () => void = () => {};
+  private steppedAsideAtMs = 0;
 
   constructor(private readonly o: CoordinatorOptions) {}
 
@@ -51,6 +68,17 @@ export class Coordinator {
     return target.serve(lease.token, request);
   }
 
+  /** Sleeps `ms`, woken early by close(). */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.abort.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      }, { once: true });
+    });
+  }
+
   async close(): Promise<void> {
     this.abort.abort();
     const lease = this.lease;
@@ -64,6 +92,7 @@ export class Coordinator {
   private async run(): Promise<void> {
     const key = coordKeys.election();
     while (!this.abort.signal.aborted) {
+      if (this.o.shouldStepAside?.()) await this.sleep(STEP_ASIDE_HANDICAP_MS);
       const outcome = await this.o.coord.campaign(key, this.o.self, this.o.leaseTtlMs, { signal: this.abort.signal });
       if (outcome.kind === 'aborted') return;
       const lease = outcome.lease;
@@ -78,6 +107,13 @@ export class Coordinator {
       while (!lost && !this.abort.signal.aborted && lease.isValid()) {
         await Promise.all([...this.o.stores.entries()].map(([name, s]) =>
           s.tick(lease.token).catch((err: unknown) => this.o.log.error({ event: 'coordinator.tickFailed', store: name, err }, 'coordinator tick failed'))));
+        if (this.o.shouldStepAside?.() && Date.now() - this.steppedAsideAtMs > STEP_ASIDE_AGAIN_MS && [...this.o.stores.values()].every((s) => s.idle())) {
+          this.steppedAsideAtMs = Date.now();
+          this.o.log.info({ event: 'coordinator.stepAside', token: String(lease.token) }, `${this.o.self} holds a primary: handing the coordinator lease to another region`);
+          if (this.lease === lease) this.lease = undefined;
+          await lease.release();
+          break;
+        }
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, this.o.periodMs);
           this.wake = () => {

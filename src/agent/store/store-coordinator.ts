@@ -39,6 +39,7 @@ const LEASE_WATCH_MARGIN_MS = 3000;
 export class StoreCoordinator {
   private records: StepRecord[] | undefined;
   private running: Promise<void> = Promise.resolve();
+  private pending = 0;
   lastPlan: PlanStatus | null = null;
   lastRunbook: RunbookStatus | null = null;
   /** The runbook being executed now, with the steps recorded so far. */
@@ -59,8 +60,14 @@ export class StoreCoordinator {
     return this.exclusive(() => this.operator(token, request));
   }
 
+  /** No tick, operator request or runbook is running or queued. */
+  idle(): boolean {
+    return this.pending === 0;
+  }
+
   private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const result = this.running.then(work);
+    this.pending++;
+    const result = this.running.then(work).finally(() => this.pending--);
     this.running = result.then(() => undefined, () => undefined);
     return result;
   }

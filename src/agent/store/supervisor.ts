@@ -104,6 +104,7 @@ class Supervisor implements StoreSupervisor {
     this.coordinator = new Coordinator({
       coord: this.coord, self: region, leaseTtlMs: plan.leaseTtlMs, periodMs: Math.max(500, Math.floor(plan.leaseTtlMs / 2)),
       stores: this.coordinators, log: logger.child({ component: 'coordinator' }),
+      shouldStepAside: () => this.holdsPrimaryWithAnAlternative(),
     });
   }
 
@@ -209,6 +210,14 @@ class Supervisor implements StoreSupervisor {
       this.recheck = false;
       this.checkSoon();
     }
+  }
+
+  /** Our region holds a primary, and a region that holds none is up (its agent could coordinate). */
+  private holdsPrimaryWithAnAlternative(): boolean {
+    const primaries = new Set(this.agents.map((a) => a.recordedPrimary()));
+    const { region, topology, health } = this.input;
+    if (!primaries.has(region)) return false;
+    return topology.regions.some((r) => r.name !== region && !primaries.has(r.name) && !regionDownByHealth(health(), r.name));
   }
 
   /**
