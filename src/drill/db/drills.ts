@@ -87,7 +87,8 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
     throw err;
   });
 
-  const resolver = new StubResolver({ nameservers: env.nameservers, clock });
+  // Built only when the main client resolves names: a located primary needs no nameserver.
+  const resolver = () => new StubResolver({ nameservers: env.nameservers, clock });
   const bound = o.maxWarmupMs + o.maxRunbookWaitMs + o.maxRecoveryMs + o.afterRecoveryMs + o.afterRestoreMs + 30_000;
   const main = new WriteClient({ transport: mainTransport(env, o.transport, resolver, runId, o.deadlines), idPrefix: `${runId}-m`, client: 'main', rate: o.rate, maxConcurrency: 64, maxDurationMs: bound, clock });
   const pinned = kind === 'partition' ? undefined : new WriteClient({
@@ -203,14 +204,14 @@ function requireBaseline(main: WriteClient, oldPrimary: string): void {
   );
 }
 
-function mainTransport(env: DbDrillEnvironment, transport: 'sql' | 'http', resolver: StubResolver, runId: string, deadlines: StatementDeadlines): WriteTransport {
+function mainTransport(env: DbDrillEnvironment, transport: 'sql' | 'http', resolver: () => StubResolver, runId: string, deadlines: StatementDeadlines): WriteTransport {
   if (transport === 'http') {
     if (!env.web || !env.appRows) throw new InputError('the http transport needs a web service that takes POST /orders, and where it stores them');
     // Longer than the demo app's own deadline (5 s, retries included): its 503 is a clearer answer than our timeout.
-    return new HttpWriteTransport({ fqdn: env.web.fqdn, port: env.web.port, resolver, connectMs: deadlines.connectMs, answerMs: HTTP_ANSWER_MS });
+    return new HttpWriteTransport({ fqdn: env.web.fqdn, port: env.web.port, resolver: resolver(), connectMs: deadlines.connectMs, answerMs: HTTP_ANSWER_MS });
   }
   const { store } = env;
-  const endpoint = env.locatePrimary ? { kind: 'locate' as const, locate: env.locatePrimary } : { kind: 'dns' as const, fqdn: store.primaryFqdn, resolver };
+  const endpoint = env.locatePrimary ? { kind: 'locate' as const, locate: env.locatePrimary } : { kind: 'dns' as const, fqdn: store.primaryFqdn, resolver: resolver() };
   return new SqlWriteTransport({ endpoint, credentials: store.credentials, runId, memberRegions: store.memberRegions, deadlines });
 }
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { CheckFailed } from '../../../src/common/errors.ts';
 import { runDbDrill, type DbDrillOptions } from '../../../src/drill/db/index.ts';
 import { PgSandbox, admin, sql } from '../../support/postgres.ts';
-import { loopbackStore, type LoopbackStore } from './loopback-store.ts';
+import { EU, US, loopbackStore, type LoopbackStore } from './loopback-store.ts';
 
 const FAST: Partial<DbDrillOptions> = {
   rate: 40, pinnedRate: 10, warmupMs: 800, maxRecoveryMs: 8000, afterRecoveryMs: 600, afterRestoreMs: 800,
@@ -90,6 +90,23 @@ describe('database drills on loopback PostgreSQL', () => {
     assert.ok(report.clients.local!.unknown > 0, 'writes waiting for the lost standby are unknown');
     assert.equal(report.splitBrain.count, 0, report.reasons.join('\n'));
     assert.equal(report.lostAckedWrites.count, 0, report.reasons.join('\n'));
+  });
+
+  // The Patroni baseline of bench (c) publishes no DNS name: its client asks a locator instead.
+  it('a located primary: no nameserver needed, the main client follows the locator through the failover', async () => {
+    const store = await loopbackStore(sandbox, { sync: true, failoverAfterMs: 400, leaseTtlMs: 500 });
+    stores.push(store);
+    const located: string[] = [];
+    const locatePrimary = async () => {
+      const address = store.dns.addresses[0];
+      if (address && located.at(-1) !== address) located.push(address);
+      return address;
+    };
+    const { report } = await runDbDrill({ ...store.env, nameservers: [], locatePrimary }, { kind: 'region-outage', region: 'eu-west', ...FAST });
+    assert.deepEqual(located, [EU, US]);
+    assert.equal(report.recoveredBy, 'failover', report.reasons.join('\n'));
+    assert.match(report.newPrimary ?? '', /^us-east\/tl2\//);
+    assert.equal(report.lostAckedWrites.count, 0);
   });
 
   it('an interrupted drill still thaws the server before it throws', async () => {
