@@ -37,7 +37,7 @@ export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
   const onMember = (host: string): Etcd3 => {
     let client = single.get(host);
     if (!client) {
-      client = new Etcd3({ hosts: [host], faultHandling: { global: noop, host: () => noop } });
+      client = new Etcd3({ hosts: [host], faultHandling: { global: noop, host: () => noop, watchBackoff: shortWatchBackoff() } });
       single.set(host, client);
     }
     return client;
@@ -59,8 +59,7 @@ export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
       // Every operation we send is safe to send twice (see etcd-store.ts), so one retry is fine.
       global: retry(handleWhen(isRecoverableError), { maxAttempts: 1 }),
       host: (host) => health.policyFor(host),
-      // etcd3 types this as IBackoff but calls it as a factory (`.next()`), which is what this is.
-      watchBackoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as unknown as IBackoff<unknown>,
+      watchBackoff: shortWatchBackoff(),
     },
   });
   return {
@@ -73,6 +72,11 @@ export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
       for (const c of single.values()) c.close();
     },
   };
+}
+
+// etcd3 types this as IBackoff but calls it as a factory (`.next()`), which is what this is.
+function shortWatchBackoff(): IBackoff<unknown> {
+  return new ExponentialBackoff({ initialDelay: 100, maxDelay: 1000 }) as unknown as IBackoff<unknown>;
 }
 
 /** One line for an `unavailable` outcome. */

@@ -210,8 +210,9 @@ export class EtcdStore implements P.CoordinationStore {
     }
   }
 
-  watchPrefix(prefix: string, onChange: () => void): { close(): void } {
-    const watcher = this.client.watch().prefix(prefix).watcher();
+  watchPrefix(prefix: string, onChange: () => void, options: { readonly via?: string } = {}): { close(): void } {
+    const client = options.via ? this.etcd.onMember(options.via) : this.client;
+    const watcher = client.watch().prefix(prefix).watcher();
     watcher.on('error', (err) => this.log.debug({ prefix, err: String(err) }, 'prefix watch error'));
     watcher.on('disconnected', (err) => this.log.debug({ prefix, err: String(err) }, 'prefix watch not established; polling'));
     watcher.on('put', () => onChange());

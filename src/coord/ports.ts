@@ -142,9 +142,11 @@ export interface CoordinationStore {
   /**
    * Calls `onChange` soon after any key under `prefix` is written or deleted (a lease expiring
    * deletes its key). A hint only: a watch can stall on a bad link, so callers keep polling.
-   * Optional: stores without it are polled only.
+   * Optional: stores without it are polled only. `via`: watch through this member only (an
+   * agent's own region's member: it lives as long as the agent's region, while a watch on a
+   * random member stalls silently when that member's region is cut).
    */
-  watchPrefix?(prefix: string, onChange: () => void): { close(): void };
+  watchPrefix?(prefix: string, onChange: () => void, options?: { readonly via?: string }): { close(): void };
   /**
    * Moves the etcd raft leader out of the regions holding primaries when another healthy member
    * can take it (leader-placement.ts). `regionOf` maps a member's client URL to its region.

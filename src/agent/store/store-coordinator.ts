@@ -35,6 +35,8 @@ const OPERATOR_ROUNDS = 3;
 const LEASE_POLL_MS = 100;
 /** etcd extends leases by about an election timeout when its leader changes. */
 const LEASE_WATCH_MARGIN_MS = 3000;
+/** Beyond the lease wait: the snapshot that started it. */
+const QUICK_SLACK_MS = 3000;
 
 export class StoreCoordinator {
   private records: StepRecord[] | undefined;
@@ -73,7 +75,8 @@ export class StoreCoordinator {
   }
 
   private async automatic(token: FencingToken, retry = true): Promise<void> {
-    const state = await this.snapshot(token);
+    // The re-plan after the lease wait reuses that wait's samples as the first look (quick).
+    const state = await this.snapshot(token, retry ? undefined : this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS + QUICK_SLACK_MS);
     if (!state) return;
     const plan = choosePlan(state, Date.now(), this.o.settings);
     if (plan.kind !== 'run') {
@@ -90,7 +93,11 @@ export class StoreCoordinator {
     // closely instead of waiting for the next tick (up to TTL/2 later), then plan again from a
     // fresh snapshot, since the standbys may have moved while the old primary still streamed.
     if (retry && this.o.settings.automatic && promotesAway(plan, state) && state.lease.kind === 'held') {
-      if (await this.leaseEnds(state.primary.region, this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS)) await this.automatic(token, false);
+      const region = state.primary.region;
+      this.o.log.info({ event: 'store.awaitLease', store: this.o.store, region, token: String(state.lease.token) }, `failover of ${this.o.store} waits for ${region}'s primary lease to end`);
+      const ended = await this.leaseEnds(region, this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS);
+      this.o.log.info({ event: 'store.leaseEnded', store: this.o.store, region, ended }, ended ? `${region}'s primary lease ended: planning the failover again` : `${region}'s primary lease is still held`);
+      if (ended) await this.automatic(token, false);
     }
   }
 
@@ -126,7 +133,7 @@ export class StoreCoordinator {
     return answer('failed', `the runbook did not complete in ${OPERATOR_ROUNDS} rounds`, runs);
   }
 
-  private async snapshot(token: FencingToken): Promise<StoreState | undefined> {
+  private async snapshot(token: FencingToken, quickWithinMs?: number): Promise<StoreState | undefined> {
     if (!this.records) {
       const read = await readStepRecords(this.o.coord, this.o.store);
       if (read.kind === 'unavailable') {
@@ -136,7 +143,10 @@ export class StoreCoordinator {
       if (read.unreadable > 0) this.o.log.warn({ store: this.o.store, unreadable: read.unreadable }, 'audit records that do not parse were skipped');
       this.records = [...read.records];
     }
-    const snap = await this.o.observer.snapshot({ coordinatorToken: token, runbook: runbookProgress(this.records), graceMs: 2 * this.o.leaseTtlMs });
+    const snap = await this.o.observer.snapshot({
+      coordinatorToken: token, runbook: runbookProgress(this.records), graceMs: 2 * this.o.leaseTtlMs,
+      ...(quickWithinMs === undefined ? {} : { quickWithinMs }),
+    });
     if (snap.kind === 'unavailable') {
       this.lastPlan = planStatus({ kind: 'unavailable', reason: snap.reason });
       return undefined;

@@ -169,10 +169,12 @@ class Supervisor implements StoreSupervisor {
     }
     // A record moving or a lease expiring shows in DNS and wakes the coordinator within a round
     // trip, not at the next check: the periodic check stays, for a watch stalled on a bad link.
+    const own = this.input.topology.regions.find((r) => r.name === this.input.region)?.etcd?.client;
+    const via = own && this.plan.etcdEndpoints.some((e) => sameEndpoint(e, own)) ? { via: own } : {};
     this.watch = this.coord.watchPrefix?.(KEY_PREFIX, () => {
       this.checkSoon();
       this.coordinator.nudge();
-    });
+    }, via);
     const loop = async () => {
       await this.checkAll();
       if (!this.closed) this.timer = setTimeout(() => void loop(), this.plan.checkMs);

@@ -18,6 +18,8 @@ const FALLBACK_FULL_CONNECT_MS = 1000;
 interface Seen {
   /** First failure of the current silence; undefined while it answers. */
   silentSinceMs?: number;
+  /** Last failure of the current silence. */
+  lastSilentMs?: number;
   /** Duration of its last answered observation (connect + queries). */
   answerMs?: number;
 }
@@ -39,7 +41,13 @@ export class Reachability {
   record(region: string, answered: boolean, tookMs: number): void {
     const s = this.seen.get(region) ?? {};
     if (answered) this.seen.set(region, { answerMs: tookMs });
-    else this.seen.set(region, { ...s, silentSinceMs: s.silentSinceMs ?? this.now() });
+    else this.seen.set(region, { ...s, silentSinceMs: s.silentSinceMs ?? this.now(), lastSilentMs: this.now() });
+  }
+
+  /** Milliseconds since `region` last failed to answer, while it is silent; undefined if it answers. */
+  silentFor(region: string): number | undefined {
+    const last = this.seen.get(region)?.lastSilentMs;
+    return last === undefined ? undefined : this.now() - last;
   }
 
   /** Times `contact` and records whether the member answered. */

@@ -14,6 +14,8 @@ import { promoteRegion } from './promote.ts';
 import { isFenced } from './snapshot.ts';
 import { encodeMark, holderRegion, storeKeys } from './store-records.ts';
 
+const RECENTLY_SILENT_MS = 2000;
+
 export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
   const fenced = async (token: FencingToken, ops: readonly FencedOp[], what: string): Promise<PortOutcome | undefined> => {
     const fence = coordinatorFence(ctx, token);
@@ -28,6 +30,10 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
 
   /** Fence the member's database if it runs as an unfenced primary; a description either way. */
   const fenceIfPrimary = async (region: string): Promise<string> => {
+    // It did not answer a moment ago: another attempt would only wait out its timeout, and an
+    // attempt is only worth it for a database that answers (one whose agent may be dead).
+    const silentFor = ctx.observer.silentFor(region);
+    if (silentFor !== undefined && silentFor < RECENTLY_SILENT_MS) return `${region} did not answer ${silentFor} ms ago: its expired lease fences it`;
     const result = await fencePrimary(member(ctx, region).endpoint, ctx.auth, { timeouts: ctx.observer.timeoutsFor(region) });
     if (result.kind === 'fenced') return `${region} made read-only at ${formatLsn(result.lsn)}, ${result.terminatedBackends} session(s) cut`;
     if (result.kind === 'notPrimary') return `${region} is not a primary`;

@@ -80,6 +80,8 @@ export class StoreObserver {
   private expired: { token: FencingToken; sinceMs: number } | undefined;
 
   private readonly reach: Reachability;
+  /** Each member's last observation from the last snapshot, for a quick one (see snapshot). */
+  private lastSamples: { atMs: number; record: string; byRegion: Map<string, Observation> } | undefined;
 
   constructor(private readonly o: ObserverOptions) {
     this.reach = new Reachability(o.timeouts, () => this.now());
@@ -88,6 +90,11 @@ export class StoreObserver {
   /** Timeouts for the next contact with `region`'s database: short if it was silent a moment ago. */
   timeoutsFor(region: string): Partial<DbTimeouts> {
     return this.reach.timeoutsFor(region);
+  }
+
+  /** How long ago `region`'s database last failed to answer, while it is silent. */
+  silentFor(region: string): number | undefined {
+    return this.reach.silentFor(region);
   }
 
   private now(): number {
@@ -99,7 +106,13 @@ export class StoreObserver {
     return this.lastPrimary;
   }
 
-  async snapshot(input: { coordinatorToken: FencingToken; runbook: RunbookProgress | null; graceMs: number }): Promise<SnapshotOutcome> {
+  /**
+   * `quick`: the previous snapshot's last samples, if taken within that many ms, serve as the
+   * first sample, so only one new look is taken and without the gap; a primary that was silent
+   * then is not asked again. For the re-plan right after the old primary's lease ended: the
+   * standbys' positions are read after the lease, and the comparison spans the whole wait.
+   */
+  async snapshot(input: { coordinatorToken: FencingToken; runbook: RunbookProgress | null; graceMs: number; quickWithinMs?: number }): Promise<SnapshotOutcome> {
     const read = await readStoreView(this.o.coord, this.o.store.name, this.o.leaseKey, this.o.members.map((m) => m.region));
     if (read.kind === 'unavailable') return { kind: 'unavailable', reason: `etcd: ${read.reason}` };
     const { view } = read;
@@ -108,7 +121,10 @@ export class StoreObserver {
       return { kind: 'unavailable', reason: `no primary record yet: the agent of ${this.o.store.primaryRegion} writes it when it first takes the primary lease` };
     }
     if (record === 'unreadable') return { kind: 'unavailable', reason: 'the primary record in etcd does not parse: fix it by hand' };
-    const samples = await this.sampleTwice(record);
+    const previous = this.lastSamples;
+    const quick = input.quickWithinMs !== undefined && previous !== undefined && previous.record === record.region && this.now() - previous.atMs <= input.quickWithinMs;
+    const samples = quick ? await this.sampleAfter(record, previous.byRegion) : await this.sampleTwice(record);
+    this.lastSamples = { atMs: this.now(), record: record.region, byRegion: new Map([...samples].map(([r, obs]) => [r, obs.at(-1)!])) };
     const lease = leaseOfRegion(view, record.region, this.now(), this.o.leaseTtlMs);
     const cutOff = this.cutOff(record, lease, samples.get(record.region)?.at(-1)?.member, view, input.graceMs);
     const replicas = this.rememberPrimary(record.region, samples);
@@ -183,6 +199,16 @@ export class StoreObserver {
       return { lastKnown: { role: 'primary', timeline: Math.max(1, (record.timeline ?? 2) - 1), lsn: 0n } };
     }
     return {};
+  }
+
+  private async sampleAfter(record: PrimaryRecord, before: ReadonlyMap<string, Observation>): Promise<Map<string, Observation[]>> {
+    const silent = before.get(record.region)?.member.reachable === false;
+    const now = await Promise.all(this.o.members.map((m) => {
+      const last = before.get(m.region);
+      if (m.region === record.region && silent && last) return Promise.resolve(last);
+      return this.observe(m, silent ? undefined : record.region);
+    }));
+    return new Map(this.o.members.map((m, i) => [m.region, [before.get(m.region) ?? now[i]!, now[i]!]]));
   }
 
   private async sampleTwice(record: PrimaryRecord): Promise<Map<string, Observation[]>> {

@@ -49,3 +49,16 @@ test('observe times the contact and records the verdict', async () => {
   await r.observe('eu', async () => (clock.advance(1000), { reachable: false }), (x) => x.reachable);
   assert.equal(r.timeoutsFor('eu').connectMs, 250);
 });
+
+test('silentFor: how long ago a silent member last failed; undefined once it answers', () => {
+  const clock = at();
+  const r = new Reachability({ connectMs: 1000 }, clock.now);
+  assert.equal(r.silentFor('eu'), undefined);
+  r.record('eu', false, 250);
+  clock.advance(300);
+  r.record('eu', false, 250);
+  clock.advance(100);
+  assert.equal(r.silentFor('eu'), 100);
+  r.record('eu', true, 10);
+  assert.equal(r.silentFor('eu'), undefined);
+});
