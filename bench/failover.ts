@@ -14,6 +14,7 @@
  *
  * The person running `npm run bench` owns the machine (lab lock): nothing here takes it. No lab
  * may be running at the start: this benchmark brings up its own, four times.
+ * MERIDIAN_BENCH_FAILOVER_REPORTS=DIR keeps every drill's report and history (JSON and HTML).
  * Development only: MERIDIAN_BENCH_FAILOVER_DRILLS=N (fewer drills) and
  * MERIDIAN_BENCH_FAILOVER_SYSTEMS=a,b (a subset); the published figures use neither.
  */
@@ -39,11 +40,16 @@ import type { BenchContext, Benchmark } from './types.ts';
 
 /** Fewer drills give no meaningful p50 and max: --rounds below this is raised to it. */
 export const MIN_FAILOVER_DRILLS = 10;
-/** The same drill for every system: 50 writes/s through the system's way to the primary, 10/s straight to the old one. */
-const DRILL: DrillSettings = { rate: 50, pinnedRate: 10, warmupMs: 3000, maxWarmupMs: 30_000, maxRecoveryMs: 90_000, afterRecoveryMs: 3000, afterRestoreMs: 5000 };
+/**
+ * The same drill for every system: 50 writes/s through the system's way to the primary, 10/s
+ * straight to the old one; writing goes on 15 s after the heal, so what the returning old primary
+ * does then (fence itself, or take over again) is inside the history.
+ */
+const DRILL: DrillSettings = { rate: 50, pinnedRate: 10, warmupMs: 3000, maxWarmupMs: 30_000, maxRecoveryMs: 90_000, afterRecoveryMs: 3000, afterRestoreMs: 15_000 };
 /** Bound on the store becoming whole again after a drill (rejoin, rewind, streaming). */
 const RESTORE_MS = 150_000;
 const POLL_MS = 500;
+const reportsDir = (): string | undefined => process.env.MERIDIAN_BENCH_FAILOVER_REPORTS || undefined;
 
 interface SystemPlan extends SystemIdentity {
   run(ctx: BenchContext, drills: number, signal: AbortSignal): Promise<SystemRun>;
@@ -70,6 +76,7 @@ async function runFailoverBenchmark(ctx: BenchContext): Promise<void> {
   const drills = drillCount(ctx);
   const systems = selectedSystems();
   const atStart = machineInfo();
+  if (reportsDir()) ctx.print(`every drill's report and history are kept in ${reportsDir()}/<system>/ (Patroni's logs in <system>/patroni-logs/)`);
   const interrupt = abortOnSignals();
   const runs: SystemRun[] = [];
   try {
@@ -153,7 +160,7 @@ async function runMeridian(ctx: BenchContext, plan: SystemIdentity, drills: numb
     if (!whole.ok) throw new InfraError(`the lab's store never became whole: ${whole.reason}`);
     const primary = target.members.find((m) => m.region === whole.primary)!;
     const throughput = await throughputOn(ctx, { host: primary.host, port: primary.port, user: app.user, password: app.password, database: target.database }, plan.system);
-    const series = await runSeries({ system: plan.system, env, restore }, { drills, drill: DRILL, signal, print: ctx.print });
+    const series = await runSeries({ system: plan.system, env, restore }, { drills, drill: DRILL, signal, print: ctx.print, reportsDir: reportsDir() });
     return { ...identityOf(plan), drillsPlanned: drills, records: series.records, throughput, ...(series.stopped ? { stopped: series.stopped } : {}) };
   } finally {
     await labDown();
@@ -176,7 +183,8 @@ async function runPatroni(ctx: BenchContext, plan: SystemIdentity, setting: Patr
     await labUp({ agents: false });
     signal.throwIfAborted();
     const topology = loadTopologyFile(labTopologyFile());
-    const cluster = await startPatroniCluster({ group: ctx.group, topology, setting, print: ctx.print });
+    const logs = reportsDir();
+    const cluster = await startPatroniCluster({ group: ctx.group, topology, setting, print: ctx.print, ...(logs ? { logDir: join(logs, plan.system, 'patroni-logs') } : {}) });
     try {
       const { env, target } = patroniEnvironment(cluster, topology);
       const restore = (s: AbortSignal) => waitPatroniWhole(cluster.addresses, s);
@@ -187,7 +195,7 @@ async function runPatroni(ctx: BenchContext, plan: SystemIdentity, setting: Patr
       if (!primary) throw new InfraError('the Patroni cluster has no primary to load');
       const { user, password, database } = env.store.credentials;
       const throughput = await throughputOn(ctx, { host: primary.host, port: primary.port, user, password, database }, plan.system);
-      const series = await runSeries({ system: plan.system, env, restore }, { drills, drill: DRILL, signal, print: ctx.print });
+      const series = await runSeries({ system: plan.system, env, restore }, { drills, drill: DRILL, signal, print: ctx.print, reportsDir: reportsDir() });
       return { ...plan, drillsPlanned: drills, records: series.records, throughput, ...(series.stopped ? { stopped: series.stopped } : {}) };
     } finally {
       await cluster.stop();

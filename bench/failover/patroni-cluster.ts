@@ -16,7 +16,7 @@ import { regionNamespace } from '../../src/lab/index.ts';
 import type { Topology } from '../../src/spec/index.ts';
 import { waitUntil, type Managed, type ProcessGroup } from '../lib/processes.ts';
 import {
-  memberConfigFile, memberDataDir, memberSocketDir, patroniYaml, PATRONI_PG_PORT, type PatroniClusterSpec, type PatroniMember, type PatroniSetting,
+  memberConfigFile, memberDataDir, memberLogDir, memberSocketDir, patroniYaml, PATRONI_PG_PORT, type PatroniClusterSpec, type PatroniMember, type PatroniSetting,
 } from './patroni-config.ts';
 import { apiUrl, getJson, readPatroniCluster } from './patroni-rest.ts';
 
@@ -41,6 +41,8 @@ export interface StartPatroniOptions {
   readonly print: (line: string) => void;
   /** Bound on the whole start: bootstrap, clones, streaming. @default 180000 */
   readonly timeoutMs?: number;
+  /** Keep each member's Patroni log here (`<logDir>/<region>/patroni.log`); else only the last lines in memory. */
+  readonly logDir?: string;
 }
 
 /** Members in the store's order (its primary region first), each on the region's database address. */
@@ -75,9 +77,11 @@ export async function startPatroniCluster(o: StartPatroniOptions): Promise<Patro
     superuserPassword: randomBytes(18).toString('base64url'),
     replicationPassword: randomBytes(18).toString('base64url'),
     binDir: DEFAULT_PG_BIN_DIR,
+    ...(o.logDir ? { logDir: o.logDir } : {}),
   };
   const members = patroniMembers(o.topology, baseDir);
   for (const m of members) {
+    if (o.logDir) await ensureOwnedDir(memberLogDir(o.logDir, m), OS_USER, 0o755);
     await ensureOwnedDir(m.dir, OS_USER, 0o700);
     await ensureOwnedDir(memberSocketDir(m), OS_USER, 0o700);
     await writeOwnedFile(memberConfigFile(m), patroniYaml(spec, m), OS_USER);

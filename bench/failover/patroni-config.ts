@@ -78,6 +78,8 @@ export interface PatroniClusterSpec {
   readonly superuserPassword: string;
   readonly replicationPassword: string;
   readonly binDir: string;
+  /** Where each member writes its log (`<logDir>/<region>/patroni.log`); stderr when absent. */
+  readonly logDir?: string;
 }
 
 export const memberDataDir = (m: PatroniMember): string => `${m.dir}/data`;
@@ -127,8 +129,11 @@ export function patroniConfig(cluster: PatroniClusterSpec, member: PatroniMember
       ],
     },
     tags: { nofailover: false, noloadbalance: false, clonefrom: false, nosync: false },
+    ...(cluster.logDir ? { log: { dir: memberLogDir(cluster.logDir, member), level: 'INFO' } } : {}),
   };
 }
+
+export const memberLogDir = (logDir: string, m: PatroniMember): string => `${logDir}/${m.region}`;
 
 export function patroniYaml(cluster: PatroniClusterSpec, member: PatroniMember): string {
   return stringify(patroniConfig(cluster, member));

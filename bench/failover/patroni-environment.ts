@@ -31,7 +31,7 @@ export function patroniEnvironment(cluster: PatroniCluster, labTopology: Topolog
   const spec = labTopology.stores[0]!;
   const members = cluster.members.map((m) => ({ region: m.region, host: m.address, port: PATRONI_PG_PORT }));
   const target: StoreTarget = {
-    name: `patroni/${cluster.spec.setting.name}`,
+    name: cluster.spec.setting.name,
     engine: 'postgres',
     replication: cluster.spec.setting.synchronousMode ? 'sync' : 'async',
     database: PATRONI_DATABASE,

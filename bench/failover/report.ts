@@ -19,7 +19,7 @@ export interface FailoverReportInput {
 
 export function renderFailoverReport(input: FailoverReportInput): string {
   const main = textTable(
-    ['system', 'drills', 'recovered', 'RTO p50', 'min', 'max', 'lost acked (drills)', 'split brain', 'zombie acks (drills)', 'checks passed', 'writes/s (8 conn.)'],
+    ['system', 'drills', 'recovered', 'RTO p50', 'min', 'max', 'worst gap after', 'lost acked (drills)', 'split brain', 'zombie acks (drills)', 'checks passed', 'writes/s (8 conn.)'],
     input.summaries.map((s) => [
       s.system,
       `${s.drills}/${s.drillsPlanned}`,
@@ -27,6 +27,7 @@ export function renderFailoverReport(input: FailoverReportInput): string {
       seconds(s.rto?.p50Ms),
       seconds(s.rto?.minMs),
       seconds(s.rto?.maxMs),
+      seconds(s.worstGapAfterRecoveryMs),
       `${s.lostAckedWrites} (${s.drillsWithLoss})`,
       String(s.splitBrain),
       `${s.zombieAcks} (${s.drillsWithZombieAcks})`,
@@ -44,6 +45,7 @@ export function renderFailoverReport(input: FailoverReportInput): string {
   return [
     main,
     '',
+    'worst gap after: after the recovery, the longest time without a durable ack (a second outage, e.g. at the heal).',
     'RTO per drill (ms; lost acknowledged writes in brackets):',
     ...perDrill,
     ...(stopped.length > 0 ? ['', 'series that stopped early or did not run:', ...stopped] : []),
@@ -64,6 +66,7 @@ export function describeDrill(system: string, d: DrillRecord, drills: number): s
   const parts = [
     `cut ${d.cutRegion} → ${d.newPrimary ?? 'no new primary'}`,
     `RTO ${seconds(d.rtoMs)}`,
+    `worst gap after ${seconds(d.worstGapAfterRecoveryMs)}`,
     lost,
     `split brain ${d.splitBrain}`,
     `zombie acks ${d.zombieAcks}`,

@@ -6,9 +6,10 @@
  * again) still counts as lost. A store that does not become whole again ends the series with a
  * note rather than hanging; so do two drills in a row that could not run.
  */
+import { join } from 'node:path';
 import { describeError } from '../../src/common/errors.ts';
 import {
-  buildDbDrillReport, readSurvivingIds, runDbDrill, type DbDrillEnvironment, type DbDrillHistory, type DbDrillOptions, type DbDrillReport,
+  buildDbDrillReport, readSurvivingIds, runDbDrill, saveDbDrillReport, type DbDrillEnvironment, type DbDrillHistory, type DbDrillOptions, type DbDrillResult,
 } from '../../src/drill/db/index.ts';
 import { drillRecord, failedDrill, type DrillRecord } from './figures.ts';
 import { describeDrill } from './report.ts';
@@ -29,6 +30,8 @@ export interface SeriesOptions {
   readonly drill: DrillSettings;
   readonly signal: AbortSignal;
   readonly print: (line: string) => void;
+  /** Where to keep every drill's report and history (JSON and HTML), if anywhere. */
+  readonly reportsDir?: string;
 }
 
 export interface SeriesResult {
@@ -46,7 +49,7 @@ export async function runSeries(sut: SystemUnderTest, o: SeriesOptions): Promise
     const before = await sut.env.readStore();
     const region = before.primary;
     if (region === null) return { records, stopped: `before drill ${n}: the store has no primary` };
-    let atEnd: { report: DbDrillReport; history: DbDrillHistory } | undefined;
+    let atEnd: DbDrillResult | undefined;
     let note: string | undefined;
     try {
       atEnd = await runDbDrill(sut.env, { ...o.drill, kind: 'region-outage', region, signal: o.signal });
@@ -58,7 +61,8 @@ export async function runSeries(sut: SystemUnderTest, o: SeriesOptions): Promise
     const restored = await sut.restore(o.signal);
     const restoreMs = restored.ok ? Date.now() - endedAt : null;
     const final = atEnd && restored.ok ? await recheck(sut.env, atEnd.history).catch(() => undefined) : undefined;
-    const record = atEnd ? drillRecord(n, atEnd.report, final, restoreMs, restored.ok ? undefined : restored.reason) : failedDrill(n, region, note!);
+    if (atEnd && o.reportsDir) saveDbDrillReport(join(o.reportsDir, sut.system), final ?? atEnd);
+    const record = atEnd ? drillRecord(n, atEnd, final, restoreMs, restored.ok ? undefined : restored.reason) : failedDrill(n, region, note!);
     records.push(record);
     o.print(describeDrill(sut.system, record, o.drills));
     if (!restored.ok) return { records, stopped: `after drill ${n}: ${restored.reason}` };
@@ -68,13 +72,14 @@ export async function runSeries(sut: SystemUnderTest, o: SeriesOptions): Promise
   return { records };
 }
 
-/** The drill's report again, on the ids the primary of the whole store holds now. */
-async function recheck(env: DbDrillEnvironment, history: DbDrillHistory): Promise<DbDrillReport | undefined> {
+/** The drill's history and report again, with the ids the primary of the whole store holds now. */
+async function recheck(env: DbDrillEnvironment, history: DbDrillHistory): Promise<DbDrillResult | undefined> {
   const store = await env.readStore();
   const primary = store.members.find((m) => m.region === store.primary && m.role === 'primary' && m.reachable);
   if (!primary) return undefined;
   const { user, password, database, port } = env.store.credentials;
   const host = primary.address.replace(/:\d+$/, '');
   const ids = await readSurvivingIds({ host, port: Number(primary.address.split(':').at(-1) ?? port), user, password, database }, history.runId);
-  return buildDbDrillReport({ ...history, survivingIds: ids, survivorsFrom: primary.region });
+  const again: DbDrillHistory = { ...history, survivingIds: ids, survivorsFrom: primary.region };
+  return { report: buildDbDrillReport(again), history: again };
 }

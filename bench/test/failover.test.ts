@@ -12,36 +12,48 @@ import type { StoreStatus } from '../../src/lab/index.ts';
 import { DEFAULT_TOPOLOGY_YAML, parseTopology } from '../../src/spec/index.ts';
 import { acked, cleanFailover, EU1, FAULT } from '../../test/unit/drill-db/scenario.ts';
 import {
-  drillRecord, failedDrill, lostOf, rtoRatios, summarizeSystem, syncCostRatio, targetVerdicts, type DrillRecord, type SystemRun, type SystemSummary,
+  drillRecord, failedDrill, lostOf, worstGapAfterRecovery, rtoRatios, summarizeSystem, syncCostRatio, targetVerdicts, type DrillRecord, type SystemRun, type SystemSummary,
 } from '../failover/figures.ts';
 import { judgeStore, topologyWithReplication } from '../failover/meridian-store.ts';
 import { describeDrill, renderFailoverReport } from '../failover/report.ts';
 
 test('drill record: RTO, lost writes, split brain and zombie acks from the drill report; the re-read survivors win', () => {
   const h = cleanFailover('region-outage');
-  const atEnd = buildDbDrillReport(h);
+  const atEnd = { report: buildDbDrillReport(h), history: h };
   // Later, the old primary took over again: the new primary's acks are gone from the store.
   const gone = h.ops.filter((o) => o.outcome === 'ok' && o.server?.region === 'us-east').map((o) => o.id);
-  const final = buildDbDrillReport({ ...h, survivingIds: h.survivingIds.filter((id) => !gone.includes(id)) });
-  const r = drillRecord(1, atEnd, final, 12_000);
+  const again = { ...h, survivingIds: h.survivingIds.filter((id) => !gone.includes(id)) };
+  const r = drillRecord(1, atEnd, { report: buildDbDrillReport(again), history: again }, 12_000);
   assert.equal(r.cutRegion, 'eu-west');
   assert.equal(r.lostAtDrillEnd, 0);
   assert.equal(r.lostAfterRestore, gone.length);
   assert.equal(lostOf(r), gone.length);
   assert.equal(r.pass, false, 'judged on the final survivors');
+  assert.equal(r.rtoMs, null, 'nothing acknowledged after the cut survived');
+  assert.equal(r.worstGapAfterRecoveryMs, null);
   assert.equal(r.restoreMs, 12_000);
   const clean = drillRecord(2, atEnd, undefined, null, 'not whole');
   assert.equal(clean.rtoMs, 3100, 'last ack before at FAULT-95, first after at FAULT+3005');
   assert.equal(clean.lostAfterRestore, null);
   assert.equal(lostOf(clean), 0, 'no re-read: the figure at the drill end');
+  assert.equal(clean.worstGapAfterRecoveryMs, 100, 'one ack every 100 ms after the recovery');
   assert.equal(clean.pass, true);
   assert.equal(clean.note, 'not whole');
+});
+
+test('worst gap after recovery: a stretch of acks that did not survive is a second outage; so is silence until the end', () => {
+  const h = cleanFailover('region-outage');
+  const hole = new Set(h.ops.filter((o) => o.ackedAtMs! > FAULT + 6000 && o.ackedAtMs! < FAULT + 8000).map((o) => o.id));
+  assert.equal(worstGapAfterRecovery({ ...h, survivingIds: h.survivingIds.filter((id) => !hole.has(id)) }), 2100, 'FAULT+5905 → FAULT+8005');
+  const quietEnd = { ...h, ops: [...h.ops, { id: 'late', kind: 'write' as const, client: 'main', sentAtMs: FAULT + 14_000, outcome: 'fail' as const }] };
+  assert.equal(worstGapAfterRecovery(quietEnd), 14_000 - 10_905, 'last durable ack → the last write sent');
 });
 
 test('drill record: zombie acks of the old primary after the new one took over', () => {
   const h: DbDrillHistory = cleanFailover('region-outage');
   const zombies = acked('pinned', FAULT + 4000, FAULT + 4300, EU1);
-  const r = drillRecord(1, buildDbDrillReport({ ...h, ops: [...h.ops, ...zombies], survivingIds: [...h.survivingIds, ...zombies.map((z) => z.id)] }), undefined, 1000);
+  const withZombies = { ...h, ops: [...h.ops, ...zombies], survivingIds: [...h.survivingIds, ...zombies.map((z) => z.id)] };
+  const r = drillRecord(1, { report: buildDbDrillReport(withZombies), history: withZombies }, undefined, 1000);
   assert.equal(r.zombieAcks, 3);
   assert.equal(r.pass, false);
 });
@@ -87,20 +99,24 @@ test('ratios: every Meridian system against every Patroni setting, p50 and max',
   assert.equal(syncCostRatio(summaries(), 'patroni'), null, 'no Patroni sync run');
 });
 
-test('targets: met, not met, and not measured when the reference series did not complete', () => {
+test('targets: met, not met, not measured; against a reference that did not always recover, its recovered drills', () => {
   const s = summaries();
   const verdicts = targetVerdicts(s, rtoRatios(s));
   const of = (system: string, target: RegExp) => verdicts.find((v) => v.system === system && target.test(v.target))?.verdict;
   assert.equal(of('meridian-sync', /^RTO p50 ≤ 5 s/), 'met', 'p50 4.6 s');
   assert.equal(of('meridian-async', /^RTO p50 ≤ 5 s/), 'met');
   assert.equal(of('meridian-sync', /0.25× patroni-default/), 'met', '0.16×');
-  assert.equal(of('meridian-sync', /0.25× patroni-fast/), 'not measured', 'patroni-fast did not complete its series');
+  assert.equal(of('meridian-sync', /0.25× patroni-fast/), 'met', '4.6 / 22 s: missing drills could only raise its p50');
+  assert.match(verdicts.find((v) => v.system === 'meridian-sync' && /patroni-fast/.test(v.target))!.measured, /0\.21× \(patroni-fast recovered in 1\/3 drills: p50 over those\)/);
   assert.equal(of('meridian-sync', /zero lost/), 'met');
   assert.equal(of('meridian-async', /zero lost/), undefined, 'only judged in sync mode');
   assert.equal(of('meridian-async', /zombie/), 'not met');
   assert.equal(of('patroni-default', /./), undefined, 'targets are Meridian\'s');
   const slow = run('meridian-sync', 'meridian', 'sync', [record(1, 6000), record(2, 7000)], 600);
   const incomplete = run('meridian-sync', 'meridian', 'sync', [record(1, 1000), record(2, null)], 600);
+  const never = run('patroni-default', 'patroni', 'async', [record(1, null)], 1000);
+  const unmeasured = [summarizeSystem(SYNC), summarizeSystem(never)];
+  assert.equal(targetVerdicts(unmeasured, rtoRatios(unmeasured)).find((v) => /0.25×/.test(v.target))?.verdict, 'not measured');
   for (const [r, expected] of [[slow, 'not met'], [incomplete, 'not met']] as const) {
     const ss = [summarizeSystem(r), summarizeSystem(PDEF)];
     assert.equal(targetVerdicts(ss, rtoRatios(ss)).find((v) => v.target.startsWith('RTO p50 ≤ 5 s'))?.verdict, expected);
@@ -118,7 +134,7 @@ test('report: table, per-drill RTOs with losses, stopped series, ratios, sync co
     syncCost: 0.6,
   });
   assert.match(text, /^system +drills +recovered +RTO p50/);
-  assert.match(text, /meridian-sync +3\/3 +3\/3 +4\.60 s +4\.00 s +5\.20 s +0 \(0\)/);
+  assert.match(text, /meridian-sync +3\/3 +3\/3 +4\.60 s +4\.00 s +5\.20 s +– +0 \(0\)/);
   assert.match(text, /patroni-default +3\/3 +3\/3 +28\.00 s .* 800 \(1\)/);
   assert.match(text, /patroni-default +28000, 31000 \(lost 800\), 24000/);
   assert.match(text, /patroni-fast: after drill 2: not whole/);
@@ -128,8 +144,8 @@ test('report: table, per-drill RTOs with losses, stopped series, ratios, sync co
 });
 
 test('drill line: figures, or why there are none', () => {
-  assert.match(describeDrill('patroni-fast', record(2, 22_000, { newPrimary: 'us-east/tl2', lostAtDrillEnd: 3, lostAfterRestore: 800 }), 10),
-    /^patroni-fast drill 2\/10: cut eu-west → us-east\/tl2; RTO 22\.00 s; lost 800 \(3 at the drill's end\); split brain 0; zombie acks 0; checks pass; whole again after 9\.00 s$/);
+  assert.match(describeDrill('patroni-fast', record(2, 22_000, { newPrimary: 'us-east/tl2', lostAtDrillEnd: 3, lostAfterRestore: 800, worstGapAfterRecoveryMs: 4100 }), 10),
+    /^patroni-fast drill 2\/10: cut eu-west → us-east\/tl2; RTO 22\.00 s; worst gap after 4\.10 s; lost 800 \(3 at the drill's end\); split brain 0; zombie acks 0; checks pass; whole again after 9\.00 s$/);
   assert.match(describeDrill('meridian-sync', failedDrill(3, 'us-east', 'no write was acknowledged during the warm-up'), 10), /drill 3\/10: cut us-east: NO FIGURES: no write was acknowledged/);
 });
 
