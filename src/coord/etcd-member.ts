@@ -53,6 +53,9 @@ export function etcdMemberArgs(self: EtcdMember, members: readonly EtcdMember[],
     `--initial-cluster-state=${settings.initialState ?? 'new'}`,
     `--heartbeat-interval=${settings.heartbeatMs}`,
     `--election-timeout=${settings.electionMs}`,
+    // A member back from a partition would otherwise call an election with the higher term it
+    // reached alone, depose a healthy leader and extend every lease once more (etcd 3.4 default: off).
+    '--pre-vote=true',
     `--log-level=${settings.logLevel ?? 'info'}`,
     '--logger=zap',
   ];

@@ -26,6 +26,7 @@ describe('etcd member command line', () => {
       '--initial-cluster-state=new',
       '--heartbeat-interval=100',
       '--election-timeout=1000',
+      '--pre-vote=true',
       '--log-level=info',
       '--logger=zap',
     ]);
