@@ -45,7 +45,7 @@ export interface AnswerTableOptions {
   /** SOA serial; default: a counter that increases with every table built by this process. */
   readonly serial?: number;
   /**
-   * Extra names answered with fixed addresses (A/AAAA, TTL dns.ttl), by FQDN inside the zone,
+   * Extra names answered with fixed addresses (A/AAAA, TTL dns.storeTtl: they are the stores' names), by FQDN inside the zone,
    * e.g. a database's primary name that failover points at the new primary by rebuilding the
    * table. Names outside the zone are ignored; a service or ns- name of the same name wins.
    */
