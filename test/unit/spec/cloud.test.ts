@@ -1,17 +1,8 @@
 /** The fields only the exports use: cloud placement, waves, Aurora, Global Accelerator, Route 53. */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { formatProblem, parseTopology, SpecError } from '../../../src/spec/index.ts';
-
-function problems(text: string): string[] {
-  try {
-    parseTopology(text, 'm.yaml');
-  } catch (err) {
-    assert.ok(err instanceof SpecError, `expected SpecError, got ${String(err)}`);
-    return err.problems.map((p) => formatProblem(p).replace(/^m\.yaml:/, ''));
-  }
-  assert.fail('expected the topology to be rejected');
-}
+import { problems } from './problems.ts';
+import { parseTopology } from '../../../src/spec/index.ts';
 
 const topology = (euCloud: string, usCloud: string, extra = '') => `apiVersion: meridian/v1
 zone: global.example.com

@@ -1,17 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DEFAULT_TOPOLOGY_YAML, formatProblem, parseTopology, SpecError, topologyJsonSchema } from '../../../src/spec/index.ts';
-
-/** Parses `text`, expecting failure, and returns the problems as `line:col: path: message`. */
-function problems(text: string): string[] {
-  try {
-    parseTopology(text, 'm.yaml');
-  } catch (err) {
-    assert.ok(err instanceof SpecError, `expected SpecError, got ${String(err)}`);
-    return err.problems.map((p) => formatProblem(p).replace(/^m\.yaml:/, ''));
-  }
-  assert.fail('expected the topology to be rejected');
-}
+import { problems } from './problems.ts';
+import { DEFAULT_TOPOLOGY_YAML, parseTopology, topologyJsonSchema } from '../../../src/spec/index.ts';
 
 const base = (services: string, extra = '') => `apiVersion: meridian/v1
 zone: global.example.com
