@@ -208,3 +208,21 @@ export async function meridian(args: readonly string[], timeoutMs = 120_000): Pr
     return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
   }
 }
+
+/** Sync mode ready: eu holds the primary lease, a coordinator is elected, both standbys are synchronous. */
+export async function untilSyncReady(cluster: StoreCluster, timeoutMs = 20_000): Promise<void> {
+  await until('eu to hold the primary lease, a coordinator elected, standbys synchronous', async () => {
+    const s = cluster.storeStatus('us');
+    const [row] = await sql<{ n: string }>(adminOf(cluster.members.eu), "SELECT count(*)::text AS n FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')");
+    return s.lease?.holder.startsWith('eu/agent:') && s.coordinator.holder && row?.n === '2' ? true : undefined;
+  }, timeoutMs);
+}
+
+/** The region promoted in place of `old`, once its own agent holds the primary lease. */
+export async function promotedAwayFrom(cluster: StoreCluster, old: RegionName, timeoutMs = 30_000): Promise<RegionName> {
+  const s = await until(`a standby to be promoted in place of ${old}`, () => {
+    const st = cluster.storeStatus(REGIONS.find((r) => r !== old)!);
+    return st.primary && st.primary.region !== old && st.lease?.holder.startsWith(`${st.primary.region}/agent:`) ? st : undefined;
+  }, timeoutMs);
+  return s.primary!.region as RegionName;
+}

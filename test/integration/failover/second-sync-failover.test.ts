@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { start, stop } from '../../../src/data/index.ts';
 import { sql } from '../../support/postgres.ts';
-import { REGIONS, adminOf, meridian, startStoreCluster, tryWrite, until, type RegionName, type StoreCluster } from './fixtures.ts';
+import { REGIONS, adminOf, meridian, promotedAwayFrom, startStoreCluster, tryWrite, until, untilSyncReady, type RegionName, type StoreCluster } from './fixtures.ts';
 
 let cluster: StoreCluster;
 
@@ -27,26 +27,14 @@ async function syncStandbys(primary: RegionName): Promise<string> {
   return rows.map((r) => `${r.a}:${r.s}`).join(',');
 }
 
-async function promotedAwayFrom(old: RegionName): Promise<RegionName> {
-  const s = await until(`a standby to be promoted in place of ${old}`, () => {
-    const st = cluster.storeStatus(REGIONS.find((r) => r !== old)!);
-    return st.primary && st.primary.region !== old && st.lease?.holder.startsWith(`${st.primary.region}/agent:`) ? st : undefined;
-  }, 30_000);
-  return s.primary!.region as RegionName;
-}
-
 test('sync mode, second consecutive failover: the new primary acknowledges writes', { timeout: 150_000 }, async (t) => {
   const { members } = cluster;
-  await until('eu primary with two synchronous standbys', async () => {
-    const s = cluster.storeStatus('us');
-    const [row] = await sql<{ n: string }>(adminOf(members.eu), "SELECT count(*)::text AS n FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')");
-    return s.lease?.holder.startsWith('eu/agent:') && s.coordinator.holder && row?.n === '2' ? true : undefined;
-  }, 20_000);
+  await untilSyncReady(cluster);
   for (let id = 1; id <= 10; id++) assert.equal(await tryWrite(members.eu, id), 'ok');
   await new Promise((r) => setTimeout(r, 1500));
 
   await stop(members.eu, { mode: 'immediate' });
-  const first = await promotedAwayFrom('eu');
+  const first = await promotedAwayFrom(cluster, 'eu');
   t.diagnostic(`first failover: ${first}`);
   await until(`${first} to take writes`, async () => ((await tryWrite(members[first], 100)) === 'ok' ? true : undefined), 20_000);
 
@@ -62,7 +50,7 @@ test('sync mode, second consecutive failover: the new primary acknowledges write
   await new Promise((r) => setTimeout(r, 1500));
 
   await stop(members[first], { mode: 'immediate' });
-  const second = await promotedAwayFrom(first);
+  const second = await promotedAwayFrom(cluster, first);
   t.diagnostic(`second failover: ${second}`);
   const [setting] = await sql<{ v: string }>(adminOf(members[second]), "SELECT current_setting('synchronous_standby_names') AS v");
   t.diagnostic(`${second}: synchronous_standby_names ${setting?.v}`);

@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { stop } from '../../../src/data/index.ts';
 import { sql } from '../../support/postgres.ts';
-import { DB_IP, REGIONS, adminOf, allAnswer, appTarget, startStoreCluster, tryWrite, until, type StoreCluster } from './fixtures.ts';
+import { DB_IP, REGIONS, adminOf, allAnswer, appTarget, startStoreCluster, tryWrite, until, untilSyncReady, type StoreCluster } from './fixtures.ts';
 
 let cluster: StoreCluster;
 
@@ -23,11 +23,7 @@ after(async () => {
 
 test('sync mode: the primary stops, a synchronous standby is promoted with every acknowledged write', { timeout: 80_000 }, async (t) => {
   const { members } = cluster;
-  await until('eu to hold the primary lease, a coordinator elected, standbys synchronous', async () => {
-    const s = cluster.storeStatus('us');
-    const [row] = await sql<{ n: string }>(adminOf(members.eu), "SELECT count(*)::text AS n FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum')");
-    return s.lease?.holder.startsWith('eu/agent:') && s.coordinator.holder && row?.n === '2' ? true : undefined;
-  }, 20_000);
+  await untilSyncReady(cluster);
   for (let id = 1; id <= 30; id++) assert.equal(await tryWrite(members.eu, id), 'ok');
   // Let the coordinator observe the primary's synchronous standbys at least once more.
   await new Promise((r) => setTimeout(r, 1500));
