@@ -18,7 +18,7 @@
  * Development only: MERIDIAN_BENCH_FAILOVER_DRILLS=N (fewer drills) and
  * MERIDIAN_BENCH_FAILOVER_SYSTEMS=a,b (a subset); the published figures use neither.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError, InfraError, InputError } from '../src/common/errors.ts';
 import { labDbDrillEnvironment } from '../src/drill/db/lab-environment.ts';
@@ -32,9 +32,9 @@ import { restoreMeridianStore, topologyWithReplication } from './failover/meridi
 import { startPatroniCluster } from './failover/patroni-cluster.ts';
 import { PATRONI_SETTINGS, type PatroniSetting } from './failover/patroni-config.ts';
 import { patroniEnvironment } from './failover/patroni-environment.ts';
-import { readPatroniCluster } from './failover/patroni-rest.ts';
+import { restorePatroni } from './failover/patroni-restore.ts';
 import { renderFailoverReport } from './failover/report.ts';
-import { runSeries, type DrillSettings, type Restored } from './failover/series.ts';
+import { runSeries, type DrillSettings } from './failover/series.ts';
 import { measureWriteThroughput, THROUGHPUT_CONNECTIONS, type ThroughputResult } from './failover/throughput.ts';
 import type { BenchContext, Benchmark } from './types.ts';
 
@@ -48,7 +48,8 @@ export const MIN_FAILOVER_DRILLS = 10;
 const DRILL: DrillSettings = { rate: 50, pinnedRate: 10, warmupMs: 3000, maxWarmupMs: 30_000, maxRecoveryMs: 90_000, afterRecoveryMs: 3000, afterRestoreMs: 15_000 };
 /** Bound on the store becoming whole again after a drill (rejoin, rewind, streaming). */
 const RESTORE_MS = 150_000;
-const POLL_MS = 500;
+/** Patroni gets 90 s to rejoin by itself (9 of its default loops), then members it does not stream to are reinitialized. */
+const PATRONI_RESTORE = { selfHealMs: 90_000, afterReinitMs: RESTORE_MS };
 const reportsDir = (): string | undefined => process.env.MERIDIAN_BENCH_FAILOVER_REPORTS || undefined;
 
 interface SystemPlan extends SystemIdentity {
@@ -76,7 +77,7 @@ async function runFailoverBenchmark(ctx: BenchContext): Promise<void> {
   const drills = drillCount(ctx);
   const systems = selectedSystems();
   const atStart = machineInfo();
-  if (reportsDir()) ctx.print(`every drill's report and history are kept in ${reportsDir()}/<system>/ (Patroni's logs in <system>/patroni-logs/)`);
+  if (reportsDir()) ctx.print(`every drill's report and history are kept in ${reportsDir()}/<system>/ (Patroni's logs in <system>/patroni-logs/, the agents' and etcd's in <system>/lab-logs/)`);
   const interrupt = abortOnSignals();
   const runs: SystemRun[] = [];
   try {
@@ -163,7 +164,22 @@ async function runMeridian(ctx: BenchContext, plan: SystemIdentity, drills: numb
     const series = await runSeries({ system: plan.system, env, restore }, { drills, drill: DRILL, signal, print: ctx.print, reportsDir: reportsDir() });
     return { ...identityOf(plan), drillsPlanned: drills, records: series.records, throughput, ...(series.stopped ? { stopped: series.stopped } : {}) };
   } finally {
+    keepLabLogs(plan.system);
     await labDown();
+  }
+}
+
+/** With MERIDIAN_BENCH_FAILOVER_REPORTS: the agents' and etcd members' logs beside the drill reports. */
+function keepLabLogs(system: string): void {
+  const dir = reportsDir();
+  if (!dir) return;
+  const logs = join(labDir(), 'logs');
+  const into = join(dir, system, 'lab-logs');
+  try {
+    mkdirSync(into, { recursive: true });
+    for (const f of readdirSync(logs).filter((n) => /^(agent|etcd)-.*\.log$/.test(n))) cpSync(join(logs, f), join(into, f));
+  } catch {
+    // Only a debugging aid: never in the way of taking the lab down.
   }
 }
 
@@ -187,7 +203,7 @@ async function runPatroni(ctx: BenchContext, plan: SystemIdentity, setting: Patr
     const cluster = await startPatroniCluster({ group: ctx.group, topology, setting, print: ctx.print, ...(logs ? { logDir: join(logs, plan.system, 'patroni-logs') } : {}) });
     try {
       const { env, target } = patroniEnvironment(cluster, topology);
-      const restore = (s: AbortSignal) => waitPatroniWhole(cluster.addresses, s);
+      const restore = (s: AbortSignal) => restorePatroni(cluster.addresses, s, PATRONI_RESTORE);
       const whole = await restore(signal);
       if (!whole.ok) throw new InfraError(`the Patroni cluster never became whole: ${whole.reason}`);
       const store = await env.readStore();
@@ -203,20 +219,6 @@ async function runPatroni(ctx: BenchContext, plan: SystemIdentity, setting: Patr
   } finally {
     await labDown();
   }
-}
-
-/** Patroni rejoins a healed old leader by itself (pg_rewind): wait, bounded, until the cluster is whole. */
-async function waitPatroniWhole(addresses: Readonly<Record<string, string>>, signal: AbortSignal): Promise<Restored> {
-  const deadline = Date.now() + RESTORE_MS;
-  let last = '';
-  while (Date.now() < deadline) {
-    signal.throwIfAborted();
-    const state = await readPatroniCluster(addresses);
-    if (state.whole) return { ok: true };
-    last = state.waitingFor;
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-  return { ok: false, reason: `the Patroni cluster was not whole within ${RESTORE_MS} ms: still waiting for ${last}` };
 }
 
 async function throughputOn(ctx: BenchContext, target: Parameters<typeof measureWriteThroughput>[0], system: string): Promise<ThroughputResult> {
@@ -246,6 +248,7 @@ function writeResults(input: ResultInput): string {
       drillsPerSystem: input.drills,
       drill: { kind: 'region-outage of the current primary', ...DRILL },
       restoreBoundMs: RESTORE_MS,
+      patroniRestore: PATRONI_RESTORE,
       throughput: { connections: THROUGHPUT_CONNECTIONS, seconds: input.ctx.seconds, warmupSeconds: input.ctx.warmupSeconds },
       patroni: PATRONI_SETTINGS,
       locator: { path: 'GET /primary', maxAgeMs: 100, timeoutMs: 250, firstAnswer200Wins: true },

@@ -38,6 +38,8 @@ export interface DrillRecord {
   readonly failedChecks: readonly string[];
   /** The end of the drill → the store whole again (null: not within the bound). */
   readonly restoreMs: number | null;
+  /** What it took beyond the system's routine to make the store whole again (an operator's reinit). */
+  readonly intervention?: string;
   /** Why the drill has no figures, or what went wrong around it. */
   readonly note?: string;
 }
@@ -51,7 +53,7 @@ export function failedDrill(drill: number, cutRegion: string, note: string): Dri
 }
 
 /** `atEnd`: the drill as it returned; `final`: recomputed on the ids re-read once the store was whole (or undefined). */
-export function drillRecord(drill: number, atEnd: DbDrillResult, final: DbDrillResult | undefined, restoreMs: number | null, note?: string): DrillRecord {
+export function drillRecord(drill: number, atEnd: DbDrillResult, final: DbDrillResult | undefined, restoreMs: number | null, note?: string, intervention?: string): DrillRecord {
   const r = (final ?? atEnd).report;
   return {
     drill,
@@ -69,6 +71,7 @@ export function drillRecord(drill: number, atEnd: DbDrillResult, final: DbDrillR
     failedChecks: r.reasons,
     restoreMs,
     ...(note ? { note } : {}),
+    ...(intervention ? { intervention } : {}),
   };
 }
 
@@ -108,6 +111,8 @@ export interface SystemSummary extends SystemIdentity {
   readonly splitBrain: number;
   readonly zombieAcks: number;
   readonly drillsWithZombieAcks: number;
+  /** Drills after which the store became whole only through an operator's intervention. */
+  readonly drillsWithIntervention: number;
   /** The worst gap after recovery over all drills (see DrillRecord). */
   readonly worstGapAfterRecoveryMs: number | null;
   readonly drillsPassed: number;
@@ -139,6 +144,7 @@ export function summarizeSystem(run: SystemRun): SystemSummary {
     splitBrain: run.records.reduce((n, d) => n + d.splitBrain, 0),
     zombieAcks: run.records.reduce((n, d) => n + d.zombieAcks, 0),
     drillsWithZombieAcks: run.records.filter((d) => d.zombieAcks > 0).length,
+    drillsWithIntervention: run.records.filter((d) => d.intervention !== undefined).length,
     worstGapAfterRecoveryMs: maxOrNull(run.records.map((d) => d.worstGapAfterRecoveryMs)),
     drillsPassed: run.records.filter((d) => d.pass).length,
     throughput: run.throughput,

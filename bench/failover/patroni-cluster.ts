@@ -98,7 +98,7 @@ export async function startPatroniCluster(o: StartPatroniOptions): Promise<Patro
     for (const m of rest) processes.push(spawnMember(o.group, m));
     let last = '';
     await waitUntil('a whole cluster (leader and two streaming replicas)', async () => {
-      const state = await readPatroniCluster(addresses);
+      const { judgement: state } = await readPatroniCluster(addresses);
       last = state.whole ? '' : state.waitingFor;
       const dead = processes.find((p) => p.hasExited());
       if (dead) throw new InfraError(`${dead.name} exited while the cluster formed:\n${dead.output().trim()}`);

@@ -45,10 +45,20 @@ export function judgeCluster(members: readonly ClusterMember[], leaderStatus: Me
     }
   }
   if (!leaderStatus) return { whole: false, waitingFor: `the leader ${leader.name}'s /patroni` };
-  const streaming = new Set((leaderStatus.replication ?? []).filter((r) => r.state === 'streaming').map((r) => r.application_name));
-  const notStreaming = members.filter((m) => m !== leader && !streaming.has(m.name)).map((m) => m.name);
-  if (notStreaming.length > 0) return { whole: false, waitingFor: `the leader ${leader.name} to stream to ${notStreaming.join(', ')}` };
+  const stuck = notStreaming(members, leaderStatus);
+  if (stuck.length > 0) return { whole: false, waitingFor: `the leader ${leader.name} to stream to ${stuck.join(', ')}` };
   return { whole: true, leader: leader.name };
+}
+
+/**
+ * Members other than the leader that the leader does not stream to. Patroni lists a replica that
+ * diverged from the leader on the same timeline number as `running`, and never rewinds it: only
+ * `patronictl reinit` brings it back (seen in this benchmark after an old leader took over again).
+ */
+export function notStreaming(members: readonly ClusterMember[], leaderStatus: MemberStatus): string[] {
+  const leader = members.find((m) => LEADER_ROLES.has(m.role));
+  const streaming = new Set((leaderStatus.replication ?? []).filter((r) => r.state === 'streaming').map((r) => r.application_name));
+  return members.filter((m) => m !== leader && !streaming.has(m.name)).map((m) => m.name);
 }
 
 export const apiUrl = (address: string, path: string): string => `http://${address}:${PATRONI_API_PORT}${path}`;
@@ -66,7 +76,14 @@ export async function getJson<T>(url: string, timeoutMs: number): Promise<{ stat
  * Reads /cluster from the first member that answers, then the leader's /patroni, and judges.
  * `addresses` maps member name (region) → database address.
  */
-export async function readPatroniCluster(addresses: Readonly<Record<string, string>>, timeoutMs = 1000): Promise<ClusterJudgement & { readonly members: readonly ClusterMember[] }> {
+export interface ClusterReading {
+  readonly judgement: ClusterJudgement;
+  readonly members: readonly ClusterMember[];
+  /** Non-leader members the leader does not stream to (empty when no leader status was read). */
+  readonly notStreaming: readonly string[];
+}
+
+export async function readPatroniCluster(addresses: Readonly<Record<string, string>>, timeoutMs = 1000): Promise<ClusterReading> {
   for (const address of Object.values(addresses)) {
     const cluster = await getJson<{ members?: ClusterMember[] }>(apiUrl(address, '/cluster'), timeoutMs);
     if (!cluster || cluster.status !== 200) continue;
@@ -74,7 +91,23 @@ export async function readPatroniCluster(addresses: Readonly<Record<string, stri
     const leader = members.find((m) => LEADER_ROLES.has(m.role));
     const leaderAddress = leader ? addresses[leader.name] : undefined;
     const status = leaderAddress ? await getJson<MemberStatus>(apiUrl(leaderAddress, '/patroni'), timeoutMs) : undefined;
-    return { ...judgeCluster(members, status?.body, Object.keys(addresses)), members };
+    return {
+      judgement: judgeCluster(members, status?.body, Object.keys(addresses)),
+      members,
+      notStreaming: status && status.status === 200 ? notStreaming(members, status.body) : [],
+    };
   }
-  return { whole: false, waitingFor: 'any member to answer GET /cluster', members: [] };
+  return { judgement: { whole: false, waitingFor: 'any member to answer GET /cluster' }, members: [], notStreaming: [] };
+}
+
+/** `patronictl reinit --force` through the member's REST API: it re-clones itself from the leader. */
+export async function reinitialize(address: string, timeoutMs = 5000): Promise<string> {
+  try {
+    const res = await fetch(apiUrl(address, '/reinitialize'), {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ force: true }), signal: AbortSignal.timeout(timeoutMs),
+    });
+    return `${res.status} ${(await res.text()).trim()}`;
+  } catch (err) {
+    return `no answer: ${err instanceof Error ? err.message : String(err)}`;
+  }
 }

@@ -19,7 +19,7 @@ export interface FailoverReportInput {
 
 export function renderFailoverReport(input: FailoverReportInput): string {
   const main = textTable(
-    ['system', 'drills', 'recovered', 'RTO p50', 'min', 'max', 'worst gap after', 'lost acked (drills)', 'split brain', 'zombie acks (drills)', 'checks passed', 'writes/s (8 conn.)'],
+    ['system', 'drills', 'recovered', 'RTO p50', 'min', 'max', 'worst gap after', 'lost acked (drills)', 'split brain', 'zombie acks (drills)', 'reinit needed', 'checks passed', 'writes/s (8 conn.)'],
     input.summaries.map((s) => [
       s.system,
       `${s.drills}/${s.drillsPlanned}`,
@@ -31,6 +31,7 @@ export function renderFailoverReport(input: FailoverReportInput): string {
       `${s.lostAckedWrites} (${s.drillsWithLoss})`,
       String(s.splitBrain),
       `${s.zombieAcks} (${s.drillsWithZombieAcks})`,
+      String(s.drillsWithIntervention),
       `${s.drillsPassed}/${s.drills}`,
       s.throughput ? String(s.throughput.commitsPerSecond) : '–',
     ]),
@@ -46,6 +47,7 @@ export function renderFailoverReport(input: FailoverReportInput): string {
     main,
     '',
     'worst gap after: after the recovery, the longest time without a durable ack (a second outage, e.g. at the heal).',
+    'reinit needed: drills after which the store was whole again only once an operator re-cloned members (patronictl reinit).',
     'RTO per drill (ms; lost acknowledged writes in brackets):',
     ...perDrill,
     ...(stopped.length > 0 ? ['', 'series that stopped early or did not run:', ...stopped] : []),
@@ -71,7 +73,7 @@ export function describeDrill(system: string, d: DrillRecord, drills: number): s
     `split brain ${d.splitBrain}`,
     `zombie acks ${d.zombieAcks}`,
     d.pass ? 'checks pass' : `FAILED: ${d.failedChecks.join(' | ')}`,
-    d.restoreMs === null ? 'NOT whole again' : `whole again after ${seconds(d.restoreMs)}`,
+    d.restoreMs === null ? 'NOT whole again' : `whole again after ${seconds(d.restoreMs)}${d.intervention ? ` only after ${d.intervention}` : ''}`,
   ];
   return `${system} drill ${d.drill}/${drills}: ${parts.join('; ')}${d.note ? ` (${d.note})` : ''}`;
 }

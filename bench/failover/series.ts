@@ -14,7 +14,8 @@ import {
 import { drillRecord, failedDrill, type DrillRecord } from './figures.ts';
 import { describeDrill } from './report.ts';
 
-export type Restored = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+/** `intervention`: what had to be done beyond the system's own routine (e.g. a Patroni member reinitialized). */
+export type Restored = { readonly ok: true; readonly intervention?: string } | { readonly ok: false; readonly reason: string };
 
 export interface SystemUnderTest {
   readonly system: string;
@@ -62,7 +63,9 @@ export async function runSeries(sut: SystemUnderTest, o: SeriesOptions): Promise
     const restoreMs = restored.ok ? Date.now() - endedAt : null;
     const final = atEnd && restored.ok ? await recheck(sut.env, atEnd.history).catch(() => undefined) : undefined;
     if (atEnd && o.reportsDir) saveDbDrillReport(join(o.reportsDir, sut.system), final ?? atEnd);
-    const record = atEnd ? drillRecord(n, atEnd, final, restoreMs, restored.ok ? undefined : restored.reason) : failedDrill(n, region, note!);
+    const record = atEnd
+      ? drillRecord(n, atEnd, final, restoreMs, restored.ok ? undefined : restored.reason, restored.ok ? restored.intervention : undefined)
+      : failedDrill(n, region, note!);
     records.push(record);
     o.print(describeDrill(sut.system, record, o.drills));
     if (!restored.ok) return { records, stopped: `after drill ${n}: ${restored.reason}` };

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { parse } from 'yaml';
 import { PrimaryLocator } from '../failover/locator.ts';
 import { PATRONI_SETTINGS, patroniConfig, patroniYaml, timingViolation, type PatroniClusterSpec, type PatroniMember } from '../failover/patroni-config.ts';
-import { judgeCluster, type ClusterMember } from '../failover/patroni-rest.ts';
+import { judgeCluster, notStreaming, type ClusterMember } from '../failover/patroni-rest.ts';
 
 const MEMBER: PatroniMember = { region: 'us-east', address: '10.231.2.5', dir: '/tmp/pb/us-east' };
 const spec = (setting = PATRONI_SETTINGS[0]!): PatroniClusterSpec => ({
@@ -99,6 +99,15 @@ test('patroni cluster: each way of not being whole says what it waits for', () =
     assert.equal(j.whole, false, name);
     assert.match((j as { waitingFor: string }).waitingFor, expected, name);
   }
+});
+
+test('patroni cluster: a diverged replica on the same timeline number shows as running but is not streamed to', () => {
+  // As seen after an old leader took the leader key back: both promoted onto "timeline 3".
+  const members = [leader('us-east', 3), replica('ap-south', { timeline: 3 }), replica('eu-west', { timeline: 3 })];
+  const status = { state: 'running', role: 'master', replication: [] };
+  assert.deepEqual(notStreaming(members, status), ['ap-south', 'eu-west']);
+  assert.deepEqual(judgeCluster(members, status, EXPECTED), { whole: false, waitingFor: 'the leader us-east to stream to ap-south, eu-west' });
+  assert.deepEqual(notStreaming(members, { ...status, replication: [{ application_name: 'eu-west', state: 'catchup' }, { application_name: 'ap-south', state: 'streaming' }] }), ['eu-west']);
 });
 
 /** Member checks as plain functions: `answers[address]` = 200 or not, after `delayMs`. */

@@ -71,7 +71,7 @@ function run(system: string, kind: 'meridian' | 'patroni', replication: 'sync' |
 
 const SYNC = run('meridian-sync', 'meridian', 'sync', [record(1, 4000), record(2, 4600), record(3, 5200)], 600);
 const ASYNC = run('meridian-async', 'meridian', 'async', [record(1, 3000), record(2, 3400, { lostAfterRestore: 7, zombieAcks: 2 }), record(3, 3800)], 1000);
-const PDEF = run('patroni-default', 'patroni', 'async', [record(1, 28_000), record(2, 31_000, { lostAfterRestore: 800 }), record(3, 24_000)], 1000);
+const PDEF = run('patroni-default', 'patroni', 'async', [record(1, 28_000), record(2, 31_000, { lostAfterRestore: 800, intervention: 'patronictl reinit of ap-south' }), record(3, 24_000)], 1000);
 const PFAST = run('patroni-fast', 'patroni', 'async', [record(1, 22_000), record(2, null)], 1000, 3);
 
 test('system summary: p50/max over recovered drills, lost and zombie totals and drills', () => {
@@ -86,6 +86,8 @@ test('system summary: p50/max over recovered drills, lost and zombie totals and 
   assert.equal(fast.recovered, 1);
   assert.equal(fast.drills, 2);
   assert.equal(fast.drillsPlanned, 3);
+  assert.equal(summarizeSystem(PDEF).drillsWithIntervention, 1);
+  assert.equal(s.drillsWithIntervention, 0);
 });
 
 const summaries = (): SystemSummary[] => [SYNC, ASYNC, PDEF, PFAST].map(summarizeSystem);
@@ -135,7 +137,7 @@ test('report: table, per-drill RTOs with losses, stopped series, ratios, sync co
   });
   assert.match(text, /^system +drills +recovered +RTO p50/);
   assert.match(text, /meridian-sync +3\/3 +3\/3 +4\.60 s +4\.00 s +5\.20 s +– +0 \(0\)/);
-  assert.match(text, /patroni-default +3\/3 +3\/3 +28\.00 s .* 800 \(1\)/);
+  assert.match(text, /patroni-default +3\/3 +3\/3 +28\.00 s .* 800 \(1\) +0 +0 \(0\) +1 /);
   assert.match(text, /patroni-default +28000, 31000 \(lost 800\), 24000/);
   assert.match(text, /patroni-fast: after drill 2: not whole/);
   assert.match(text, /meridian-sync\/patroni-default: p50 0\.16, max 0\.17/);
@@ -146,6 +148,7 @@ test('report: table, per-drill RTOs with losses, stopped series, ratios, sync co
 test('drill line: figures, or why there are none', () => {
   assert.match(describeDrill('patroni-fast', record(2, 22_000, { newPrimary: 'us-east/tl2', lostAtDrillEnd: 3, lostAfterRestore: 800, worstGapAfterRecoveryMs: 4100 }), 10),
     /^patroni-fast drill 2\/10: cut eu-west → us-east\/tl2; RTO 22\.00 s; worst gap after 4\.10 s; lost 800 \(3 at the drill's end\); split brain 0; zombie acks 0; checks pass; whole again after 9\.00 s$/);
+  assert.match(describeDrill('patroni-default', record(4, 30_000, { intervention: 'patronictl reinit of ap-south (200 reinitialize started)' }), 10), /whole again after 9\.00 s only after patronictl reinit of ap-south/);
   assert.match(describeDrill('meridian-sync', failedDrill(3, 'us-east', 'no write was acknowledged during the warm-up'), 10), /drill 3\/10: cut us-east: NO FIGURES: no write was acknowledged/);
 });
 
