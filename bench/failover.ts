@@ -242,7 +242,8 @@ function writeResults(input: ResultInput): string {
   const results = {
     benchmark: 'failover-rto',
     generatedAt: new Date().toISOString(),
-    machine: { ...machineInfo(), loadAverageAtStart: input.atStart.loadAverage },
+    // The commit measured is the one at the start (a long run may outlive the checkout's HEAD).
+    machine: { ...machineInfo(), gitCommit: input.atStart.gitCommit, loadAverageAtStart: input.atStart.loadAverage },
     development: process.env.MERIDIAN_BENCH_FAILOVER_DRILLS !== undefined || process.env.MERIDIAN_BENCH_FAILOVER_SYSTEMS !== undefined,
     settings: {
       drillsPerSystem: input.drills,
