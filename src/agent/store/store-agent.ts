@@ -5,7 +5,7 @@
  * elected coordinator knows the primary's last position and history.
  */
 import type { CoordinationStore } from '../../coord/index.ts';
-import { readStoreView, type StoreObserver, type StoreView } from '../../failover/adapters/index.ts';
+import { readStoreView, type PrimaryRecord, type StoreObserver, type StoreView } from '../../failover/adapters/index.ts';
 import type { StaticNames } from '../../gslb/index.ts';
 import { storeStaticNames } from './dns-names.ts';
 import type { LocalGuard } from './local-guard.ts';
@@ -48,13 +48,18 @@ export class StoreAgent {
     } else {
       this.etcd = { ok: false, reason: `coordination unavailable: ${outcome.reason}` };
     }
-    const record = this.view && typeof this.view.record === 'object' ? this.view.record : undefined;
+    const record = this.record();
     if (record && this.checks++ % OBSERVE_PRIMARY_EVERY === 0) await this.o.observer.observePrimary(record.region).catch(() => undefined);
   }
 
   /** The region the primary record names, as last read. */
   recordedPrimary(): string | undefined {
-    return this.view && typeof this.view.record === 'object' ? this.view.record.region : undefined;
+    return this.record()?.region;
+  }
+
+  /** The primary record as last read, when it was readable. */
+  private record(): PrimaryRecord | undefined {
+    return this.view && typeof this.view.record === 'object' ? this.view.record : undefined;
   }
 
   staticNames(): StaticNames {
@@ -68,7 +73,7 @@ export class StoreAgent {
   }
 
   status(coordinator: StoreStatus['coordinator'], coordination: StoreCoordinator | undefined): StoreStatus {
-    const record = this.view && typeof this.view.record === 'object' ? this.view.record : undefined;
+    const record = this.record();
     const regions = this.o.plan.members.map((m) => m.region);
     return {
       store: this.name,

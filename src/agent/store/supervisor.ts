@@ -214,9 +214,14 @@ class Supervisor implements StoreSupervisor {
     }
   }
 
+  /** The region each store's primary record names (one entry per store that has a record). */
+  private primaryRegions(): string[] {
+    return this.agents.map((a) => a.recordedPrimary()).filter((r): r is string => r !== undefined);
+  }
+
   /** Our region holds a primary, and a region that holds none is up (its agent could coordinate). */
   private holdsPrimaryWithAnAlternative(): boolean {
-    const primaries = new Set(this.agents.map((a) => a.recordedPrimary()));
+    const primaries = new Set(this.primaryRegions());
     const { region, topology, health } = this.input;
     if (!primaries.has(region)) return false;
     return topology.regions.some((r) => r.name !== region && !primaries.has(r.name) && !regionDownByHealth(health(), r.name));
@@ -230,7 +235,7 @@ class Supervisor implements StoreSupervisor {
     const now = Date.now();
     if (!this.coordinator.heldLease() || !this.coord.placeLeader || now - this.leaderPlacedAtMs < LEADER_PLACEMENT_EVERY_MS) return;
     this.leaderPlacedAtMs = now;
-    const primaries = this.agents.map((a) => a.recordedPrimary()).filter((r): r is string => r !== undefined);
+    const primaries = this.primaryRegions();
     const regionOf = (url: string) => this.input.topology.regions.find((r) => r.etcd && sameEndpoint(r.etcd.client, url))?.name;
     void this.coord.placeLeader(primaries, regionOf).then((outcome) => {
       if (outcome.startsWith('etcd leader moved')) this.input.logger.info({ event: 'coordinator.etcdLeader' }, outcome);
