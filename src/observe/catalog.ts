@@ -57,7 +57,7 @@ export const METRICS = {
   replicationLagSeconds: { name: 'meridian_store_replication_lag_seconds', type: 'gauge', labels: ['store', 'region'], help: "How far behind the primary the region's replica is, in time (replicas only, never the primary itself).", status: 'wired' },
   splitBrainTrips: { name: 'meridian_split_brain_guard_trips_total', type: 'counter', labels: ['store'], help: "Times this region's database was fenced by the split-brain guard (it lost its primary lease, or a newer term exists).", status: 'wired' },
   runbookRunning: { name: 'meridian_runbook_running', type: 'gauge', labels: ['store', 'runbook'], help: 'Whether a runbook (failover, switchover, rejoin) is running for the store on this agent (1/0; absent until one ran here).', status: 'wired' },
-  runbookSteps: { name: 'meridian_runbook_steps_total', type: 'counter', labels: ['store', 'runbook', 'step', 'result'], help: 'Runbook steps executed by this agent as coordinator, by step kind and result (ok, failed, skipped); counted when the runbook ends.', status: 'wired' },
+  runbookSteps: { name: 'meridian_runbook_steps_total', type: 'counter', labels: ['store', 'runbook', 'step', 'result'], help: 'Runbook steps executed by this agent as coordinator, by step kind and result (ok, failed, skipped); counted as each step ends (on the merge tick after it is audited).', status: 'wired' },
   runbookStepDuration: { name: 'meridian_runbook_step_duration_seconds', type: 'histogram', labels: ['store', 'runbook', 'step'], help: 'Duration of runbook steps executed by this agent as coordinator, by step kind.', buckets: STEP_BUCKETS, status: 'wired' },
 } as const satisfies Record<string, MetricSpec>;
 

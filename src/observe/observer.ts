@@ -27,7 +27,8 @@ export class AgentObserver {
   readonly timeline: EventRing;
   private readonly reachability = new Map<string, PeerReachability>();
   private lastStores?: StoresReading;
-  private readonly seenRunbooks = new Set<string>();
+  // Grows by a few keys per runbook: runbooks are rare, an agent runs a handful a day at most.
+  private readonly seenRunbookRecords = new Set<string>();
 
   constructor(private readonly options: AgentObserverOptions) {
     this.metrics = new AgentMetrics(options);
@@ -78,14 +79,14 @@ export class AgentObserver {
   }
 
   /**
-   * Called on every merge tick: records primary moves, fencing and finished runbooks of the
+   * Called on every merge tick: records primary moves, fencing and runbook steps (as they are audited) of the
    * agent's database supervision (read from its state) as timeline events and metrics, whether a
    * runbook is running here, and refreshes the replication lag gauges from it.
    */
   storesObserved(): void {
     const stores = this.options.state().stores;
     if (!stores) return;
-    const changes = storeChanges(this.options.region, this.lastStores, stores, this.seenRunbooks);
+    const changes = storeChanges(this.options.region, this.lastStores, stores, this.seenRunbookRecords);
     this.lastStores = stores;
     this.metrics.recordFinishedSteps(changes.steps);
     this.metrics.setReplicationLags(stores);

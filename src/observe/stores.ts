@@ -78,56 +78,70 @@ export interface StoreChanges {
 }
 
 /**
- * Changes from `before` to `after` seen by agent `self`. Runbook steps are reported once, when
- * the runbook first appears (the supervisor shows a runbook when it has ended); `seenRunbooks`
- * remembers which were reported, across calls.
+ * Changes from `before` to `after` seen by agent `self`. A runbook is reported as it runs: each
+ * audit record (a step started, a step ended) as soon as it appears in `runningRunbook`, which the
+ * coordinator's agent updates after every record, and the outcome once it has ended
+ * (`lastRunbook`). Agents that are not the coordinator see only the ended runbook and report its
+ * records then. `seen` remembers what was reported, across calls: runbook ids and `id#step#result`.
  */
-export function storeChanges(self: string, before: StoresReading | undefined, after: StoresReading, seenRunbooks: Set<string>): StoreChanges {
-  const events: NewEvent[] = [];
-  const steps: FinishedStep[] = [];
-  const fenceTrips: string[] = [];
-  const running: RunningChange[] = [];
+export function storeChanges(self: string, before: StoresReading | undefined, after: StoresReading, seen: Set<string>): StoreChanges {
+  const changes = { events: [] as NewEvent[], steps: [] as FinishedStep[], fenceTrips: [] as string[], running: [] as RunningChange[] };
   const old = new Map((before?.stores ?? []).map((s) => [s.store, s]));
   for (const s of after.stores) {
     const was = old.get(s.store);
     const [kindBefore, kindNow] = [was?.runningRunbook?.kind, s.runningRunbook?.kind];
     if (kindBefore !== kindNow) {
-      if (kindBefore) running.push({ store: s.store, runbook: kindBefore, running: false });
-      if (kindNow) running.push({ store: s.store, runbook: kindNow, running: true });
+      if (kindBefore) changes.running.push({ store: s.store, runbook: kindBefore, running: false });
+      if (kindNow) changes.running.push({ store: s.store, runbook: kindNow, running: true });
     }
     if (s.primary && s.primary.region !== was?.primary?.region) {
-      events.push({
+      changes.events.push({
         kind: 'failover.step',
         summary: `${s.store}: primary ${was?.primary ? `moved from ${was.primary.region} to` : 'is'} ${s.primary.region} (term ${s.primary.token}), as ${self} reads it`,
         details: { store: s.store, what: 'primary', from: was?.primary?.region ?? null, to: s.primary.region, token: s.primary.token },
       });
     }
     if (s.local?.fenced && !was?.local?.fenced) {
-      fenceTrips.push(s.store);
-      events.push({ kind: 'failover.step', summary: `${s.store}: ${self}'s database fenced (${s.local.reason})`, details: { store: s.store, what: 'fenced', reason: s.local.reason } });
+      changes.fenceTrips.push(s.store);
+      changes.events.push({ kind: 'failover.step', summary: `${s.store}: ${self}'s database fenced (${s.local.reason})`, details: { store: s.store, what: 'fenced', reason: s.local.reason } });
     }
-    const rb = s.lastRunbook;
-    if (rb && !seenRunbooks.has(rb.runbookId)) {
-      seenRunbooks.add(rb.runbookId);
-      for (const step of rb.steps) {
-        const result = step.result === 'ok' || step.result === 'failed' || step.result === 'skipped' ? step.result : undefined;
-        const ended = step.endedAt ? Date.parse(step.endedAt) : NaN;
-        if (result && Number.isFinite(ended)) steps.push({ store: s.store, runbook: rb.kind, step: step.kind, result, seconds: Math.max(0, (ended - Date.parse(step.startedAt)) / 1000) });
-        events.push({
-          kind: 'failover.step',
-          atMs: Number.isFinite(ended) ? ended : Date.parse(step.startedAt),
-          summary: `${s.store}: ${rb.kind} step ${step.stepId} ${step.result}${step.detail ? `: ${step.detail}` : ''}`,
-          details: { store: s.store, what: 'step', runbookId: rb.runbookId, runbook: rb.kind, ...step },
-        });
-      }
-      const lastEnd = Math.max(...rb.steps.map((step) => (step.endedAt ? Date.parse(step.endedAt) : NaN)).filter(Number.isFinite));
-      events.push({
-        kind: 'failover.step',
-        ...(Number.isFinite(lastEnd) ? { atMs: lastEnd } : {}),
-        summary: `${s.store}: ${rb.kind} runbook ${rb.outcome} (${rb.summary})${rb.detail ? `: ${rb.detail}` : ''}`,
-        details: { store: s.store, what: 'runbook', runbookId: rb.runbookId, runbook: rb.kind, outcome: rb.outcome },
-      });
+    if (s.runningRunbook) runbookProgress(s.store, s.runningRunbook, seen, changes);
+    if (s.lastRunbook && !seen.has(s.lastRunbook.runbookId)) {
+      runbookProgress(s.store, s.lastRunbook, seen, changes);
+      runbookEnded(s.store, s.lastRunbook, seen, changes);
     }
   }
-  return { events, steps, fenceTrips, running };
+  return changes;
+}
+
+type MutableChanges = { events: NewEvent[]; steps: FinishedStep[] };
+
+/** Each audit record of the runbook (a step started, a step ended) not reported yet. */
+function runbookProgress(store: string, rb: RunbookReading, seen: Set<string>, out: MutableChanges): void {
+  for (const step of rb.steps) {
+    // A step has a `started` record, then its result: both are events, once each.
+    const key = `${rb.runbookId}#${step.stepId}#${step.result}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const ended = step.endedAt ? Date.parse(step.endedAt) : NaN;
+    const result = step.result === 'ok' || step.result === 'failed' || step.result === 'skipped' ? step.result : undefined;
+    if (result && Number.isFinite(ended)) out.steps.push({ store, runbook: rb.kind, step: step.kind, result, seconds: Math.max(0, (ended - Date.parse(step.startedAt)) / 1000) });
+    out.events.push({
+      kind: 'failover.step',
+      atMs: Number.isFinite(ended) ? ended : Date.parse(step.startedAt),
+      summary: `${store}: ${rb.kind} step ${step.stepId} ${step.result}${step.detail ? `: ${step.detail}` : ''}`,
+      details: { store, what: 'step', runbookId: rb.runbookId, runbook: rb.kind, ...step },
+    });
+  }
+}
+
+function runbookEnded(store: string, rb: RunbookReading, seen: Set<string>, out: MutableChanges): void {
+  seen.add(rb.runbookId);
+  const lastEnd = Math.max(...rb.steps.map((step) => (step.endedAt ? Date.parse(step.endedAt) : NaN)).filter(Number.isFinite));
+  out.events.push({
+    kind: 'failover.step',
+    ...(Number.isFinite(lastEnd) ? { atMs: lastEnd } : {}),
+    summary: `${store}: ${rb.kind} runbook ${rb.outcome} (${rb.summary})${rb.detail ? `: ${rb.detail}` : ''}`,
+    details: { store, what: 'runbook', runbookId: rb.runbookId, runbook: rb.kind, outcome: rb.outcome },
+  });
 }

@@ -64,6 +64,28 @@ test('a finished runbook: each step once, dated by its end, with its duration', 
   assert.deepEqual(storeChanges('ra', after, after, seen), { events: [], steps: [], fenceTrips: [], running: [] }, 'reported once');
 });
 
+test('a running runbook: each audit record as it appears, then only the outcome when it has ended', () => {
+  const seen = new Set<string>();
+  const started = { stepId: 's1', kind: 'fence', result: 'started', detail: 'fence ra', startedAt: '2025-01-01T12:00:00.000Z' };
+  const fenced = { ...started, result: 'ok', detail: '', endedAt: '2025-01-01T12:00:00.250Z' };
+  const running = (...steps: (typeof started)[]) => reading(store({ runningRunbook: { ...runbook, outcome: 'running', steps } }));
+  const first = storeChanges('ra', reading(store()), running(started), seen);
+  assert.deepEqual(first.events.map((e) => e.summary), ['orders: failover step s1 started: fence ra']);
+  assert.deepEqual(first.steps, [], 'nothing counted before a step ends');
+  assert.deepEqual(first.running, [{ store: 'orders', runbook: 'failover', running: true }]);
+  const second = storeChanges('ra', running(started), running(started, fenced), seen);
+  assert.deepEqual(second.events.map((e) => [e.atMs, e.summary]), [[Date.parse('2025-01-01T12:00:00.250Z'), 'orders: failover step s1 ok']]);
+  assert.deepEqual(second.steps, [{ store: 'orders', runbook: 'failover', step: 'fence', result: 'ok', seconds: 0.25 }]);
+  const ended = reading(store({ lastRunbook: { ...runbook, steps: [started, fenced, ...runbook.steps.slice(1)] } }));
+  const last = storeChanges('ra', running(started, fenced), ended, seen);
+  assert.deepEqual(last.events.map((e) => e.summary), [
+    'orders: failover step s2 ok: timeline 4',
+    'orders: failover runbook completed (promote rb)',
+  ], 'steps already reported while running are not repeated');
+  assert.deepEqual(last.steps.map((st) => st.step), ['promote']);
+  assert.deepEqual(last.running, [{ store: 'orders', runbook: 'failover', running: false }]);
+});
+
 test('store gauges come from the supervision status at scrape time; absent without supervision', async () => {
   let stores: StoresReading | undefined = { supervised: false, reason: 'no stores', stores: [] };
   const m = new AgentMetrics({ topology: TOPOLOGY, region: 'ra', bootId: 'b', defaultMetrics: false, state: () => ({ ...stateOf(view('ra', {})), ...(stores ? { stores } : {}) }) });
