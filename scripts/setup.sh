@@ -31,3 +31,6 @@ if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-loc
   echo "setup: installing npm dependencies"
   npm ci --no-fund --no-audit --loglevel=error
 fi
+
+# The batched UDP transport of the DNS server (native/udp-batch; without it agents fall back to node:dgram).
+npm run --silent build:native >/dev/null

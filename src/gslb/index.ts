@@ -18,5 +18,6 @@ export type { ServiceAnswers } from './describe.ts';
 export type { StaticNames } from './zone.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions, type QueryEvent } from './dns-server.ts';
 export type { DnsTransport, DatagramHandler, UdpTransportFactory } from './transport.ts';
+export { chooseUdpTransport, UDP_TRANSPORT_ENV, type UdpTransportChoice } from './native-transport.ts';
 export { decide, dependsOnClient, type RoutingDecision, type RegionChoice, type PolicyType } from './policy.ts';
 export { clientNetworkMatcher, type ClientNetworkMatcher } from './client-networks.ts';

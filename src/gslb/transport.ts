@@ -1,12 +1,16 @@
 /**
- * The UDP side of the DNS server behind a port, so a batched native transport (recvmmsg/sendmmsg)
- * can replace node:dgram later without touching the answer table or the policies.
+ * The UDP side of the DNS server behind a port, so the batched native transport
+ * (native-transport.ts: recvmmsg/sendmmsg) can replace node:dgram without touching the answer
+ * table or the policies.
  */
 import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { Logger } from '../common/log.ts';
 
-/** Answers one datagram; null drops it. Must not throw. */
+/**
+ * Answers one datagram; null drops it. Must not throw. `query` is valid only during the call (the
+ * native transport reuses its memory for the next batch): copy what must outlive it.
+ */
 export type DatagramHandler = (query: Buffer, client: { readonly address: string; readonly port: number }) => Buffer | null;
 
 export interface DnsTransport {
