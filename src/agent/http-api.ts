@@ -3,12 +3,12 @@
  *   GET  /healthz   200 once the agent serves DNS (the lab and load balancers wait on it)
  *   GET  /status    the AgentStatus document
  *   GET  /v1/view   this agent's current VantageView
- *   POST /v1/view   a peer pushes its VantageView
+ *   POST /v1/view   a peer pushes its VantageView (or a sibling agent of this region relays one)
  * plus the observability routes (GET /, /metrics, /v1/events, /v1/stream) through `extra`.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import { parseView, type ReceiveOutcome, type VantageView } from '../health/index.ts';
+import { parseView, RELAYED_HEADER, type ReceiveOutcome, type VantageView } from '../health/index.ts';
 import type { AgentStatus } from './status.ts';
 import { listenOrExplain } from './bind.ts';
 import type { ListenAddress } from './plan.ts';
@@ -17,7 +17,8 @@ import { readBody } from '../common/http-body.ts';
 export interface ApiHandlers {
   readonly status: () => AgentStatus;
   readonly view: () => VantageView;
-  readonly receiveView: (view: VantageView) => ReceiveOutcome;
+  /** `relayed`: a sibling agent of this region forwarded it (header RELAYED_HEADER); not to be forwarded again. */
+  readonly receiveView: (view: VantageView, relayed: boolean) => ReceiveOutcome;
   /** Further routes (src/observe); resolves false for a path it does not serve. */
   readonly extra?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
@@ -70,7 +71,7 @@ async function receive(req: IncomingMessage, res: ServerResponse, handlers: ApiH
   }
   const parsed = parseView(body);
   if ('error' in parsed) return send(res, 400, { error: parsed.error });
-  const outcome = handlers.receiveView(parsed.view);
+  const outcome = handlers.receiveView(parsed.view, req.headers[RELAYED_HEADER] !== undefined);
   if (outcome === 'unknownPeer') return send(res, 403, { error: `'${parsed.view.vantage}' is not a peer of this agent` });
   // An older view is not an error of the sender's transport: it was simply overtaken.
   send(res, 200, { outcome });

@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { InputError } from '../common/errors.ts';
 import type { Policy, Region, Service, Topology } from '../spec/index.ts';
-import type { PeerTarget } from '../health/index.ts';
+import type { PeerTarget, SiblingEntry } from '../health/index.ts';
 
 export interface ListenAddress {
   readonly host: string;
@@ -20,6 +20,8 @@ export interface AgentPlan {
   readonly peers: readonly PeerTarget[];
   /** Source address of probes and pushes: this agent's own address, when it is a single IP. */
   readonly localAddress?: string;
+  /** Other agents of this region, to relay peer views to (empty: this agent is its region's only one). */
+  readonly siblings: readonly SiblingEntry[];
 }
 
 export interface PlanOverrides {
@@ -27,6 +29,8 @@ export interface PlanOverrides {
   readonly dnsListen?: string;
   /** `ip:port` or `[ipv6]:port`; default: host and port of regions[R].agent.api. */
   readonly apiListen?: string;
+  /** `host:port[,host:port…]`: the other agents of this region (a host may be a DNS name listing them all). */
+  readonly siblings?: string;
 }
 
 export function planAgent(topology: Topology, region: string, overrides: PlanOverrides = {}): AgentPlan {
@@ -44,7 +48,23 @@ export function planAgent(topology: Topology, region: string, overrides: PlanOve
     .filter((r) => r.name !== region)
     .map((r) => ({ region: r.name, viewUrl: new URL('/v1/view', agentOf(r).api).toString() }));
   const localAddress = [dns.host, api.host].find((h) => isIP(h) !== 0 && !isWildcard(h));
-  return { region, dns, api, peers, ...(localAddress ? { localAddress } : {}) };
+  const siblings = overrides.siblings === undefined ? [] : parseSiblings(overrides.siblings);
+  return { region, dns, api, peers, siblings, ...(localAddress ? { localAddress } : {}) };
+}
+
+/** `agents.meridian.svc.cluster.local:7700` or `10.0.0.5:7700,10.0.0.6:7700` → entries. */
+export function parseSiblings(text: string): SiblingEntry[] {
+  const entries = text.split(',').map((part) => part.trim()).filter(Boolean).map((part) => {
+    const match = /^(?:\[([0-9a-fA-F:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(part);
+    const host = match?.[1] ?? match?.[2];
+    const port = Number(match?.[3]);
+    if (!host || !(port >= 1 && port <= 65535) || (match?.[1] !== undefined && isIP(host) !== 6)) {
+      throw new InputError(`--siblings: '${part}' is not host:port, e.g. 'meridian-agents.meridian.svc.cluster.local:7700' or '10.0.0.5:7700'`);
+    }
+    return { host, port };
+  });
+  if (entries.length === 0) throw new InputError("--siblings: give at least one host:port, e.g. 'meridian-agents.meridian.svc.cluster.local:7700'");
+  return entries;
 }
 
 /** `10.0.0.1:53` or `[fd00::1]:53` → host and port. */

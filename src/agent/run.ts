@@ -9,7 +9,7 @@
 import { createLogger, type Logger } from '../common/log.ts';
 import { buildAnswerTable, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
 import {
-  PeerExchange, Prober, firstView, mergeViews, newBootId, nextView, routingChanges, sameRouting, smallestIntervalMs,
+  PeerExchange, Prober, SiblingDirectory, SiblingRelay, firstView, mergeViews, newBootId, nextView, routingChanges, sameRouting, smallestIntervalMs,
   staleAfterMsFor, topologyEndpoints, type EndpointTransition, type HealthSnapshot, type VantageView,
 } from '../health/index.ts';
 import type { Topology } from '../spec/index.ts';
@@ -27,6 +27,8 @@ export interface RunAgentOptions {
   readonly dnsListen?: string;
   /** `ip:port`; default the host and port of regions[region].agent.api. */
   readonly apiListen?: string;
+  /** `host:port[,host:port…]`: the other agents of this region, to relay peer views to. */
+  readonly siblings?: string;
   readonly logger?: Logger;
   /** Database supervision (src/agent/store); credentials default to the MERIDIAN_DB_* environment. */
   readonly stores?: StoreSupervisionOptions;
@@ -42,12 +44,15 @@ export interface RunningAgent {
   close(): Promise<void>;
 }
 
+/** How often sibling agents' names are looked up again (a rescheduled pod has a new address). */
+const SIBLING_REFRESH_MS = 5_000;
+
 /** Monotonic milliseconds on the epoch scale: a wall-clock step must not age or refresh views. */
 const monotonicNow = () => Math.round(performance.timeOrigin + performance.now());
 
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const { topology, region } = options;
-  const plan = planAgent(topology, region, { dnsListen: options.dnsListen, apiListen: options.apiListen });
+  const plan = planAgent(topology, region, { dnsListen: options.dnsListen, apiListen: options.apiListen, siblings: options.siblings });
   const logger = options.logger ?? createLogger('agent', { region });
   const periodMs = smallestIntervalMs(topology);
   const staleAfterMs = staleAfterMsFor(topology);
@@ -96,6 +101,11 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     now: monotonicNow,
     onView: tick,
   });
+  // A region with more than one agent: each forwards the peer views it got to the others.
+  const siblingDirectory = plan.siblings.length > 0 ? new SiblingDirectory(plan.siblings, plan.api, logger) : undefined;
+  const relay = siblingDirectory
+    ? new SiblingRelay({ siblings: () => siblingDirectory.current(), timeoutMs: periodMs, localAddress: plan.localAddress, logger })
+    : undefined;
   const prober = new Prober({
     endpoints,
     localAddress: plan.localAddress,
@@ -112,6 +122,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const statusNow = (): AgentStatus => ({
     ...buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
     stores: stores.status(),
+    ...(relay ? { siblings: relay.status() } : {}),
   });
   const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsAnswer);
   const routes = observeRoutes({
@@ -124,7 +135,11 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     api = await startApiServer(plan.api, {
       status: statusNow,
       view: () => view,
-      receiveView: (v) => peers.receive(v),
+      receiveView: (v, relayed) => {
+        const outcome = peers.receive(v);
+        if (outcome === 'accepted' && !relayed) relay?.forward(v);
+        return outcome;
+      },
       extra: async (req, res) => (await stores.handle(req, res)) || routes.handle(req, res),
     }, logger);
   } catch (err) {
@@ -132,6 +147,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     throw err;
   }
 
+  void siblingDirectory?.start(SIBLING_REFRESH_MS); // its lookups never throw; DNS and probes do not wait for them
   prober.start();
   peers.publish(view);
   await stores.start();
@@ -149,7 +165,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       clearInterval(ticker);
       await stores.close();
       routes.close();
-      await Promise.all([prober.close(), peers.close()]);
+      siblingDirectory?.close();
+      await Promise.all([prober.close(), peers.close(), relay?.close()]);
       await Promise.all([api.close(), dns.close()]);
       logger.info({ event: 'agent.stopped', vantage: region, bootId }, 'agent stopped');
     },

@@ -5,7 +5,7 @@
 import type { ServiceAnswers } from '../gslb/index.ts';
 import type { StoresStatus } from './store/index.ts';
 import { fqdn, type Topology } from '../spec/index.ts';
-import { topologyEndpoints, type EndpointState, type HealthSnapshot, type PeerReachability, type PeerStatus, type ProbeResult, type VantageView } from '../health/index.ts';
+import { type SiblingStatus, topologyEndpoints, type EndpointState, type HealthSnapshot, type PeerReachability, type PeerStatus, type ProbeResult, type VantageView } from '../health/index.ts';
 
 export interface VantageCell {
   readonly state: EndpointState;
@@ -48,6 +48,8 @@ export interface AgentStatus {
   readonly answers: readonly ServiceAnswers[];
   /** Database stores as this agent supervises them (src/agent/store); added by runAgent. */
   readonly stores?: StoresStatus;
+  /** The other agents of this region that peer views are relayed to (only with --siblings); added by runAgent. */
+  readonly siblings?: readonly SiblingStatus[];
 }
 
 export interface StatusInput {

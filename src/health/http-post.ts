@@ -12,6 +12,7 @@ export type PostOutcome = { readonly kind: 'delivered' } | { readonly kind: 'fai
 export interface PostOptions {
   readonly timeoutMs: number;
   readonly localAddress?: string;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export function postJson(url: string, body: unknown, options: PostOptions): Promise<PostOutcome> {
@@ -32,7 +33,7 @@ export function postJson(url: string, body: unknown, options: PostOptions): Prom
       method: 'POST',
       agent: false,
       localAddress: options.localAddress && isIP(options.localAddress) === isIP(host) ? options.localAddress : undefined,
-      headers: { 'content-type': 'application/json', 'content-length': payload.length },
+      headers: { ...options.headers, 'content-type': 'application/json', 'content-length': payload.length },
     });
     const timer = setTimeout(() => finish({ kind: 'failed', reason: 'timeout' }), options.timeoutMs);
     req.on('response', (res) => {

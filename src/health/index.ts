@@ -18,3 +18,5 @@ export { orderView, parseView, VantageViewSchema, type ViewVerdict } from './vie
 export { postJson, type PostOutcome } from './http-post.ts';
 export { topologyEndpoints, smallestIntervalMs, staleAfterMsFor, type ProbedEndpoint } from './endpoints.ts';
 export { newBootId, firstView, nextView } from './view.ts';
+export { SiblingRelay, RELAYED_HEADER, type SiblingRelayOptions, type SiblingStatus } from './sibling-relay.ts';
+export { SiblingDirectory, siblingViewUrls, type SiblingEntry, type SelfApi, type LookupAll } from './sibling-directory.ts';

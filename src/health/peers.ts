@@ -8,7 +8,8 @@
  * answering: the merge simply stops counting a peer whose view is stale.
  */
 import type { Logger } from 'pino';
-import { postJson, type PostOutcome } from './http-post.ts';
+import { CoalescingSender } from './coalescing-sender.ts';
+import { postJson, type PostOptions, type PostOutcome } from './http-post.ts';
 import { isFresh, type ReceivedView } from './quorum.ts';
 import { orderView, type ViewVerdict } from './view-order.ts';
 import type { VantageView } from './types.ts';
@@ -33,7 +34,7 @@ export interface PeerStatus {
   readonly view?: VantageView;
 }
 
-export type PostFn = (url: string, body: unknown, options: { timeoutMs: number; localAddress?: string }) => Promise<PostOutcome>;
+export type PostFn = (url: string, body: unknown, options: PostOptions) => Promise<PostOutcome>;
 
 export interface PeerExchangeOptions {
   readonly self: string;
@@ -54,10 +55,12 @@ interface PeerSlot {
   readonly target: PeerTarget;
   reachability: PeerReachability;
   lastError?: string;
-  inFlight?: Promise<void>;
-  /** A newer view was published while a request was in flight. */
-  pending: boolean;
-  received?: ReceivedView;
+  readonly sender: CoalescingSender<VantageView>;
+  /**
+   * The latest view of each agent process of the peer region, by bootId: a region may run more
+   * than one agent (e.g. two pods), each with its own seq. The merge counts the newest arrival.
+   */
+  readonly received: Map<string, ReceivedView>;
 }
 
 export type ReceiveOutcome = ViewVerdict | 'unknownPeer';
@@ -69,7 +72,7 @@ export class PeerExchange {
   private closed = false;
 
   constructor(private readonly options: PeerExchangeOptions) {
-    for (const target of options.peers) this.slots.set(target.region, { target, reachability: 'unknown', pending: false });
+    for (const target of options.peers) this.slots.set(target.region, this.slotFor(target));
   }
 
   /** Sets our current view and pushes it to every peer now; then keeps pushing once per period. */
@@ -85,62 +88,51 @@ export class PeerExchange {
   receive(view: VantageView): ReceiveOutcome {
     const slot = this.slots.get(view.vantage);
     if (!slot) return 'unknownPeer';
-    const verdict = orderView(slot.received?.view, view);
+    const verdict = orderView(slot.received.get(view.bootId)?.view, view);
+    const now = this.options.now();
     // A duplicate still proves the peer is alive: refresh its arrival time.
-    if (verdict !== 'olderSeq') slot.received = { view, receivedAtMs: this.options.now() };
+    if (verdict !== 'olderSeq') slot.received.set(view.bootId, { view, receivedAtMs: now });
+    forgetStale(slot.received, now, this.options.staleAfterMs);
     if (verdict === 'accepted') this.options.onView(view);
     return verdict;
   }
 
-  /** The latest view from each peer (fresh or not: the merge judges freshness). */
+  /** The latest view of each peer agent process (fresh or not: the merge judges freshness and takes the newest per region). */
   receivedViews(): ReceivedView[] {
-    return [...this.slots.values()].flatMap((s) => (s.received ? [s.received] : []));
+    return [...this.slots.values()].flatMap((s) => [...s.received.values()]);
   }
 
   status(): PeerStatus[] {
     const now = this.options.now();
-    return [...this.slots.values()].map((s) => ({
-      region: s.target.region,
-      viewUrl: s.target.viewUrl,
-      reachability: s.reachability,
-      ...(s.lastError ? { lastError: s.lastError } : {}),
-      lastViewAgeMs: s.received ? now - s.received.receivedAtMs : null,
-      fresh: s.received ? isFresh(s.received, now, this.options.staleAfterMs) : false,
-      ...(s.received ? { view: s.received.view } : {}),
-    }));
+    return [...this.slots.values()].map((s) => {
+      const latest = newestArrival(s.received);
+      return {
+        region: s.target.region,
+        viewUrl: s.target.viewUrl,
+        reachability: s.reachability,
+        ...(s.lastError ? { lastError: s.lastError } : {}),
+        lastViewAgeMs: latest ? now - latest.receivedAtMs : null,
+        fresh: latest ? isFresh(latest, now, this.options.staleAfterMs) : false,
+        ...(latest ? { view: latest.view } : {}),
+      };
+    });
   }
 
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.timer);
-    await Promise.all([...this.slots.values()].map((s) => s.inFlight));
+    await Promise.all([...this.slots.values()].map((s) => s.sender.close()));
+  }
+
+  private slotFor(target: PeerTarget): PeerSlot {
+    const post = this.options.post ?? postJson;
+    const send = (view: VantageView) => post(target.viewUrl, view, { timeoutMs: this.options.timeoutMs, localAddress: this.options.localAddress });
+    const slot: PeerSlot = { target, reachability: 'unknown', received: new Map(), sender: new CoalescingSender(send, (outcome) => this.record(slot, outcome)) };
+    return slot;
   }
 
   private push(slot: PeerSlot): void {
-    const view = this.current;
-    if (this.closed || !view) return;
-    if (slot.inFlight) {
-      slot.pending = true;
-      return;
-    }
-    slot.pending = false;
-    const post = this.options.post ?? postJson;
-    // post() reports failures as outcomes; a throw would be a bug, but must not crash the agent.
-    const failed = (err: unknown): PostOutcome => ({ kind: 'failed', reason: err instanceof Error ? err.message : String(err) });
-    let attempt: Promise<PostOutcome>;
-    try {
-      attempt = post(slot.target.viewUrl, view, { timeoutMs: this.options.timeoutMs, localAddress: this.options.localAddress }).catch(failed);
-    } catch (err) {
-      attempt = Promise.resolve(failed(err));
-    }
-    slot.inFlight = attempt.then(
-      (outcome) => {
-        slot.inFlight = undefined;
-        this.record(slot, outcome);
-        if (slot.pending && this.current !== view) this.push(slot);
-        slot.pending = false;
-      },
-    );
+    if (!this.closed && this.current) slot.sender.offer(this.current);
   }
 
   private record(slot: PeerSlot, outcome: PostOutcome): void {
@@ -157,4 +149,16 @@ export class PeerExchange {
     if (next === 'unreachable') this.options.logger.warn(event, `peer ${slot.target.region} unreachable: ${reason}`);
     else this.options.logger.info(event, `peer ${slot.target.region} reachable${from === 'unknown' ? '' : ' again'}`);
   }
+}
+
+function newestArrival(received: ReadonlyMap<string, ReceivedView>): ReceivedView | undefined {
+  let newest: ReceivedView | undefined;
+  for (const r of received.values()) if (!newest || r.receivedAtMs >= newest.receivedAtMs) newest = r;
+  return newest;
+}
+
+/** Views of processes gone quiet (restarted, rescheduled) count no more: keep only the newest of those. */
+function forgetStale(received: Map<string, ReceivedView>, nowMs: number, staleAfterMs: number): void {
+  const newest = newestArrival(received);
+  for (const [bootId, r] of received) if (r !== newest && !isFresh(r, nowMs, staleAfterMs)) received.delete(bootId);
 }

@@ -14,14 +14,15 @@ export function registerAgentCommands(program: Command): void {
     .requiredOption('--region <name>', 'the region this agent runs in')
     .option('--dns <ip:port>', 'listen for DNS here instead of regions[].agent.dns')
     .option('--api <ip:port>', 'serve the HTTP API here instead of the host:port of regions[].agent.api')
+    .option('--siblings <host:port,...>', "the other agents of this region, to relay peer views to (a DNS name lists them all, e.g. a headless Service); for a region running more than one agent")
     .option('--state-dir <dir>', 'where the failover audit (JSON lines) is kept (default /var/lib/meridian/<region>)')
     .option('--pg-data <store=dir>', "data directory of this region's member of a store, for demote and rejoin (repeatable)", collectPairs, {})
-    .action(async (opts: { file: string; region: string; dns?: string; api?: string; stateDir?: string; pgData: Record<string, string> }) => {
+    .action(async (opts: { file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string> }) => {
       const topology = loadTopologyFile(opts.file);
       // Listen for signals first: a SIGTERM during start-up still ends in a clean close.
       const signalled = untilSignal();
       const stores = { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), dataDirs: opts.pgData };
-      const agent = await runAgent({ topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, stores });
+      const agent = await runAgent({ topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, siblings: opts.siblings, stores });
       await signalled;
       await agent.close();
     });

@@ -101,3 +101,19 @@ test('PeerExchange: received views are ordered, aged by our clock, and unknown s
   assert.deepEqual(peers.receivedViews().map((r) => r.view.seq), [2]);
   await peers.close();
 });
+
+test('PeerExchange: a region with two agents: each process ordered by its own seq, the newest arrival counts, a quiet one is forgotten', async () => {
+  const clock = { now: 1_000 };
+  const { peers } = exchange(controlledPost().post, clock);
+  assert.equal(peers.receive(view('rb', 'UUU', 40, 'pod-1')), 'accepted');
+  clock.now = 1_100;
+  assert.equal(peers.receive(view('rb', 'UDU', 3, 'pod-2')), 'accepted', 'a low seq from the other pod is not "older"');
+  clock.now = 1_200;
+  assert.equal(peers.receive(view('rb', 'UUU', 39, 'pod-1')), 'olderSeq', 'but a late one from the same pod is');
+  assert.deepEqual(peers.receivedViews().map((r) => `${r.view.bootId}#${r.view.seq}`).sort(), ['pod-1#40', 'pod-2#3']);
+  assert.equal(peers.status()[0]?.view?.bootId, 'pod-2', 'status shows the newest arrival');
+  clock.now = 3_000; // pod-1 silent for longer than staleAfterMs (1.5 s)
+  assert.equal(peers.receive(view('rb', 'UDD', 4, 'pod-2')), 'accepted');
+  assert.deepEqual(peers.receivedViews().map((r) => `${r.view.bootId}#${r.view.seq}`), ['pod-2#4'], 'the silent process is dropped');
+  await peers.close();
+});
