@@ -7,7 +7,7 @@
  * waits on a probe or a peer.
  */
 import { createLogger, type Logger } from '../common/log.ts';
-import { buildAnswerTable, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
+import { buildAnswerTable, chooseUdpTransport, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
 import {
   PeerExchange, Prober, SiblingDirectory, SiblingRelay, firstView, mergeViews, newBootId, nextView, routingChanges, sameRouting, smallestIntervalMs,
   staleAfterMsFor, topologyEndpoints, type EndpointTransition, type HealthSnapshot, type VantageView,
@@ -174,8 +174,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
 }
 
 async function startDns(plan: AgentPlan, table: () => AnswerTable, logger: Logger, onQuery: DnsServerOptions['onQuery']): Promise<DnsServer> {
+  const udpTransport = chooseUdpTransport({ logger }).factory; // logs which one, and why
   try {
-    return await startDnsServer({ host: plan.dns.host, port: plan.dns.port, table, logger, onQuery });
+    return await startDnsServer({ host: plan.dns.host, port: plan.dns.port, table, logger, onQuery, udpTransport });
   } catch (err) {
     throw explainBindError('DNS', plan.dns, err);
   }
