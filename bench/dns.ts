@@ -1,6 +1,7 @@
 /**
- * Part (a): queries per second of Meridian's authoritative DNS server against bind9 and Knot DNS,
- * all serving the same zone, measured in alternation in one run and reported as ratios.
+ * Part (a): queries per second of Meridian's authoritative DNS server (on its native batched UDP
+ * transport, and on node:dgram as an extra row) against bind9 and Knot DNS, all serving the same
+ * zone, measured in alternation in one run and reported as ratios.
  *
  * Each server is pinned to CPU 0 and dnsperf to CPU 1 (taskset), so dnsperf never takes the
  * server's core. Servers all stay up for the whole run and take turns: round 1 A B C, round 2
@@ -30,6 +31,8 @@ const SERVER_CPU = '0';
 const DNSPERF_CPU = '1';
 const DNSPERF_CLIENTS = 4;
 const REQUIRED_TOOLS = ['taskset', 'dnsperf', 'named', 'knotd'];
+/** The agent's default (native, batched) first: it is the Meridian row; node:dgram as an extra row. */
+const MERIDIAN_TRANSPORTS = ['native', 'dgram'] as const;
 
 export const dnsBenchmark: Benchmark = {
   name: 'dns',
@@ -83,9 +86,10 @@ async function startServers(ctx: BenchContext): Promise<ServerUnderTest[]> {
   const servers: ServerUnderTest[] = [];
   let apex = defaultApex(topology.zone);
   if (meridianAvailable()) {
-    const meridian = await startMeridian(ctx.group, benchTopologyYaml(), topology.zone, { port: await freePort(), cpu: SERVER_CPU });
-    apex = await readApex(meridian.port, topology.zone);
-    servers.push(meridian);
+    for (const transport of MERIDIAN_TRANSPORTS) {
+      servers.push(await startMeridian(ctx.group, benchTopologyYaml(), topology.zone, { port: await freePort(), cpu: SERVER_CPU, transport }));
+    }
+    apex = await readApex((servers[0] as ServerUnderTest).port, topology.zone);
   } else {
     ctx.print('meridian: src/gslb/index.ts or bench/meridian-dns-server.ts not present; measuring bind9 and Knot only');
   }

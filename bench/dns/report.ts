@@ -111,7 +111,7 @@ export function renderTable(servers: readonly ServerSummary[], ratioList: readon
   // bind9/knot is knot/bind9 upside down: print each pair of references once.
   const shown = ratioList.filter((r) => !(isReference(r.server) && REFERENCES.indexOf(r.server) < REFERENCES.indexOf(r.reference as never)));
   const perRound = shown.map(
-    (r) => `  ${r.metric === 'qps' ? 'qps        ' : 'qps per cpu'}  ${`${r.server}/${r.reference}`.padEnd(15)} ${r.perRound.map(fmtRatio).join(', ')}  → median ${fmtRatio(r.median)}`,
+    (r) => `  ${r.metric === 'qps' ? 'qps        ' : 'qps per cpu'}  ${`${r.server}/${r.reference}`.padEnd(20)} ${r.perRound.map(fmtRatio).join(', ')}  → median ${fmtRatio(r.median)}`,
   );
   return [
     throughput,
