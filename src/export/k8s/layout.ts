@@ -10,8 +10,8 @@ import { validated, type Validatable } from '../validated.ts';
 import { regionConfigMap, topologyConfigMap } from './config.ts';
 import { checkK8sInputs, peerNetworks, type K8sExportOptions, type K8sInputs } from './inputs.ts';
 import { API_SERVICE, DNS_SERVICE, GENERATED_COMMENT, REGION_LABEL } from './names.ts';
-import { apiIngressPolicy, dnsIngressPolicy, peerEgressPolicy, sharedEgressPolicy } from './network-policies.ts';
-import { apiService, dnsService, loadBalancerPatch } from './services.ts';
+import { apiIngressPolicy, dnsIngressPolicy, peerEgressPolicy, sharedEgressPolicy, siblingsPolicy } from './network-policies.ts';
+import { apiService, dnsService, loadBalancerPatch, siblingsService } from './services.ts';
 import { agentDeployment, agentNamespace, agentPodDisruptionBudget, agentServiceAccount } from './workload.ts';
 
 type Files = [name: string, object: Validatable, comment?: readonly string[]][];
@@ -43,8 +43,10 @@ function baseFiles(inputs: K8sInputs): Files {
     ['poddisruptionbudget.yaml', agentPodDisruptionBudget(namespace)],
     ['service-dns.yaml', dnsService(namespace)],
     ['service-api.yaml', apiService(namespace)],
+    ['service-agents.yaml', siblingsService(namespace)],
     ['networkpolicy-dns-ingress.yaml', dnsIngressPolicy(namespace)],
     ['networkpolicy-egress.yaml', sharedEgressPolicy(topology, namespace)],
+    ['networkpolicy-siblings.yaml', siblingsPolicy(namespace)],
   ];
 }
 

@@ -5,6 +5,8 @@
 export const AGENT_NAME = 'meridian-agent';
 export const DNS_SERVICE = 'meridian-dns';
 export const API_SERVICE = 'meridian-api';
+/** Headless: resolves to every agent pod of the region, for the sibling relay (`agent --siblings`). */
+export const SIBLINGS_SERVICE = 'meridian-agents';
 export const TOPOLOGY_CONFIGMAP = 'meridian-topology';
 export const REGION_CONFIGMAP = 'meridian-region';
 /** Holds the MERIDIAN_DB_* variables as keys of the same names; the export only refers to it. */

@@ -1,6 +1,6 @@
 /**
- * The agent's NetworkPolicies. Ingress: DNS from anywhere (base); the API only from the peer
- * regions' networks (overlay). Egress: the probe targets, etcd clients and PostgreSQL stores
+ * The agent's NetworkPolicies. Ingress: DNS from anywhere (base); the API from the region's own
+ * agent pods (base, the sibling relay) and from the peer regions' networks (overlay). Egress: the probe targets, etcd clients and PostgreSQL stores
  * (base, the same in every region) and the peers' APIs (overlay). Policies add up, so a pod
  * gets exactly the union. Destinations named by a host name cannot be an ipBlock: their port
  * is opened to any address, and cluster DNS with it.
@@ -40,6 +40,16 @@ export function apiIngressPolicy(topology: Topology, region: string, namespace: 
     policyTypes: ['Ingress'],
     // No peers (one region): no rule, so nothing reaches the API from outside the pod.
     ingress: cidrs.length === 0 ? [] : [{ from: cidrs.map(ipBlock), ports: [{ port: PORTS.api, protocol: 'TCP' }] }],
+  });
+}
+
+/** The agent pods of a region relay peer views to each other's API, found through cluster DNS. */
+export function siblingsPolicy(namespace: string): NetworkPolicy {
+  const api = [{ port: PORTS.api, protocol: 'TCP' as const }];
+  return policy('meridian-siblings', namespace, {
+    policyTypes: ['Ingress', 'Egress'],
+    ingress: [{ from: [{ podSelector: podSelector() }], ports: api }],
+    egress: [clusterDnsRule(), { to: [{ podSelector: podSelector() }], ports: api }],
   });
 }
 

@@ -1,12 +1,13 @@
 /**
- * The agent's two Services, ClusterIP in the base: authoritative DNS (UDP and TCP 53 → the
- * container's unprivileged port) and the peer API. An overlay may turn either into a cloud
+ * The agent's Services, ClusterIP in the base: authoritative DNS (UDP and TCP 53 → the
+ * container's unprivileged port), the peer API, and a headless one listing the region's agent
+ * pods for the sibling relay. An overlay may turn either into a cloud
  * LoadBalancer with a patch: DNS public (the global zone is delegated to that address), the API
  * internal and open only to the peers' networks.
  */
 import { Service } from 'kubernetes-models/v1';
 import type { Region, RegionCloud } from '../../spec/index.ts';
-import { API_SERVICE, COMMON_LABELS, DNS_SERVICE, PORTS, PORT_NAMES, SELECTOR_LABELS } from './names.ts';
+import { API_SERVICE, COMMON_LABELS, DNS_SERVICE, PORTS, PORT_NAMES, SELECTOR_LABELS, SIBLINGS_SERVICE } from './names.ts';
 
 export type Exposure = 'public' | 'internal';
 
@@ -29,6 +30,23 @@ export function apiService(namespace: string): Service {
     metadata: { name: API_SERVICE, namespace, labels: { ...COMMON_LABELS } },
     spec: {
       type: 'ClusterIP',
+      selector: { ...SELECTOR_LABELS },
+      ports: [{ name: PORT_NAMES.api, port: PORTS.api, targetPort: PORT_NAMES.api, protocol: 'TCP' }],
+    },
+  });
+}
+
+/**
+ * Headless, so its name resolves to every agent pod: a peer's view push reaches one pod through
+ * the API Service, and that pod relays it to the others. Not-ready pods are listed too: a pod
+ * still starting needs the peers' views before it can answer as the others do.
+ */
+export function siblingsService(namespace: string): Service {
+  return new Service({
+    metadata: { name: SIBLINGS_SERVICE, namespace, labels: { ...COMMON_LABELS } },
+    spec: {
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
       selector: { ...SELECTOR_LABELS },
       ports: [{ name: PORT_NAMES.api, port: PORTS.api, targetPort: PORT_NAMES.api, protocol: 'TCP' }],
     },

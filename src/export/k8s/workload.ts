@@ -14,7 +14,7 @@ import { topologyHash } from './config.ts';
 import { LISTEN, type K8sInputs } from './inputs.ts';
 import {
   AGENT_NAME, COMMON_LABELS, DB_SECRET, HEALTH_PATH, PATHS, PORTS, PORT_NAMES, REGION_CONFIGMAP, SELECTOR_LABELS,
-  TOPOLOGY_CONFIGMAP, TOPOLOGY_HASH_ANNOTATION,
+  SIBLINGS_SERVICE, TOPOLOGY_CONFIGMAP, TOPOLOGY_HASH_ANNOTATION,
 } from './names.ts';
 
 const REPLICAS = 2;
@@ -84,7 +84,7 @@ export function agentDeployment(inputs: K8sInputs): Deployment {
               }],
             },
           },
-          containers: [agentContainer(inputs.image, topology)],
+          containers: [agentContainer(inputs.image, topology, namespace)],
           volumes: [
             { name: 'topology', configMap: { name: TOPOLOGY_CONFIGMAP } },
             { name: 'state', emptyDir: {} },
@@ -96,7 +96,7 @@ export function agentDeployment(inputs: K8sInputs): Deployment {
   });
 }
 
-function agentContainer(image: string, topology: Topology): IContainer {
+function agentContainer(image: string, topology: Topology, namespace: string): IContainer {
   return {
     name: 'agent',
     image,
@@ -107,6 +107,8 @@ function agentContainer(image: string, topology: Topology): IContainer {
       '--region', '$(MERIDIAN_REGION)',
       '--dns', LISTEN.dns,
       '--api', LISTEN.api,
+      // The other pods of this Deployment: each relays the peer views it receives to them.
+      '--siblings', `${SIBLINGS_SERVICE}.${namespace}.svc:${PORTS.api}`,
       '--state-dir', PATHS.stateDir,
     ],
     env: agentEnv(topology),

@@ -35,7 +35,7 @@ test('every overlay builds, and every built object validates against the schemas
     assert.deepEqual(built.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
       'ConfigMap/meridian-region', 'ConfigMap/meridian-topology', 'Deployment/meridian-agent', 'Namespace/meridian',
       'NetworkPolicy/meridian-api-ingress', 'NetworkPolicy/meridian-dns-ingress', 'NetworkPolicy/meridian-egress', 'NetworkPolicy/meridian-egress-peers',
-      'PodDisruptionBudget/meridian-agent', 'Service/meridian-api', 'Service/meridian-dns', 'ServiceAccount/meridian-agent',
+      'NetworkPolicy/meridian-siblings', 'PodDisruptionBudget/meridian-agent', 'Service/meridian-agents', 'Service/meridian-api', 'Service/meridian-dns', 'ServiceAccount/meridian-agent',
     ]);
     for (const o of built) assert.equal(o.metadata.labels?.['meridian.dev/region'], region, `${o.kind} labelled with its region`);
     const byName = (kind: string, name: string) => built.find((o) => o.kind === kind && o.metadata.name === name) as any;

@@ -84,6 +84,20 @@ describe('NetworkPolicies', () => {
     assert.deepEqual(cidrs(us.spec.ingress[0]), ['10.1.0.0/16']);
   });
 
+  test('siblings: a headless Service listing every agent pod (ready or not), and API traffic between the pods, found through cluster DNS', () => {
+    const headless = object(SMALL, EU, 'base/service-agents.yaml');
+    assert.equal(headless.spec.clusterIP, 'None');
+    assert.equal(headless.spec.publishNotReadyAddresses, true);
+    assert.deepEqual(headless.spec.ports.map((p: any) => `${p.port}/${p.protocol}->${p.targetPort}`), ['7700/TCP->api']);
+    const agentArgs: string[] = object(SMALL, EU, 'base/deployment.yaml').spec.template.spec.containers[0].args;
+    assert.equal(agentArgs[agentArgs.indexOf('--siblings') + 1], `${headless.metadata.name}.${headless.metadata.namespace}.svc:7700`);
+    const policy = object(SMALL, EU, 'base/networkpolicy-siblings.yaml');
+    const agents = { podSelector: { matchLabels: headless.spec.selector } };
+    assert.deepEqual(policy.spec.ingress, [{ from: [agents], ports: [{ port: 7700, protocol: 'TCP' }] }]);
+    assert.deepEqual(policy.spec.egress[1], { to: [agents], ports: [{ port: 7700, protocol: 'TCP' }] });
+    assert.deepEqual(ports(policy.spec.egress[0]), ['53/UDP', '53/TCP'], 'cluster DNS, to look the headless name up');
+  });
+
   test('shared egress: every probe target on its service port, etcd clients (not peer URLs), PostgreSQL stores', () => {
     const policy = object(SMALL, EU, 'base/networkpolicy-egress.yaml');
     assert.deepEqual(policy.spec.policyTypes, ['Egress']);

@@ -48,7 +48,7 @@ const podSpec = (all: Map<string, KubeObject>): any => (get(all, 'base/deploymen
 describe('schema validation', () => {
   test('every generated object validates against the Kubernetes OpenAPI schemas', () => {
     const all = objects(SMALL);
-    assert.equal(all.size, 9 + 2 * 5);
+    assert.equal(all.size, 11 + 2 * 5);
     for (const [name, object] of all) assert.doesNotThrow(() => validateObject(object), name);
   });
 
@@ -98,7 +98,8 @@ describe('the agent workload', () => {
     assert.equal(container.args[0], 'agent');
     for (const arg of container.args.filter((a: string) => a.startsWith('--'))) assert.ok(known.has(arg), `meridian agent has no ${arg}`);
     assert.deepEqual(container.args.slice(1), [
-      '--file', '/etc/meridian/meridian.yaml', '--region', '$(MERIDIAN_REGION)', '--dns', '0.0.0.0:5353', '--api', '0.0.0.0:7700', '--state-dir', '/var/lib/meridian',
+      '--file', '/etc/meridian/meridian.yaml', '--region', '$(MERIDIAN_REGION)', '--dns', '0.0.0.0:5353', '--api', '0.0.0.0:7700',
+      '--siblings', 'meridian-agents.meridian.svc:7700', '--state-dir', '/var/lib/meridian',
     ]);
     assert.equal(container.image, 'registry.example.com/meridian:0.1.0');
   });
