@@ -32,6 +32,8 @@ typedef struct {
   int closed;      /* close() ran: the fd is gone, nothing may touch it */
   int poll_closed; /* the uv handle is closed (or was never opened) */
   int finalized;   /* the JavaScript handle was collected */
+  int in_batch;    /* onBatch is running: close() leaves the JavaScript references to on_readable */
+  int release_pending;
   napi_ref self;   /* strong while open: an open socket is never collected */
   napi_ref on_batch;
   napi_ref memory;
@@ -122,9 +124,17 @@ static void on_readable(uv_poll_t *handle, int status, int events) {
   for (int round = 0; round < MAX_BATCHES_PER_WAKEUP && !t->closed; round++) {
     int count = ub_receive(&t->sock);
     if (count == 0) break;
-    if (!deliver(t, count)) t->sock.stats.callback_errors++;
+    t->in_batch = 1;
+    int delivered = deliver(t, count);
+    t->in_batch = 0;
+    if (!delivered) t->sock.stats.callback_errors++;
     else if (!t->closed) ub_send(&t->sock, count); /* onBatch may have closed the socket */
     if (count < UB_BATCH) break;                     /* drained */
+  }
+  /* Closed from inside onBatch: its callback and async context were in use until now. */
+  if (t->release_pending) {
+    t->release_pending = 0;
+    release_js(t);
   }
   napi_close_handle_scope(t->env, scope);
 }
@@ -218,7 +228,8 @@ static napi_value close_handle(napi_env env, napi_callback_info info) {
   if (!t) return NULL;
   if (!t->closed) {
     close_socket(t);
-    release_js(t);
+    if (t->in_batch) t->release_pending = 1;
+    else release_js(t);
   }
   return undefined;
 }
