@@ -57,8 +57,9 @@ interface Addon {
   formatAddress(handle: object, slot: number): string;
 }
 
+/** The addon's counters, and JavaScript's: handlers that threw, responses that did not fit the output area. */
 export interface NativeDnsTransport extends DnsTransport {
-  stats(): NativeUdpStats & { readonly handlerErrors: number };
+  stats(): NativeUdpStats & { readonly handlerErrors: number; readonly outputFull: number };
 }
 
 export type AddonLoad = { readonly ok: true; readonly addon: Addon } | { readonly ok: false; readonly reason: string };
@@ -87,13 +88,13 @@ function tryLoad(path: string): AddonLoad {
 export function nativeTransport(addon: Addon): UdpTransportFactory {
   return async ({ host, port, handler, logger }) => {
     const address = isIP(host) ? host : (await lookup(host)).address;
-    let handlerErrors = 0;
+    const counts = { handlerErrors: 0, outputFull: 0 };
     const onError = (err: unknown) => {
-      if (handlerErrors++ % 10_000 === 0) logger?.error({ err, handlerErrors }, 'dns udp handler threw; query dropped');
+      if (counts.handlerErrors++ % 10_000 === 0) logger?.error({ err, handlerErrors: counts.handlerErrors }, 'dns udp handler threw; query dropped');
     };
     const batch = { run: (_count: number) => {} };
     const opened = addon.open(address, port, RECEIVE_BUFFER_BYTES, (count) => batch.run(count));
-    batch.run = answerBatch(addon, opened.handle, opened.memory, handler, onError);
+    batch.run = answerBatch(addon, opened.handle, opened.memory, handler, onError, counts);
     let closed = false;
     return {
       host,
@@ -102,13 +103,20 @@ export function nativeTransport(addon: Addon): UdpTransportFactory {
         if (!closed) addon.close(opened.handle);
         closed = true;
       },
-      stats: () => ({ ...addon.stats(opened.handle), handlerErrors }),
+      stats: () => ({ ...addon.stats(opened.handle), ...counts }),
     } satisfies NativeDnsTransport;
   };
 }
 
 /** JavaScript's half of a batch: answer datagrams 0..count-1 of the block, pack the responses. */
-function answerBatch(addon: Addon, handle: object, memory: ArrayBuffer, handler: DatagramHandler, onError: (err: unknown) => void) {
+function answerBatch(
+  addon: Addon,
+  handle: object,
+  memory: ArrayBuffer,
+  handler: DatagramHandler,
+  onError: (err: unknown) => void,
+  counts: { outputFull: number },
+) {
   const { layout } = addon;
   const meta = new Int32Array(memory, layout.metaOffset, layout.batch * layout.metaInts);
   const rawAddress = new Uint32Array(memory, layout.addrOffset, layout.batch * 4);
@@ -136,7 +144,11 @@ function answerBatch(addon: Addon, handle: object, memory: ArrayBuffer, handler:
       } catch (err) {
         onError(err);
       }
-      if (!response || response.length > layout.outBytes - used) continue; // the area holds 64 x 4 KiB; UDP answers are <= 1232 bytes
+      if (!response) continue;
+      if (response.length > layout.outBytes - used) {
+        counts.outputFull++; // the area holds 64 x 4 KiB; the answer table's UDP answers are <= 1232 bytes
+        continue;
+      }
       out.set(response, used);
       meta[m + 3] = response.length;
       used += response.length;

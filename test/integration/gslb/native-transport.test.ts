@@ -171,6 +171,21 @@ describe('native udp transport on its own', () => {
     }
   });
 
+  it('responses too large for the rest of the output area are dropped and counted, the others sent whole', async () => {
+    const t = await open((q) => Buffer.alloc(60_000, q[0])); // 4 fit in the 256 KiB area per batch
+    const { socket, received } = await client();
+    try {
+      for (let i = 0; i < 10; i++) socket.send(Buffer.from([i]), t.port, '127.0.0.1');
+      await until('every query answered or counted', () => received.length + t.stats().outputFull === 10);
+      await settle();
+      assert.ok(received.every((r) => r.length === 60_000 && r.every((b) => b === r[0])));
+      assert.equal(received.length + t.stats().outputFull, 10);
+    } finally {
+      socket.close();
+      await t.close();
+    }
+  });
+
   it('a handler that closes the transport mid-batch sends nothing more and does not crash', async () => {
     let transport: NativeDnsTransport | undefined;
     let calls = 0;
