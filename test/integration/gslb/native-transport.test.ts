@@ -1,10 +1,12 @@
 /**
  * The batched native UDP transport (native/udp-batch) on real loopback sockets: bursts, bad
- * datagrams, handlers that drop, throw or close, the port after close, IPv6, bind errors; and the
+ * datagrams, handlers that drop, throw or close, a flood (timers still run), the port after close,
+ * IPv6, bind errors; and the
  * transport choice, down to the agent's own log line. The addon must be built (scripts/setup.sh
  * runs `npm run build:native`): a missing build fails here, it is not skipped.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { Writable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
@@ -64,6 +66,16 @@ async function until(what: string, done: () => boolean, timeoutMs = 3000): Promi
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 150));
+/** A child process sending small datagrams to 127.0.0.1:argv[1] as fast as it can for argv[2] ms. */
+const FLOOD = `
+const s = require('node:dgram').createSocket('udp4');
+const [port, ms] = process.argv.slice(1).map(Number);
+const end = Date.now() + ms, payload = Buffer.alloc(40);
+const burst = () => {
+  for (let i = 0; i < 500; i++) s.send(payload, port, '127.0.0.1');
+  if (Date.now() < end) setImmediate(burst); else s.close();
+};
+burst();`;
 const echo: DatagramHandler = (query) => Buffer.from(query);
 
 describe('native udp transport with the answer table', () => {
@@ -205,6 +217,34 @@ describe('native udp transport on its own', () => {
       await transport.close();
       transport = undefined;
     }
+  });
+
+  it('under a flood it cannot keep up with, timers still run between bursts (bounded reads per wake-up)', async () => {
+    const slowHandler: DatagramHandler = (q) => {
+      const until = performance.now() + 0.02; // 20 µs a datagram: ~50k/s, far below the flood
+      while (performance.now() < until);
+      return q.length > 1000 ? Buffer.from(q) : null;
+    };
+    const t = await open(slowHandler);
+    const flood = spawn(process.execPath, ['-e', FLOOD, String(t.port), '1500'], { stdio: 'ignore' });
+    let last = performance.now();
+    let worstGap = 0;
+    const ticker = setInterval(() => {
+      const now = performance.now();
+      worstGap = Math.max(worstGap, now - last);
+      last = now;
+    }, 5);
+    try {
+      await new Promise((resolve) => flood.once('exit', resolve));
+      await settle();
+    } finally {
+      clearInterval(ticker);
+      flood.kill();
+      await t.close();
+    }
+    const stats = t.stats();
+    assert.ok(stats.received > 10_000, `only ${stats.received} datagrams arrived: not a flood`);
+    assert.ok(worstGap < 250, `a 5 ms timer waited ${Math.round(worstGap)} ms`);
   });
 
   it('close is idempotent and frees the port at once', async () => {
