@@ -1,9 +1,8 @@
 /**
  * The batched native UDP transport (native/udp-batch) on real loopback sockets: bursts, bad
  * datagrams, handlers that drop, throw or close, a flood (timers still run), the port after close,
- * IPv6, bind errors; and the
- * transport choice, down to the agent's own log line. The addon must be built (scripts/setup.sh
- * runs `npm run build:native`): a missing build fails here, it is not skipped.
+ * IPv6, bind errors; and the transport choice, down to the agent's own log line. The addon must
+ * be built (scripts/setup.sh runs `npm run build:native`): a missing build fails here, not skips.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
