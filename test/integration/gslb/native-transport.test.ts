@@ -197,6 +197,31 @@ describe('native udp transport on its own', () => {
     }
   });
 
+  it('the addon survives a batch callback that throws: that batch is lost and counted', async () => {
+    const raw = addon();
+    let throwNext = true;
+    const opened = raw.open('127.0.0.1', 0, 1 << 20, () => {
+      if (throwNext) {
+        throwNext = false;
+        throw new Error('batch callback bug');
+      }
+      const meta = new Int32Array(opened.memory, raw.layout.metaOffset, raw.layout.metaInts);
+      new Uint8Array(opened.memory, raw.layout.outOffset, 2).set([0x6f, 0x6b]);
+      meta[3] = 2; // slot 0 answers "ok"
+    });
+    const { socket, received } = await client();
+    try {
+      socket.send('first', opened.port, '127.0.0.1');
+      await until('the failed batch', () => raw.stats(opened.handle).callbackErrors === 1);
+      socket.send('second', opened.port, '127.0.0.1');
+      await until('an answer', () => received.length === 1);
+      assert.equal(received[0]?.toString(), 'ok');
+    } finally {
+      socket.close();
+      raw.close(opened.handle);
+    }
+  });
+
   it('a handler that closes the transport mid-batch sends nothing more and does not crash', async () => {
     let transport: NativeDnsTransport | undefined;
     let calls = 0;
