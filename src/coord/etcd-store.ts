@@ -26,6 +26,9 @@ import { assertFence, coordKeys, decodeHolderValue, encodeHolderValue, KEY_PREFI
 import { LeaseKeeper, type RoundResult } from './lease-keeper.ts';
 import type * as P from './ports.ts';
 
+/** Enough for every key one agent holds (a primary lease per store, the coordinator, promotions). */
+const ENDED_LEASES_KEPT = 32;
+
 export interface EtcdStoreOptions {
   /** Client URLs of the etcd members this agent may use. */
   readonly endpoints: readonly string[];
@@ -44,6 +47,8 @@ export class EtcdStore implements P.CoordinationStore {
   private readonly clock: Clock;
   private readonly log: Logger;
   private readonly held = new Set<LeaseKeeper>();
+  /** Ids of leases this store granted and no longer keeps (lost or released), newest last. */
+  private readonly ended: string[] = [];
 
   /**
    * A store whose calls answer `unavailable` while etcd is unreachable: what an agent uses, since
@@ -86,14 +91,16 @@ export class EtcdStore implements P.CoordinationStore {
       return { kind: 'unavailable', reason: unreachableReason(err) };
     }
     try {
-      const res = await this.client.kv.txn({
-        compare: [createdAt(key, 0n)],
-        success: [putOp(key, encodeHolderValue(holderId, ttlMs), leaseId), rangeOp(key)],
-        failure: [rangeOp(key)],
-      });
-      const kv = res.responses.at(-1)?.response_range?.kvs[0];
-      if (!kv) throw new BrokenInvariant(`etcd txn on ${key} returned no key in the range it just read`);
-      const current = keyValue(kv);
+      let current = await this.createIfAbsent(key, holderId, ttlMs, leaseId);
+      if (current.leaseId !== leaseId && this.abandonedByUs(current)) {
+        // A lease this store granted and already gave up (its local deadline passed and the holder
+        // fenced, or it was released) still holds the key: the revoke tried then did not reach a
+        // quorum (e.g. etcd stalled after a heal). Nothing can use it any more, so let it go now
+        // rather than wait out its TTL on the server (a leader change renews it), and try once more.
+        this.log.info({ key, leaseId: current.leaseId }, 'revoking our own abandoned lease on the key before taking it again');
+        await this.revoke(current.leaseId);
+        current = await this.createIfAbsent(key, holderId, ttlMs, leaseId);
+      }
       // Our own lease on the key also means "acquired": a retried txn whose first try succeeded.
       if (current.leaseId !== leaseId) {
         void this.revoke(leaseId);
@@ -110,11 +117,32 @@ export class EtcdStore implements P.CoordinationStore {
     }
   }
 
+  /** ONE txn: if the key is absent, put it bound to `leaseId`; either way, the key as it is now. */
+  private async createIfAbsent(key: string, holderId: string, ttlMs: number, leaseId: string): Promise<ReturnType<typeof keyValue>> {
+    const res = await this.client.kv.txn({
+      compare: [createdAt(key, 0n)],
+      success: [putOp(key, encodeHolderValue(holderId, ttlMs), leaseId), rangeOp(key)],
+      failure: [rangeOp(key)],
+    });
+    const kv = res.responses.at(-1)?.response_range?.kvs[0];
+    if (!kv) throw new BrokenInvariant(`etcd txn on ${key} returned no key in the range it just read`);
+    return keyValue(kv);
+  }
+
+  /** The key is held by a lease this very store granted and has stopped keeping: nobody can use it. */
+  private abandonedByUs(current: ReturnType<typeof keyValue>): boolean {
+    return this.ended.includes(current.leaseId);
+  }
+
   private keep(key: string, holderId: string, token: bigint, leaseId: string, timing: LeaseTiming, grantSentAtMs: number): LeaseKeeper {
     const lease = new LeaseKeeper({
       key, holderId, token, timing, grantSentAtMs, clock: this.clock, log: this.log,
       backend: { renewRound: () => this.renewRound(key, token, leaseId, timing), revoke: () => this.revoke(leaseId) },
-      onEnded: (ended) => this.held.delete(ended),
+      onEnded: (ended) => {
+        this.held.delete(ended);
+        this.ended.push(leaseId);
+        if (this.ended.length > ENDED_LEASES_KEPT) this.ended.shift();
+      },
     });
     this.held.add(lease);
     return lease;

@@ -10,7 +10,9 @@
  *   primary that was cut off cannot come back with its old token (the Patroni failure).
  * - Without proof (etcd unreachable, record unreadable, key held for another region) a primary
  *   is fenced. A key held FOR our region (a coordinator promoting us, or our previous process
- *   whose lease has not run out) is waited for, not fenced against.
+ *   whose lease has not run out) is waited for, not fenced against. A key still held by THIS
+ *   process's own earlier lease, which it gave up (deadline passed, database fenced) while etcd
+ *   could not take the revoke, is taken again at once: the store revokes that lease first.
  * - The lease is given up when the database stops being a healthy primary, so the coordinator
  *   can fail over (one that stopped answering is fenced hard first: killed, fence written to its
  *   configuration); it is given up and the database fenced when the records say so.
@@ -26,6 +28,8 @@ export type LocalDb =
 
 export interface LocalInput {
   readonly self: string;
+  /** This agent process's holder id on the primary lease (region and boot id). */
+  readonly holderId: string;
   /** stores[].primaryRegion: the region that writes the first record (bootstrap). */
   readonly bootstrapRegion: string;
   readonly db: LocalDb;
@@ -90,6 +94,9 @@ function decideForPrimary(input: LocalInput, db: Extract<LocalDb, { kind: 'prima
     return none(`primary, holding the lease (token ${holding})`);
   }
   if (!view.lease) return { kind: 'acquire', reason: view.record ? `the primary record names ${self} and the lease is free` : `bootstrap: ${self} is the store's first primary` };
+  if (view.lease.holder === input.holderId) {
+    return { kind: 'acquire', reason: `the lease (token ${view.lease.token}) is our own earlier one, already given up: revoke it and take a new one` };
+  }
   if (holderRegion(view.lease.holder) === self) {
     return none(`the lease is held for ${self} by ${view.lease.holder} (token ${view.lease.token}): wait until it is ours`);
   }

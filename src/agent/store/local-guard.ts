@@ -95,7 +95,7 @@ export class LocalGuard {
     const holding = this.holding();
     this.unhealthy = holding !== undefined && db.kind !== 'primary' ? this.unhealthy + 1 : 0;
     const action = decideLocal({
-      self: this.o.self, bootstrapRegion: this.o.bootstrapRegion, db, etcd, holding,
+      self: this.o.self, holderId: holderIds.agent(this.o.self, this.o.bootId), bootstrapRegion: this.o.bootstrapRegion, db, etcd, holding,
       unhealthyChecks: this.unhealthy, releaseAfterChecks: RELEASE_AFTER_CHECKS,
     });
     if (etcd.kind === 'read') this.needsRejoin = etcd.view.rejoin.has(this.o.self) || (action.kind !== 'none' && 'needsRejoin' in action && action.needsRejoin);

@@ -7,12 +7,14 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
+import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
 import { EtcdStore } from '../../../src/coord/etcd-store.ts';
 import { coordKeys } from '../../../src/coord/keys.ts';
 import type { AcquireOutcome, CoordinationStore, HeldLease, LeaseLostReason } from '../../../src/coord/ports.ts';
 import { startEtcdCluster, type EtcdTestCluster } from '../../support/etcd-cluster.ts';
 import { freePort } from '../../support/ports.ts';
+import { startTcpProxy } from '../../support/tcp-proxy.ts';
 import { InfraError, InputError } from '../../../src/common/errors.ts';
 
 const TTL = 2000; // etcd's minimum with a 1000 ms election timeout
@@ -161,6 +163,48 @@ describe('EtcdStore on a 3-member etcd cluster', () => {
       await fresh.release();
     } finally {
       cluster.resume(holderMember);
+    }
+  });
+
+  test('a lease this store gave up, still alive on the server, is revoked when the store takes the key again', async () => {
+    const key = coordKeys.primaryLease('abandoned-db');
+    const target = new URL(cluster.endpoints[0]!);
+    const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port) });
+    const store = new EtcdStore({ endpoints: [proxy.url], log: silent });
+    stores.push(store);
+    const raw = new Etcd3({ hosts: [...cluster.endpoints] });
+    // The test renews the lease from outside, as a raft leader change does to every lease: the
+    // server keeps it although its holder stopped keeping it and could not revoke it.
+    let renewId: string | undefined;
+    const renewing = setInterval(() => {
+      if (!renewId) return;
+      const id = renewId;
+      void raw.leaseClient.leaseKeepAlive().then((stream) => {
+        stream.on('error', () => undefined);
+        stream.write({ ID: id });
+        setTimeout(() => stream.end(), 200);
+      }).catch(() => undefined);
+    }, 300);
+    try {
+      const first = acquired(await store.acquire(key, 'eu/agent:boot-1', TTL));
+      renewId = (await raw.get(key).exec()).kvs[0]?.lease;
+      assert.ok(renewId, 'the key is bound to a lease');
+      const lost = new Promise<LeaseLostReason>((resolve) => first.onLost(resolve));
+      proxy.cut(); // keepalives, and the revoke on loss, reach no etcd member
+      assert.equal((await lost).kind, 'deadlinePassed');
+      await sleep(300);
+      proxy.restore();
+      assert.equal((await raw.get(key).exec()).kvs[0]?.lease, renewId, 'the abandoned lease still holds the key on the server');
+      // Another store, even under the same holder id, did not grant that lease: it must wait.
+      const other = storeOn(1, 2);
+      assert.equal((await other.acquire(key, 'eu/agent:boot-1', TTL)).kind, 'held');
+      const again = acquired(await until(() => store.acquire(key, 'eu/agent:boot-1', TTL), (r) => r.kind !== 'unavailable'));
+      assert.ok(again.token > first.token, 'a new key, so a new token: writes under the old one stay fenced');
+      await again.release();
+    } finally {
+      clearInterval(renewing);
+      raw.close();
+      await proxy.close();
     }
   });
 

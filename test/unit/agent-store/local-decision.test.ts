@@ -22,7 +22,7 @@ function view(over: Partial<StoreView> & { recordRegion?: string | null; recordT
 
 function input(over: Partial<LocalInput>): LocalInput {
   return {
-    self: 'eu', bootstrapRegion: 'eu', db: primary(), etcd: { kind: 'read', view: view() }, holding: undefined,
+    self: 'eu', holderId: 'eu/agent:me', bootstrapRegion: 'eu', db: primary(), etcd: { kind: 'read', view: view() }, holding: undefined,
     unhealthyChecks: 0, releaseAfterChecks: 2, ...over,
   };
 }
@@ -43,6 +43,8 @@ const cases: { name: string; input: LocalInput; kind: string; needsRejoin?: bool
   { name: 'writes blocked for a switchover: fence', input: input({ etcd: read(view({ blocked: new Map([['eu', MARK]]) })) }), kind: 'fence', needsRejoin: false },
   { name: 'writes blocked while holding: release and fence', input: input({ holding: 10n, etcd: read(view({ blocked: new Map([['eu', MARK]]), lease: { holder: 'eu/agent:x', token: 10n } })) }), kind: 'release', fence: true },
   { name: 'key held for us by a promotion: wait, do not fence', input: input({ etcd: read(view({ lease: { holder: 'eu/promotion:us', token: 20n } })) }), kind: 'none' },
+  { name: 'key held for us by our previous process (another boot): wait, do not fence', input: input({ etcd: read(view({ lease: { holder: 'eu/agent:old-boot', token: 20n } })) }), kind: 'none' },
+  { name: 'key held by our own earlier lease, given up (not holding): take it again (the store revokes the old one)', input: input({ db: primary(true), etcd: read(view({ lease: { holder: 'eu/agent:me', token: 20n } })) }), kind: 'acquire' },
   { name: 'key held by another region: fence', input: input({ etcd: read(view({ lease: { holder: 'us/agent:z', token: 20n } })) }), kind: 'fence', needsRejoin: false },
   { name: 'etcd unreachable, not holding: fence (no proof)', input: input({ etcd: { kind: 'unavailable', reason: 'timeout' } }), kind: 'fence' },
   { name: 'etcd unreachable, holding: the local deadline decides', input: input({ holding: 10n, etcd: { kind: 'unavailable', reason: 'timeout' } }), kind: 'none' },
