@@ -126,9 +126,12 @@ function answerBatch(
 
   const clientAddress = (slot: number, family: number): string => {
     const a = slot * 4;
-    if (family === 4) return cached(v4Names, rawAddress[a] as number, () => addon.formatAddress(handle, slot));
+    if (family === 4) {
+      const key = rawAddress[a] as number;
+      return v4Names.get(key) ?? remember(v4Names, key, addon.formatAddress(handle, slot));
+    }
     const key = `${rawAddress[a]}:${rawAddress[a + 1]}:${rawAddress[a + 2]}:${rawAddress[a + 3]}`;
-    return cached(v6Names, key, () => addon.formatAddress(handle, slot));
+    return v6Names.get(key) ?? remember(v6Names, key, addon.formatAddress(handle, slot));
   };
 
   return (count: number) => {
@@ -156,13 +159,9 @@ function answerBatch(
   };
 }
 
-function cached<K>(map: Map<K, string>, key: K, format: () => string): string {
-  let name = map.get(key);
-  if (name === undefined) {
-    if (map.size >= ADDRESS_CACHE_SIZE) map.clear();
-    name = format();
-    map.set(key, name);
-  }
+function remember<K>(names: Map<K, string>, key: K, name: string): string {
+  if (names.size >= ADDRESS_CACHE_SIZE) names.clear();
+  names.set(key, name);
   return name;
 }
 

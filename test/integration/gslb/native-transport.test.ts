@@ -126,6 +126,24 @@ describe('native udp transport on its own', () => {
     }
   });
 
+  it('names each client by its own address (the address cache keys on the raw bytes)', async () => {
+    const seen = new Map<string, string>();
+    const t = await open((q, c) => (seen.set(q.toString(), c.address), Buffer.from(q)));
+    const sockets = await Promise.all(['127.0.0.2', '127.0.0.3', '127.0.0.2'].map(async (address) => {
+      const socket = createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, address, resolve));
+      return { socket, address };
+    }));
+    try {
+      sockets.forEach(({ socket }, i) => socket.send(`from-${i}`, t.port, '127.0.0.1'));
+      await until('three queries', () => seen.size === 3);
+      assert.deepEqual(Object.fromEntries(seen), { 'from-0': '127.0.0.2', 'from-1': '127.0.0.3', 'from-2': '127.0.0.2' });
+    } finally {
+      for (const { socket } of sockets) socket.close();
+      await t.close();
+    }
+  });
+
   it('keeps serving after empty, oversized and garbage datagrams', async () => {
     const lengths: number[] = [];
     const t = await open((q) => (lengths.push(q.length), q.length === 0 ? null : Buffer.from(q)));
