@@ -94,6 +94,7 @@ export class AgentMetrics {
   private readonly storePrimary = this.gauge(METRICS.storePrimary);
   private readonly lagBytes = this.gauge(METRICS.replicationLagBytes);
   private readonly lagSeconds = this.gauge(METRICS.replicationLagSeconds);
+  private readonly replicaSynchronous = this.gauge(METRICS.replicaSynchronous);
   private readonly splitBrainTrips = this.counter(METRICS.splitBrainTrips);
   private readonly runbookRunning = this.gauge(METRICS.runbookRunning);
   private readonly runbookSteps = this.counter(METRICS.runbookSteps);
@@ -190,12 +191,15 @@ export class AgentMetrics {
    * answering, loses its series rather than keeping a stale lag.
    */
   setReplicationLags(stores: StoresReading): void {
-    this.lagBytes.reset();
-    this.lagSeconds.reset();
+    for (const g of [this.lagBytes, this.lagSeconds, this.replicaSynchronous]) g.reset();
     if (!stores.supervised) return;
     for (const s of stores.stores) {
       if (!s.supervised) continue;
-      for (const r of s.replication ?? []) this.setReplicationLag(s.store, r.region, { bytes: r.lagBytes, seconds: r.lagSeconds });
+      for (const r of s.replication ?? []) {
+        this.setReplicationLag(s.store, r.region, { bytes: r.lagBytes, seconds: r.lagSeconds });
+        const confirmsCommits = r.state === 'streaming' && (r.syncState === 'sync' || r.syncState === 'quorum');
+        this.replicaSynchronous.set({ store: s.store, region: r.region }, confirmsCommits ? 1 : 0);
+      }
     }
   }
 

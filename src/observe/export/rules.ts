@@ -123,14 +123,17 @@ const data: Rule[] = [
     },
   },
   {
-    alert: 'MeridianSyncStoreReplicaBehind',
-    // Aggregated as the lag rule above: the worst reading per standby, the best standby.
-    expr: `min by (store) (${worstLagPerStandby(M.replicationLagBytes)}) > 0 and on (store) max by (store) (${M.storeRpo}) == 0`,
+    alert: 'MeridianSyncStoreNoSyncReplica',
+    // Not "lag bytes > 0": under steady writes a synchronous standby's replay is always a little
+    // behind (commits wait for its flush, not its replay), so that fired on healthy stores. What
+    // RPO 0 needs is a standby confirming commits. Per standby the worst reading (an agent cut
+    // off keeps its last one), then the best standby, as the lag rule does.
+    expr: `max by (store) (min by (store, region) (${M.replicaSynchronous})) == 0 and on (store) max by (store) (${M.storeRpo}) == 0`,
     for: '30s',
     labels: { severity: 'critical' },
     annotations: {
-      summary: 'Store {{ $labels.store }} (RPO 0): no replica is caught up',
-      description: 'Every replica of the synchronous store {{ $labels.store }} has been behind for 30s: acknowledged writes may exist only on the primary.',
+      summary: 'Store {{ $labels.store }} (RPO 0): no replica confirms commits',
+      description: 'No replica of the synchronous store {{ $labels.store }} has streamed as a synchronous standby for 30s: commits wait (writes stall) until one does, and a failover has no caught-up replica to promote.',
     },
   },
   {

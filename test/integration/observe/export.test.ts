@@ -127,6 +127,34 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
         ],
       },
       {
+        // rb streams as the synchronous standby, then drops to async (its link broke and it came
+        // back as a potential standby); rc never was one. ra's reading of rb stays 1 (cut off, it
+        // keeps its last observation): the worst reading per standby must still count.
+        name: 'RPO 0: no replica confirms commits fires; steady replay lag on a synchronous standby does not',
+        interval: '5s',
+        input_series: [
+          series('meridian_store_rpo_seconds', { agent: 'ra', store: 'orders' }, '0x40'),
+          series('meridian_store_replication_lag_bytes', { agent: 'rb', store: 'orders', region: 'rb' }, '4096x40'),
+          series('meridian_store_replica_synchronous', { agent: 'ra', store: 'orders', region: 'rb' }, '1x40'),
+          series('meridian_store_replica_synchronous', { agent: 'rb', store: 'orders', region: 'rb' }, '1x15 0x25'),
+          series('meridian_store_replica_synchronous', { agent: 'rb', store: 'orders', region: 'rc' }, '0x40'),
+        ],
+        alert_rule_test: [
+          { eval_time: '70s', alertname: 'MeridianSyncStoreNoSyncReplica', exp_alerts: [] },
+          {
+            eval_time: '150s',
+            alertname: 'MeridianSyncStoreNoSyncReplica',
+            exp_alerts: [{
+              exp_labels: { severity: 'critical', store: 'orders' },
+              exp_annotations: {
+                summary: 'Store orders (RPO 0): no replica confirms commits',
+                description: 'No replica of the synchronous store orders has streamed as a synchronous standby for 30s: commits wait (writes stall) until one does, and a failover has no caught-up replica to promote.',
+              },
+            }],
+          },
+        ],
+      },
+      {
         name: 'a regional Prometheus gone from the global federation longer than the probe thresholds',
         interval: '1s',
         input_series: [

@@ -75,5 +75,5 @@ test('replication lag rules take the worst reading per standby, then the best st
   type Rules = { groups: { rules: { alert: string; expr: string }[] }[] };
   const byName = new Map((alertingRules() as Rules).groups.flatMap((g) => g.rules).map((r) => [r.alert, r.expr]));
   assert.match(byName.get('MeridianReplicationLagOverRpo') ?? '', /^min by \(store\) \(max by \(store, region\) \(meridian_store_replication_lag_seconds\)\) > /);
-  assert.match(byName.get('MeridianSyncStoreReplicaBehind') ?? '', /^min by \(store\) \(max by \(store, region\) \(meridian_store_replication_lag_bytes\)\) > 0 /);
+  assert.match(byName.get('MeridianSyncStoreNoSyncReplica') ?? '', /^max by \(store\) \(min by \(store, region\) \(meridian_store_replica_synchronous\)\) == 0 /);
 });

@@ -119,12 +119,18 @@ test('replication lag: the observer feeds the lag gauges from the status rows, a
   assert.equal(sampleValue(e, 'meridian_store_replication_lag_seconds', { store: 'orders', region: 'rb' }), 0.125);
   assert.deepEqual(findSamples(e, 'meridian_store_replication_lag_bytes').map((s) => s.labels.region), ['rb'], 'no replay position: no bytes series');
   assert.deepEqual(findSamples(e, 'meridian_store_replication_lag_seconds').map((s) => s.labels.region), ['rb']);
+  assert.deepEqual(findSamples(e, 'meridian_store_replica_synchronous').map((s) => [s.labels.region, s.value]), [['rb', 0], ['rc', 0]], 'async and starting: neither confirms commits');
+  stores = reading(store({ replication: [{ region: 'rb', lagBytes: 512, lagSeconds: 0, state: 'streaming', syncState: 'quorum' }] }));
+  observer.storesObserved();
+  e = parsePrometheusText(await observer.metrics.exposition());
+  assert.deepEqual(findSamples(e, 'meridian_store_replica_synchronous').map((s) => [s.labels.region, s.value]), [['rb', 1]], 'a quorum standby (ANY 1) confirms commits; rc left, so did its series');
   // The primary stopped answering: the rows are gone, and so are the series (no stale lag).
   stores = reading(store({ replication: [] }));
   observer.storesObserved();
   e = parsePrometheusText(await observer.metrics.exposition());
   assert.equal(findSamples(e, 'meridian_store_replication_lag_bytes').length, 0);
   assert.equal(findSamples(e, 'meridian_store_replication_lag_seconds').length, 0);
+  assert.equal(findSamples(e, 'meridian_store_replica_synchronous').length, 0);
 });
 
 test('meridian_runbook_running: 1 while this agent runs a runbook of that kind, 0 after; absent before one ran here', async () => {
