@@ -131,6 +131,13 @@
     return [...agents.values()].filter(isFresh).sort((x, y) => x.region.localeCompare(y.region));
   }
 
+  /** Agents that answered once and stopped: their last status, and when it was read. */
+  function lostReadings() {
+    return [...agents.values()]
+      .filter((a) => !isFresh(a) && a.status)
+      .map((a) => ({ region: a.region, status: a.status, lostSinceMs: a.okAtMs }));
+  }
+
   function allRegions() {
     const names = new Set(agents.keys());
     for (const a of agents.values()) for (const s of (a.status && a.status.services) || []) for (const r of s.regions) names.add(r.region);
@@ -300,7 +307,7 @@
     document.getElementById('regions').replaceChildren(...regions.map((r) => renderRegion(r, fresh, regions)));
     document.getElementById('answers').replaceChildren(...renderAnswers(fresh));
     document.getElementById('stores').replaceChildren(...renderStores(fresh));
-    const panels = runbookPanels(fresh, now());
+    const panels = runbookPanels(fresh, now(), lostReadings());
     document.getElementById('runbook').replaceChildren(...renderRunbooks(panels));
     renderRunbookPill(panels);
     document.getElementById('timeline').replaceChildren(...renderTimeline());
@@ -441,13 +448,14 @@
   /** `promote:us-east` already says its kind; other ids get it in parentheses. */
   const stepLabel = (st) => (!st.kind || st.stepId.startsWith(`${st.kind}:`) ? st.stepId : `${st.stepId} (${st.kind})`);
 
-  const STEP_CELL = { ok: 'cell-up', failed: 'cell-down', interrupted: 'cell-down', running: 'cell-running', skipped: 'cell-unknown', pending: 'cell-unknown' };
+  const STEP_CELL = { ok: 'cell-up', failed: 'cell-down', interrupted: 'cell-down', running: 'cell-running', skipped: 'cell-unknown', pending: 'cell-unknown', unknown: 'cell-unknown' };
   const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
-  const runbookTone = (rb) => (rb.outcome === 'running' ? 'running' : rb.outcome === 'completed' ? 'up' : 'down');
+  const runbookTone = (rb) => (rb.outcome === 'running' ? 'running' : rb.outcome === 'completed' ? 'up' : rb.outcome === 'unknown' ? 'degraded' : 'down');
 
   function runbookSpan(rb) {
     const started = rb.startedAtMs === null ? 'start unknown' : `started ${fmtTime(rb.startedAtMs)}`;
     if (rb.outcome === 'running') return `${started}, running for ${seconds(rb.tookMs || 0)}, ${runbookProgressText(rb)} done`;
+    if (rb.outcome === 'unknown') return `${started}, last seen running ${fmtTime(rb.lostSinceMs)} (${ago(rb.lostSinceMs)}), ${runbookProgressText(rb)} done then`;
     return rb.endedAtMs === null ? started : `${started}, ended ${fmtTime(rb.endedAtMs)} (${ago(rb.endedAtMs)}) after ${seconds(rb.tookMs || 0)}`;
   }
 

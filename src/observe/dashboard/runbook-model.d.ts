@@ -47,7 +47,8 @@ export interface RunbookAgentReading {
   readonly status: { readonly stores?: { readonly supervised: boolean; readonly stores: readonly RunbookStoreReading[] } } | null;
 }
 
-export type StepState = 'ok' | 'failed' | 'skipped' | 'running' | 'interrupted' | 'pending';
+/** `unknown`: running when its coordinator stopped answering. */
+export type StepState = 'ok' | 'failed' | 'skipped' | 'running' | 'interrupted' | 'pending' | 'unknown';
 
 export interface StepView {
   readonly stepId: string;
@@ -78,11 +79,14 @@ export interface RunbookView {
   readonly current: StepView | null;
   /** Steps done (ok or skipped). */
   readonly done: number;
+  /** Outcome `unknown`: when the coordinator running it stopped answering. */
+  readonly lostSinceMs?: number;
 }
 
 export interface RunbookPanel {
   readonly store: string;
-  readonly state: 'running' | 'ended' | 'idle';
+  /** `unknown`: the newest runbook was running on an agent that stopped answering. */
+  readonly state: 'running' | 'ended' | 'idle' | 'unknown';
   readonly runbook: RunbookView | null;
   /** The current coordinator's last plan, unless it is the runbook shown or a noop. */
   readonly plan: { readonly at: string; readonly kind: string; readonly reason: string; readonly notExecuted: string | null; readonly by: string } | null;
@@ -92,9 +96,14 @@ export interface RunbookPanel {
 
 export function foldRunbookSteps(
   records: readonly RunbookRecordReading[],
-  options: { readonly running: boolean; readonly planned?: readonly string[]; readonly nowMs: number },
+  options: { readonly running: boolean; readonly planned?: readonly string[]; readonly nowMs: number; readonly unknown?: boolean },
 ): StepView[];
 
-export function runbookPanels(readings: readonly RunbookAgentReading[], nowMs: number): RunbookPanel[];
+export function runbookPanels(
+  readings: readonly RunbookAgentReading[],
+  nowMs: number,
+  /** Last readings of agents no longer answering, with when they stopped. */
+  lost?: readonly (RunbookAgentReading & { readonly lostSinceMs: number })[],
+): RunbookPanel[];
 
 export function runbookProgressText(runbook: RunbookView): string;

@@ -22,7 +22,7 @@ function msOf(iso) {
  * the plan names that have not started yet are `pending`.
  */
 export function foldRunbookSteps(records, options) {
-  const { running, planned = [], nowMs } = options;
+  const { running, planned = [], nowMs, unknown = false } = options;
   const byId = new Map();
   for (const r of records) {
     if (r.stepId === RUNBOOK_RECORD) continue;
@@ -38,6 +38,7 @@ export function foldRunbookSteps(records, options) {
   for (const row of rows) {
     if (row.state === 'running' && !running) row.state = 'interrupted';
     const end = row.state === 'running' ? nowMs : row.endedAtMs;
+    if (row.state === 'running' && unknown) row.state = 'unknown';
     row.tookMs = row.startedAtMs !== null && end !== null ? Math.max(0, end - row.startedAtMs) : null;
   }
   if (running) {
@@ -59,10 +60,12 @@ function executionSpan(runbook) {
   };
 }
 
-function runbookView(runbook, agent, plan, nowMs) {
-  const running = runbook.outcome === 'running';
+function runbookView(runbook, agent, plan, nowMs, lostSinceMs = null) {
+  const unknown = lostSinceMs !== null;
+  const running = runbook.outcome === 'running' && !unknown;
   const planned = plan && plan.runbookId === runbook.runbookId && Array.isArray(plan.steps) ? plan.steps : [];
-  const steps = foldRunbookSteps(runbook.steps, { running, planned, nowMs });
+  const steps = foldRunbookSteps(runbook.steps, { running: running || unknown, planned, nowMs: unknown ? lostSinceMs : nowMs, unknown });
+  if (unknown) return lostRunbookView(runbook, agent, steps, lostSinceMs);
   const span = executionSpan(runbook);
   const current = running ? steps.find((s) => s.state === 'running') || null : null;
   const endedAtMs = running ? null : span.endedAtMs;
@@ -83,6 +86,29 @@ function runbookView(runbook, agent, plan, nowMs) {
   };
 }
 
+/**
+ * A runbook last seen running on an agent that stopped answering: it may still run, or have ended;
+ * the page cannot tell, and says so rather than show an older runbook as the latest.
+ */
+function lostRunbookView(runbook, agent, steps, lostSinceMs) {
+  const span = executionSpan(runbook);
+  return {
+    runbookId: runbook.runbookId,
+    kind: runbook.kind,
+    summary: runbook.summary,
+    outcome: 'unknown',
+    detail: `${agent} stopped answering while it ran this runbook: it may still be running, or have ended. The audit in etcd is the record (meridian events, meridian db status).`,
+    coordinator: agent,
+    startedAtMs: span.startedAtMs,
+    endedAtMs: null,
+    tookMs: span.startedAtMs === null ? null : Math.max(0, lostSinceMs - span.startedAtMs),
+    steps,
+    current: steps.find((s) => s.state === 'unknown') || null,
+    done: steps.filter((s) => s.state === 'ok' || s.state === 'skipped').length,
+    lostSinceMs,
+  };
+}
+
 /** Newest first: a running runbook by its last record, an ended one by its end. */
 function byRecency(x, y) {
   const last = (v) => Math.max(v.startedAtMs ?? 0, v.endedAtMs ?? 0, ...v.steps.map((s) => s.endedAtMs ?? s.startedAtMs ?? 0));
@@ -100,8 +126,10 @@ function storesOf(reading) {
  * that ended, and the current coordinator's last plan when it did not run (blocked, waiting,
  * unavailable). `alsoRunning` names other agents reporting a running runbook for the store: at
  * most one should (fencing tokens protect the data, but an operator must see it).
+ * `lost` are the last readings of agents that stopped answering (with `lostSinceMs`): a runbook one
+ * of them was running, newer than anything the answering agents report, is shown as `unknown`.
  */
-export function runbookPanels(readings, nowMs) {
+export function runbookPanels(readings, nowMs, lost = []) {
   const byStore = new Map();
   for (const reading of readings) {
     for (const s of storesOf(reading)) {
@@ -121,7 +149,10 @@ export function runbookPanels(readings, nowMs) {
       .map(({ reading, s }) => ({ self: !!(s.coordinator && s.coordinator.self), view: runbookView(s.runningRunbook, reading.region, s.lastPlan, nowMs) }))
       .sort((x, y) => Number(y.self) - Number(x.self) || byRecency(x.view, y.view));
     const ended = entry.ended.map(({ reading, s }) => runbookView(s.lastRunbook, reading.region, null, nowMs)).sort(byRecency);
-    const runbook = running.length > 0 ? running[0].view : ended[0] || null;
+    const vanished = running.length > 0 ? null : lastSeenRunning(lost, store, nowMs);
+    const newest = ended[0] || null;
+    const showVanished = vanished !== null && (newest === null || byRecency(vanished, newest) < 0);
+    const runbook = running.length > 0 ? running[0].view : showVanished ? vanished : newest;
     // The plan that started the runbook shown says nothing more than the runbook itself.
     const plan = entry.plan && entry.plan.kind !== 'noop' && !(runbook && entry.plan.runbookId === runbook.runbookId)
       ? { at: entry.plan.at, kind: entry.plan.kind, reason: entry.plan.reason, notExecuted: entry.plan.notExecuted || null, by: entry.planBy }
@@ -129,13 +160,24 @@ export function runbookPanels(readings, nowMs) {
     if (!runbook && !plan) continue;
     panels.push({
       store,
-      state: running.length > 0 ? 'running' : runbook ? 'ended' : 'idle',
+      state: running.length > 0 ? 'running' : showVanished ? 'unknown' : runbook ? 'ended' : 'idle',
       runbook,
       plan,
       alsoRunning: running.slice(1).map((r) => r.view.coordinator),
     });
   }
   return panels;
+}
+
+/** The newest runbook that an agent no longer answering was running for `store`, as a view; else null. */
+function lastSeenRunning(lost, store, nowMs) {
+  const views = [];
+  for (const reading of lost) {
+    for (const s of storesOf(reading)) {
+      if (s.store === store && s.runningRunbook) views.push(runbookView(s.runningRunbook, reading.region, s.lastPlan, nowMs, reading.lostSinceMs));
+    }
+  }
+  return views.sort(byRecency)[0] || null;
 }
 
 /** `2/5 steps`, for a one-line summary (header pill, titles). */

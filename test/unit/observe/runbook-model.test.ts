@@ -84,6 +84,26 @@ test('running wins over ended; among ended runbooks the newest; the current coor
   assert.deepEqual(both.map((p) => [p.state, p.runbook?.runbookId, p.runbook?.coordinator, p.alsoRunning]), [['running', 'orders/failover/4', 'ra', ['rb']]]);
 });
 
+test('the coordinator stops answering mid-runbook: its runbook is shown as unknown, not an older one as the latest', () => {
+  const older: RunbookStatus = { ...failed, runbookId: 'orders/failover/3', steps: failed.steps.map((s) => ({ ...s, startedAt: iso(-60_000), ...(s.endedAt ? { endedAt: iso(-55_000) } : {}) })) };
+  const lostRa = { ...agent('ra', store({ coordinator, lastPlan: runPlan, runningRunbook: running })), lostSinceMs: T + 1_000 };
+  const [panel] = runbookPanels([agent('rb', store({ lastRunbook: older }))], T + 30_000, [lostRa]);
+  assert.equal(panel?.state, 'unknown');
+  assert.equal(panel?.runbook?.runbookId, 'orders/failover/4');
+  assert.equal(panel?.runbook?.outcome, 'unknown');
+  assert.match(panel?.runbook?.detail ?? '', /^ra stopped answering while it ran this runbook/);
+  assert.deepEqual(panel?.runbook?.steps.map((st) => [st.stepId, st.state]), [['s1', 'ok'], ['s2', 'unknown'], ['s3', 'pending']]);
+  assert.equal(panel?.runbook?.steps[1]?.tookMs, 780, 'the step\'s time stops when ra was last seen');
+  assert.equal(panel?.runbook?.current?.stepId, 's2');
+  // Once an answering agent reports a newer runbook (the next coordinator's), that one is shown.
+  const newer: RunbookStatus = { ...failed, runbookId: 'orders/failover/5', steps: failed.steps.map((s) => ({ ...s, startedAt: iso(20_000), ...(s.endedAt ? { endedAt: iso(25_000) } : {}) })) };
+  const [after] = runbookPanels([agent('rb', store({ lastRunbook: newer }))], T + 30_000, [lostRa]);
+  assert.deepEqual([after?.state, after?.runbook?.runbookId], ['ended', 'orders/failover/5']);
+  // An answering agent's running runbook always wins.
+  const [live] = runbookPanels([agent('rb', store({ runningRunbook: { ...running, runbookId: 'orders/failover/6' } }))], T + 30_000, [lostRa]);
+  assert.deepEqual([live?.state, live?.runbook?.runbookId], ['running', 'orders/failover/6']);
+});
+
 test('the coordinator\'s plan is shown when it did not run; a noop plan and stores without runbooks are not', () => {
   const blocked = { at: iso(70_000), kind: 'blocked' as const, reason: 'no replica is eligible', executed: false };
   const [panel] = runbookPanels([agent('ra', store({ coordinator, lastPlan: blocked, lastRunbook: failed }))], T + 80_000);
