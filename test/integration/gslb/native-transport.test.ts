@@ -22,14 +22,16 @@ import { parseTopology } from '../../../src/spec/index.ts';
 import { freePort } from '../../support/ports.ts';
 
 const ZONE = 'global.test';
-const topology = parseTopology(`
+/** One region, one service: enough to build an answer table or run an agent. */
+const oneRegion = (o: { dns: number; api: number; endpoint: string; port: number }) => parseTopology(`
 apiVersion: meridian/v1
 zone: ${ZONE}
 regions:
-  - { name: eu-west, agent: { dns: "127.0.0.1:5300", api: "http://127.0.0.1:7700" } }
+  - { name: eu-west, agent: { dns: "127.0.0.1:${o.dns}", api: "http://127.0.0.1:${o.api}" } }
 services:
-  - { name: web, hostname: web, port: 8080, endpoints: { eu-west: ["10.1.0.1"] }, policy: { type: all-healthy } }
+  - { name: web, hostname: web, port: ${o.port}, endpoints: { eu-west: ["${o.endpoint}"] }, policy: { type: all-healthy } }
 `);
+const topology = oneRegion({ dns: 5300, api: 7700, endpoint: '10.1.0.1', port: 8080 });
 const allUp = { atMs: 0, endpoints: new Map(), reachablePeers: [] };
 
 function addon() {
@@ -350,14 +352,7 @@ describe('choosing the udp transport', () => {
       const sink = new Writable({ write: (chunk: Buffer, _enc, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
       const dns = await freePort();
       const api = await freePort();
-      const agentTopology = parseTopology(`
-apiVersion: meridian/v1
-zone: ${ZONE}
-regions:
-  - { name: eu-west, agent: { dns: "127.0.0.1:${dns}", api: "http://127.0.0.1:${api}" } }
-services:
-  - { name: web, hostname: web, port: 9, endpoints: { eu-west: ["127.0.0.1"] }, policy: { type: all-healthy } }
-`);
+      const agentTopology = oneRegion({ dns, api, endpoint: '127.0.0.1', port: 9 });
       const previous = process.env[UDP_TRANSPORT_ENV];
       if (forced) process.env[UDP_TRANSPORT_ENV] = forced;
       else delete process.env[UDP_TRANSPORT_ENV];
