@@ -12,6 +12,7 @@ import {
   adminTarget, createStandby, ensureOwnedDir, initPrimary, queryRows, withClient, type ConfValue, type PgAuth, type PgMember, type PgTarget,
 } from '../../src/data/index.ts';
 import { freePort } from './ports.ts';
+import { processExists } from '../../src/common/process-exists.ts';
 
 export const TEST_AUTH: PgAuth = {
   adminUser: 'postgres',
@@ -75,8 +76,8 @@ export class PgSandbox {
     const pids = await this.postmasterPids();
     for (const pid of pids) signal(pid, 'SIGQUIT');
     const deadline = Date.now() + 5000;
-    while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
+    while (pids.some(processExists) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const pid of pids.filter(processExists)) signal(pid, 'SIGKILL');
     live.delete(this);
     await rm(this.root, { recursive: true, force: true });
   }
@@ -127,15 +128,6 @@ export async function eventually(what: string, check: () => Promise<boolean>, ti
 function pidFrom(text: string): number | undefined {
   const pid = Number(text.split('\n')[0]);
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {

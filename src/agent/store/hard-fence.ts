@@ -13,6 +13,7 @@
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FENCE_STANDBY_NAME, editAutoConf, osUserOf, synchronousStandbyNamesValue, writeOwnedFile, type PgMember } from '../../data/index.ts';
+import { processExists } from '../../common/process-exists.ts';
 
 export type HardFenceResult =
   | { readonly kind: 'fenced'; readonly killed: number }
@@ -23,7 +24,7 @@ export async function hardFence(member: PgMember): Promise<HardFenceResult> {
   const postmaster = await postmasterPid(member.dataDir);
   let killed = 0;
   // A stale pid file may name a pid reused by another program: only a postgres of this directory.
-  if (postmaster !== undefined && alive(postmaster) && (await runsFrom(postmaster, member.dataDir))) {
+  if (postmaster !== undefined && processExists(postmaster) && (await runsFrom(postmaster, member.dataDir))) {
     const children = await childrenOf(postmaster);
     for (const pid of [postmaster, ...children]) if (kill(pid)) killed += 1;
   }
@@ -58,15 +59,6 @@ async function childrenOf(parent: number): Promise<number[]> {
     if (Number(/^PPid:\s+(\d+)/m.exec(status)?.[1]) === parent) children.push(Number(entry));
   }
   return children;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function kill(pid: number): boolean {
