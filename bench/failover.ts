@@ -64,7 +64,7 @@ const SYSTEMS: readonly SystemPlan[] = [
 
 export const failoverBenchmark: Benchmark = {
   name: 'failover',
-  description: `stateful RTO over ≥${MIN_FAILOVER_DRILLS} region-outage drills per system: Meridian (sync, async) vs Patroni 3.0.2 (defaults, minimum timing), plus the sync write-throughput cost`,
+  description: `stateful RTO over ≥${MIN_FAILOVER_DRILLS} region-outage drills per system: Meridian (sync, async) vs Patroni 3.0.2 (defaults, minimum timing, minimum timing with synchronous_mode), plus the sync write-throughput cost`,
   run: runFailoverBenchmark,
 };
 

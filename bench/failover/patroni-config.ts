@@ -49,6 +49,15 @@ export const PATRONI_SETTINGS: readonly PatroniSetting[] = [
     timing: { ttl: 20, loopWait: 1, retryTimeout: 3 },
     synchronousMode: false,
   },
+  {
+    // The like-for-like partner of Meridian's sync store: Patroni promotes only its synchronous
+    // standby. Not `synchronous_mode_strict`: Patroni's usual sync setting drops to async when no
+    // standby is left, where Meridian's sync store blocks writes instead.
+    name: 'patroni-fast-sync',
+    description: "Patroni's documented minimums: ttl 20 s, loop_wait 1 s, retry_timeout 3 s; synchronous_mode on",
+    timing: { ttl: 20, loopWait: 1, retryTimeout: 3 },
+    synchronousMode: true,
+  },
 ];
 
 /** Patroni's own rule for its timing; a setting that breaks it is a mistake in this file. */

@@ -56,15 +56,16 @@ test('patroni config: the member on its region database address, the lab etcd, P
   assert.deepEqual(parse(patroniYaml(spec(), MEMBER)), c, 'the YAML file says the same');
 });
 
-test('patroni settings: defaults 30/10/10 and the documented minimums 20/1/3, both asynchronous, both within the rule', () => {
+test('patroni settings: defaults 30/10/10 and the documented minimums 20/1/3 asynchronous, the minimums synchronous too, all within the rule', () => {
   const byName = Object.fromEntries(PATRONI_SETTINGS.map((s) => [s.name, s]));
   assert.deepEqual(byName['patroni-default']!.timing, { ttl: 30, loopWait: 10, retryTimeout: 10 });
   assert.deepEqual(byName['patroni-fast']!.timing, { ttl: 20, loopWait: 1, retryTimeout: 3 });
+  assert.deepEqual(byName['patroni-fast-sync']!.timing, byName['patroni-fast']!.timing);
+  assert.deepEqual(PATRONI_SETTINGS.map((s) => [s.name, s.synchronousMode]), [['patroni-default', false], ['patroni-fast', false], ['patroni-fast-sync', true]]);
   for (const s of PATRONI_SETTINGS) {
     assert.equal(timingViolation(s.timing), null, s.name);
-    assert.equal(s.synchronousMode, false);
     const dcs = (patroniConfig(spec(s), MEMBER) as unknown as Config).bootstrap.dcs;
-    assert.deepEqual([dcs.ttl, dcs.loop_wait, dcs.retry_timeout, dcs.synchronous_mode], [s.timing.ttl, s.timing.loopWait, s.timing.retryTimeout, false]);
+    assert.deepEqual([dcs.ttl, dcs.loop_wait, dcs.retry_timeout, dcs.synchronous_mode], [s.timing.ttl, s.timing.loopWait, s.timing.retryTimeout, s.synchronousMode]);
   }
 });
 
