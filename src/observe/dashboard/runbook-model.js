@@ -60,22 +60,30 @@ function executionSpan(runbook) {
   };
 }
 
+/**
+ * `lostSinceMs`: the runbook was last seen running on an agent that stopped answering then: it
+ * may still run, or have ended; the page cannot tell, and says so (outcome `unknown`, the open
+ * step `unknown`, times frozen at that moment) rather than show an older runbook as the latest.
+ */
 function runbookView(runbook, agent, plan, nowMs, lostSinceMs = null) {
   const unknown = lostSinceMs !== null;
   const running = runbook.outcome === 'running' && !unknown;
+  const open = running || unknown;
+  const openUntilMs = unknown ? lostSinceMs : nowMs;
   const planned = plan && plan.runbookId === runbook.runbookId && Array.isArray(plan.steps) ? plan.steps : [];
-  const steps = foldRunbookSteps(runbook.steps, { running: running || unknown, planned, nowMs: unknown ? lostSinceMs : nowMs, unknown });
-  if (unknown) return lostRunbookView(runbook, agent, steps, lostSinceMs);
+  const steps = foldRunbookSteps(runbook.steps, { running: open, planned, nowMs: openUntilMs, unknown });
   const span = executionSpan(runbook);
-  const current = running ? steps.find((s) => s.state === 'running') || null : null;
-  const endedAtMs = running ? null : span.endedAtMs;
-  const end = running ? nowMs : endedAtMs;
+  const current = open ? steps.find((s) => s.state === (unknown ? 'unknown' : 'running')) || null : null;
+  const endedAtMs = open ? null : span.endedAtMs;
+  const end = open ? openUntilMs : endedAtMs;
   return {
     runbookId: runbook.runbookId,
     kind: runbook.kind,
     summary: runbook.summary,
-    outcome: runbook.outcome,
-    detail: runbook.detail || null,
+    outcome: unknown ? 'unknown' : runbook.outcome,
+    detail: unknown
+      ? `${agent} stopped answering while it ran this runbook: it may still be running, or have ended. The audit in etcd is the record (meridian events, meridian db status).`
+      : runbook.detail || null,
     coordinator: agent,
     startedAtMs: span.startedAtMs,
     endedAtMs,
@@ -83,29 +91,7 @@ function runbookView(runbook, agent, plan, nowMs, lostSinceMs = null) {
     steps,
     current,
     done: steps.filter((s) => s.state === 'ok' || s.state === 'skipped').length,
-  };
-}
-
-/**
- * A runbook last seen running on an agent that stopped answering: it may still run, or have ended;
- * the page cannot tell, and says so rather than show an older runbook as the latest.
- */
-function lostRunbookView(runbook, agent, steps, lostSinceMs) {
-  const span = executionSpan(runbook);
-  return {
-    runbookId: runbook.runbookId,
-    kind: runbook.kind,
-    summary: runbook.summary,
-    outcome: 'unknown',
-    detail: `${agent} stopped answering while it ran this runbook: it may still be running, or have ended. The audit in etcd is the record (meridian events, meridian db status).`,
-    coordinator: agent,
-    startedAtMs: span.startedAtMs,
-    endedAtMs: null,
-    tookMs: span.startedAtMs === null ? null : Math.max(0, lostSinceMs - span.startedAtMs),
-    steps,
-    current: steps.find((s) => s.state === 'unknown') || null,
-    done: steps.filter((s) => s.state === 'ok' || s.state === 'skipped').length,
-    lostSinceMs,
+    ...(unknown ? { lostSinceMs } : {}),
   };
 }
 
