@@ -44,15 +44,29 @@ const routed = (agent: string, region: string, values: string) =>
 const lag = (agent: string, region: string, values: string) =>
   series('meridian_store_replication_lag_seconds', { agent, job: 'meridian-agent', store: 'orders', region }, values);
 
+/** An alert as promtool expects it: severity critical, these labels and annotations. */
+const critical = (labels: Record<string, string>, summary: string, description: string) => ({
+  exp_labels: { severity: 'critical', ...labels },
+  exp_annotations: { summary, description },
+});
+/** `alertname` is silent at `quietAt` and fires with exactly `alert` at `firingAt`. */
+const quietThenFiring = (alertname: string, quietAt: string, firingAt: string, alert: object) => [
+  { eval_time: quietAt, alertname, exp_alerts: [] },
+  { eval_time: firingAt, alertname, exp_alerts: [alert] },
+];
+const lagOverRpo = critical(
+  { store: 'orders' },
+  'Store orders: every replica lags more than the RPO',
+  'The least-lagging replica of orders is 6s behind: a failover now would lose more than the RPO allows.',
+);
+
 test('alerts fire on synthetic series as intended (promtool test rules)', async () => {
   writePrometheusExport(TOPOLOGY, dir);
-  const regionDown = {
-    exp_labels: { severity: 'critical', service: 'web', region: 'rc' },
-    exp_annotations: {
-      summary: 'Region rc drained from web',
-      description: 'A majority of the scraped agents route no endpoint of web in rc: traffic has moved away. Check the dashboard (GET / on any agent) for which vantage points lost it and why, and `meridian events`.',
-    },
-  };
+  const regionDown = critical(
+    { service: 'web', region: 'rc' },
+    'Region rc drained from web',
+    'A majority of the scraped agents route no endpoint of web in rc: traffic has moved away. Check the dashboard (GET / on any agent) for which vantage points lost it and why, and `meridian events`.',
+  );
   const tests = {
     rule_files: [EXPORT_FILES.rules],
     evaluation_interval: '5s',
@@ -68,10 +82,7 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
           routed('ra', 'rb', '1x20'),
           routed('rb', 'rb', '1x20'),
         ],
-        alert_rule_test: [
-          { eval_time: '5s', alertname: 'MeridianRegionDown', exp_alerts: [] },
-          { eval_time: '30s', alertname: 'MeridianRegionDown', exp_alerts: [regionDown] },
-        ],
+        alert_rule_test: quietThenFiring('MeridianRegionDown', '5s', '30s', regionDown),
       },
       {
         name: 'replication lag: the best replica over the RPO fires; one replica under it does not',
@@ -81,20 +92,7 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
           series('meridian_store_replication_lag_seconds', { agent: 'ra', store: 'orders', region: 'rb' }, '1x10 6x30'),
           series('meridian_store_replication_lag_seconds', { agent: 'ra', store: 'orders', region: 'rc' }, '9x40'),
         ],
-        alert_rule_test: [
-          { eval_time: '40s', alertname: 'MeridianReplicationLagOverRpo', exp_alerts: [] },
-          {
-            eval_time: '120s',
-            alertname: 'MeridianReplicationLagOverRpo',
-            exp_alerts: [{
-              exp_labels: { severity: 'critical', store: 'orders' },
-              exp_annotations: {
-                summary: 'Store orders: every replica lags more than the RPO',
-                description: 'The least-lagging replica of orders is 6s behind: a failover now would lose more than the RPO allows.',
-              },
-            }],
-          },
-        ],
+        alert_rule_test: quietThenFiring('MeridianReplicationLagOverRpo', '40s', '120s', lagOverRpo),
       },
       {
         // As the global Prometheus holds them: one series per standby per agent (and per regional
@@ -111,20 +109,7 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
           lag('ra', 'rc', '1x10 9x30'),
           lag('rb', 'rc', '1x10 9x30'),
         ],
-        alert_rule_test: [
-          { eval_time: '40s', alertname: 'MeridianReplicationLagOverRpo', exp_alerts: [] },
-          {
-            eval_time: '120s',
-            alertname: 'MeridianReplicationLagOverRpo',
-            exp_alerts: [{
-              exp_labels: { severity: 'critical', store: 'orders' },
-              exp_annotations: {
-                summary: 'Store orders: every replica lags more than the RPO',
-                description: 'The least-lagging replica of orders is 6s behind: a failover now would lose more than the RPO allows.',
-              },
-            }],
-          },
-        ],
+        alert_rule_test: quietThenFiring('MeridianReplicationLagOverRpo', '40s', '120s', lagOverRpo),
       },
       {
         // rb streams as the synchronous standby, then drops to async (its link broke and it came
@@ -139,20 +124,11 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
           series('meridian_store_replica_synchronous', { agent: 'rb', store: 'orders', region: 'rb' }, '1x15 0x25'),
           series('meridian_store_replica_synchronous', { agent: 'rb', store: 'orders', region: 'rc' }, '0x40'),
         ],
-        alert_rule_test: [
-          { eval_time: '70s', alertname: 'MeridianSyncStoreNoSyncReplica', exp_alerts: [] },
-          {
-            eval_time: '150s',
-            alertname: 'MeridianSyncStoreNoSyncReplica',
-            exp_alerts: [{
-              exp_labels: { severity: 'critical', store: 'orders' },
-              exp_annotations: {
-                summary: 'Store orders (RPO 0): no replica confirms commits',
-                description: 'No replica of the synchronous store orders has streamed as a synchronous standby for 30s: commits wait (writes stall) until one does, and a failover has no caught-up replica to promote.',
-              },
-            }],
-          },
-        ],
+        alert_rule_test: quietThenFiring('MeridianSyncStoreNoSyncReplica', '70s', '150s', critical(
+          { store: 'orders' },
+          'Store orders (RPO 0): no replica confirms commits',
+          'No replica of the synchronous store orders has streamed as a synchronous standby for 30s: commits wait (writes stall) until one does, and a failover has no caught-up replica to promote.',
+        )),
       },
       {
         name: 'a regional Prometheus gone from the global federation longer than the probe thresholds',
@@ -162,21 +138,12 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
           series('up', { job: 'federate', instance: '10.231.3.3:9090', region: 'ap-south' }, '1x9 0x20'),
           series('up', { job: 'federate', instance: '10.231.2.3:9090', region: 'us-east' }, '1x9 0 1x19'), // one missed scrape
         ],
-        alert_rule_test: [
-          // Down since 10s; the default probe thresholds are 1.4s, so `for: 2s`.
-          { eval_time: '11s', alertname: 'MeridianRegionLostFromFederation', exp_alerts: [] },
-          {
-            eval_time: '15s',
-            alertname: 'MeridianRegionLostFromFederation',
-            exp_alerts: [{
-              exp_labels: { severity: 'critical', job: 'federate', instance: '10.231.3.3:9090', region: 'ap-south' },
-              exp_annotations: {
-                summary: 'Region ap-south is gone from the global federation',
-                description: 'The global Prometheus has not reached the Prometheus of ap-south (10.231.3.3:9090) for longer than the agents take to call a region down: the region is cut off, or its Prometheus stopped. Its series are stale here. Open the dashboard of a surviving agent (GET / on its API) to see whether the agents drained it, and why.',
-              },
-            }],
-          },
-        ],
+        // Down since 10s; the default probe thresholds are 1.4s, so `for: 2s`.
+        alert_rule_test: quietThenFiring('MeridianRegionLostFromFederation', '11s', '15s', critical(
+          { job: 'federate', instance: '10.231.3.3:9090', region: 'ap-south' },
+          'Region ap-south is gone from the global federation',
+          'The global Prometheus has not reached the Prometheus of ap-south (10.231.3.3:9090) for longer than the agents take to call a region down: the region is cut off, or its Prometheus stopped. Its series are stale here. Open the dashboard of a surviving agent (GET / on its API) to see whether the agents drained it, and why.',
+        )),
       },
       {
         name: 'no lease holder for 30s: coordinator missing; a guard trip fires at once',
@@ -187,28 +154,19 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
           series('meridian_split_brain_guard_trips_total', { agent: 'rb', store: 'orders' }, '0x10 1x12'),
         ],
         alert_rule_test: [
-          { eval_time: '20s', alertname: 'MeridianCoordinatorMissing', exp_alerts: [] },
-          {
-            eval_time: '60s',
-            alertname: 'MeridianCoordinatorMissing',
-            exp_alerts: [{
-              exp_labels: { severity: 'critical', store: 'orders' },
-              exp_annotations: {
-                summary: 'Store orders has no failover coordinator',
-                description: 'No agent is the elected failover coordinator of orders: a primary failure would not be handled. Check the coordination store (etcd) quorum.',
-              },
-            }],
-          },
+          ...quietThenFiring('MeridianCoordinatorMissing', '20s', '60s', critical(
+            { store: 'orders' },
+            'Store orders has no failover coordinator',
+            'No agent is the elected failover coordinator of orders: a primary failure would not be handled. Check the coordination store (etcd) quorum.',
+          )),
           {
             eval_time: '60s',
             alertname: 'MeridianSplitBrainGuardTripped',
-            exp_alerts: [{
-              exp_labels: { severity: 'critical', store: 'orders', agent: 'rb' },
-              exp_annotations: {
-                summary: 'Split-brain guard tripped for orders',
-                description: 'The database of orders in rb was fenced (it lost the primary lease, or a newer term exists). Check that exactly one primary takes writes; read the failover audit log before anything else.',
-              },
-            }],
+            exp_alerts: [critical(
+              { store: 'orders', agent: 'rb' },
+              'Split-brain guard tripped for orders',
+              'The database of orders in rb was fenced (it lost the primary lease, or a newer term exists). Check that exactly one primary takes writes; read the failover audit log before anything else.',
+            )],
           },
         ],
       },
