@@ -46,13 +46,17 @@ const RELEASE_AFTER_CHECKS = 2;
 
 export class LocalGuard {
   private lease: HeldLease | undefined;
+  /** This process's name on the primary lease: decideLocal recognises its own abandoned lease by it. */
+  private readonly holderId: string;
   private unhealthy = 0;
   private paused = 0;
   private db: LocalDb | undefined;
   private needsRejoin = false;
   private last = { action: 'none', reason: 'not checked yet', at: new Date().toISOString() };
 
-  constructor(private readonly o: LocalGuardOptions) {}
+  constructor(private readonly o: LocalGuardOptions) {
+    this.holderId = holderIds.agent(o.self, o.bootId);
+  }
 
   status(): LocalStatus {
     const db = this.db;
@@ -95,7 +99,7 @@ export class LocalGuard {
     const holding = this.holding();
     this.unhealthy = holding !== undefined && db.kind !== 'primary' ? this.unhealthy + 1 : 0;
     const action = decideLocal({
-      self: this.o.self, holderId: holderIds.agent(this.o.self, this.o.bootId), bootstrapRegion: this.o.bootstrapRegion, db, etcd, holding,
+      self: this.o.self, holderId: this.holderId, bootstrapRegion: this.o.bootstrapRegion, db, etcd, holding,
       unhealthyChecks: this.unhealthy, releaseAfterChecks: RELEASE_AFTER_CHECKS,
     });
     if (etcd.kind === 'read') this.needsRejoin = etcd.view.rejoin.has(this.o.self) || (action.kind !== 'none' && 'needsRejoin' in action && action.needsRejoin);
@@ -137,7 +141,7 @@ export class LocalGuard {
   }
 
   private async acquire(db: LocalDb): Promise<void> {
-    const got = await this.o.coord.acquire(this.o.leaseKey, holderIds.agent(this.o.self, this.o.bootId), this.o.leaseTtlMs);
+    const got = await this.o.coord.acquire(this.o.leaseKey, this.holderId, this.o.leaseTtlMs);
     if (got.kind !== 'acquired') return this.note('acquire', got.kind === 'held' ? `lost the race to ${got.holder}` : `etcd: ${got.reason}`);
     const lease = got.lease;
     this.lease = lease;
