@@ -14,15 +14,13 @@ import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../common/log.ts';
 import { InputError } from '../common/errors.ts';
-import { dgramTransport, type DatagramHandler, type DnsTransport, type UdpTransportFactory } from './transport.ts';
+import { dgramTransport, RECEIVE_BUFFER_BYTES, type DatagramHandler, type DnsTransport, type UdpTransportFactory } from './transport.ts';
 
 /** Built by `npm run build:native` (scripts/setup.sh runs it). */
 export const NATIVE_ADDON_PATH = fileURLToPath(new URL('../../native/udp-batch/build/Release/udp_batch.node', import.meta.url));
 /** Forces a transport: `native`, `dgram`, or `auto` (the default: native when it loads). */
 export const UDP_TRANSPORT_ENV = 'MERIDIAN_UDP_TRANSPORT';
 
-/** Same as node:dgram's receive buffer (see transport.ts). */
-const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 /** Client address strings by raw address; cleared when full, so a spoofed flood cannot grow it. */
 const ADDRESS_CACHE_SIZE = 4096;
 

@@ -27,7 +27,7 @@ export type UdpTransportFactory = (options: {
 }) => Promise<DnsTransport>;
 
 /** Absorbs bursts while the event loop is busy; the kernel caps it at net.core.rmem_max. */
-const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
+export const RECEIVE_BUFFER_BYTES = 4 * 1024 * 1024;
 
 /** node:dgram, one datagram at a time. */
 export const dgramTransport: UdpTransportFactory = ({ host, port, handler, logger }) =>
