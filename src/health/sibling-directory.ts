@@ -35,6 +35,7 @@ export class SiblingDirectory {
   private urls: readonly string[] = [];
   private timer?: NodeJS.Timeout;
   private lastProblem?: string;
+  private readonly lastAddresses = new Map<SiblingEntry, readonly string[]>();
 
   constructor(
     private readonly entries: readonly SiblingEntry[],
@@ -63,23 +64,24 @@ export class SiblingDirectory {
     const resolved: SiblingEntry[] = [];
     const problems: string[] = [];
     for (const entry of this.entries) {
-      if (isIP(entry.host) !== 0) {
-        resolved.push(entry);
-        continue;
-      }
-      try {
-        for (const address of await this.resolve(entry.host)) resolved.push({ host: address, port: entry.port });
-      } catch (err) {
-        problems.push(`${entry.host}: ${err instanceof Error ? err.message : String(err)}`);
-        // Keep relaying to the addresses we had: a resolver hiccup must not cut the region in two.
-        for (const url of this.urls) {
-          const u = new URL(url);
-          if (Number(u.port) === entry.port) resolved.push({ host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: entry.port });
-        }
-      }
+      for (const address of await this.addressesOf(entry, problems)) resolved.push({ host: address, port: entry.port });
     }
     this.urls = siblingViewUrls(resolved, this.self, localAddresses());
     this.report(problems.join('; ') || undefined);
+  }
+
+  /** An address as it is; a name looked up, or its last addresses when the lookup fails. */
+  private async addressesOf(entry: SiblingEntry, problems: string[]): Promise<readonly string[]> {
+    if (isIP(entry.host) !== 0) return [entry.host];
+    try {
+      const addresses = await this.resolve(entry.host);
+      this.lastAddresses.set(entry, addresses);
+      return addresses;
+    } catch (err) {
+      problems.push(`${entry.host}: ${err instanceof Error ? err.message : String(err)}`);
+      // Keep relaying to the addresses we had: a resolver hiccup must not cut the region in two.
+      return this.lastAddresses.get(entry) ?? [];
+    }
   }
 
   private report(problem: string | undefined): void {
