@@ -86,3 +86,43 @@ export function renderHba(opts: HbaOptions): string {
   ];
   return lines.join('\n') + '\n';
 }
+
+/**
+ * host and port of a libpq `key=value` connection string (primary_conninfo), or undefined when
+ * it names no host (an empty string: a frozen standby). Only these two keys are kept: the
+ * string also carries the replication password, which must never leave this function.
+ * Hand-written: the inverse of `conninfo` above; pg-connection-string parses URLs, not this form.
+ */
+export function conninfoHostPort(text: string): { readonly host: string; readonly port: number } | undefined {
+  const params = new Map<string, string>();
+  const token = /\s*([A-Za-z_]+)\s*=\s*(?:'((?:[^'\\]|\\.)*)'|([^\s']*))/gy;
+  for (let m = token.exec(text); m; m = token.exec(text)) {
+    params.set(m[1]!.toLowerCase(), m[2] !== undefined ? m[2].replace(/\\(.)/g, '$1') : (m[3] ?? ''));
+  }
+  const host = params.get('host') ?? params.get('hostaddr');
+  if (!host) return undefined;
+  const port = Number(params.get('port') ?? 5432);
+  return Number.isInteger(port) && port > 0 ? { host, port } : undefined;
+}
+
+/** The parsed form of synchronous_standby_names; `count` 0 means asynchronous (''). */
+export interface SyncNames {
+  readonly count: number;
+  readonly names: readonly string[];
+}
+
+/**
+ * Reads back what PostgreSQL accepts in synchronous_standby_names: `ANY n (a, b)`,
+ * `FIRST n (a, b)`, `n (a, b)` or a bare list (FIRST 1). Quoted names may hold any character.
+ * Hand-written: PostgreSQL's own grammar (syncrep_gram.y) is not exposed by any library.
+ */
+export function parseSyncNames(value: string): SyncNames {
+  const text = value.trim();
+  if (text === '') return { count: 0, names: [] };
+  const head = /^(?:(ANY|FIRST)\s+)?(\d+)\s*\(([\s\S]*)\)$/i.exec(text);
+  const list = head ? head[3]! : text;
+  const names: string[] = [];
+  const item = /\s*(?:"((?:[^"]|"")*)"|([^\s,"]+))\s*(?:,|$)/gy;
+  for (let m = item.exec(list); m && m[0] !== ''; m = item.exec(list)) names.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]!);
+  return { count: head ? Number(head[2]) : 1, names };
+}

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { DbQueryFailed, DbUnavailable, queryRows, withClient, type DbTimeouts, type PgTarget } from './connect.ts';
+import { conninfoHostPort } from './conf.ts';
 import { historyFileName, parseTimelineHistory, timelineOfWalFile, type TimelineHistory } from './history.ts';
 import { parseLsn, parseOptionalLsn, type Lsn } from './lsn.ts';
 import type { MemberState, Observation, PrimaryState, ReplicaInfo, StandbyState, WalReceiverInfo } from './types.ts';
@@ -74,6 +75,8 @@ interface BaseRow {
   sync_names: string;
   read_only: string;
   checkpoint_lsn: string;
+  /** Carries the replication password: parsed to host and port at once, never kept. */
+  conninfo: string | null;
 }
 
 // One statement, so every column describes the same role; recovery-only functions are guarded
@@ -92,7 +95,8 @@ SELECT r.in_recovery,
   pg_last_xact_replay_timestamp() AS replay_ts,
   CASE WHEN r.in_recovery THEN pg_get_wal_replay_pause_state() ELSE 'not paused' END AS pause_state,
   current_setting('synchronous_standby_names') AS sync_names,
-  current_setting('default_transaction_read_only') AS read_only
+  current_setting('default_transaction_read_only') AS read_only,
+  CASE WHEN r.in_recovery THEN current_setting('primary_conninfo') END AS conninfo
 FROM (SELECT pg_is_in_recovery() AS in_recovery) r,
   pg_control_system() s, pg_control_checkpoint() c, pg_control_recovery() rc`;
 
@@ -129,6 +133,7 @@ async function readState(c: pg.Client): Promise<PrimaryState | StandbyState> {
     replayTimestamp: row.replay_ts ?? undefined,
     replayPaused: row.pause_state !== 'not paused',
     walReceiver,
+    upstreamConfigured: conninfoHostPort(row.conninfo ?? ''),
   };
 }
 

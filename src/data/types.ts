@@ -88,6 +88,11 @@ export interface StandbyState extends ReachableState {
   /** pg_get_wal_replay_pause_state() != 'not paused'. Informational: eligibility never reads it. */
   readonly replayPaused: boolean;
   readonly walReceiver: WalReceiverInfo | undefined;
+  /**
+   * Where primary_conninfo points (host and port only), whether or not it streams from there;
+   * undefined when it is empty: a frozen standby, which takes WAL from nobody.
+   */
+  readonly upstreamConfigured: { readonly host: string; readonly port: number } | undefined;
 }
 
 export type MemberState = { readonly reachable: false; readonly reason: string } | PrimaryState | StandbyState;
