@@ -17,6 +17,7 @@ import {
 import { labDbDrillEnvironment } from '../../drill/db/lab-environment.ts';
 import { renderOutageReportHtml } from '../../observe/report/index.ts';
 import { formatTable, printJson } from '../output.ts';
+import { registerChaosCommand } from './drill-chaos.ts';
 
 interface RegionOutageFlags {
   region: string;
@@ -62,6 +63,7 @@ export function registerDrillCommands(program: Command): void {
       if (!report.pass) process.exitCode = 1;
     });
   registerDbDrillCommands(drill);
+  registerChaosCommand(drill);
 }
 
 interface DbDrillFlags {
