@@ -9,8 +9,9 @@ import { join } from 'node:path';
 import { InfraError, InputError } from '../../common/errors.ts';
 import {
   MERIDIAN_BIN, credentialsEnv, credentialsFromEnv, cutRegion, dataRoot, healRegion, httpGet, labDir, observeStores, readCredentials,
-  readLabStatus, regionNamespace, requireLabHost, startInRegion, storeTargets, waitHealthy, type LabStatus,
+  readLabStatus, regionNamespace, requireLabHost, storeTargets, type LabStatus,
 } from '../../lab/index.ts';
+import { restartRecorded } from '../../lab/restart.ts';
 import { loadTopologyFile, type Topology } from '../../spec/index.ts';
 import { agentStoreView } from './agent-views.ts';
 import { startChildWriter } from './child-writer.ts';
@@ -130,9 +131,9 @@ async function restartAgent(status: LabStatus, topology: Topology, region: strin
   if (!r) throw new InfraError(`unknown region ${region}`);
   const secrets = readCredentials(labDir());
   const env = topology.stores.length > 0 && secrets ? credentialsEnv(secrets) : {};
-  // The same command line `lab up` starts agents with (src/lab/up.ts).
-  const proc = startInRegion(region, 'agent', `agent-${region}`, [process.execPath, MERIDIAN_BIN, 'agent', '-f', status.topologyFile, '--region', region], env);
-  await waitHealthy(proc, [`${r.api}/healthz`], Date.now() + 25_000);
+  // The command line `lab up` recorded (with --state-dir and --pg-data: without them the
+  // restarted agent could not fence or rejoin its own database).
+  await restartRecorded(`agent-${region}`, env, [`${r.api}/healthz`], Date.now() + 25_000);
 }
 
 function startLocalWriter(region: string, address: string, o: LocalWriterOptions, credentials: { user: string; password: string; database: string; port: number }, memberRegions: Readonly<Record<string, string>>) {
