@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { UsageError } from '../common/errors.ts';
-import { labTopologyFile } from '../lab/index.ts';
+import { labTopologyFile } from '../lab/state.ts';
 import { loadTopologyFile, type Topology } from '../spec/index.ts';
 
 export function topologyFileOrLab(file: string | undefined): string {

@@ -68,13 +68,6 @@ export {
   type InstanceLayout,
   type AddressPair,
 } from './layout.ts';
-export { labDir, topologyPath, type ProcessKind, type ProcessRecord } from './state.ts';
+export { labDir, labTopologyFile, topologyPath, type ProcessKind, type ProcessRecord } from './state.ts';
 export { requireLabHost } from './preflight.ts';
 export { httpGet, hostPort } from './http.ts';
-
-import { labDir, topologyPath } from './state.ts';
-
-/** The materialized topology file agents and drills load (exists while a lab is up). */
-export function labTopologyFile(): string {
-  return topologyPath(labDir());
-}

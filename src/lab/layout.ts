@@ -14,7 +14,10 @@
  * they are easy to read; that is only a spelling, no arithmetic connects them.
  */
 import { InputError } from '../common/errors.ts';
-import { fqdn, type Topology } from '../spec/index.ts';
+// names.ts, not the spec barrel: `lab cut` resolves a region through this module and must not
+// wait for the schema library to load.
+import { fqdn } from '../spec/names.ts';
+import type { Topology } from '../spec/index.ts';
 
 export const LAB_PREFIX = 'mrd-';
 /** The pseudo-region naming the client namespace (`mrd-client`), so no region may be called so. */

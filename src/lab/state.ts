@@ -54,6 +54,14 @@ export const statePath = (dir = labDir()) => join(dir, 'state.json');
 export const logsDir = (dir = labDir()) => join(dir, 'logs');
 export const topologyPath = (dir = labDir()) => join(dir, 'topology.yaml');
 
+/**
+ * The materialized topology file agents and drills load (exists while a lab is up). Here, not in
+ * index.ts, so the CLI finds it without loading the whole lab.
+ */
+export function labTopologyFile(): string {
+  return topologyPath(labDir());
+}
+
 export function readState(dir = labDir()): LabState | undefined {
   let text: string;
   try {

@@ -28,6 +28,7 @@ import { readLiveLabStatus, type LiveLabStatus } from './live-status.ts';
 import { settleAll } from './settle.ts';
 import { startInRegion, waitHealthy, type Supervised } from './supervise.ts';
 import { startPrometheus } from './prometheus.ts';
+import type { LabAddon } from './addons.ts';
 
 /** The CLI entry every lab process runs (`node bin/meridian.js …`). */
 export const MERIDIAN_BIN = resolve(dirname(fileURLToPath(import.meta.url)), '../../bin/meridian.js');
@@ -43,9 +44,7 @@ export interface LabUpOptions {
   readonly readyTimeoutMs?: number;
 }
 
-/** `prometheus`: one per region and a global one federating them (prometheus.ts). */
-export const LAB_ADDONS = ['prometheus'] as const;
-export type LabAddon = (typeof LAB_ADDONS)[number];
+export { LAB_ADDONS, type LabAddon } from './addons.ts';
 
 export type LabUpOutcome = 'created' | 'alreadyUp' | 'rebuilt';
 

@@ -1,10 +1,8 @@
 /** `meridian agent` (run one region's agent until SIGTERM/SIGINT) and `meridian status`. */
 import type { Command } from 'commander';
 import { CheckFailed, UsageError } from '../../common/errors.ts';
-import { agentsTable, answersTable, healthTable, readAgentStatuses, runAgent, type Table } from '../../agent/index.ts';
-import { loadTopologyFile } from '../../spec/index.ts';
+import type { Table } from '../../agent/index.ts';
 import { formatTable, printJson } from '../output.ts';
-import { loadTopologyOrLab } from '../topology-source.ts';
 
 export function registerAgentCommands(program: Command): void {
   program
@@ -18,6 +16,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--state-dir <dir>', 'where the failover audit (JSON lines) is kept (default /var/lib/meridian/<region>)')
     .option('--pg-data <store=dir>', "data directory of this region's member of a store, for demote and rejoin (repeatable)", collectPairs, {})
     .action(async (opts: { file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string> }) => {
+      const [{ loadTopologyFile }, { runAgent }] = await Promise.all([import('../../spec/index.ts'), import('../../agent/index.ts')]);
       const topology = loadTopologyFile(opts.file);
       // Listen for signals first: a SIGTERM during start-up still ends in a clean close.
       const signalled = untilSignal();
@@ -33,6 +32,12 @@ export function registerAgentCommands(program: Command): void {
     .option('-f, --file <path>', 'topology file with regions[].agent.api (default: the running lab\'s)')
     .option('--json', 'print the raw /status of every agent')
     .action(async (opts: { file?: string; json?: boolean }) => {
+      // The status client and tables only: importing the agent itself would load etcd, pg and prom-client.
+      const [{ loadTopologyOrLab }, { readAgentStatuses }, { agentsTable, answersTable, healthTable }] = await Promise.all([
+        import('../topology-source.ts'),
+        import('../../agent/status-client.ts'),
+        import('../../agent/status-report.ts'),
+      ]);
       const readings = await readAgentStatuses(loadTopologyOrLab(opts.file));
       const answering = readings.flatMap((r) => (r.kind === 'ok' ? [r] : []));
       if (opts.json) printJson(readings);

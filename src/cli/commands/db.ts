@@ -6,12 +6,10 @@
  */
 import type { Command } from 'commander';
 import { CheckFailed, InputError, UsageError } from '../../common/errors.ts';
-import {
-  credentialsFromEnv, DB_CREDENTIAL_ENV, labDir, observeStores, readCredentials, readLabStatus, storeTargets,
-  type AppLogin, type StoreStatus,
-} from '../../lab/index.ts';
-import { loadTopologyFile } from '../../spec/index.ts';
+import type { AppLogin, StoreStatus } from '../../lab/index.ts';
 import { formatTable, printJson } from '../output.ts';
+
+type Lab = typeof import('../../lab/index.ts');
 
 export function registerDbCommands(program: Command): void {
   const db = program.command('db').description("the topology's data stores (PostgreSQL): where the primary is, replication state");
@@ -21,10 +19,11 @@ export function registerDbCommands(program: Command): void {
     .option('-f, --file <path>', 'topology file (default: the running lab\'s)')
     .option('--json', 'print { stores: [...] } as JSON')
     .action(async (opts: { file?: string; json?: boolean }) => {
-      const topologyFile = opts.file ?? labTopologyOrFail();
-      const targets = storeTargets(loadTopologyFile(topologyFile));
-      const logins = resolveLogins();
-      const stores = await observeStores(targets, logins);
+      const [lab, { loadTopologyFile }] = await Promise.all([import('../../lab/index.ts'), import('../../spec/index.ts')]);
+      const topologyFile = opts.file ?? labTopologyOrFail(lab);
+      const targets = lab.storeTargets(loadTopologyFile(topologyFile));
+      const logins = resolveLogins(lab);
+      const stores = await lab.observeStores(targets, logins);
       if (opts.json) printJson({ stores });
       else process.stdout.write(stores.length === 0 ? `no stores in ${topologyFile}\n` : stores.map(formatStoreSection).join('\n'));
       const silent = stores.filter((s) => s.members.every((m) => !m.reachable)).map((s) => s.name);
@@ -32,14 +31,14 @@ export function registerDbCommands(program: Command): void {
     });
 }
 
-function labTopologyOrFail(): string {
+function labTopologyOrFail({ readLabStatus }: Lab): string {
   const lab = readLabStatus();
   if (!lab) throw new UsageError('give the topology with -f FILE (no lab is running whose topology to use)');
   return lab.topologyFile;
 }
 
 /** The environment wins; inside a lab its own passwords (root only) are the fallback. */
-function resolveLogins(): { admin: AppLogin; app?: AppLogin } {
+function resolveLogins({ credentialsFromEnv, DB_CREDENTIAL_ENV, labDir, readCredentials, readLabStatus }: Lab): { admin: AppLogin; app?: AppLogin } {
   const fromEnv = credentialsFromEnv(process.env);
   const lab = readLabStatus() ? readCredentials(labDir()) : undefined;
   const adminUser = fromEnv.adminUser ?? lab?.adminUser;

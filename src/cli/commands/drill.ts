@@ -9,13 +9,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
-import { runRegionOutageDrill, type DrillEvent, type OutageHistory, type OutageReport } from '../../drill/index.ts';
-import { labDrillEnvironment } from '../../drill/lab-environment.ts';
-import {
-  DB_DRILL_KINDS, formatDbDrillReport, runDbDrill, runLocalWriter, saveDbDrillReport, WRITER_CREDENTIAL_ENV, type DbDrillEvent, type DbDrillKind,
-} from '../../drill/db/index.ts';
-import { labDbDrillEnvironment } from '../../drill/db/lab-environment.ts';
-import { renderOutageReportHtml } from '../../observe/report/index.ts';
+import type { DrillEvent, OutageHistory, OutageReport } from '../../drill/index.ts';
+import type { DbDrillEvent, DbDrillKind } from '../../drill/db/index.ts';
 import { formatTable, printJson } from '../output.ts';
 import { registerChaosCommand } from './drill-chaos.ts';
 
@@ -49,11 +44,12 @@ export function registerDrillCommands(program: Command): void {
       }
       const rate = Number(flags.rate);
       if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) throw new UsageError(`--rate must be a number in (0, 1000], got '${flags.rate}'`);
+      const [{ runRegionOutageDrill }, { labDrillEnvironment }] = await Promise.all([import('../../drill/index.ts'), import('../../drill/lab-environment.ts')]);
       const env = labDrillEnvironment(flags.service);
       const { report, history } = await withInterruptHandling((signal) =>
         runRegionOutageDrill(env, { region: flags.region, rate, signal, onEvent: printEvent }),
       );
-      const path = saveReport(flags.out, report, history);
+      const path = await saveReport(flags.out, report, history);
       if (flags.json) {
         printJson(report);
         process.stderr.write(`saved ${path}\n`);
@@ -110,6 +106,7 @@ function registerDbDrillCommands(drill: Command): void {
     .option('--member-regions <json>', "{ 'ip:port': region }", '{}')
     .option('--max-duration-ms <n>', 'stop on its own after', '600000')
     .action(async (f: Record<string, string>) => {
+      const { runLocalWriter, WRITER_CREDENTIAL_ENV } = await import('../../drill/db/index.ts');
       const user = process.env[WRITER_CREDENTIAL_ENV.user];
       const password = process.env[WRITER_CREDENTIAL_ENV.password];
       if (!user || !password) throw new UsageError(`set ${WRITER_CREDENTIAL_ENV.user} and ${WRITER_CREDENTIAL_ENV.password}`);
@@ -139,6 +136,10 @@ function registerDbDrillCommands(drill: Command): void {
 }
 
 async function runDbDrillCommand(kind: DbDrillKind, flags: DbDrillFlags): Promise<void> {
+  const [{ DB_DRILL_KINDS, formatDbDrillReport, runDbDrill, saveDbDrillReport }, { labDbDrillEnvironment }] = await Promise.all([
+    import('../../drill/db/index.ts'),
+    import('../../drill/db/lab-environment.ts'),
+  ]);
   if (!DB_DRILL_KINDS.includes(kind)) throw new UsageError(`unknown database drill '${kind}'`);
   const rate = flags.rate === undefined ? undefined : Number(flags.rate);
   if (rate !== undefined && !(Number.isFinite(rate) && rate > 0 && rate <= 1000)) throw new UsageError(`--rate must be a number in (0, 1000], got '${flags.rate}'`);
@@ -186,7 +187,8 @@ function printEvent(event: DrillEvent): void {
   process.stderr.write(`[drill] ${new Date(event.atMs).toISOString()} ${event.step}: ${event.detail}\n`);
 }
 
-function saveReport(dir: string, report: OutageReport, history: OutageHistory): string {
+async function saveReport(dir: string, report: OutageReport, history: OutageHistory): Promise<string> {
+  const { renderOutageReportHtml } = await import('../../observe/report/index.ts');
   mkdirSync(dir, { recursive: true });
   // ISO time with ':' spelled '-': colons in file names break scp, Windows and some archivers.
   const stamp = report.timeline.startedAt.replace(/:/g, '-');

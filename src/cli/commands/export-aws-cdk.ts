@@ -1,7 +1,5 @@
 /** `meridian export aws-cdk`: the AWS CDK app for a topology's AWS regions. */
 import type { Command } from 'commander';
-import { contextToFill, writeAwsCdkExport } from '../../export/aws-cdk/index.ts';
-import { loadTopologyOrLab } from '../topology-source.ts';
 
 export function registerAwsCdkExport(exportCommand: Command): void {
   exportCommand
@@ -9,7 +7,8 @@ export function registerAwsCdkExport(exportCommand: Command): void {
     .description('write an AWS CDK app (TypeScript): Route 53 (delegate or native), Global Accelerator, Aurora Global Database, ECR replication, replicated secrets')
     .option('-f, --file <path>', 'topology file (default: the running lab)')
     .requiredOption('-o, --output <dir>', 'directory to write the app into (files of the same name are replaced)')
-    .action((flags: { file?: string; output: string }) => {
+    .action(async (flags: { file?: string; output: string }) => {
+      const [{ contextToFill, writeAwsCdkExport }, { loadTopologyOrLab }] = await Promise.all([import('../../export/aws-cdk/index.ts'), import('../topology-source.ts')]);
       const { plan, written } = writeAwsCdkExport(loadTopologyOrLab(flags.file), flags.output);
       for (const path of written) process.stdout.write(`wrote ${path}\n`);
       for (const note of plan.notes) process.stderr.write(`meridian: note: ${note}\n`);

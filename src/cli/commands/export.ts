@@ -7,8 +7,7 @@
  */
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
-import { argocdExport, kubernetesExport, writeExportFiles, type ExportFiles } from '../../export/index.ts';
-import { loadTopologyOrLab } from '../topology-source.ts';
+import type { ExportFiles } from '../../export/index.ts';
 import { registerAwsCdkExport } from './export-aws-cdk.ts';
 
 interface K8sFlags {
@@ -37,11 +36,12 @@ export function registerExportCommands(program: Command): void {
     .option('--all-regions', 'write an overlay for every region')
     .option('--dns-load-balancer', "make the DNS Service a public LoadBalancer, annotated for regions[].cloud.provider")
     .option('--api-load-balancer', "make the API Service an internal LoadBalancer open to the peers' networks only")
-    .action((flags: K8sFlags) => {
+    .action(async (flags: K8sFlags) => {
       if (Boolean(flags.region) === Boolean(flags.allRegions)) throw new UsageError('export k8s: pass exactly one of --region NAME and --all-regions');
+      const [{ kubernetesExport }, { loadTopologyOrLab }] = await Promise.all([import('../../export/index.ts'), import('../topology-source.ts')]);
       const topology = loadTopologyOrLab(flags.file);
       const regions = flags.allRegions ? topology.regions.map((r) => r.name) : [flags.region!];
-      write(flags.output, kubernetesExport(topology, { regions, dnsLoadBalancer: flags.dnsLoadBalancer, apiLoadBalancer: flags.apiLoadBalancer }));
+      await write(flags.output, kubernetesExport(topology, { regions, dnsLoadBalancer: flags.dnsLoadBalancer, apiLoadBalancer: flags.apiLoadBalancer }));
     });
 
   group
@@ -49,11 +49,15 @@ export function registerExportCommands(program: Command): void {
     .description('write Argo CD ApplicationSets for the agent and every service, synced region by region in the topology\'s waves')
     .option('-f, --file <path>', 'topology file (default: the running lab)')
     .requiredOption('-o, --output <dir>', 'directory to write into')
-    .action((flags: { file?: string; output: string }) => write(flags.output, argocdExport(loadTopologyOrLab(flags.file))));
+    .action(async (flags: { file?: string; output: string }) => {
+      const [{ argocdExport }, { loadTopologyOrLab }] = await Promise.all([import('../../export/index.ts'), import('../topology-source.ts')]);
+      await write(flags.output, argocdExport(loadTopologyOrLab(flags.file)));
+    });
 
   registerAwsCdkExport(group);
 }
 
-function write(dir: string, files: ExportFiles): void {
+async function write(dir: string, files: ExportFiles): Promise<void> {
+  const { writeExportFiles } = await import('../../export/index.ts');
   for (const path of writeExportFiles(dir, files)) process.stdout.write(`wrote ${path}\n`);
 }

@@ -4,14 +4,11 @@
  */
 import { Option, type Command } from 'commander';
 import { CheckFailed, UsageError } from '../../common/errors.ts';
-import { createLogger } from '../../common/log.ts';
-import {
-  createPgOrdersStore, DEFAULT_ROUTES, formatListen, orderRoutes, ordersConfigFrom, parseListen, startDemoApp,
-  type ListenAddress, type OrdersCliOptions,
-} from '../../demo/index.ts';
-import {
-  cutRegion, DB_CREDENTIAL_ENV, healRegion, killInRegion, LAB_ADDONS, labDown, labUp, type LabAddon, readLiveLabStatus, type LiveLabStatus, type ProcessStatus,
-} from '../../lab/index.ts';
+import type { OrdersCliOptions } from '../../demo/index.ts';
+// Both run while the command line is parsed (choices, an option's parser): small, no dependencies.
+import { parseListen, type ListenAddress } from '../../demo/listen.ts';
+import { LAB_ADDONS, type LabAddon } from '../../lab/addons.ts';
+import type { LiveLabStatus, ProcessStatus } from '../../lab/index.ts';
 import { formatStoreSection } from './db.ts';
 import { formatTable, printJson } from '../output.ts';
 
@@ -30,6 +27,7 @@ export function registerLabCommands(program: Command): void {
     .option('--no-agents', 'do not start the regional agents (debugging)')
     .addOption(new Option('--with <extras...>', 'also start: prometheus (one per region, a global one federating them)').choices([...LAB_ADDONS]))
     .action(async (opts: { file?: string; json?: boolean; agents: boolean; with?: LabAddon[] }) => {
+      const { labUp } = await import('../../lab/index.ts');
       const { outcome, status } = await labUp({ topologyFile: opts.file, agents: opts.agents, with: opts.with });
       if (opts.json) return printJson(status);
       const headline = { created: 'lab is up', rebuilt: 'lab is up (rebuilt: the previous one was incomplete or different)', alreadyUp: 'lab was already up' }[outcome];
@@ -41,6 +39,7 @@ export function registerLabCommands(program: Command): void {
     .description('where everything is, and whether each process is alive')
     .option('--json', 'print the status as JSON')
     .action(async (opts: { json?: boolean }) => {
+      const { readLiveLabStatus } = await import('../../lab/live-status.ts');
       const status = await readLiveLabStatus();
       if (!status) throw new CheckFailed(NO_LAB);
       if (opts.json) return printJson(status);
@@ -51,6 +50,7 @@ export function registerLabCommands(program: Command): void {
     .command('down')
     .description('stop every lab process and remove every mrd-* namespace and link (also after a crash)')
     .action(async () => {
+      const { labDown } = await import('../../lab/down.ts');
       const result = await labDown();
       process.stdout.write(`lab is down: stopped ${result.stoppedProcesses} processes, removed ${result.namespaces.length} namespaces\n`);
     });
@@ -59,7 +59,9 @@ export function registerLabCommands(program: Command): void {
     .command('cut')
     .description("partition a region: its bridge port goes down, processes keep running")
     .argument('<region>')
-    .action((region: string) => {
+    .action(async (region: string) => {
+      // faults.ts alone: a drill times its cut from this command, so it must act at once.
+      const { cutRegion } = await import('../../lab/faults.ts');
       const outcome = cutRegion(region);
       process.stdout.write(outcome === 'cut' ? `${region} is cut off\n` : `${region} was already cut off\n`);
     });
@@ -68,7 +70,8 @@ export function registerLabCommands(program: Command): void {
     .command('heal')
     .description('reconnect a cut region')
     .argument('<region>')
-    .action((region: string) => {
+    .action(async (region: string) => {
+      const { healRegion } = await import('../../lab/faults.ts');
       const outcome = healRegion(region);
       process.stdout.write(outcome === 'healed' ? `${region} is reconnected\n` : `${region} was not cut (link brought up anyway)\n`);
     });
@@ -79,6 +82,7 @@ export function registerLabCommands(program: Command): void {
     .argument('<region>')
     .addOption(new Option('--what <kind>', 'what to stop').choices(['agent', 'app', 'postgres', 'etcd']).makeOptionMandatory())
     .action(async (region: string, opts: { what: 'agent' | 'app' | 'postgres' | 'etcd' }) => {
+      const { killInRegion } = await import('../../lab/faults.ts');
       const stopped = await killInRegion(region, opts.what);
       const list = stopped.map((p) => `${p.name} (pid ${p.pid})`).join(', ');
       process.stdout.write(stopped.length > 0 ? `stopped ${list}\n` : `no running ${opts.what} in ${region}\n`);
@@ -98,6 +102,11 @@ export function registerLabCommands(program: Command): void {
     .option('--db-deadline <duration>', 'bound on one request, retries included (default 5s)')
     .action(async (opts: { region: string; service: string; instance: number; listen: ListenAddress[] } & OrdersCliOptions) => {
       if (opts.listen.length === 0) throw new UsageError('demo-app needs at least one --listen ip:port');
+      const [{ createPgOrdersStore, DEFAULT_ROUTES, formatListen, orderRoutes, ordersConfigFrom, startDemoApp }, { DB_CREDENTIAL_ENV }, { createLogger }] = await Promise.all([
+        import('../../demo/index.ts'),
+        import('../../lab/credentials.ts'),
+        import('../../common/log.ts'),
+      ]);
       const db = ordersConfigFrom(opts, { user: process.env[DB_CREDENTIAL_ENV.appUser], password: process.env[DB_CREDENTIAL_ENV.appPassword] });
       const store = db && createPgOrdersStore(db);
       const routes = store ? { ...DEFAULT_ROUTES, ...orderRoutes(store) } : DEFAULT_ROUTES;

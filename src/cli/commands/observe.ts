@@ -8,10 +8,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InfraError, UsageError } from '../../common/errors.ts';
-import { labTopologyFile } from '../../lab/index.ts';
-import { TimelineFollower, type FollowRound, type TimelineEvent } from '../../observe/index.ts';
-import { writePrometheusExport } from '../../observe/export/index.ts';
-import { loadTopologyFile, type Topology } from '../../spec/index.ts';
+import type { FollowRound, TimelineEvent, TimelineFollower } from '../../observe/index.ts';
+import type { Topology } from '../../spec/index.ts';
 
 interface EventsFlags {
   file?: string;
@@ -31,7 +29,8 @@ export function registerObserveCommands(program: Command): void {
     .action(async (flags: EventsFlags) => {
       const interval = Number(flags.interval);
       if (!Number.isInteger(interval) || interval < 100 || interval > 60_000) throw new UsageError(`--interval must be milliseconds in [100, 60000], got '${flags.interval}'`);
-      const follower = new TimelineFollower(loadTopology(flags.file));
+      const { TimelineFollower } = await import('../../observe/events-client.ts');
+      const follower = new TimelineFollower(await loadTopology(flags.file));
       const first = await follower.round();
       report(first, flags.json ?? false);
       if (!flags.follow) {
@@ -48,14 +47,16 @@ export function registerObserveCommands(program: Command): void {
     .description('write a Prometheus scrape config, alerting rules and a Grafana dashboard for every agent')
     .option('-f, --file <path>', 'topology file (default: the running lab)')
     .option('-o, --output <dir>', 'directory to write into', 'prometheus')
-    .action((flags: { file?: string; output: string }) => {
-      const written = writePrometheusExport(loadTopology(flags.file), flags.output);
+    .action(async (flags: { file?: string; output: string }) => {
+      const { writePrometheusExport } = await import('../../observe/export/index.ts');
+      const written = writePrometheusExport(await loadTopology(flags.file), flags.output);
       for (const path of written) process.stdout.write(`wrote ${path}\n`);
     });
 }
 
 /** -f, or the running lab's materialized topology. */
-function loadTopology(file: string | undefined): Topology {
+async function loadTopology(file: string | undefined): Promise<Topology> {
+  const [{ loadTopologyFile }, { labTopologyFile }] = await Promise.all([import('../../spec/index.ts'), import('../../lab/state.ts')]);
   if (file) return loadTopologyFile(file);
   const lab = labTopologyFile();
   if (!existsSync(lab)) throw new UsageError(`pass -f FILE: no topology file given and no lab is running (${lab} does not exist)`);

@@ -2,7 +2,6 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../../common/errors.ts';
-import { DEFAULT_TOPOLOGY_YAML, fqdn, loadTopologyFile, topologyJsonSchema } from '../../spec/index.ts';
 import { printJson } from '../output.ts';
 
 export function registerSpecCommands(program: Command): void {
@@ -11,7 +10,8 @@ export function registerSpecCommands(program: Command): void {
     .description('check a topology file; prints every problem as file:line:column')
     .requiredOption('-f, --file <path>', 'topology file')
     .option('--json', 'print the normalized topology as JSON')
-    .action((opts: { file: string; json?: boolean }) => {
+    .action(async (opts: { file: string; json?: boolean }) => {
+      const { fqdn, loadTopologyFile } = await import('../../spec/index.ts');
       const topology = loadTopologyFile(opts.file);
       if (opts.json) return printJson(topology);
       const names = topology.services.map((s) => fqdn(topology, s)).join(', ');
@@ -21,14 +21,18 @@ export function registerSpecCommands(program: Command): void {
   program
     .command('schema')
     .description('print the JSON Schema of the topology file (for editor completion)')
-    .action(() => printJson(topologyJsonSchema()));
+    .action(async () => {
+      const { topologyJsonSchema } = await import('../../spec/index.ts');
+      printJson(topologyJsonSchema());
+    });
 
   program
     .command('init')
     .description('write the built-in topology, commented, as a starting point')
     .option('-o, --output <path>', 'file to write (default: print to stdout)')
     .option('--force', 'overwrite an existing file')
-    .action((opts: { output?: string; force?: boolean }) => {
+    .action(async (opts: { output?: string; force?: boolean }) => {
+      const { DEFAULT_TOPOLOGY_YAML } = await import('../../spec/default-topology.ts');
       if (!opts.output) return void process.stdout.write(DEFAULT_TOPOLOGY_YAML);
       if (existsSync(opts.output) && !opts.force) throw new InputError(`${opts.output} exists; pass --force to overwrite`);
       writeFileSync(opts.output, DEFAULT_TOPOLOGY_YAML);

@@ -7,11 +7,10 @@
  */
 import type { Command } from 'commander';
 import { CheckFailed, InfraError, InputError } from '../../common/errors.ts';
-import { readAgentStatuses, type AgentReading } from '../../agent/index.ts';
+import type { AgentReading } from '../../agent/index.ts';
 import type { OperatorRequest } from '../../agent/store/index.ts';
 import type { Topology } from '../../spec/index.ts';
 import { formatTable, printJson } from '../output.ts';
-import { loadTopologyOrLab } from '../topology-source.ts';
 
 const ANSWER_TIMEOUT_MS = 30 * 60_000;
 
@@ -24,6 +23,7 @@ export function registerStoreCommands(program: Command): void {
     .option('-f, --file <path>', "topology file (default: the running lab's)")
     .option('--json', "print the coordinator's answer as JSON")
     .action(async (opts: { store: string; to: string; file?: string; json?: boolean }) => {
+      const { loadTopologyOrLab } = await import('../topology-source.ts');
       const topology = loadTopologyOrLab(opts.file);
       checkMember(topology, opts.store, opts.to);
       await askCoordinator(topology, opts.store, { kind: 'switchover', to: opts.to }, opts.json ?? false);
@@ -40,6 +40,7 @@ export function registerStoreCommands(program: Command): void {
     .option('--json', "print the coordinator's answer as JSON")
     .action(async (opts: { store: string; region: string; method: string; file?: string; json?: boolean }) => {
       if (opts.method !== 'rewind' && opts.method !== 'base-backup') throw new InputError(`--method must be rewind or base-backup, not '${opts.method}'`);
+      const { loadTopologyOrLab } = await import('../topology-source.ts');
       const topology = loadTopologyOrLab(opts.file);
       checkMember(topology, opts.store, opts.region);
       await askCoordinator(topology, opts.store, { kind: 'rejoin', region: opts.region, method: opts.method }, opts.json ?? false);
@@ -68,6 +69,7 @@ interface CoordinatorAnswer {
 }
 
 async function askCoordinator(topology: Topology, store: string, request: OperatorRequest, json: boolean): Promise<void> {
+  const { readAgentStatuses } = await import('../../agent/status-client.ts');
   const path = `/v1/stores/${encodeURIComponent(store)}/${request.kind}`;
   const { kind: _kind, ...body } = request;
   // The election may be changing hands (a coordinator's lease lapsing after a heal): an agent
