@@ -9,7 +9,9 @@ export function formatChaosReport(r: ChaosReport): string {
   for (const round of r.rounds) out.push(...roundLines(round, r.convergeBoundMs));
   const l = r.lostAckedWrites;
   out.push('Over all rounds:');
-  out.push(`  acknowledged writes lost: ${l.count}${l.count > 0 ? ` over ${formatMs(l.rpoMs)} (first: ${l.firstIds.join(', ')})` : ''}${r.survivorsFrom ? ` (read on ${r.survivorsFrom})` : ' (NOT CHECKED: no primary to read from)'}`);
+  out.push(l.count === null
+    ? '  acknowledged writes lost: NOT CHECKED (no primary to read the surviving writes from)'
+    : `  acknowledged writes lost: ${l.count}${l.count > 0 ? ` over ${formatMs(l.rpoMs)} (first: ${l.firstIds.join(', ')})` : ''} (read on ${r.survivorsFrom})`);
   out.push(`  zombie acks (acknowledged by a primary the record no longer or never named): ${r.zombieAcks.count}`);
   for (const z of r.zombieAcks.first) {
     out.push(`    ${z.id} (${z.client}) by ${z.server}, sent ${formatMs(z.sentAtMs - Date.parse(r.startedAt))} into the run: ${z.why}; the record named ${z.recordThen.region} (token ${z.recordThen.token})`);

@@ -58,7 +58,8 @@ export interface ChaosReport {
   readonly roundsNotConverged: readonly number[];
   readonly clients: Readonly<Record<string, ClientWrites>>;
   readonly survivorsFrom: string | null;
-  readonly lostAckedWrites: { readonly count: number; readonly firstIds: readonly string[]; readonly rpoMs: number; readonly targetRpoMs: number };
+  /** `count` null: not checked, there was no primary to read the surviving ids from. */
+  readonly lostAckedWrites: { readonly count: number | null; readonly firstIds: readonly string[]; readonly rpoMs: number; readonly targetRpoMs: number };
   readonly zombieAcks: { readonly count: number; readonly first: readonly ZombieAck[] };
   readonly duplicates: { readonly count: number; readonly ids: readonly string[] };
   readonly splitBrain: { readonly count: number; readonly examples: readonly SplitBrainExample[] };
@@ -75,7 +76,9 @@ export function buildChaosReport(h: ChaosHistory): ChaosReport {
   const rounds = h.rounds.map((r) => roundReport(r, h.startMs, mainAcks));
   const checked = checkHistory({ ops: h.ops, survivingIds: h.survivingIds, faultAtMs: h.rounds[0]?.startedAtMs ?? h.startMs, targets: h.targets });
   const zombies = findZombieAcks(h.ops, h.recordSightings);
-  const lost = { count: checked.ackedLost.count, firstIds: checked.ackedLost.ids.slice(0, FIRST), rpoMs: checked.ackedLost.rpoMs, targetRpoMs: h.targets.rpoMs };
+  const lost = h.survivorsFrom === null
+    ? { count: null, firstIds: [], rpoMs: 0, targetRpoMs: h.targets.rpoMs }
+    : { count: checked.ackedLost.count, firstIds: checked.ackedLost.ids.slice(0, FIRST), rpoMs: checked.ackedLost.rpoMs, targetRpoMs: h.targets.rpoMs };
   const partial = {
     rounds,
     roundsNotConverged: rounds.filter((r) => !r.converged).map((r) => r.index),
@@ -122,7 +125,7 @@ function failures(r: Judged): string[] {
   }
   if (r.survivorsFrom === null) out.push('no primary to read the surviving writes from: lost writes could not be checked');
   const l = r.lostAckedWrites;
-  if (l.count > 0 && !(l.targetRpoMs > 0 && l.rpoMs <= l.targetRpoMs)) out.push(`${l.count} acknowledged write(s) lost over ${l.rpoMs} ms (target RPO ${l.targetRpoMs} ms)`);
+  if (l.count !== null && l.count > 0 && !(l.targetRpoMs > 0 && l.rpoMs <= l.targetRpoMs)) out.push(`${l.count} acknowledged write(s) lost over ${l.rpoMs} ms (target RPO ${l.targetRpoMs} ms)`);
   if (r.zombieAcks.count > 0) out.push(`${r.zombieAcks.count} write(s) acknowledged by a primary the record no longer (or never) named`);
   if (r.duplicates.count > 0) out.push(`${r.duplicates.count} write id(s) applied or acknowledged twice`);
   if (r.splitBrain.count > 0) out.push(`split brain: ${r.splitBrain.count} write(s) acknowledged while two primaries both accepted writes`);

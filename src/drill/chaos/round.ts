@@ -64,7 +64,8 @@ export async function runRound(round: Round, o: RoundOptions): Promise<RoundReco
   };
 }
 
-async function awaitConvergence(o: RoundOptions, fromMs: number): Promise<{ convergence: RoundConvergence; lastObservation: ConvergenceSnapshot }> {
+/** Observes until the store has converged (confirmed), or `convergeBoundMs` after `fromMs`. */
+export async function awaitConvergence(o: Omit<RoundOptions, 'emit'>, fromMs: number): Promise<{ convergence: RoundConvergence; lastObservation: ConvergenceSnapshot }> {
   const bound = o.convergeBoundMs ?? 30_000;
   let first: { snap: ConvergenceSnapshot; verdict: Convergence } | undefined;
   let lastFailed: Convergence | undefined;
@@ -89,7 +90,7 @@ async function awaitConvergence(o: RoundOptions, fromMs: number): Promise<{ conv
   }
 }
 
-function describeConvergence(c: RoundConvergence): string {
+export function describeConvergence(c: RoundConvergence): string {
   if (c.outcome === 'converged') return `converged on ${c.primary} ${c.afterMs} ms after the fault's end`;
   const wrong = c.problems.slice(0, 4).map((p) => `${p.check}${p.region ? ` ${p.region}` : ''}: ${p.detail}`);
   return `not converged ${c.afterMs} ms after the fault's end: ${wrong.join('; ') || 'no observation finished in time'}`;

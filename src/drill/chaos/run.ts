@@ -2,10 +2,11 @@
  * `meridian drill chaos`: seeded fault rounds under continuous writes. Plan the rounds from the
  * seed → start the writers (`main` through the store's primary DNS name, as applications write;
  * `pinned-<region>` straight to every member, so any member that acknowledges while it is not the
- * named primary is caught) and the record log → warm up until the primary acknowledged a write →
- * run every round (round.ts) → keep writing a little → stop → read the run's ids on the primary
- * the record names → report (pure, from the history). One history across all rounds, with the
- * round boundaries, so lost, zombie and duplicate checks cover everything.
+ * named primary is caught) and the record log → warm up until the primary acknowledged a write
+ * and the store has converged (else stop: nothing injected) → run every round (round.ts) → keep
+ * writing a little → stop → read the run's ids on the primary the record names → report (pure,
+ * from the history). One history across all rounds, with the round boundaries, so lost, zombie
+ * and duplicate checks cover everything.
  */
 import { CheckFailed, InputError } from '../../common/errors.ts';
 import { DbQueryFailed } from '../../data/index.ts';
@@ -17,7 +18,7 @@ import { StubResolver } from '../stub-resolver.ts';
 import { planChaos } from './plan.ts';
 import { RecordLog } from './record-log.ts';
 import { buildChaosReport, type ChaosReport } from './report.ts';
-import { runRound } from './round.ts';
+import { awaitConvergence, describeConvergence, runRound } from './round.ts';
 import type { ChaosEnvironment, ChaosEvent, ChaosHistory, MemberAddress, RoundRecord } from './types.ts';
 
 export interface ChaosOptions {
@@ -49,6 +50,8 @@ export interface ChaosResult {
 }
 
 const MAX_WARMUP_MS = 30_000;
+/** How long the store may take to be whole before the first round. */
+const BASELINE_BOUND_MS = 60_000;
 /** Longest a round can take: its fault (at most ~4 TTL + 5 s plus a restart) and the bound. */
 const ROUND_BUDGET_MS = 90_000;
 
@@ -76,7 +79,7 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
 
   const startMs = clock.now();
   const runId = `c${startMs}`;
-  const maxDurationMs = MAX_WARMUP_MS + rounds.length * ROUND_BUDGET_MS;
+  const maxDurationMs = MAX_WARMUP_MS + BASELINE_BOUND_MS + rounds.length * ROUND_BUDGET_MS;
   const sql = (endpoint: ConstructorParameters<typeof SqlWriteTransport>[0]['endpoint']) =>
     new SqlWriteTransport({ endpoint, credentials: store.credentials, runId, memberRegions: store.memberRegions, deadlines: DEFAULT_WRITE_DEADLINES });
   const resolver = new StubResolver({ nameservers: env.nameservers, clock });
@@ -93,9 +96,14 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
     await clock.sleep(o.warmupMs ?? 3000, o.signal);
     while (!main.ops.some((op) => op.outcome === 'ok') && clock.now() - startMs < MAX_WARMUP_MS) await clock.sleep(100, o.signal);
     if (!main.ops.some((op) => op.outcome === 'ok')) throw new CheckFailed(`no write through ${store.primaryFqdn} was acknowledged during the warm-up: nothing was injected`);
+    const observing = { env, clock, ...(o.signal ? { signal: o.signal } : {}), records, mainOps: () => main.ops };
+    // A round that starts from a broken store measures nothing: the first one starts from a whole one.
+    const baseline = await awaitConvergence({ ...observing, convergeBoundMs: BASELINE_BOUND_MS }, clock.now());
+    if (baseline.convergence.outcome !== 'converged') throw new CheckFailed(`the store was not whole before the first round, so nothing was injected: ${describeConvergence(baseline.convergence)}`);
+    emit('baseline', describeConvergence(baseline.convergence));
     for (const round of rounds) {
       emit('round', `round ${round.index}: ${round.fault.kind}`);
-      done.push(await runRound(round, { env, clock, ...(o.signal ? { signal: o.signal } : {}), records, mainOps: () => main.ops, emit, ...(o.convergeBoundMs ? { convergeBoundMs: o.convergeBoundMs } : {}) }));
+      done.push(await runRound(round, { ...observing, emit, ...(o.convergeBoundMs ? { convergeBoundMs: o.convergeBoundMs } : {}) }));
       await clock.sleep(o.betweenRoundsMs ?? 1000, o.signal);
     }
     await clock.sleep(o.afterMs ?? 2000, o.signal);

@@ -39,7 +39,8 @@ export interface ChaosHtmlInput {
   readonly rounds: readonly ChaosRoundInput[];
   readonly roundsNotConverged: readonly number[];
   readonly survivorsFrom: string | null;
-  readonly lostAckedWrites: { readonly count: number; readonly firstIds: readonly string[] };
+  /** `count` null: not checked (no primary to read the surviving ids from). */
+  readonly lostAckedWrites: { readonly count: number | null; readonly firstIds: readonly string[] };
   readonly zombieAcks: { readonly count: number; readonly first: readonly { readonly id: string; readonly client: string; readonly server: string; readonly why: string; readonly recordThen: { readonly region: string; readonly token: string } }[] };
   readonly duplicates: { readonly count: number };
   readonly splitBrain: { readonly count: number };
@@ -64,7 +65,7 @@ function roundMark(round: ChaosRoundInput): Mark {
 }
 
 function keyFigures(r: ChaosHtmlInput): string {
-  const lost = r.survivorsFrom === null ? 'not checked: no primary to read from' : `${r.lostAckedWrites.count}${r.lostAckedWrites.firstIds.length ? ` (first: ${r.lostAckedWrites.firstIds.slice(0, 5).join(', ')})` : ''}`;
+  const lost = r.lostAckedWrites.count === null ? 'not checked: no primary to read from' : `${r.lostAckedWrites.count}${r.lostAckedWrites.firstIds.length ? ` (first: ${r.lostAckedWrites.firstIds.slice(0, 5).join(', ')})` : ''}`;
   const rows: [string, string][] = [
     ['Verdict', r.pass ? 'pass' : `FAIL: ${r.reasons.join('; ')}`],
     ['Rounds that never converged', r.roundsNotConverged.length === 0 ? 'none' : r.roundsNotConverged.map((i) => `#${i}`).join(', ')],

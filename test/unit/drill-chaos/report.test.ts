@@ -100,9 +100,12 @@ describe('buildChaosReport', () => {
     assert.equal(clean.pass, true);
   });
 
-  it('no primary to read the survivors from is a failure, not a pass', () => {
+  it('no primary to read the survivors from: lost writes not checked (never counted as all lost), and a failure', () => {
     const blind = buildChaosReport({ ...history, rounds: [round1], survivingIds: [], survivorsFrom: null, ops: mainWrites(0, 1000, EU1) });
-    assert.deepEqual(blind.reasons.slice(0, 1), ['no primary to read the surviving writes from: lost writes could not be checked']);
+    assert.deepEqual(blind.reasons, ['no primary to read the surviving writes from: lost writes could not be checked']);
+    assert.equal(blind.lostAckedWrites.count, null);
+    assert.match(formatChaosReport(blind), /acknowledged writes lost: NOT CHECKED/);
+    assert.match(renderChaosReportHtml(blind), /not checked: no primary to read from/);
   });
 
   it('text: every round with its verdict, the overall figures and how to reproduce', () => {
