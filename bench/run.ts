@@ -7,6 +7,7 @@
  * systems measured in the same run, written to bench/results/.
  */
 import { describeError, InputError, UsageError } from '../src/common/errors.ts';
+import { cliBenchmark } from './cli.ts';
 import { dnsBenchmark } from './dns.ts';
 import { failoverBenchmark } from './failover.ts';
 import { ProcessGroup } from './lib/processes.ts';
@@ -14,7 +15,7 @@ import { parseOptions, usage } from './options.ts';
 import { shiftBenchmark } from './shift.ts';
 import type { BenchContext, Benchmark } from './types.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [dnsBenchmark, shiftBenchmark, failoverBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [dnsBenchmark, shiftBenchmark, failoverBenchmark, cliBenchmark];
 
 const INTERRUPT_GRACE_MS = 60_000;
 

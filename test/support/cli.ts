@@ -18,3 +18,12 @@ export function runMeridian(args: readonly string[], options: { env?: NodeJS.Pro
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
+
+/**
+ * Whether bin/meridian.js runs the compiled build (dist/ built and newer than src/): it is asked
+ * to fail with MERIDIAN_DEBUG, and its stack trace names the file that threw.
+ */
+export function binRunsBuild(): boolean {
+  const r = runMeridian(['validate', '-f', '/nonexistent/meridian.yaml'], { env: { MERIDIAN_DEBUG: '1' } });
+  return /\/dist\/spec\/load\.js/.test(r.stderr);
+}

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { runMeridian } from '../../support/cli.ts';
+import { binRunsBuild } from '../../support/cli.ts';
 import { dashboardHtml } from '../../../src/observe/dashboard/page.ts';
 import { pinnedVersions, readAppSources } from '../../../src/export/aws-cdk/index.ts';
 import { MERIDIAN_BIN } from '../../../src/lab/up.ts';
@@ -18,13 +18,7 @@ import { NATIVE_ADDON_PATH } from '../../../src/gslb/native-transport.ts';
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const built = (path: string) => import(pathToFileURL(join(ROOT, 'dist', path)).href);
 
-/** Whether bin runs the build: MERIDIAN_DEBUG's stack trace names the file that threw. */
-function binRunsDist(): boolean {
-  const r = runMeridian(['validate', '-f', join(ROOT, 'no-such-file.yaml')], { env: { MERIDIAN_DEBUG: '1' } });
-  return /\/dist\/spec\/load\.js/.test(r.stderr);
-}
-
-const skip = binRunsDist() ? false : 'dist/ is not built, or older than src/: run npm run build';
+const skip = binRunsBuild() ? false : 'dist/ is not built, or older than src/: run npm run build';
 
 describe('the compiled build', { skip }, () => {
   test('serves the same dashboard page as the sources', async () => {
