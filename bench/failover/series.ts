@@ -7,9 +7,10 @@
  * note rather than hanging; so do two drills in a row that could not run.
  */
 import { join } from 'node:path';
+import { saveDbDrillReport } from '../../src/cli/drill-reports.ts';
 import { describeError } from '../../src/common/errors.ts';
 import {
-  buildDbDrillReport, readSurvivingIds, runDbDrill, saveDbDrillReport, type DbDrillEnvironment, type DbDrillHistory, type DbDrillOptions, type DbDrillResult,
+  buildDbDrillReport, readSurvivingIds, runDbDrill, type DbDrillEnvironment, type DbDrillHistory, type DbDrillOptions, type DbDrillResult,
 } from '../../src/drill/db/index.ts';
 import { drillRecord, failedDrill, type DrillRecord } from './figures.ts';
 import { describeDrill } from './report.ts';

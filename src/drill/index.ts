@@ -20,6 +20,6 @@ export { buildOutageReport, addressRegions, type OutageHistory, type OutageRepor
 export type { Phase, PhaseCounts, NameserverShift, ClientErrorWindow, ClientShift, TimeToReturn, LatencySummary } from './outage-metrics.ts';
 export { runRegionOutageDrill, validateDrillTarget, type RegionOutageOptions, type RegionOutageResult, type DrillEvent } from './region-outage.ts';
 export {
-  runDbDrill, buildDbDrillReport, formatDbDrillReport, saveDbDrillReport, WriteClient, SqlWriteTransport, HttpWriteTransport, DB_DRILL_KINDS,
+  runDbDrill, buildDbDrillReport, formatDbDrillReport, WriteClient, SqlWriteTransport, HttpWriteTransport, DB_DRILL_KINDS,
   type DbDrillKind, type DbDrillEnvironment, type DbDrillOptions, type DbDrillResult, type DbDrillHistory, type DbDrillReport, type WriteOp, type WriteTransport,
 } from './db/index.ts';

@@ -3,7 +3,7 @@
  * Accelerator, Route 53): each a clear error at its path, like the rest of the topology.
  */
 import type { Topology } from './schema.ts';
-import type { SpecIssue } from './references.ts';
+import type { SpecIssue } from './issue.ts';
 
 export function checkCloudReferences(t: Topology, regions: ReadonlySet<string>): SpecIssue[] {
   return [...checkWaves(t, regions), ...checkAccounts(t), ...checkAurora(t), ...checkAccelerators(t)];

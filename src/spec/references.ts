@@ -4,14 +4,10 @@
  * so the loader can point at the exact line and column.
  */
 import { checkCloudReferences } from './cloud-references.ts';
+import type { SpecIssue } from './issue.ts';
 import type { Topology } from './schema.ts';
 
-export interface SpecIssue {
-  readonly path: readonly (string | number)[];
-  readonly message: string;
-  /** When the issue is about a map key rather than its value (unknown keys). */
-  readonly atKey?: boolean;
-}
+export type { SpecIssue } from './issue.ts';
 
 export function checkReferences(t: Topology): SpecIssue[] {
   const issues: SpecIssue[] = [];

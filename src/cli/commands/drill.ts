@@ -5,11 +5,9 @@
  * With `--store`, and for `partition | primary-crash | coordinator-crash | primary-freeze`, the
  * database drills (src/drill/db): the same contract, measured from a write history.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { UsageError } from '../../common/errors.ts';
-import type { DrillEvent, OutageHistory, OutageReport } from '../../drill/index.ts';
+import type { DrillEvent, OutageReport } from '../../drill/index.ts';
 import type { DbDrillEvent, DbDrillKind } from '../../drill/db/index.ts';
 import { formatTable, printJson } from '../output.ts';
 import { registerChaosCommand } from './drill-chaos.ts';
@@ -44,12 +42,14 @@ export function registerDrillCommands(program: Command): void {
       }
       const rate = Number(flags.rate);
       if (!Number.isFinite(rate) || rate <= 0 || rate > 1000) throw new UsageError(`--rate must be a number in (0, 1000], got '${flags.rate}'`);
-      const [{ runRegionOutageDrill }, { labDrillEnvironment }] = await Promise.all([import('../../drill/index.ts'), import('../../drill/lab-environment.ts')]);
+      const [{ runRegionOutageDrill }, { labDrillEnvironment }, { saveOutageReport }] = await Promise.all([
+        import('../../drill/index.ts'), import('../../drill/lab-environment.ts'), import('../drill-reports.ts'),
+      ]);
       const env = labDrillEnvironment(flags.service);
       const { report, history } = await withInterruptHandling((signal) =>
         runRegionOutageDrill(env, { region: flags.region, rate, signal, onEvent: printEvent }),
       );
-      const path = await saveReport(flags.out, report, history);
+      const path = saveOutageReport(flags.out, report, history);
       if (flags.json) {
         printJson(report);
         process.stderr.write(`saved ${path}\n`);
@@ -136,9 +136,10 @@ function registerDbDrillCommands(drill: Command): void {
 }
 
 async function runDbDrillCommand(kind: DbDrillKind, flags: DbDrillFlags): Promise<void> {
-  const [{ DB_DRILL_KINDS, formatDbDrillReport, runDbDrill, saveDbDrillReport }, { labDbDrillEnvironment }] = await Promise.all([
+  const [{ DB_DRILL_KINDS, formatDbDrillReport, runDbDrill }, { labDbDrillEnvironment }, { saveDbDrillReport }] = await Promise.all([
     import('../../drill/db/index.ts'),
     import('../../drill/db/lab-environment.ts'),
+    import('../drill-reports.ts'),
   ]);
   if (!DB_DRILL_KINDS.includes(kind)) throw new UsageError(`unknown database drill '${kind}'`);
   const rate = flags.rate === undefined ? undefined : Number(flags.rate);
@@ -185,18 +186,6 @@ async function withInterruptHandling<T>(run: (signal: AbortSignal) => Promise<T>
 
 function printEvent(event: DrillEvent): void {
   process.stderr.write(`[drill] ${new Date(event.atMs).toISOString()} ${event.step}: ${event.detail}\n`);
-}
-
-async function saveReport(dir: string, report: OutageReport, history: OutageHistory): Promise<string> {
-  const { renderOutageReportHtml } = await import('../../observe/report/index.ts');
-  mkdirSync(dir, { recursive: true });
-  // ISO time with ':' spelled '-': colons in file names break scp, Windows and some archivers.
-  const stamp = report.timeline.startedAt.replace(/:/g, '-');
-  const path = join(dir, `${stamp}-region-outage-${report.region}.json`);
-  writeFileSync(path, `${JSON.stringify({ report, history }, null, 2)}\n`);
-  // The same report as a self-contained page with charts, beside the JSON (src/observe/report).
-  writeFileSync(path.replace(/\.json$/, '.html'), renderOutageReportHtml({ report, history }));
-  return path;
 }
 
 export function formatMs(ms: number | null): string {

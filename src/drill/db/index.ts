@@ -7,7 +7,8 @@
  * A caller must: build a DbDrillEnvironment (the running lab's comes from
  * `labDbDrillEnvironment(store)` in ./lab-environment.ts, kept out of this surface so the drill
  * core never loads the lab), call `runDbDrill`, and keep the returned history to audit or
- * recompute the report (`buildDbDrillReport(history)` is pure). Save both with `saveDbDrillReport`.
+ * recompute the report (`buildDbDrillReport(history)` is pure). A drill returns data: the CLI
+ * renders and writes the report files (src/cli/drill-reports.ts).
  */
 export * from './types.ts';
 export { WriteClient, toOp, type WriteClientOptions } from './write-client.ts';
@@ -22,7 +23,6 @@ export { buildDbDrillReport, describeSnapshot, type DbDrillHistory, type DbDrill
 export { recoveryProgress, coordinatorOf, openRunbook, mergeRunbookSteps, planChanges, type RecoveryProgress, type RecoveryInput, type PlanChange } from './progress.ts';
 export { StoreWatcher } from './store-watcher.ts';
 export { formatDbDrillReport, formatMs } from './report-text.ts';
-export { saveDbDrillReport } from './save.ts';
 export { runLocalWriter, parseWriterLine, WRITER_CREDENTIAL_ENV, type LocalWriterConfig } from './local-writer.ts';
 export { startChildWriter, type ChildWriterOptions } from './child-writer.ts';
 export { agentStoreView } from './agent-views.ts';

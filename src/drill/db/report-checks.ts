@@ -3,7 +3,7 @@
  * definitions (docs/failover.md); the drill-specific ones say what each fault must prove.
  */
 import type { HistoryReport } from '../history/index.ts';
-import type { Check, DbDrillHistory } from './report.ts';
+import type { Check, DbDrillHistory } from './records.ts';
 import type { WriteOp } from './types.ts';
 
 /** Drills whose fault leaves the old primary's database running (or returning): only a failover recovers. */

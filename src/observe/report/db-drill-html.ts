@@ -5,7 +5,7 @@
  * second with the fault and heal marked, the runbook steps the agents showed, and the drill's
  * timeline. Pure: the saved `{ report, history }` in, HTML text out.
  */
-import type { DbDrillHistory, DbDrillReport, WriteOp } from '../../drill/index.ts';
+import type { DbDrillHistoryInput as DbDrillHistory, DbDrillReportInput as DbDrillReport, WriteOpRecord as WriteOp } from './inputs.ts';
 import { reportPage, runbookChart, type RunbookStepRecord } from './drill-html.ts';
 import { escapeXml, valueChart, type Mark, type TimeAxis } from './svg.ts';
 

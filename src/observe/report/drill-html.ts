@@ -4,7 +4,7 @@
  * heal marked. Pure: the report and recorded history in, HTML text out. Database drills add
  * replication lag and runbook steps through `dataStore` (rendered when given).
  */
-import type { OutageHistory, OutageReport } from '../../drill/index.ts';
+import type { OutageHistoryInput as OutageHistory, OutageReportInput as OutageReport } from './inputs.ts';
 import { answerRuns, bucketWidthMs, requestBuckets } from './series.ts';
 import { escapeXml, stripChart, valueChart, type Mark, type StripRow, type TimeAxis } from './svg.ts';
 

@@ -3,7 +3,7 @@
  * bucketed by start time (the drill's convention, docs/drills.md); DNS answers become segments
  * per nameserver, one per run of identical answers, by the time each query was sent.
  */
-import { addressRegions, serverKey, type LoadOp, type Nameserver, type RegionEndpoints, type WatcherSample } from '../../drill/index.ts';
+import type { LoadOpRecord as LoadOp, NameserverRecord as Nameserver, RegionEndpointsRecord as RegionEndpoints, WatcherSampleRecord as WatcherSample } from './inputs.ts';
 
 export interface RequestBucket {
   readonly startMs: number;
@@ -61,6 +61,12 @@ export interface AnswerRun {
   readonly label: string;
   readonly samples: number;
 }
+
+/** A nameserver's key in the watcher's records: `address:port`, IPv6 in brackets (as the drill writes it). */
+const serverKey = (ns: Nameserver) => (ns.address.includes(':') ? `[${ns.address}]:${ns.port}` : `${ns.address}:${ns.port}`);
+
+const addressRegions = (endpoints: readonly RegionEndpoints[]): Readonly<Record<string, string>> =>
+  Object.fromEntries(endpoints.flatMap((e) => e.addresses.map((a) => [a, e.region] as const)));
 
 /** Runs of identical answers per nameserver, in the nameservers' order. */
 export function answerRuns(

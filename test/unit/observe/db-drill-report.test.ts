@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildDbDrillReport, saveDbDrillReport, type DbDrillHistory } from '../../../src/drill/index.ts';
+import { saveDbDrillReport } from '../../../src/cli/drill-reports.ts';
+import { buildDbDrillReport, type DbDrillHistory } from '../../../src/drill/index.ts';
 import { renderDbDrillReportHtml } from '../../../src/observe/report/index.ts';
 import { EU1, FAULT, acked, cleanFailover } from '../drill-db/scenario.ts';
 

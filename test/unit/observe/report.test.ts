@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildOutageReport } from '../../../src/drill/index.ts';
+import { buildOutageReport, serverKey } from '../../../src/drill/index.ts';
 import {
   answerRuns, bucketWidthMs, escapeXml, niceStep, quantile, renderOutageReportHtml, requestBuckets, stripChart, valueChart,
 } from '../../../src/observe/report/index.ts';
@@ -50,6 +50,13 @@ test('answer runs: one segment per run of identical answers, errors labelled, in
     ['ap-south+us-east', CUT + 700 - T0, HEAL + 900 - T0],
     ['ap-south+eu-west+us-east', HEAL + 900 - T0, 19_901],
   ]);
+});
+
+test('answer runs find an IPv6 nameserver by the key the drill records it under', () => {
+  const ns = { region: 'eu-west', address: 'fd00::53', port: 5353 };
+  const sample = { atMs: 10, sentAtMs: 5, server: serverKey(ns), region: 'eu-west', addresses: ['fd00::1'] };
+  const [lane] = answerRuns([sample], [ns], [{ region: 'eu-west', addresses: ['fd00::1'] }], 100);
+  assert.deepEqual(lane!.runs.map((r) => r.label), ['eu-west']);
 });
 
 test('escaping: text never becomes markup', () => {
