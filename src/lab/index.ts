@@ -44,6 +44,7 @@ export {
 export { etcdPlan, storePlans, postgresProcessName, dataRoot, LAB_ETCD_SETTINGS, LAB_NETWORKS, type StorePlan, type EtcdMemberPlan } from './data-plan.ts';
 export { cutRegion, healRegion, killInRegion } from './faults.ts';
 export { startInRegion, adoptProcess, waitHealthy, stopRecorded, type Supervised } from './supervise.ts';
+export { crashRecorded, restartRecorded } from './restart.ts';
 export { netnsExec, type ExecResult } from './ip.ts';
 export { addRegionAddress, RESERVED_HOSTS } from './extra-address.ts';
 export { materializeTopology, topologyYaml } from './materialize.ts';

@@ -6,9 +6,7 @@
  * (a restarted agent has a new PID, and later rounds may kill it again).
  */
 import { InfraError, InputError } from '../../common/errors.ts';
-import { credentialsEnv, httpGet, labDir, readCredentials, readLabStatus, storeTargets } from '../../lab/index.ts';
-// Not yet on the lab's index (being restructured by another change): imported from its file.
-import { crashRecorded, restartRecorded } from '../../lab/restart.ts';
+import { crashRecorded, credentialsEnv, httpGet, labDir, readCredentials, readLabStatus, restartRecorded, storeTargets } from '../../lab/index.ts';
 import { loadTopologyFile } from '../../spec/index.ts';
 import { labDbDrillEnvironment } from '../db/lab-environment.ts';
 import { readAgentStoreStatus, type AgentStoreStatus } from './agent-status.ts';

@@ -90,8 +90,8 @@ export async function awaitConvergence(o: Omit<RoundOptions, 'emit'>, fromMs: nu
   }
 }
 
-export function describeConvergence(c: RoundConvergence): string {
-  if (c.outcome === 'converged') return `converged on ${c.primary} ${c.afterMs} ms after the fault's end`;
+export function describeConvergence(c: RoundConvergence, since = "the fault's end"): string {
+  if (c.outcome === 'converged') return `converged on ${c.primary} ${c.afterMs} ms after ${since}`;
   const wrong = c.problems.slice(0, 4).map((p) => `${p.check}${p.region ? ` ${p.region}` : ''}: ${p.detail}`);
-  return `not converged ${c.afterMs} ms after the fault's end: ${wrong.join('; ') || 'no observation finished in time'}`;
+  return `not converged ${c.afterMs} ms after ${since}: ${wrong.join('; ') || 'no observation finished in time'}`;
 }

@@ -99,8 +99,8 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
     const observing = { env, clock, ...(o.signal ? { signal: o.signal } : {}), records, mainOps: () => main.ops };
     // A round that starts from a broken store measures nothing: the first one starts from a whole one.
     const baseline = await awaitConvergence({ ...observing, convergeBoundMs: BASELINE_BOUND_MS }, clock.now());
-    if (baseline.convergence.outcome !== 'converged') throw new CheckFailed(`the store was not whole before the first round, so nothing was injected: ${describeConvergence(baseline.convergence)}`);
-    emit('baseline', describeConvergence(baseline.convergence));
+    if (baseline.convergence.outcome !== 'converged') throw new CheckFailed(`the store was not whole before the first round, so nothing was injected: ${describeConvergence(baseline.convergence, 'the warm-up')}`);
+    emit('baseline', describeConvergence(baseline.convergence, 'the warm-up'));
     for (const round of rounds) {
       emit('round', `round ${round.index}: ${round.fault.kind}`);
       done.push(await runRound(round, { ...observing, emit, ...(o.convergeBoundMs ? { convergeBoundMs: o.convergeBoundMs } : {}) }));

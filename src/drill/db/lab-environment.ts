@@ -9,9 +9,8 @@ import { join } from 'node:path';
 import { InfraError, InputError } from '../../common/errors.ts';
 import {
   MERIDIAN_BIN, credentialsEnv, credentialsFromEnv, cutRegion, dataRoot, healRegion, httpGet, labDir, observeStores, readCredentials,
-  readLabStatus, regionNamespace, requireLabHost, storeTargets, type LabStatus,
+  readLabStatus, regionNamespace, requireLabHost, restartRecorded, storeTargets, type LabStatus,
 } from '../../lab/index.ts';
-import { restartRecorded } from '../../lab/restart.ts';
 import { loadTopologyFile, type Topology } from '../../spec/index.ts';
 import { agentStoreView } from './agent-views.ts';
 import { startChildWriter } from './child-writer.ts';
