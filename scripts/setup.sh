@@ -34,3 +34,7 @@ fi
 
 # The batched UDP transport of the DNS server (native/udp-batch; without it agents fall back to node:dgram).
 npm run --silent build:native >/dev/null
+
+# The compiled CLI and agent (dist/). bin/meridian.js runs it while it is newer than every file
+# under src/, and the sources through tsx otherwise: an edit never runs stale code.
+npm run --silent build

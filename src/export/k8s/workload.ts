@@ -131,7 +131,7 @@ function agentContainer(image: string, topology: Topology, namespace: string): I
     },
     volumeMounts: [
       { name: 'topology', mountPath: PATHS.configDir, readOnly: true },
-      // The failover audit (also kept in etcd); tsx's compile cache under /tmp.
+      // The failover audit (also kept in etcd); scratch files under /tmp (the root is read-only).
       { name: 'state', mountPath: PATHS.stateDir },
       { name: 'tmp', mountPath: PATHS.tmp },
     ],
