@@ -32,6 +32,8 @@ export interface ChaosRoundReport {
   /** What was still wrong at the bound (empty when converged). */
   readonly problems: readonly Problem[];
   readonly longestWriteGap: { readonly gapMs: number; readonly fromMs: number; readonly toMs: number; readonly open: boolean };
+  /** What the round did and saw; `atMs` from the round's start. */
+  readonly events: readonly { readonly atMs: number; readonly step: string; readonly detail: string }[];
   readonly error?: string;
 }
 
@@ -111,6 +113,7 @@ function roundReport(r: RoundRecord, runStartMs: number, mainAcks: readonly numb
     primaryAfter: c.primary,
     problems: c.outcome === 'timedOut' ? c.problems : [],
     longestWriteGap: { gapMs: gap.gapMs, fromMs: rel(gap.fromMs), toMs: rel(gap.toMs), open: gap.open },
+    events: r.events.map((e) => ({ ...e, atMs: e.atMs - r.startedAtMs })),
     ...(r.error ? { error: r.error } : {}),
   };
 }

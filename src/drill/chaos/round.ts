@@ -13,7 +13,7 @@ import { runFault } from './faults.ts';
 import { observeStore } from './observer.ts';
 import type { Round } from './plan.ts';
 import type { RecordLog } from './record-log.ts';
-import type { ChaosEnvironment, RoundConvergence, RoundRecord } from './types.ts';
+import type { ChaosEnvironment, ChaosEvent, RoundConvergence, RoundRecord } from './types.ts';
 import { UndoStack } from './undo-stack.ts';
 
 export interface RoundOptions {
@@ -37,30 +37,35 @@ export async function runRound(round: Round, o: RoundOptions): Promise<RoundReco
   const oldRunbooks = new Set(statuses.flatMap((s) => [s.running?.runbookId, s.last?.runbookId]).filter((id): id is string => id !== undefined));
   const startedAtMs = o.clock.now();
   const targets: string[] = [];
-  const undo = new UndoStack(o.clock, (what, atMs) => o.emit('undo', what, atMs));
+  const events: ChaosEvent[] = [];
+  const emit = (step: string, detail: string, atMs = o.clock.now()) => {
+    events.push({ atMs, step, detail });
+    o.emit(step, detail, atMs);
+  };
+  const undo = new UndoStack(o.clock, (what, atMs) => emit('undo', what, atMs));
   let error: string | undefined;
   try {
     if (primaryBefore === null) error = 'no agent showed a primary record: the fault was not injected';
     else {
       await runFault(round.fault, {
         env: o.env, clock: o.clock, ...(o.signal ? { signal: o.signal } : {}), primary: primaryBefore, undo, records: o.records, oldRunbooks, sinceMs: startedAtMs,
-        emit: (step, detail) => o.emit(step, detail), hit: (region) => void (targets.includes(region) || targets.push(region)),
+        emit: (step, detail) => emit(step, detail), hit: (region) => void (targets.includes(region) || targets.push(region)),
       });
     }
   } catch (err) {
     if (o.signal?.aborted) throw err;
     error = `the fault failed: ${describeError(err)}`;
-    o.emit('error', error);
+    emit('error', error);
   } finally {
     // Throws when an undo failed three times: the lab is left faulted, so no further round may run.
     await undo.undoRest();
   }
   const faultEndedAtMs = undo.lastUndoneAtMs ?? o.clock.now();
   const { convergence, lastObservation } = await awaitConvergence(o, faultEndedAtMs);
-  o.emit(convergence.outcome === 'converged' ? 'converged' : 'notConverged', describeConvergence(convergence));
+  emit(convergence.outcome === 'converged' ? 'converged' : 'notConverged', describeConvergence(convergence));
   return {
     index: round.index, fault: round.fault, primaryBefore, targets, startedAtMs, faultEndedAtMs, endedAtMs: o.clock.now(),
-    ...(error ? { error } : {}), convergence, lastObservation,
+    ...(error ? { error } : {}), convergence, events, lastObservation,
   };
 }
 

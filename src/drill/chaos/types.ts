@@ -49,6 +49,8 @@ export interface RoundRecord {
   /** Injecting or undoing failed: the round is a failure whatever happened next. */
   readonly error?: string;
   readonly convergence: RoundConvergence;
+  /** What the round did and saw, in order (cut, heal, the step chosen, the agent killed, …). */
+  readonly events: readonly ChaosEvent[];
   /** The observation the verdict was taken from (the converged one, or the last before the bound). */
   readonly lastObservation?: ConvergenceSnapshot;
 }

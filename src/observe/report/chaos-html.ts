@@ -23,6 +23,8 @@ export interface ChaosRoundInput {
   readonly convergeMs: number | null;
   readonly problems: readonly { readonly check: string; readonly region?: string; readonly detail: string }[];
   readonly longestWriteGap: { readonly gapMs: number; readonly open: boolean };
+  /** `atMs` from the round's start. */
+  readonly events: readonly { readonly atMs: number; readonly step: string; readonly detail: string }[];
   readonly error?: string;
 }
 
@@ -100,7 +102,8 @@ function roundsTable(r: ChaosHtmlInput): string {
   const rows = r.rounds.map((round) => {
     const verdict = round.error ? `error: ${round.error}` : round.converged ? `converged after ${ms(round.convergeMs)}` : 'NEVER converged';
     const wrong = round.problems.map((p) => `<li>(${escapeXml(p.check)})${p.region ? ` ${escapeXml(p.region)}:` : ''} ${escapeXml(p.detail)}</li>`).join('');
-    return `<tr class="${round.converged ? 'ok' : 'fail'}"><td>#${round.index}</td><td>${escapeXml(round.kind)}<br><small>${escapeXml(round.description)}</small></td>`
+    const events = round.events.map((e) => `<li>+${escapeXml(ms(e.atMs))} ${escapeXml(e.step)}: ${escapeXml(e.detail)}</li>`).join('');
+    return `<tr class="${round.converged ? 'ok' : 'fail'}"><td>#${round.index}</td><td>${escapeXml(round.kind)}<br><small>${escapeXml(round.description)}</small>${events ? `<ul class="events">${events}</ul>` : ''}</td>`
       + `<td>${escapeXml(round.targets.join(', ') || '-')}</td><td>${escapeXml(`${round.primaryBefore ?? '-'} -> ${round.primaryAfter ?? '-'}`)}</td>`
       + `<td>${escapeXml(ms(round.faultEndedAtMs - round.startedAtMs))}</td><td>${escapeXml(verdict)}${wrong ? `<ul>${wrong}</ul>` : ''}</td>`
       + `<td>${escapeXml(ms(round.longestWriteGap.gapMs))}${round.longestWriteGap.open ? ' (open)' : ''}</td></tr>`;

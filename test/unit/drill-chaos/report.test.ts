@@ -22,11 +22,17 @@ const round1: RoundRecord = {
   index: 1, fault: { kind: 'primary-cut', cutMs: 6000 }, primaryBefore: 'eu-west', targets: ['eu-west'],
   startedAtMs: T0 + 3000, faultEndedAtMs: T0 + 9000, endedAtMs: T0 + 12_000,
   convergence: { outcome: 'converged', afterMs: 3000, atMs: T0 + 12_000, primary: 'us-east' },
+  events: [
+    { atMs: T0 + 3100, step: 'cut', detail: 'eu-west cut from every other region and client' },
+    { atMs: T0 + 9000, step: 'undo', detail: 'heal eu-west' },
+    { atMs: T0 + 12_000, step: 'converged', detail: 'converged on us-east 3000 ms after the fault\'s end' },
+  ],
 };
 const round2: RoundRecord = {
   index: 2, fault: { kind: 'primary-freeze', frozenMs: 6000 }, primaryBefore: 'us-east', targets: ['us-east'],
   startedAtMs: T0 + 13_000, faultEndedAtMs: T0 + 19_000, endedAtMs: T0 + 49_000,
   convergence: { outcome: 'timedOut', afterMs: 30_000, primary: 'eu-west', problems: [{ check: 'standbysStreaming', region: 'us-east', detail: 'does not answer: connect ECONNREFUSED' }] },
+  events: [],
 };
 
 const ops: WriteOp[] = [
@@ -112,6 +118,8 @@ describe('buildChaosReport', () => {
     const text = formatChaosReport(report);
     assert.match(text, /^Chaos rounds on orders \(sync replication, lease TTL 4\.00 s\), seed 1: 2 round\(s\)/);
     assert.match(text, /Round 1: primary-cut on eu-west .*\n.*\n {2}fault lasted 6\.00 s; converged on us-east after 3\.00 s; longest write gap 3\.60 s/);
+    assert.match(text, /\n {4}\+100 ms cut: eu-west cut from every other region and client\n {4}\+6\.00 s undo: heal eu-west\n/);
+    assert.doesNotMatch(text, /\+9\.00 s converged/, 'the verdict line says it already');
     assert.match(text, /NEVER CONVERGED within 30\.00 s/);
     assert.match(text, /still wrong: \(standbysStreaming\) us-east: does not answer: connect ECONNREFUSED/);
     assert.match(text, /acknowledged writes lost: 1 /);
@@ -126,6 +134,7 @@ describe('buildChaosReport', () => {
     assert.match(html, /class="verdict fail"/);
     assert.match(html, /NEVER converged<ul><li>\(standbysStreaming\) us-east: does not answer: connect ECONNREFUSED<\/li><\/ul>/);
     assert.match(html, /p-zombie \(pinned-eu-west\) acknowledged by eu-west\/tl1: superseded/);
+    assert.match(html, /<li>\+6\.00 s undo: heal eu-west<\/li>/);
     assert.doesNotMatch(html, /<script/);
   });
 });
