@@ -2,12 +2,14 @@
  * `meridian drill chaos` as a person runs it.
  * - Bad usage: one line on stderr and exit 2, before any lab is touched.
  * - End to end on the real lab, with the topology `meridian init` writes (sync replication,
- *   lease TTL 4 s): `--store orders --rounds 3 --seed 1 --rate 30` (two cuts in a row, twice, then a cut of
+ *   lease TTL 4 s): `--store orders --rounds 3 --seed 1 --rate 10` (two cuts in a row, twice, then a cut of
  *   the primary's region) under continuous writes. It asserts the real pass condition: every round
  *   converged within 30 s of its fault's end, no acknowledged write lost, no zombie ack, no
  *   duplicate, exit 0, and the report files written. Issue 10 expects rounds like these to fail
  *   until the failover is a reconciler; the assertion message then carries the report, which says
- *   what was still wrong per member. About 3-5 minutes. Needs root on Linux; under the lab lock:
+ *   what was still wrong per member. 10 writes/s: on a loaded 2-core machine 30/s already slowed
+ *   connections past the agents' 1 s checks, which then fenced a healthy primary before round 1.
+ *   About 3-5 minutes. Needs root on Linux; under the lab lock:
  *   flock /tmp/meridian-lab.lock node --import tsx --test test/integration/drill-chaos/chaos-cli.test.ts
  */
 import assert from 'node:assert/strict';
@@ -66,7 +68,7 @@ describe('meridian drill chaos on the lab', { skip: skipReason(), timeout: 12 * 
   });
 
   it('--store orders --rounds 3 --seed 1: every round converges, nothing lost, no zombie ack', () => {
-    const r = runMeridian(['drill', 'chaos', '--store', 'orders', '--rounds', '3', '--seed', '1', '--rate', '30', '--out', out], { env: { MERIDIAN_LAB_DIR: labDir }, timeoutMs: 8 * 60_000 });
+    const r = runMeridian(['drill', 'chaos', '--store', 'orders', '--rounds', '3', '--seed', '1', '--rate', '10', '--out', out], { env: { MERIDIAN_LAB_DIR: labDir }, timeoutMs: 8 * 60_000 });
     const why = `exit ${r.code}\n${r.stdout}\n--- stderr (last lines) ---\n${r.stderr.split('\n').slice(-40).join('\n')}`;
     assert.ok(existsSync(join(out, 'report.json')), why);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8')) as {
