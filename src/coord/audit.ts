@@ -9,7 +9,8 @@ import type { AuditEntry, AuditRecord } from './ports.ts';
 const AuditRecordSchema = z.object({
   actor: z.string().min(1),
   action: z.string().min(1),
-  result: z.enum(['started', 'succeeded', 'failed', 'skipped', 'fenced']),
+  // `succeeded` is what agents before the reconciler wrote for `ok`.
+  result: z.preprocess((v) => (v === 'succeeded' ? 'ok' : v), z.enum(['started', 'ok', 'pending', 'failed', 'skipped', 'aborted', 'fenced'])),
   token: z.string().regex(/^\d+$/).optional(),
   runbookId: z.string().optional(),
   startedAt: z.iso.datetime({ offset: true }),

@@ -1,23 +1,10 @@
 /**
- * Time as a port. Lease deadlines are measured on a MONOTONIC clock (performance.now), never on
- * the wall clock: NTP steps or an operator's `date -s` must not stretch or shrink a lease.
- * ManualClock lets unit tests (ours and the failover executor's) drive time by hand.
+ * ManualClock: a Clock (src/common/clock.ts, monotonic) that lets unit tests drive time by hand.
  */
 
-export interface Clock {
-  /** Monotonic milliseconds; only differences mean anything. */
-  nowMs(): number;
-  /** Runs `fn` once after `ms`; returns a function that cancels it. */
-  after(ms: number, fn: () => void): () => void;
-}
+import type { Clock } from '../common/clock.ts';
 
-export const systemClock: Clock = {
-  nowMs: () => performance.now(),
-  after: (ms, fn) => {
-    const timer = setTimeout(fn, Math.max(0, ms));
-    return () => clearTimeout(timer);
-  },
-};
+export { systemClock, type Clock } from '../common/clock.ts';
 
 interface PendingTimer {
   readonly id: number;
@@ -37,6 +24,18 @@ export class ManualClock implements Clock {
 
   nowMs(): number {
     return this.now;
+  }
+
+  /** Resolves when `advance` reaches `ms` from now. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const cancel = this.after(ms, resolve);
+      signal?.addEventListener('abort', () => {
+        cancel();
+        reject(signal.reason);
+      }, { once: true });
+    });
   }
 
   after(ms: number, fn: () => void): () => void {

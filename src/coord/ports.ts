@@ -85,7 +85,11 @@ export type ReadOutcome =
   | { readonly kind: 'absent' }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
-export type AuditResult = 'started' | 'succeeded' | 'failed' | 'skipped' | 'fenced';
+/**
+ * The one vocabulary of audit results (runbook steps use it too): `pending` = the effect was
+ * requested and is not observed yet; `aborted` = an operator closed the runbook.
+ */
+export type AuditResult = 'started' | 'ok' | 'pending' | 'failed' | 'skipped' | 'aborted' | 'fenced';
 
 /** One action as recorded in the audit stream. Wall-clock times are for people only. */
 export interface AuditRecord {

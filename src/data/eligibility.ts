@@ -88,6 +88,11 @@ function judgeProgress(evidence: EligibilityEvidence, last: Observation, m: Stan
   if (target !== undefined && lag === 0n && !hasUnreplayedTail(m)) {
     return yes(m, 0n, `caught up at ${formatLsn(m.replayLsn)}`);
   }
+  // Frozen (src/data/freeze.ts): no receiver, and everything it flushed is replayed. Nothing can
+  // move it any more, so a stall is moot: it stands at its final position.
+  if (!primaryAlive && !m.walReceiver && m.receiveLsn !== undefined && !hasUnreplayedTail(m)) {
+    return yes(m, lag, `frozen at its final position ${formatLsn(m.replayLsn)}`);
+  }
   const minSpan = evidence.minSpanMs ?? DEFAULT_MIN_SPAN_MS;
   // Samples old enough that a healthy standby would have replayed what was available then.
   const window = standbySamples(evidence.samples).filter((s) => last.atMs - s.atMs >= minSpan);

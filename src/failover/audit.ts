@@ -6,9 +6,12 @@
  */
 import { z } from 'zod';
 import { InfraError, describeError } from '../common/errors.ts';
+import type { AuditResult } from '../coord/ports.ts';
 import type { FencingToken, RunbookKind, RunbookProgress, StepKind } from './types.ts';
 
-export type AuditResult = 'started' | 'ok' | 'failed' | 'skipped';
+/** src/coord's one vocabulary of results; a runbook step never ends `fenced`. */
+export type RecordResult = Exclude<AuditResult, 'fenced'>;
+export type { AuditResult };
 
 export interface StepRecord {
   readonly runbookId: string;
@@ -18,7 +21,7 @@ export interface StepRecord {
   readonly startedAtMs: number;
   /** Absent on `started` records. */
   readonly endedAtMs?: number;
-  readonly result: AuditResult;
+  readonly result: RecordResult;
   readonly detail: string;
   /** Coordinator token the step ran under. */
   readonly token: FencingToken;
@@ -34,15 +37,16 @@ export interface AuditSink {
 }
 
 /**
- * The last runbook opened in `records` (in append order), unless it was closed with `ok`.
- * A runbook closed `failed` stays open: the next coordinator continues it.
+ * The last runbook opened in `records` (in append order), unless it was closed with `ok` or
+ * `aborted` (an operator closed it). One closed `failed` or `pending` stays open: the next
+ * coordinator continues it.
  */
 export function runbookProgress(records: readonly StepRecord[]): RunbookProgress | null {
   const opened = [...records].reverse().find((r) => r.kind === 'runbook' && r.result === 'started' && r.runbook);
   if (!opened?.runbook) return null;
   const id = opened.runbookId;
   const mine = records.filter((r) => r.runbookId === id);
-  if (mine.some((r) => r.kind === 'runbook' && r.result === 'ok')) return null;
+  if (mine.some((r) => r.kind === 'runbook' && (r.result === 'ok' || r.result === 'aborted'))) return null;
   const completed = [...new Set(mine.filter((r) => r.kind !== 'runbook' && r.result === 'ok').map((r) => r.stepId))];
   return { runbookId: id, kind: opened.runbook.kind, subject: opened.runbook.subject, completed };
 }
@@ -70,7 +74,7 @@ const RecordSchema = z.strictObject({
   kind: z.string().min(1),
   startedAtMs: z.number(),
   endedAtMs: z.number().optional(),
-  result: z.enum(['started', 'ok', 'failed', 'skipped']),
+  result: z.enum(['started', 'ok', 'pending', 'failed', 'skipped', 'aborted']),
   detail: z.string(),
   token: z.string().regex(/^\d+$/),
   runbook: z.strictObject({ kind: z.enum(['failover', 'switchover', 'rejoin']), subject: z.string() }).optional(),

@@ -1,23 +1,29 @@
 /**
  * Which standby to promote. Only evidence counts: reachability, the data adapter's eligibility
- * (replay really advancing, on the cluster's history), the timeline and the replayed LSN.
- * A status label ("streaming", lag 0) never makes a standby eligible.
+ * (replay really advancing, on the cluster's history), the timeline and the WAL it holds. A
+ * status label ("streaming", lag 0) never makes a standby eligible.
  *
- * Rule: among reachable, eligible standbys on the latest timeline, the highest replayed LSN
- * wins; ties go to the earlier region in topology order. In sync mode only synchronous
- * standbys qualify (they hold every acknowledged write), unless the caller accepts data loss.
+ * Rule: candidates are frozen standbys (the reconciler stops every WAL receiver before it
+ * chooses, so positions no longer move), reachable, eligible, on the latest timeline. In sync
+ * mode a candidate must provably hold every acknowledged write (sync-proof.ts); without that
+ * proof the choice waits, unless the operator accepts the loss. The one holding the most WAL
+ * wins; ties go to the earlier region in topology order. In async mode (or a degraded sync set)
+ * `maxLagOnFailoverBytes` bounds how far behind the old primary's last known position it may be.
  */
-import { formatLsn, lagBytes } from './lsn.ts';
+import { formatLsn, heldLsn, lagBytes } from './lsn.ts';
 import { position } from './member.ts';
-import type { MemberState, StoreState } from './types.ts';
+import { isFrozen, syncProof, type SyncProof } from './sync-proof.ts';
+import type { Lsn, MemberState, StoreState } from './types.ts';
 
 export type CandidateChoice =
   | { readonly kind: 'chosen'; readonly member: MemberState; readonly reason: string }
   | { readonly kind: 'none'; readonly reason: string };
 
 export interface CandidateOptions {
-  /** Sync mode: promote an asynchronous standby when no synchronous one qualifies. @default false */
+  /** Sync mode: promote without the proof that the candidate holds every acknowledged write. @default false */
   readonly allowDataLossInSyncMode?: boolean;
+  /** Async promotion may lose at most this much WAL behind the old primary's last known position. @default unbounded */
+  readonly maxLagOnFailoverBytes?: bigint;
 }
 
 export function chooseCandidate(state: StoreState, oldPrimary: MemberState, options: CandidateOptions = {}): CandidateChoice {
@@ -35,31 +41,35 @@ export function chooseCandidate(state: StoreState, oldPrimary: MemberState, opti
   for (const m of pool.filter((m) => m.timeline < latest)) rejected.push(`${m.region}: on timeline ${m.timeline}, older than ${latest}`);
   pool = pool.filter((m) => m.timeline === latest);
 
-  let syncNote = '';
-  if (state.mode === 'sync') {
-    const synchronous = pool.filter((m) => m.synchronous);
-    if (synchronous.length > 0) {
-      for (const m of pool.filter((m) => !m.synchronous)) rejected.push(`${m.region}: asynchronous`);
-      pool = synchronous;
-      syncNote = ', a synchronous standby (it holds every acknowledged write)';
-    } else if (!options.allowDataLossInSyncMode) {
-      return {
-        kind: 'none',
-        reason:
-          `sync mode and no synchronous standby can be promoted: promoting an asynchronous one could lose ` +
-          `acknowledged writes (${listOr([...rejected, ...pool.map((m) => `${m.region}: asynchronous`)], '')})`,
-      };
-    } else syncNote = ', asynchronous: data loss accepted because no synchronous standby qualifies';
+  const proof: SyncProof = state.mode === 'sync' ? syncProof(state, oldPrimary.region) : { kind: 'none', detail: 'asynchronous store' };
+  let note = '';
+  /** The candidate provably holds every acknowledged write: nothing to bound. */
+  let proven = false;
+  if (proof.kind === 'unproven') {
+    if (!options.allowDataLossInSyncMode) return { kind: 'none', reason: `${proof.reason}; promoting now could lose acknowledged writes` };
+    note = `; ${proof.reason}, data loss accepted (allowDataLossInSyncMode)`;
+  } else if (proof.kind === 'proven') {
+    const holding = pool.filter((m) => heldLsn(m) >= proof.floor);
+    for (const m of pool.filter((m) => heldLsn(m) < proof.floor)) rejected.push(`${m.region}: holds ${formatLsn(heldLsn(m))}, short of ${formatLsn(proof.floor)}`);
+    if (holding.length === 0) {
+      if (!options.allowDataLossInSyncMode) return { kind: 'none', reason: `no promotable standby holds every acknowledged write: ${proof.detail} (${listOr(rejected, '')})` };
+      note = `; data loss accepted (allowDataLossInSyncMode): ${proof.detail}`;
+    } else {
+      pool = holding;
+      proven = true;
+      note = `; ${proof.detail}`;
+    }
   }
 
-  // Stable sort keeps topology order among equal LSNs.
-  const best = [...pool].sort((a, b) => (a.replayLsn === b.replayLsn ? 0 : a.replayLsn > b.replayLsn ? -1 : 1))[0]!;
-  const others = pool.filter((m) => m !== best).map((m) => `${m.region} ${formatLsn(m.replayLsn)}`);
+  // Stable sort keeps topology order among equal positions.
+  const best = [...pool].sort((a, b) => (heldLsn(a) === heldLsn(b) ? 0 : heldLsn(a) > heldLsn(b) ? -1 : 1))[0]!;
+  const loss = proven ? undefined : lossBound(oldPrimary, best, options);
+  if (loss?.kind === 'tooFar') return { kind: 'none', reason: loss.reason };
+  const others = pool.filter((m) => m !== best).map((m) => `${m.region} ${formatLsn(heldLsn(m))}`);
   const rest = [...others, ...rejected];
   const reason =
-    `${best.region} has the highest replayed LSN ${position(best)}${syncNote}` +
-    (rest.length > 0 ? ` (${rest.join('; ')})` : '') +
-    lossNote(state, oldPrimary, best);
+    `${best.region} holds the most WAL, ${formatLsn(heldLsn(best))} on timeline ${best.timeline}` +
+    (rest.length > 0 ? ` (${rest.join('; ')})` : '') + note + (loss?.kind === 'within' ? loss.note : '');
   return { kind: 'chosen', member: best, reason };
 }
 
@@ -69,17 +79,26 @@ function disqualification(m: MemberState): string | undefined {
   if (m.role !== 'standby') return m.role === 'primary' ? 'runs as a primary' : 'role unknown';
   if (m.needsRejoin) return 'awaits rejoin';
   if (m.diverged) return 'diverged from the timeline history';
+  if (!isFrozen(m)) return 'still streaming: not frozen yet';
   if (!m.eligibility.eligible) return `not eligible: ${m.eligibility.reason}${m.eligibility.detail ? ` (${m.eligibility.detail})` : ''}`;
   return undefined;
 }
 
-/** Async mode: how much WAL the old primary had beyond the candidate, when it is known. */
-function lossNote(state: StoreState, oldPrimary: MemberState, best: MemberState): string {
-  if (state.mode === 'sync' && best.synchronous) return '';
-  if (oldPrimary.timeline !== best.timeline) return '';
-  const bytes = lagBytes(oldPrimary.replayLsn, best.replayLsn);
-  if (bytes === 0n) return '';
-  return `; the old primary ${oldPrimary.region} was last seen at ${formatLsn(oldPrimary.replayLsn)}: up to ${bytes} bytes of WAL may be lost`;
+type LossBound = { readonly kind: 'within'; readonly note: string } | { readonly kind: 'tooFar'; readonly reason: string };
+
+/** How much WAL the old primary had beyond the candidate, when it is known, against the bound. */
+function lossBound(oldPrimary: MemberState, best: MemberState, options: CandidateOptions): LossBound {
+  if (oldPrimary.timeline !== best.timeline) return { kind: 'within', note: '' };
+  const bytes: Lsn = lagBytes(oldPrimary.replayLsn, heldLsn(best));
+  const max = options.maxLagOnFailoverBytes;
+  if (max !== undefined && bytes > max) {
+    return {
+      kind: 'tooFar',
+      reason: `the best standby ${best.region} (${position(best)}) is ${bytes} bytes behind the old primary ${oldPrimary.region}'s last known ${formatLsn(oldPrimary.replayLsn)}, more than failover.maxLagOnFailover (${max} bytes): waiting for ${oldPrimary.region} to come back (raise the bound to accept the loss)`,
+    };
+  }
+  if (bytes === 0n) return { kind: 'within', note: '' };
+  return { kind: 'within', note: `; the old primary ${oldPrimary.region} was last seen at ${formatLsn(oldPrimary.replayLsn)}: up to ${bytes} bytes of WAL may be lost` };
 }
 
 function listOr(items: readonly string[], empty: string): string {

@@ -4,13 +4,15 @@
  * holds its token; a coordinator that lost it stops at once and records that.
  *
  * It never leaves an unrecorded effect behind: a step starts only after its `started` record is
- * stored, and any failure (a refused or throwing port, a wait that timed out, an audit record
- * that could not be stored) ends the run. Re-planning from the audit and a fresh snapshot is how
- * the next coordinator (or the next tick) continues: see planner.ts.
+ * stored. A failed step ends the run only when later steps depend on it (GATING: the fence
+ * before a promotion, the freeze before a choice, the promotion itself, a switchover's ordered
+ * steps); a failed or pending repoint, rejoin, mark or write check does not keep the other
+ * members from being brought in line. The runbook then closes `failed` or `pending`, stays open,
+ * and the next tick plans again from a fresh snapshot: see reconcile.ts.
  */
 import { describeError } from '../common/errors.ts';
 import type { Logger } from '../common/log.ts';
-import { RUNBOOK_STEP_ID, type AuditResult, type AuditSink, type StepRecord } from './audit.ts';
+import { RUNBOOK_STEP_ID, type AuditSink, type RecordResult, type StepRecord } from './audit.ts';
 import type { Clock, LeaseCheck, ReplicaControl, TrafficControl } from './ports.ts';
 import { coordinatorStatus, runStep, type ActionContext, type ExecutorTiming } from './step-actions.ts';
 import type { Plan, Step } from './types.ts';
@@ -30,6 +32,8 @@ export interface ExecutorDeps {
 
 export type RunOutcome =
   | { readonly kind: 'completed'; readonly runbookId: string; readonly records: readonly StepRecord[] }
+  /** Every step ran; some effects are not observed yet (a rebuild running): the runbook stays open. */
+  | { readonly kind: 'pending'; readonly runbookId: string; readonly stepId: string; readonly detail: string; readonly records: readonly StepRecord[] }
   /** A step failed; the runbook stays open for the next plan. */
   | { readonly kind: 'failed'; readonly runbookId: string; readonly stepId: string; readonly detail: string; readonly records: readonly StepRecord[] }
   /** The coordinator lost its lease: nothing more was done. */
@@ -38,6 +42,11 @@ export type RunOutcome =
   | { readonly kind: 'unrecorded'; readonly runbookId: string; readonly stepId: string; readonly detail: string; readonly records: readonly StepRecord[] };
 
 const DEFAULT_TIMING: ExecutorTiming = { pollMs: 200, fenceTimeoutMs: 60_000, catchupTimeoutMs: 60_000 };
+
+/** Steps later steps depend on: when one fails, the rest of the plan is not run. */
+const GATING: ReadonlySet<Step['kind']> = new Set([
+  'await-fence', 'freeze', 'promote', 'await-catchup', 'block-writes', 'demote', 'resume-writes',
+]);
 
 class AuditFailed extends Error {}
 
@@ -62,11 +71,13 @@ export async function executePlan(plan: RunPlan, deps: ExecutorDeps): Promise<Ru
     records.push(full);
     deps.log?.info({ runbookId, stepId: full.stepId, result: full.result, detail: full.detail }, 'failover step');
   };
-  const closeRunbook = (result: AuditResult, detail: string, startedAtMs: number) =>
+  const closeRunbook = (result: RecordResult, detail: string, startedAtMs: number) =>
     record({ stepId: RUNBOOK_STEP_ID, kind: 'runbook', startedAtMs, endedAtMs: deps.clock.nowMs(), result, detail });
 
   const openedAt = deps.clock.nowMs();
   let current: Step | undefined;
+  /** The first step that failed or is pending without stopping the run. */
+  let unfinished: { stepId: string; detail: string; result: 'failed' | 'pending' } | undefined;
   try {
     await record({
       stepId: RUNBOOK_STEP_ID, kind: 'runbook', startedAtMs: openedAt, result: 'started',
@@ -90,11 +101,20 @@ export async function executePlan(plan: RunPlan, deps: ExecutorDeps): Promise<Ru
         await record({ ...ended, result: 'ok' });
         continue;
       }
-      await record({ ...ended, result: 'failed' });
-      await closeRunbook('failed', `stopped at ${s.id}: ${result.detail}`, openedAt);
-      return { kind: result.kind === 'lost' ? 'stopped' : 'failed', runbookId, stepId: s.id, detail: result.detail, records };
+      const recorded = result.kind === 'pending' ? 'pending' : 'failed';
+      await record({ ...ended, result: recorded });
+      if (result.kind === 'lost' || (result.kind === 'failed' && GATING.has(s.kind))) {
+        await closeRunbook('failed', `stopped at ${s.id}: ${result.detail}`, openedAt);
+        return { kind: result.kind === 'lost' ? 'stopped' : 'failed', runbookId, stepId: s.id, detail: result.detail, records };
+      }
+      if (!unfinished || (unfinished.result === 'pending' && recorded === 'failed')) unfinished = { stepId: s.id, detail: result.detail, result: recorded };
     }
-    await closeRunbook('ok', `all ${plan.steps.length} step(s) done`, openedAt);
+    if (unfinished) {
+      await closeRunbook(unfinished.result, `${unfinished.stepId} ${unfinished.result}: ${unfinished.detail}; the next tick looks again`, openedAt);
+      return { kind: unfinished.result, runbookId, stepId: unfinished.stepId, detail: unfinished.detail, records };
+    }
+    if (plan.continues) await closeRunbook('pending', `all ${plan.steps.length} step(s) done; the runbook continues after a new look`, openedAt);
+    else await closeRunbook('ok', `all ${plan.steps.length} step(s) done`, openedAt);
     return { kind: 'completed', runbookId, records };
   } catch (err) {
     if (!(err instanceof AuditFailed)) throw err;

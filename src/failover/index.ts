@@ -1,25 +1,27 @@
 /**
- * failover: quorum-fenced PostgreSQL failover, switchover and rejoin.
+ * failover: the quorum-fenced store reconciler, plus planned switchover and rejoin.
  *
- * Functional core: `planFailover` / `planSwitchover` / `planRejoin` turn one StoreState snapshot
- * (built by the caller from src/data, src/coord and the DNS view) into a Plan: noop, blocked
- * with a reason, or a runbook of steps, each with a human-readable reason.
- * Imperative shell: `executePlan` applies a runbook through the ports (ReplicaControl,
+ * Functional core: `reconcile` (every tick) / `planSwitchover` / `planRejoin` turn one StoreState
+ * snapshot (built by the caller from src/data, src/coord and the DNS view) into a Plan: noop,
+ * blocked with a reason, or the next steps toward the wanted state, each with a reason.
+ * Imperative shell: `executePlan` applies them through the ports (ReplicaControl,
  * TrafficControl, LeaseCheck, AuditSink), recording every step.
  *
  * What a caller must do, each tick: hold the coordinator lease (src/coord); read the audit and
  * rebuild `StoreState.runbook` with `runbookProgress`; snapshot the store; plan; if the plan is
- * `run`, execute it; on any outcome other than `completed`, re-snapshot and re-plan (never
- * resume a stale plan). Plans are safe to re-run from any intermediate state.
+ * `run`, execute it; then tick again at once (a plan stops at each decision that needs a new
+ * look, e.g. after freezing the standbys). Never resume a stale plan: plans are safe to re-run
+ * from any intermediate state, and a failed step only means the next tick looks again.
  */
 export type {
-  Eligibility, FencingToken, Lsn, MemberState, Plan, PrimaryLease, RejoinMethod, RunbookKind, RunbookProgress,
-  Step, StepKind, StoreMode, StoreState,
+  Eligibility, FencingToken, Lsn, MemberState, Pause, Plan, PrimaryLease, RejoinMethod, RunbookKind, RunbookProgress,
+  Step, StepKind, StoreMode, StoreState, SyncSet,
 } from './types.ts';
 export {
-  planFailover, planSwitchover, planRejoin, chooseCandidate, describeStep,
-  type FailoverOptions, type SwitchoverOptions, type RejoinOptions, type CandidateChoice, type CandidateOptions,
+  reconcile, newSyncSet, planSwitchover, planRejoin, chooseCandidate, describeStep, syncProof, isFrozen, recordedSyncSet, describeSyncSet,
+  type ReconcileOptions, type SwitchoverOptions, type RejoinOptions, type CandidateChoice, type CandidateOptions, type SyncProof,
 } from './planner.ts';
+export { rejoinRecheckMs } from './converge.ts';
 export { executePlan, type ExecutorDeps, type RunOutcome, type RunPlan } from './executor.ts';
 export type { ExecutorTiming } from './step-actions.ts';
 export {
@@ -27,7 +29,7 @@ export {
 } from './ports.ts';
 export {
   RUNBOOK_STEP_ID, runbookProgress, teeAudit, encodeStepRecord, decodeStepRecord,
-  type AuditResult, type AuditSink, type StepRecord,
+  type AuditResult, type RecordResult, type AuditSink, type StepRecord,
 } from './audit.ts';
 export { jsonlAuditSink, readJsonlAudit, type JsonlAudit } from './audit-jsonl.ts';
-export { formatLsn } from './lsn.ts';
+export { formatLsn, heldLsn } from './lsn.ts';

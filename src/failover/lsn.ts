@@ -13,3 +13,8 @@ export function formatLsn(lsn: Lsn): string {
 export function lagBytes(ahead: Lsn, behind: Lsn): bigint {
   return ahead > behind ? ahead - behind : 0n;
 }
+
+/** The furthest WAL a member holds: what it replayed, or what it flushed and will replay. */
+export function heldLsn(m: { readonly replayLsn: Lsn; readonly receiveLsn?: Lsn }): Lsn {
+  return m.receiveLsn !== undefined && m.receiveLsn > m.replayLsn ? m.receiveLsn : m.replayLsn;
+}

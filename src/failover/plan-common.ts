@@ -20,11 +20,12 @@ export function run(
   nowMs: number,
   summary: string,
   steps: readonly Step[],
+  continues = false,
 ): Plan {
   const open = state.runbook;
   const runbookId =
-    open && open.kind === kind && open.subject === subject ? open.runbookId : `${state.store}/${kind}/${subject}/${nowMs}`;
-  return { kind: 'run', runbook: kind, runbookId, subject, token: state.coordinator.token, summary, steps };
+    open && open.kind === kind && open.subject === subject ? open.runbookId : `${state.store}/${kind}/${subject}/${Math.round(nowMs)}`;
+  return { kind: 'run', runbook: kind, runbookId, subject, token: state.coordinator.token, summary, steps, ...(continues ? { continues } : {}) };
 }
 
 /** The unfinished runbook is of `kind` (and, when given, about `subject`). */

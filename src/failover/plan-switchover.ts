@@ -8,31 +8,41 @@
  * If the target stops qualifying half-way, the plan gives the primary role back to the old
  * primary (resume writes, or promote it again once demoted) instead of leaving writes blocked.
  */
-import { dnsStep, dropCompleted, followerSteps, formerPrimarySteps, orderedRejoins } from './converge.ts';
+import { dnsStep, dropCompleted, memberSteps, type ConvergeOptions } from './converge.ts';
 import { formatLsn } from './lsn.ts';
 import { memberIn, position, primaryHealth, recordedPrimary } from './member.ts';
 import { blocked, continues, noop, present, run } from './plan-common.ts';
+import { newSyncSet } from './reconcile.ts';
 import { step } from './steps.ts';
-import type { MemberState, Plan, Step, StoreState } from './types.ts';
+import type { MemberState, Plan, Step, StoreState, SyncSet } from './types.ts';
 
 export interface SwitchoverOptions {
   /** Lag the target must be under before writes are blocked, so the write pause stays short. @default 16 MiB */
   readonly catchupLagBytes?: bigint;
+  /** Rebuild former primaries and diverged standbys by themselves (failover.autoRejoin). @default true */
+  readonly autoRejoin?: boolean;
+  /** failover.syncStrict. @default true */
+  readonly syncStrict?: boolean;
 }
 
 const DEFAULT_CATCHUP_LAG = 16n * 1024n * 1024n;
 
+/**
+ * An unfinished runbook of another kind does not block an operator: the new one replaces it
+ * (runbookProgress follows the newest), and every planner works from the observed world.
+ */
 export function planSwitchover(state: StoreState, target: string, nowMs: number, options: SwitchoverOptions = {}): Plan {
   const open = state.runbook;
-  if (open && !(open.kind === 'switchover' && open.subject === target)) {
-    const about = open.kind === 'switchover' ? ` to ${open.subject}` : ` about ${open.subject}`;
-    return blocked(`${open.kind} runbook ${open.runbookId}${about} is unfinished: finish it first`);
-  }
+  if (open && !(open.kind === 'switchover' && open.subject === target)) state = { ...state, runbook: null };
   const next = memberIn(state, target);
   if (!next) return blocked(`${target} is not a member of ${state.store}`);
   const old = recordedPrimary(state);
-  if (old.region === target) return afterPromotion(state, next, nowMs);
-  return beforePromotion(forgetAbortedAttempt(state, old.region), old, next, nowMs, options.catchupLagBytes ?? DEFAULT_CATCHUP_LAG);
+  if (old.region === target) return afterPromotion(state, next, nowMs, options);
+  return beforePromotion(forgetAbortedAttempt(state, old.region), old, next, nowMs, options);
+}
+
+function convergeOptions(options: SwitchoverOptions, nowMs: number, skip?: string): ConvergeOptions {
+  return { autoRejoin: options.autoRejoin ?? true, nowMs, ...(skip ? { skip: new Set([skip]) } : {}) };
 }
 
 /**
@@ -46,13 +56,14 @@ function forgetAbortedAttempt(state: StoreState, old: string): StoreState {
   return { ...state, runbook: { ...open, completed: open.completed.filter((id) => !stale(id)) } };
 }
 
-function beforePromotion(state: StoreState, old: MemberState, next: MemberState, nowMs: number, lag: bigint): Plan {
+function beforePromotion(state: StoreState, old: MemberState, next: MemberState, nowMs: number, options: SwitchoverOptions): Plan {
   const health = primaryHealth(old);
-  if (health.kind === 'down') return blocked(`the primary ${old.region} is down (${health.why}): plan a failover instead`);
+  if (health.kind === 'down') return blocked(`the primary ${old.region} is down (${health.why}): the reconciler fails the store over by itself (meridian db status shows why it waits)`);
   const demoted = health.kind === 'standby';
   const problem = targetProblem(next, old, demoted);
-  if (problem) return abort(state, old, next, problem, demoted, nowMs);
+  if (problem) return abort(state, old, next, problem, demoted, nowMs, options);
   const t = next.region;
+  const lag = options.catchupLagBytes ?? DEFAULT_CATCHUP_LAG;
   const preDemotion = demoted
     ? []
     : [
@@ -61,18 +72,26 @@ function beforePromotion(state: StoreState, old: MemberState, next: MemberState,
         step.awaitFence(old.region, state.primary.token, `no promotion until ${old.region}'s primary lease (token ${state.primary.token}) has ended`),
         step.demote(old.region, t, `${old.region} shuts down cleanly (its last WAL goes to ${t}) and restarts as a standby of ${t}`),
       ];
-  const followers = followerSteps(state, t, new Set([old.region]));
+  const members = memberSteps(state, t, convergeOptions(options, nowMs, old.region));
   const steps: Step[] = [
     ...preDemotion,
     step.awaitCatchup(t, old.region, 0n, `${t} must replay every byte ${old.region} wrote, so no acknowledged write is lost`),
-    step.promote(t, `planned switchover from ${old.region} to ${t}`),
-    ...followers.repoints,
+    step.promote(t, switchoverSyncSet(state, t, old.region, members.repoints), `planned switchover from ${old.region} to ${t}`),
+    ...members.repoints,
     ...present([dnsStep(state, t)]),
     step.validateWrite(t, `a test write must commit on ${t} before the switchover counts as done`),
-    ...orderedRejoins(state, followers.rejoins),
+    ...members.marks,
+    ...members.rejoins,
   ];
   const summary = `switch ${state.store} over from ${old.region} to ${t} with no acknowledged write lost`;
   return run(state, 'switchover', t, nowMs, summary, dropCompleted(state, 'switchover', steps));
+}
+
+/** The demoted old primary streams from the target too: it is in the new synchronous set. */
+function switchoverSyncSet(state: StoreState, target: string, old: string, repoints: readonly Step[]): SyncSet | null {
+  if (state.mode !== 'sync') return null;
+  const following = new Set([old, ...repoints.map((s) => ('region' in s ? s.region : ''))]);
+  return { count: 1, members: state.members.map((m) => m.region).filter((r) => r !== target && following.has(r)) };
 }
 
 /** Why `next` cannot take over from `old` now, or undefined. */
@@ -90,14 +109,15 @@ function targetProblem(next: MemberState, old: MemberState, demoted: boolean): s
 }
 
 /** The target no longer qualifies. Before any effect: blocked. After one: hand the role back. */
-function abort(state: StoreState, old: MemberState, next: MemberState, problem: string, demoted: boolean, nowMs: number): Plan {
+function abort(state: StoreState, old: MemberState, next: MemberState, problem: string, demoted: boolean, nowMs: number, options: SwitchoverOptions): Plan {
   const why = `switchover to ${next.region} aborted: ${problem}`;
   const writesBlocked = continues(state, 'switchover', next.region) && state.runbook!.completed.includes(`block-writes:${old.region}`);
   let steps: Step[];
   if (demoted) {
+    const members = memberSteps(state, old.region, convergeOptions(options, nowMs));
     steps = [
-      step.promote(old.region, `${why}; ${old.region} was demoted and takes the primary role back`),
-      ...followerSteps(state, old.region, new Set()).repoints,
+      step.promote(old.region, newSyncSet(state, old.region, members, options), `${why}; ${old.region} was demoted and takes the primary role back`),
+      ...members.repoints,
       step.validateWrite(old.region, `a test write must commit on ${old.region} again`),
     ];
   } else if (writesBlocked) {
@@ -109,26 +129,30 @@ function abort(state: StoreState, old: MemberState, next: MemberState, problem: 
 }
 
 /** The target is the recorded primary: finish what remains (or it is simply already primary). */
-function afterPromotion(state: StoreState, primary: MemberState, nowMs: number): Plan {
+function afterPromotion(state: StoreState, primary: MemberState, nowMs: number, options: SwitchoverOptions): Plan {
   const t = primary.region;
   const health = primaryHealth(primary);
-  if (health.kind === 'down') return blocked(`${t} is the recorded primary but ${health.why}: plan a failover instead`);
+  if (health.kind === 'down') return blocked(`${t} is the recorded primary but ${health.why}: the reconciler fails the store over by itself`);
   const unfinished = continues(state, 'switchover', t);
-  const leading = health.kind === 'standby' ? [step.promote(t, `${t} is the recorded primary but runs as a standby: its promotion did not finish`)] : [];
   // The switchover demotes the old primary before promoting, so a member still running as a
-  // primary now is a zombie of unknown history: mark it for rejoin (a rewind), never just demote it.
-  const followers = followerSteps(state, t, new Set());
+  // primary now is a zombie of unknown history: fenced and rebuilt (a rewind), never just demoted.
+  const members = memberSteps(state, t, { ...convergeOptions(options, nowMs), ...(health.kind === 'healthy' ? { primaryTimeline: primary.timeline } : {}) });
+  const leading = health.kind === 'standby'
+    ? [step.promote(t, newSyncSet(state, t, members, options), `${t} is the recorded primary but runs as a standby: its promotion did not finish`)]
+    : [];
   const dns = dnsStep(state, t);
   const validate =
     unfinished || leading.length > 0 || dns !== undefined
       ? step.validateWrite(t, `a test write must commit on ${t} before the switchover counts as done`)
       : undefined;
   const steps = dropCompleted(state, 'switchover', present([
+    ...members.fences,
     ...leading,
-    ...followers.repoints,
+    ...members.repoints,
     dns,
     validate,
-    ...orderedRejoins(state, [...formerPrimarySteps(state, t), ...followers.rejoins]),
+    ...members.marks,
+    ...members.rejoins,
   ]));
   if (steps.length === 0 && !unfinished) return noop(`${t} is already the primary and everything follows it`);
   const summary = steps.length > 0 ? `finish the switchover to ${t}` : `every step of the switchover to ${t} is done: close it`;

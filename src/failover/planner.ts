@@ -1,10 +1,12 @@
 /**
- * The runbook planner: pure functions from one StoreState snapshot (and the time) to a Plan.
- * No I/O, no clock. Each planner can be called again from any intermediate state of its own
- * runbook and returns only the steps that remain (see converge.ts for how).
+ * The planners: pure functions from one StoreState snapshot (and the time) to a Plan. No I/O,
+ * no clock. `reconcile` is the automatic one, called every tick; switchover and rejoin are what
+ * operators ask for. Each can be called again from any intermediate state and returns only the
+ * steps that remain (converge.ts).
  */
-export { planFailover, type FailoverOptions } from './plan-failover.ts';
+export { reconcile, newSyncSet, type ReconcileOptions } from './reconcile.ts';
 export { planSwitchover, type SwitchoverOptions } from './plan-switchover.ts';
 export { planRejoin, type RejoinOptions } from './plan-rejoin.ts';
 export { chooseCandidate, type CandidateChoice, type CandidateOptions } from './candidate.ts';
+export { syncProof, isFrozen, recordedSyncSet, describeSyncSet, type SyncProof } from './sync-proof.ts';
 export { describeStep } from './steps.ts';

@@ -11,10 +11,13 @@
  * - An infrastructure failure throws (ideally InfraError with a cause). The executor records
  *   either as a failed step and stops the runbook.
  */
-import type { FencingToken, MemberState, PrimaryLease, RejoinMethod } from './types.ts';
+import type { FencingToken, MemberState, PrimaryLease, RejoinMethod, SyncSet } from './types.ts';
 
 export type PortOutcome =
+  /** The effect is observed (a repoint: the member streams from the target on its timeline). */
   | { readonly kind: 'done'; readonly detail: string }
+  /** The effect was asked for and is not observed yet (a rebuild running, a receiver connecting): the next tick looks again. */
+  | { readonly kind: 'pending'; readonly detail: string }
   | { readonly kind: 'refused'; readonly detail: string };
 
 export interface ReplicaControl {
@@ -23,17 +26,23 @@ export interface ReplicaControl {
   /**
    * Makes `region` the primary: records it in the coordination store under a fresh fencing
    * token (a fenced write: refused if `token` no longer holds), then promotes its database.
-   * Sync mode: also points synchronous_standby_names at the other standbys.
+   * `sync`: the synchronous set it starts with, recorded with the record and set on the database
+   * before pg_promote (so its first commits already wait). `done` once the new timeline is observed.
    */
-  promote(region: string, token: FencingToken): Promise<PortOutcome>;
-  /** Makes standby `region` stream from `to` (primary_conninfo, reload/restart). */
+  promote(region: string, token: FencingToken, sync: SyncSet | null): Promise<PortOutcome>;
+  /**
+   * Makes standby `region` stream from `to` (primary_conninfo, reload/restart). `done` only once
+   * pg_stat_wal_receiver shows it streaming from `to` on `to`'s timeline; `pending` otherwise.
+   */
   repoint(region: string, to: string, token: FencingToken): Promise<PortOutcome>;
+  /** Stops standby `region` taking WAL from anyone (primary_conninfo emptied); `done` once no WAL receiver runs. */
+  freeze(region: string, token: FencingToken): Promise<PortOutcome>;
   /** Clean shutdown of primary `region` (its last WAL reaches its standbys), restart as a standby of `to`. */
   demote(region: string, to: string, token: FencingToken): Promise<PortOutcome>;
   /**
-   * After the old primary's lease expired: records that `region` is fenced below `token` and,
-   * if reachable, makes its database refuse writes (read-only or stopped). `done` when it is
-   * unreachable too: the expired lease is the fence, this is the belt on top.
+   * Makes `region`'s database refuse writes over a direct connection (its own agent may be dead).
+   * `done` once the fenced state is observed, or when it is not a primary; a database that does
+   * not answer throws (after an expired lease that is fine: the lease is the fence).
    */
   fence(region: string, token: FencingToken): Promise<PortOutcome>;
   /** Commits a test write on `region` (the primary) and reads it back. */
@@ -48,15 +57,14 @@ export interface ReplicaControl {
   /** Undoes blockWrites (an aborted switchover): writes accepted, its agent takes the lease again. */
   resumeWrites(region: string, token: FencingToken): Promise<PortOutcome>;
   /**
-   * Restarts `region` as a standby of `from` via pg_rewind or a new base backup, then clears
-   * its rejoin mark. A member already streaming from `from` on its timeline only has the mark cleared.
+   * Asks `region`'s own agent to rebuild it as a standby of `from` (pg_rewind, else a base
+   * backup), in the background: `pending` while that runs, `done` once it finished, then the
+   * rejoin mark is cleared. A member already streaming from `from` only has the mark cleared.
    */
   rejoin(region: string, from: string, method: RejoinMethod, token: FencingToken): Promise<PortOutcome>;
 }
 
 export interface TrafficControl {
-  /** Stops sending application traffic to `from` (the failed primary's region) for this store. */
-  shiftTraffic(from: string, token: FencingToken): Promise<PortOutcome>;
   /** Points the primary DNS name `name` at `to`'s database address. */
   switchDns(name: string, to: string, token: FencingToken): Promise<PortOutcome>;
 }
@@ -72,12 +80,5 @@ export interface LeaseCheck {
   coordinator(token: FencingToken): Promise<CoordinatorStatus>;
 }
 
-export interface Clock {
-  nowMs(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const systemClock: Clock = {
-  nowMs: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+/** One clock for every concept (monotonic): src/common/clock.ts. */
+export { systemClock, type Clock } from '../common/clock.ts';

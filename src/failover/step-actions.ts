@@ -2,6 +2,7 @@
  * What each step kind does through the ports. Every action returns a StepResult and never
  * throws: a port that throws is a failed step, with the error's message as the detail.
  * Waits poll until done or timed out, checking the coordinator's token on every round.
+ * A port's `pending` (asked for, not observed yet) is a pending step: the next tick looks again.
  */
 import { describeError } from '../common/errors.ts';
 import { formatLsn } from './lsn.ts';
@@ -10,6 +11,7 @@ import type { FencingToken, Step } from './types.ts';
 
 export type StepResult =
   | { readonly kind: 'ok'; readonly detail: string }
+  | { readonly kind: 'pending'; readonly detail: string }
   | { readonly kind: 'failed'; readonly detail: string }
   /** The coordinator lost its lease during the step: stop at once. */
   | { readonly kind: 'lost'; readonly detail: string };
@@ -35,10 +37,11 @@ export interface ActionContext {
 export async function runStep(s: Step, ctx: ActionContext): Promise<StepResult> {
   const t = ctx.token;
   switch (s.kind) {
-    case 'shift-traffic': return call(() => ctx.traffic.shiftTraffic(s.from, t));
     case 'switch-dns': return call(() => ctx.traffic.switchDns(s.name, s.to, t));
-    case 'promote': return call(() => ctx.replica.promote(s.region, t));
+    case 'promote': return call(() => ctx.replica.promote(s.region, t, s.sync));
     case 'repoint': return call(() => ctx.replica.repoint(s.region, s.to, t));
+    case 'freeze': return call(() => ctx.replica.freeze(s.region, t));
+    case 'fence': return call(() => ctx.replica.fence(s.region, t));
     case 'demote': return call(() => ctx.replica.demote(s.region, s.to, t));
     case 'validate-write': return call(() => ctx.replica.validateWrite(s.region, t));
     case 'mark-rejoin': return call(() => ctx.replica.markRejoin(s.region, t));
@@ -53,7 +56,9 @@ export async function runStep(s: Step, ctx: ActionContext): Promise<StepResult> 
 async function call(action: () => Promise<PortOutcome>): Promise<StepResult> {
   try {
     const outcome = await action();
-    return outcome.kind === 'done' ? { kind: 'ok', detail: outcome.detail } : { kind: 'failed', detail: `refused: ${outcome.detail}` };
+    if (outcome.kind === 'done') return { kind: 'ok', detail: outcome.detail };
+    if (outcome.kind === 'pending') return { kind: 'pending', detail: outcome.detail };
+    return { kind: 'failed', detail: `refused: ${outcome.detail}` };
   } catch (err) {
     return { kind: 'failed', detail: describeError(err) };
   }

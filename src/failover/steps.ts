@@ -3,19 +3,23 @@
  * planning the same runbook twice gives the same ids and the audit's list of completed ids
  * can be matched against a fresh plan.
  */
-import type { FencingToken, RejoinMethod, Step } from './types.ts';
+import type { FencingToken, RejoinMethod, Step, SyncSet } from './types.ts';
 
 type StepOf<K extends Step['kind']> = Extract<Step, { kind: K }>;
 
 export const step = {
-  shiftTraffic: (from: string, reason: string): StepOf<'shift-traffic'> => ({
-    kind: 'shift-traffic', id: `shift-traffic:${from}`, from, reason,
-  }),
   awaitFence: (region: string, token: FencingToken, reason: string): StepOf<'await-fence'> => ({
     kind: 'await-fence', id: `await-fence:${region}@${token}`, region, token, reason,
   }),
-  promote: (region: string, reason: string): StepOf<'promote'> => ({
-    kind: 'promote', id: `promote:${region}`, region, reason,
+  freeze: (region: string, reason: string): StepOf<'freeze'> => ({
+    kind: 'freeze', id: `freeze:${region}`, region, reason,
+  }),
+  fence: (region: string, reason: string): StepOf<'fence'> => ({
+    kind: 'fence', id: `fence:${region}`, region, reason,
+  }),
+  /** `sync`: the synchronous set the new primary starts with (null: asynchronous store). */
+  promote: (region: string, sync: SyncSet | null, reason: string): StepOf<'promote'> => ({
+    kind: 'promote', id: `promote:${region}`, region, sync, reason,
   }),
   repoint: (region: string, to: string, reason: string): StepOf<'repoint'> => ({
     kind: 'repoint', id: `repoint:${region}->${to}`, region, to, reason,

@@ -1,13 +1,14 @@
 /**
- * The failover vocabulary: the snapshot a planner reads (StoreState) and the plan it returns.
+ * The failover vocabulary: the snapshot the reconciler reads (StoreState) and the plan it returns.
  * Everything here is plain data. LSNs and fencing tokens are bigint (both are 64-bit and a JS
  * number would round them); they are written as strings wherever JSON is involved.
  */
+import type { FencingToken } from '../coord/ports.ts';
+
+export type { FencingToken };
 
 /** PostgreSQL WAL position (same representation as src/data: a 64-bit byte position). */
 export type Lsn = bigint;
-/** Fencing token: an etcd revision (same representation as src/coord). Later holders get larger ones. */
-export type FencingToken = bigint;
 
 export type StoreMode = 'async' | 'sync';
 
@@ -29,12 +30,26 @@ export interface MemberState {
   readonly timeline: number;
   /** Replayed LSN (standby) or current WAL LSN (primary); last known when unreachable. */
   readonly replayLsn: Lsn;
+  /**
+   * Standby: the last WAL it flushed from an upstream (pg_last_wal_receive_lsn), which is what a
+   * synchronous standby confirms; it replays up to there by itself. Absent: never streamed.
+   */
+  readonly receiveLsn?: Lsn;
   /** Standby only: may it be promoted? Ignored for primaries. */
   readonly eligibility: Eligibility;
   /** A majority of vantage points sees the member's whole region down. */
   readonly regionDownByQuorum: boolean;
-  /** Standby only: region it streams from, or null when not streaming / unknown. */
+  /** Standby only: region its WAL receiver streams from now, or null when it streams from nobody. */
   readonly upstream: string | null;
+  /** Standby only: the timeline its WAL receiver streams (pg_stat_wal_receiver.received_tli). */
+  readonly upstreamTimeline?: number;
+  /**
+   * Standby only: the region primary_conninfo names, streaming or not; null when it names
+   * nobody (frozen). Absent when unknown: `upstream` stands for it.
+   */
+  readonly follows?: string | null;
+  /** Standby only: how long it has been configured to follow the primary without streaming from it. */
+  readonly notStreamingForMs?: number;
   /** Sync mode: a synchronous standby (sync_state sync/quorum), so it holds every acked write. */
   readonly synchronous: boolean;
   /**
@@ -45,6 +60,27 @@ export interface MemberState {
   readonly diverged?: boolean;
   /** Marked as needing rejoin: must not run as a primary and cannot simply stream again. */
   readonly needsRejoin: boolean;
+  /** Primary only: it accepts writes (not fenced). @default true */
+  readonly writable?: boolean;
+  /** A rejoin running on the member's own agent, as the coordinator last heard from it. */
+  readonly rejoinJob?: { readonly sinceMs: number; readonly askedAtMs: number; readonly detail: string };
+}
+
+/**
+ * The synchronous set, as recorded beside the primary record: commits are acknowledged once
+ * `count` of `members` flushed them (synchronous_standby_names = ANY count (members)).
+ * `count` 0: asynchronous (degraded, failover.syncStrict false).
+ */
+export interface SyncSet {
+  readonly count: number;
+  readonly members: readonly string[];
+}
+
+/** Maintenance mode: no automatic action on the store until an operator resumes it. */
+export interface Pause {
+  readonly by: string;
+  readonly reason: string;
+  readonly at: string;
 }
 
 /** The primary's lease in the coordination store, as the quorum sees it. */
@@ -84,6 +120,13 @@ export interface StoreState {
   readonly coordinator: { readonly token: FencingToken };
   /** The unfinished runbook, if any, from the audit. */
   readonly runbook: RunbookProgress | null;
+  /**
+   * The synchronous set recorded under the primary's lease; null when none is recorded (the
+   * planner then assumes the bootstrap set: ANY 1 of every other member).
+   */
+  readonly syncSet?: SyncSet | null;
+  /** Set while an operator paused the store. */
+  readonly paused?: Pause | null;
 }
 
 interface StepBase {
@@ -96,9 +139,10 @@ interface StepBase {
 /** Steps of a runbook. Every step is idempotent: re-running a done step changes nothing. */
 export type Step = StepBase &
   (
-    | { readonly kind: 'shift-traffic'; readonly from: string }
     | { readonly kind: 'await-fence'; readonly region: string; readonly token: FencingToken }
-    | { readonly kind: 'promote'; readonly region: string }
+    | { readonly kind: 'freeze'; readonly region: string }
+    | { readonly kind: 'fence'; readonly region: string }
+    | { readonly kind: 'promote'; readonly region: string; readonly sync: SyncSet | null }
     | { readonly kind: 'repoint'; readonly region: string; readonly to: string }
     | { readonly kind: 'switch-dns'; readonly name: string; readonly to: string }
     | { readonly kind: 'validate-write'; readonly region: string }
@@ -127,4 +171,9 @@ export type Plan =
       /** What the runbook achieves, one line. */
       readonly summary: string;
       readonly steps: readonly Step[];
+      /**
+       * These steps end at a decision that needs a new look (the standbys just frozen): the
+       * runbook stays open after them and the next plan, made at once, continues it.
+       */
+      readonly continues?: boolean;
     };

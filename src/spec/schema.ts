@@ -19,6 +19,21 @@ const duration = z
   .union([z.number().int().positive(), z.string().regex(DURATION_PATTERN, "a duration such as '500ms', '2s' or '1m'")])
   .transform((v) => (typeof v === 'number' ? v : (parseDurationMs(v) ?? 0)));
 
+/**
+ * A WAL amount as PostgreSQL writes memory sizes (`wal_keep_size`): `512kB`, `16MB`, `1GB`
+ * (multiples of 1024), or a bare number of bytes. Parsed to bytes. Hand-written: it follows
+ * PostgreSQL's units exactly, which no size library does (they read `MB` as 10^6).
+ */
+const SIZE = /^(\d+)\s*(B|kB|MB|GB|TB)$/;
+const SIZE_UNIT = { B: 1, kB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 } as const;
+const walSize = z
+  .union([z.number().int().nonnegative(), z.string().regex(SIZE, "a size such as '512kB', '16MB' or '1GB'")])
+  .transform((v) => {
+    if (typeof v === 'number') return v;
+    const [, n, unit] = SIZE.exec(v)!;
+    return Number(n) * SIZE_UNIT[unit as keyof typeof SIZE_UNIT];
+  });
+
 const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'an IPv4 or IPv6 address');
 /** `ip:port`, or `[ipv6]:port`. */
 const hostPort = z
@@ -204,10 +219,24 @@ export const TopologySchema = z.strictObject({
       leaseTtl: duration.default(4000),
       /** Run the failover runbook automatically when a primary is lost. */
       automatic: z.boolean().default(true),
-      /** Bring a returned old primary back as a standby automatically. */
-      autoRejoin: z.boolean().default(false),
+      /**
+       * Rebuild returned old primaries, diverged and stuck standbys as standbys by themselves
+       * (pg_rewind, else a base backup). false: they are fenced and marked, and wait for
+       * `meridian db rejoin`.
+       */
+      autoRejoin: z.boolean().default(true),
+      /**
+       * Sync stores with no standby left to confirm commits: true keeps commits waiting (RPO 0);
+       * false lets them through asynchronously, with an alert, until a standby streams again.
+       */
+      syncStrict: z.boolean().default(true),
+      /**
+       * Async promotion (async stores, or a degraded sync set) may lose at most this much WAL
+       * behind the old primary's last known position; beyond it the failover waits. Unset: no bound.
+       */
+      maxLagOnFailover: walSize.optional(),
     })
-    .default({ leaseTtl: 4000, automatic: true, autoRejoin: false }),
+    .default({ leaseTtl: 4000, automatic: true, autoRejoin: true, syncStrict: true }),
 });
 
 type DeepReadonly<T> = T extends (infer E)[]

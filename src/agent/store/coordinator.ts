@@ -1,12 +1,14 @@
 /**
  * The failover coordinator election: every agent campaigns for `coordKeys.election()`; the one
- * elected ticks every store's StoreCoordinator while its lease is valid, and stops at once when
- * the lease is lost (each port also refuses without it), then campaigns again.
+ * elected runs one reconciler loop PER STORE while its lease is valid (a base backup or a slow
+ * step of one store never delays another store's failover), and stops at once when the lease is
+ * lost (each port also refuses without it), then campaigns again. Waits use the monotonic clock.
  */
+import { systemClock, type Clock } from '../../common/clock.ts';
 import type { Logger } from '../../common/log.ts';
 import { coordKeys, type CoordinationStore, type HeldLease } from '../../coord/index.ts';
 import type { OperatorRequest, RouteAnswer } from './routes.ts';
-import type { StoreCoordinator } from './store-coordinator.ts';
+import type { StoreCoordinator, TickResult } from './store-coordinator.ts';
 
 export interface CoordinatorOptions {
   readonly coord: CoordinationStore;
@@ -20,7 +22,11 @@ export interface CoordinatorOptions {
    * instead (coordinator placement, below). Default: never.
    */
   readonly shouldStepAside?: () => boolean;
+  readonly clock?: Clock;
 }
+
+/** A store loop asks for its next tick at once at most this many times in a row. */
+const MAX_TICKS_IN_A_ROW = 8;
 
 /**
  * Coordinator placement: a coordinator in the region it must fail over from is lost with it, and
@@ -37,8 +43,9 @@ export class Coordinator {
   private lease: HeldLease | undefined;
   private readonly abort = new AbortController();
   private loop: Promise<void> | undefined;
-  private wake: () => void = () => {};
-  private steppedAsideAtMs = 0;
+  /** Everyone waiting for a period or a nudge: the election loop and every store loop. */
+  private readonly waiters = new Set<() => void>();
+  private steppedAsideAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: CoordinatorOptions) {}
 
@@ -49,7 +56,25 @@ export class Coordinator {
 
   /** Something changed in etcd (a lease expired, a record moved): tick now, not at the period. */
   nudge(): void {
-    this.wake();
+    for (const wake of [...this.waiters]) wake();
+  }
+
+  private get clock(): Clock {
+    return this.o.clock ?? systemClock;
+  }
+
+  /** Resolves after `ms`, or at once on a nudge, a lost lease or close(). */
+  private pause(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        cancel();
+        this.waiters.delete(done);
+        resolve();
+      };
+      const cancel = this.clock.after(ms, done);
+      this.waiters.add(done);
+      if (this.abort.signal.aborted) done();
+    });
   }
 
   start(): void {
@@ -83,7 +108,7 @@ export class Coordinator {
     this.abort.abort();
     const lease = this.lease;
     this.lease = undefined;
-    this.wake();
+    this.nudge();
     await lease?.release();
     // A runbook in flight stops at its next coordinator check (the lease is gone); do not hang on it.
     await Promise.race([this.loop, new Promise((r) => setTimeout(r, 5_000).unref())]);
@@ -102,28 +127,50 @@ export class Coordinator {
       lease.onLost((reason) => {
         lost = true;
         this.o.log.warn({ event: 'coordinator.lost', token: String(lease.token), reason }, 'failover coordinator lease lost');
-        this.wake();
+        this.nudge();
       });
-      while (!lost && !this.abort.signal.aborted && lease.isValid()) {
-        await Promise.all([...this.o.stores.entries()].map(([name, s]) =>
-          s.tick(lease.token).catch((err: unknown) => this.o.log.error({ event: 'coordinator.tickFailed', store: name, err }, 'coordinator tick failed'))));
-        if (this.o.shouldStepAside?.() && Date.now() - this.steppedAsideAtMs > STEP_ASIDE_AGAIN_MS && [...this.o.stores.values()].every((s) => s.idle())) {
-          this.steppedAsideAtMs = Date.now();
+      const holding = () => !lost && !this.abort.signal.aborted && lease.isValid() && this.lease === lease;
+      const loops = [...this.o.stores.entries()].map(([name, s]) => this.storeLoop(name, s, lease, holding));
+      while (holding()) {
+        await this.pause(this.o.periodMs);
+        if (holding() && this.shouldHandOver()) {
+          this.steppedAsideAtMs = this.clock.nowMs();
           this.o.log.info({ event: 'coordinator.stepAside', token: String(lease.token) }, `${this.o.self} holds a primary: handing the coordinator lease to another region`);
-          if (this.lease === lease) this.lease = undefined;
+          this.lease = undefined;
           await lease.release();
-          break;
         }
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, this.o.periodMs);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
       }
       if (this.lease === lease) this.lease = undefined;
+      this.nudge();
+      // A runbook in flight stops at its next coordinator check (the lease is gone); do not hang on it.
+      await Promise.race([Promise.allSettled(loops), new Promise((r) => setTimeout(r, 5_000).unref())]);
       for (const s of this.o.stores.values()) s.forget();
     }
+  }
+
+  /** Every store has its own loop: tick, and tick again at once while it makes progress. */
+  private async storeLoop(name: string, store: StoreCoordinator, lease: HeldLease, holding: () => boolean): Promise<void> {
+    let inARow = 0;
+    let quick = false;
+    while (holding()) {
+      const next: TickResult = await store.tick(lease.token, quick).catch((err: unknown) => {
+        this.o.log.error({ event: 'coordinator.tickFailed', store: name, err }, 'coordinator tick failed');
+        return 'wait' as const;
+      });
+      quick = next === 'again-quick';
+      if (next !== 'wait' && inARow < MAX_TICKS_IN_A_ROW) {
+        inARow += 1;
+        continue;
+      }
+      inARow = 0;
+      await this.pause(this.o.periodMs);
+    }
+  }
+
+  /** Our region holds a primary another region could watch over, every store is idle, and we did not just try. */
+  private shouldHandOver(): boolean {
+    return (this.o.shouldStepAside?.() ?? false)
+      && this.clock.nowMs() - this.steppedAsideAtMs > STEP_ASIDE_AGAIN_MS
+      && [...this.o.stores.values()].every((s) => s.idle());
   }
 }

@@ -18,12 +18,19 @@
  *   configuration); it is given up and the database fenced when the records say so.
  */
 import type { FencingToken } from '../../coord/index.ts';
-import type { Lsn } from '../../data/index.ts';
+import type { Lsn, SyncNames } from '../../data/index.ts';
 import { holderRegion, type StoreView } from '../../failover/adapters/index.ts';
 
 export type LocalDb =
-  | { readonly kind: 'unreachable'; readonly reason: string }
-  | { readonly kind: 'primary'; readonly fenced: boolean; readonly timeline: number; readonly lsn: Lsn }
+  /** `running`: its postmaster runs (known only with the data directory): frozen or overloaded, not stopped. */
+  | { readonly kind: 'unreachable'; readonly reason: string; readonly running?: boolean }
+  | {
+      readonly kind: 'primary'; readonly fenced: boolean; readonly timeline: number; readonly lsn: Lsn;
+      /** synchronous_standby_names, parsed. */
+      readonly syncNames?: SyncNames;
+      /** Standbys its WAL senders stream to now (pg_stat_replication state `streaming`). */
+      readonly streaming?: readonly string[];
+    }
   | { readonly kind: 'standby'; readonly timeline: number; readonly lsn: Lsn };
 
 export interface LocalInput {

@@ -6,10 +6,15 @@
 import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { CoordinationStore, HeldLease, LeaseLostReason } from '../../coord/index.ts';
-import { adminTarget, fencePrimary, formatLsn, readMemberState, unfencePrimary, type DbTimeouts, type PgAuth, type PgMember } from '../../data/index.ts';
+import {
+  adminTarget, fencePrimary, formatLsn, parseSyncNames, readMemberState, unfencePrimary,
+  type DbTimeouts, type PgAuth, type PgEndpoint, type PgMember,
+} from '../../data/index.ts';
 import { encodePrimaryRecord, holderIds, isFenced, readStoreView, storeKeys, type StoreView, type StoreViewOutcome } from '../../failover/adapters/index.ts';
 import { hardFence } from './hard-fence.ts';
 import { confirmAcquired, decideLocal, type LocalAction, type LocalDb } from './local-decision.ts';
+import { decideRestart, postmasterRunning, startAsStandby } from './local-restart.ts';
+import { maintainSyncSet } from './local-sync.ts';
 
 export interface LocalGuardOptions {
   readonly store: string;
@@ -23,8 +28,13 @@ export interface LocalGuardOptions {
   readonly coord: CoordinationStore;
   readonly leaseKey: string;
   readonly leaseTtlMs: number;
-  /** synchronous_standby_names to restore when the fence is lifted (null: asynchronous). */
-  readonly syncNames: readonly string[] | null;
+  /** The other members (region → address), in topology order: the synchronous set's candidates and a restart's upstream. */
+  readonly peers: ReadonlyMap<string, PgEndpoint>;
+  readonly mode: 'sync' | 'async';
+  /** failover.syncStrict: with no standby streaming, commits keep waiting. */
+  readonly syncStrict: boolean;
+  /** failover.autoRejoin: a stopped member that does not start is rebuilt. */
+  readonly autoRejoin: boolean;
   readonly timeouts: Partial<DbTimeouts>;
   readonly log: Logger;
 }
@@ -53,6 +63,9 @@ export class LocalGuard {
   private db: LocalDb | undefined;
   private needsRejoin = false;
   private last = { action: 'none', reason: 'not checked yet', at: new Date().toISOString() };
+  /** Fences and synchronous-set changes one at a time: a set written after a fence would weaken it. */
+  private dbWrites: Promise<unknown> = Promise.resolve();
+  private restarting = false;
 
   constructor(private readonly o: LocalGuardOptions) {
     this.holderId = holderIds.agent(o.self, o.bootId);
@@ -104,7 +117,46 @@ export class LocalGuard {
     });
     if (etcd.kind === 'read') this.needsRejoin = etcd.view.rejoin.has(this.o.self) || (action.kind !== 'none' && 'needsRejoin' in action && action.needsRejoin);
     await this.apply(action, db, etcd);
+    if (etcd.kind === 'read') await this.afterCheck(action, db, etcd.view);
     return etcd;
+  }
+
+  /** What a healthy primary and a stopped member's agent do beyond the lease: the sync set, a restart. */
+  private async afterCheck(action: LocalAction, db: LocalDb, view: StoreView): Promise<void> {
+    const lease = this.lease;
+    if (action.kind === 'none' && db.kind === 'primary' && !db.fenced && lease?.isValid() && this.o.mode === 'sync') {
+      const done = await this.serialized(() => maintainSyncSet(this.syncContext(), lease, db, view)).catch((err: unknown) => `sync set: ${describeError(err)}`);
+      if (done) this.note('sync', done);
+    }
+    if (db.kind === 'unreachable' && this.lease === undefined && !this.restarting) await this.maybeRestart(db, view);
+  }
+
+  private syncContext() {
+    return {
+      store: this.o.store, self: this.o.self, member: this.o.member, auth: this.o.auth, coord: this.o.coord,
+      others: [...this.o.peers.keys()], strict: this.o.syncStrict, timeouts: this.o.timeouts,
+    };
+  }
+
+  /** A stopped member is started as a standby in the background: the checks go on meanwhile. */
+  private async maybeRestart(db: Extract<LocalDb, { kind: 'unreachable' }>, view: StoreView): Promise<void> {
+    const { running, hasData } = await postmasterRunning(this.o.member);
+    const decision = decideRestart({ self: this.o.self, peers: this.o.peers }, view, running ?? db.running, hasData);
+    if (decision.kind === 'leave') return;
+    this.restarting = true;
+    this.note('restart', decision.reason);
+    const ctx = { self: this.o.self, member: this.o.member, auth: this.o.auth, peers: this.o.peers, autoRejoin: this.o.autoRejoin, timeouts: this.o.timeouts };
+    void this.whilePaused(() => startAsStandby(ctx, decision.upstream))
+      .then((outcome) => this.note('restart', outcome), (err: unknown) => this.note('restart', `failed: ${describeError(err)}`))
+      .finally(() => {
+        this.restarting = false;
+      });
+  }
+
+  private serialized<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.dbWrites.then(work, work);
+    this.dbWrites = result.catch(() => undefined);
+    return result;
   }
 
   /** On shutdown: give the lease up without fencing (the database keeps serving; a returning agent takes a new lease). */
@@ -158,11 +210,22 @@ export class LocalGuard {
     }
     if (!(await this.writeRecord(db, after.kind === 'read' ? after.view.record : undefined))) return;
     if (db.kind === 'primary' && db.fenced && lease.isValid()) {
-      const lifted = await unfencePrimary(this.o.member, this.o.auth, this.o.syncNames, { timeouts: this.o.timeouts });
+      const lifted = await this.serialized(() => unfencePrimary(this.o.member, this.o.auth, this.syncNamesToRestore(after.kind === 'read' ? after.view : undefined), { timeouts: this.o.timeouts }));
       if (lifted.kind === 'unreachable') return this.note('acquire', `holding token ${lease.token}; the fence could not be lifted: ${lifted.reason}`);
       this.o.log.info({ event: 'store.unfenced', store: this.o.store, token: String(lease.token) }, 'local database accepts writes again under a new lease');
     }
     this.note('acquire', verdict.reason);
+  }
+
+  /**
+   * synchronous_standby_names when the fence is lifted: the recorded set (the invariant the
+   * failover relies on), else every other member; async stores and a degraded set: none.
+   */
+  private syncNamesToRestore(view: StoreView | undefined): readonly string[] | null {
+    if (this.o.mode !== 'sync') return null;
+    const recorded = view && typeof view.sync === 'object' ? view.sync : undefined;
+    if (recorded && recorded.count === 0) return null;
+    return recorded && recorded.members.length > 0 ? recorded.members : [...this.o.peers.keys()];
   }
 
   /** The record under our lease (fenced by it): region, our token, the current timeline; `previous` kept. */
@@ -194,7 +257,11 @@ export class LocalGuard {
   }
 
   /** SQL fence; a database that does not answer is fenced hard (hard-fence.ts). */
-  private async fence(reason: string): Promise<void> {
+  private fence(reason: string): Promise<void> {
+    return this.serialized(() => this.fenceNow(reason));
+  }
+
+  private async fenceNow(reason: string): Promise<void> {
     try {
       const result = await fencePrimary(this.o.member, this.o.auth, { timeouts: this.o.timeouts });
       if (result.kind !== 'unreachable') {
@@ -217,7 +284,11 @@ export class LocalGuard {
       reachable: false as const, reason: describeError(err),
     }));
     if (!state.reachable) return { kind: 'unreachable', reason: state.reason };
-    if (state.role === 'primary') return { kind: 'primary', fenced: isFenced(state), timeline: state.timeline, lsn: state.currentLsn };
+    if (state.role === 'primary') {
+      const members = new Set(this.o.peers.keys());
+      const streaming = state.replicas.filter((r) => r.state === 'streaming' && members.has(r.applicationName)).map((r) => r.applicationName);
+      return { kind: 'primary', fenced: isFenced(state), timeline: state.timeline, lsn: state.currentLsn, syncNames: parseSyncNames(state.synchronousStandbyNames), streaming };
+    }
     return { kind: 'standby', timeline: state.timeline, lsn: state.replayLsn };
   }
 

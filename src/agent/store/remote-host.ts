@@ -8,8 +8,8 @@ import type { FencingToken } from '../../coord/index.ts';
 import type { PortOutcome, RejoinMethod } from '../../failover/index.ts';
 import type { MemberHost } from '../../failover/adapters/index.ts';
 
-/** pg_rewind or a base backup of a large database takes a while. */
-const REJOIN_TIMEOUT_MS = 30 * 60_000;
+/** A rebuild runs in the background on that agent: the request only starts it or asks how it goes. */
+const REJOIN_TIMEOUT_MS = 10_000;
 const DEMOTE_TIMEOUT_MS = 2 * 60_000;
 
 export function remoteMemberHost(apiUrl: string, store: string, token: () => FencingToken | undefined): MemberHost {
@@ -29,7 +29,7 @@ export function remoteMemberHost(apiUrl: string, store: string, token: () => Fen
       throw new InfraError(`the agent at ${apiUrl} did not answer the ${op} request`, { cause: err });
     }
     const answer = (await res.json().catch(() => ({}))) as { kind?: string; detail?: string; error?: string };
-    if (answer.kind === 'done' || answer.kind === 'refused') return { kind: answer.kind, detail: answer.detail ?? '' };
+    if (answer.kind === 'done' || answer.kind === 'refused' || answer.kind === 'pending') return { kind: answer.kind, detail: answer.detail ?? '' };
     throw new InfraError(`the agent at ${apiUrl} answered the ${op} request with status ${res.status}: ${answer.error ?? 'no detail'}`);
   };
   return {

@@ -1,7 +1,10 @@
 /**
  * The store routes of the agent API:
- *   POST /v1/stores/<store>/switchover     {to}                    operator: planned switchover (coordinator only)
- *   POST /v1/stores/<store>/rejoin         {region, method?}       operator: rejoin a member (coordinator only)
+ *   POST /v1/stores/<store>/switchover     {to, by?}                        operator: planned switchover (coordinator only)
+ *   POST /v1/stores/<store>/rejoin         {region, method?, force?, by?}   operator: rejoin a member (coordinator only)
+ *   POST /v1/stores/<store>/pause          {reason?, by}                    operator: maintenance mode, no automatic action
+ *   POST /v1/stores/<store>/resume         {by}                             operator: end the pause
+ *   POST /v1/stores/<store>/abort          {by}                             operator: close the open runbook (`aborted`)
  *   POST /v1/stores/<store>/local/demote   {token, to}             coordinator → the member's own agent
  *   POST /v1/stores/<store>/local/rejoin   {token, from, method}   coordinator → the member's own agent
  * Answers are JSON. 404 for an unknown store, 400 for a bad body, 409 when this agent is not the
@@ -11,9 +14,18 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readBody } from '../../common/http-body.ts';
 
+/** Who asked (the CLI sends user@host); recorded in the audit and the logs. */
+const by = z.string().min(1).max(200);
+
 export const OperatorRequestSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('switchover'), to: z.string().min(1) }),
-  z.strictObject({ kind: z.literal('rejoin'), region: z.string().min(1), method: z.enum(['rewind', 'base-backup']).optional() }),
+  z.strictObject({ kind: z.literal('switchover'), to: z.string().min(1), by: by.optional() }),
+  z.strictObject({
+    kind: z.literal('rejoin'), region: z.string().min(1), method: z.enum(['rewind', 'base-backup']).optional(),
+    force: z.boolean().optional(), by: by.optional(),
+  }),
+  z.strictObject({ kind: z.literal('pause'), reason: z.string().max(500).optional(), by }),
+  z.strictObject({ kind: z.literal('resume'), by }),
+  z.strictObject({ kind: z.literal('abort'), by }),
 ]);
 export type OperatorRequest = z.infer<typeof OperatorRequestSchema>;
 
@@ -33,7 +45,7 @@ export interface StoreRouteHandlers {
   local(store: string, request: LocalRequest): Promise<RouteAnswer>;
 }
 
-const ROUTE = /^\/v1\/stores\/([^/]+)\/(switchover|rejoin|local\/demote|local\/rejoin)$/;
+const ROUTE = /^\/v1\/stores\/([^/]+)\/(switchover|rejoin|pause|resume|abort|local\/demote|local\/rejoin)$/;
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** Serves the route if it is one of ours; resolves false otherwise. */

@@ -1,18 +1,21 @@
 /**
- * The coordinator's work for ONE store, one tick at a time (never two at once): rebuild the open
- * runbook from the audit, snapshot the store, plan (coordinator-policy.ts), and execute through
- * the real ports. An operator's switchover or rejoin is served in place of a tick, re-planned up
- * to three times if a run stops half-way. Nothing is ever resumed: every round plans afresh.
+ * The coordinator's reconciler for ONE store, one tick at a time (never two at once): rebuild
+ * the open runbook from the audit, snapshot the store, plan (coordinator-policy.ts), and execute
+ * through the real ports. A tick that made progress asks for the next one at once (a failover
+ * freezes the standbys, then chooses from a new look); otherwise the store's own loop waits for
+ * its period. Operators' requests (switchover, rejoin, pause, resume, abort) are served in
+ * place of a tick. Nothing is ever resumed: every round plans afresh.
  */
+import { systemClock, type Clock } from '../../common/clock.ts';
 import type { Logger } from '../../common/log.ts';
-import type { FencingToken } from '../../coord/index.ts';
+import type { CoordinationStore, FencingToken, HeldLease } from '../../coord/index.ts';
 import {
-  executePlan, planRejoin, planSwitchover, runbookProgress, systemClock,
+  executePlan, planRejoin, planSwitchover, runbookProgress,
   type AuditSink, type Plan, type RunOutcome, type RunPlan, type StepRecord, type StoreState,
 } from '../../failover/index.ts';
-import { holderRegion, readStepRecords, type RealPorts, type StoreObserver } from '../../failover/adapters/index.ts';
-import type { CoordinationStore } from '../../coord/index.ts';
+import { holderRegion, readStepRecords, type RealPorts, type RejoinJobReport, type StoreObserver } from '../../failover/adapters/index.ts';
 import { choosePlan, promotesAway, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
+import { applyPause, abortRunbook } from './operator-records.ts';
 import type { OperatorRequest, RouteAnswer } from './routes.ts';
 import { planStatus, runbookStatus, type PlanStatus, type RunbookStatus } from './status.ts';
 
@@ -27,7 +30,11 @@ export interface StoreCoordinatorOptions {
   readonly leaseTtlMs: number;
   /** The store's primary lease key. */
   readonly leaseKey: string;
+  /** The coordinator's election lease while held: operator records are fenced by it. */
+  readonly coordinatorLease: () => HeldLease | undefined;
+  readonly regions: readonly string[];
   readonly log: Logger;
+  readonly clock?: Clock;
   readonly onStepRecord?: (record: StepRecord) => void;
 }
 
@@ -37,25 +44,39 @@ const LEASE_POLL_MS = 100;
 const LEASE_WATCH_MARGIN_MS = 3000;
 /** Beyond the lease wait: the snapshot that started it. */
 const QUICK_SLACK_MS = 3000;
+/** The samples of the look before a freeze serve as the first ones after it. */
+const AFTER_FREEZE_QUICK_MS = 10_000;
+
+/** What a tick asks of the store's loop. */
+export type TickResult = 'again' | 'again-quick' | 'wait';
 
 export class StoreCoordinator {
   private records: StepRecord[] | undefined;
   private running: Promise<void> = Promise.resolve();
   private pending = 0;
+  /** Rebuilds running on members' agents, from their `pending` answers. */
+  private readonly jobs = new Map<string, RejoinJobReport>();
   lastPlan: PlanStatus | null = null;
   lastRunbook: RunbookStatus | null = null;
   /** The runbook being executed now, with the steps recorded so far. */
   runningRunbook: RunbookStatus | null = null;
+  /** The pause as last read (null: not paused). */
+  paused: StoreState['paused'] = null;
 
   constructor(private readonly o: StoreCoordinatorOptions) {}
+
+  private get clock(): Clock {
+    return this.o.clock ?? systemClock;
+  }
 
   /** After losing the election: another coordinator may write the audit now. */
   forget(): void {
     this.records = undefined;
+    this.jobs.clear();
   }
 
-  tick(token: FencingToken): Promise<void> {
-    return this.exclusive(() => this.automatic(token));
+  tick(token: FencingToken, quick = false): Promise<TickResult> {
+    return this.exclusive(() => this.automatic(token, quick));
   }
 
   serve(token: FencingToken, request: OperatorRequest): Promise<RouteAnswer> {
@@ -74,38 +95,40 @@ export class StoreCoordinator {
     return result;
   }
 
-  private async automatic(token: FencingToken, retry = true): Promise<void> {
-    // The re-plan after the lease wait reuses that wait's samples as the first look (quick).
-    const state = await this.snapshot(token, retry ? undefined : this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS + QUICK_SLACK_MS);
-    if (!state) return;
-    const plan = choosePlan(state, Date.now(), this.o.settings);
+  private async automatic(token: FencingToken, quick: boolean, retry = true): Promise<TickResult> {
+    const quickWithinMs = !retry ? this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS + QUICK_SLACK_MS : quick ? AFTER_FREEZE_QUICK_MS : undefined;
+    const state = await this.snapshot(token, quickWithinMs);
+    if (!state) return 'wait';
+    const plan = choosePlan(state, this.clock.nowMs(), this.o.settings);
     if (plan.kind !== 'run') {
       this.lastPlan = planStatus(plan);
-      return;
+      return 'wait';
     }
     const decision = shouldExecute(plan, state, { ...this.o.settings, operator: false });
     this.lastPlan = planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why });
     if (decision.execute) {
-      await this.execute(plan);
-      return;
+      const outcome = await this.execute(plan);
+      if (outcome.kind !== 'completed' || plan.steps.length === 0) return 'wait';
+      return plan.continues ? 'again-quick' : 'again';
     }
     // Only the old primary's lease stands between this plan and a failover: watch that one key
     // closely instead of waiting for the next tick (up to TTL/2 later), then plan again from a
     // fresh snapshot, since the standbys may have moved while the old primary still streamed.
-    if (retry && this.o.settings.automatic && promotesAway(plan, state) && state.lease.kind === 'held') {
+    if (retry && this.o.settings.automatic && !state.paused && promotesAway(plan, state) && state.lease.kind === 'held') {
       const region = state.primary.region;
       this.o.log.info({ event: 'store.awaitLease', store: this.o.store, region, token: String(state.lease.token) }, `failover of ${this.o.store} waits for ${region}'s primary lease to end`);
       const ended = await this.leaseEnds(region, this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS);
       this.o.log.info({ event: 'store.leaseEnded', store: this.o.store, region, ended }, ended ? `${region}'s primary lease ended: planning the failover again` : `${region}'s primary lease is still held`);
-      if (ended) await this.automatic(token, false);
+      if (ended) return this.automatic(token, false, false);
     }
+    return 'wait';
   }
 
   /** Polls the primary lease key until it is free or held for another region; false on timeout. */
   private async leaseEnds(region: string, withinMs: number): Promise<boolean> {
-    const deadline = Date.now() + withinMs;
-    while (Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, LEASE_POLL_MS));
+    const deadline = this.clock.nowMs() + withinMs;
+    while (this.clock.nowMs() < deadline) {
+      await this.clock.sleep(LEASE_POLL_MS);
       const holder = await this.o.coord.currentHolder(this.o.leaseKey);
       if (holder.kind === 'free' || (holder.kind === 'held' && holderRegion(holder.holder) !== region)) return true;
     }
@@ -114,14 +137,17 @@ export class StoreCoordinator {
 
   /** Every round's outcome is in the answer: a retried step shows as failed, then ok. */
   private async operator(token: FencingToken, request: OperatorRequest): Promise<RouteAnswer> {
+    if (request.kind === 'pause' || request.kind === 'resume') return this.pauseOrResume(request);
+    if (request.kind === 'abort') return this.abort(token, request.by);
     const runs: RunOutcome[] = [];
     let summary = '';
     for (let round = 1; round <= OPERATOR_ROUNDS; round++) {
       const state = await this.snapshot(token);
       if (!state) return { status: 503, body: { outcome: 'unavailable', reason: this.lastPlan?.reason ?? 'no snapshot' } };
+      const now = this.clock.nowMs();
       const plan: Plan = request.kind === 'switchover'
-        ? planSwitchover(state, request.to, Date.now())
-        : planRejoin(state, request.region, Date.now(), request.method ? { method: request.method } : {});
+        ? planSwitchover(state, request.to, now, this.o.settings)
+        : planRejoin(state, request.region, now, { ...(request.method ? { method: request.method } : {}), ...(request.force ? { force: true } : {}) });
       this.lastPlan = planStatus(plan, { executed: plan.kind === 'run' });
       if (plan.kind === 'noop') return answer(runs.length > 0 ? 'completed' : 'noop', runs.length > 0 ? summary : plan.reason, runs);
       if (plan.kind === 'blocked') return answer(runs.length > 0 ? 'failed' : 'blocked', plan.reason, runs);
@@ -130,48 +156,93 @@ export class StoreCoordinator {
       runs.push(ran);
       if (ran.kind === 'completed') return answer('completed', summary, runs);
     }
+    const last = runs.at(-1);
+    if (last?.kind === 'pending') return answer('pending', `${summary}: ${last.stepId} is still under way (${last.detail}); the reconciler finishes it — follow with meridian db status`, runs);
     return answer('failed', `the runbook did not complete in ${OPERATOR_ROUNDS} rounds`, runs);
   }
 
-  private async snapshot(token: FencingToken, quickWithinMs?: number): Promise<StoreState | undefined> {
-    if (!this.records) {
-      const read = await readStepRecords(this.o.coord, this.o.store);
-      if (read.kind === 'unavailable') {
-        this.lastPlan = planStatus({ kind: 'unavailable', reason: `audit not readable: etcd ${read.reason}` });
-        return undefined;
-      }
-      if (read.unreadable > 0) this.o.log.warn({ store: this.o.store, unreadable: read.unreadable }, 'audit records that do not parse were skipped');
-      this.records = [...read.records];
+  private async pauseOrResume(request: Extract<OperatorRequest, { kind: 'pause' | 'resume' }>): Promise<RouteAnswer> {
+    const lease = this.o.coordinatorLease();
+    if (!lease) return { status: 409, body: { error: 'this agent is not the coordinator any more' } };
+    const outcome = await applyPause(this.o.coord, lease, this.o.store, request.kind === 'pause' ? { by: request.by, reason: request.reason ?? '', at: new Date().toISOString() } : null);
+    this.o.log.info({ event: `store.${request.kind}`, store: this.o.store, by: request.by, outcome }, `${this.o.store} ${request.kind} by ${request.by}: ${outcome}`);
+    return { status: outcome.startsWith('failed') ? 503 : 200, body: { outcome: outcome.startsWith('failed') ? 'unavailable' : 'completed', reason: outcome } };
+  }
+
+  private async abort(token: FencingToken, by: string): Promise<RouteAnswer> {
+    const lease = this.o.coordinatorLease();
+    if (!lease) return { status: 409, body: { error: 'this agent is not the coordinator any more' } };
+    if (!(await this.loadRecords())) return { status: 503, body: { outcome: 'unavailable', reason: this.lastPlan?.reason ?? 'audit not readable' } };
+    const open = runbookProgress(this.records ?? []);
+    if (!open) return answer('noop', 'no runbook is open', []);
+    const closed = await abortRunbook({ coord: this.o.coord, lease, store: this.o.store, regions: this.o.regions, audit: this.appendingAudit(), token, open, by, nowMs: this.clock.nowMs() });
+    this.o.log.warn({ event: 'store.runbookAborted', store: this.o.store, runbookId: open.runbookId, by }, closed);
+    return answer('completed', closed, []);
+  }
+
+  private async loadRecords(): Promise<boolean> {
+    if (this.records) return true;
+    const read = await readStepRecords(this.o.coord, this.o.store);
+    if (read.kind === 'unavailable') {
+      this.lastPlan = planStatus({ kind: 'unavailable', reason: `audit not readable: etcd ${read.reason}` });
+      return false;
     }
+    if (read.unreadable > 0) this.o.log.warn({ store: this.o.store, unreadable: read.unreadable }, 'audit records that do not parse were skipped');
+    this.records = [...read.records];
+    return true;
+  }
+
+  private async snapshot(token: FencingToken, quickWithinMs?: number): Promise<StoreState | undefined> {
+    if (!(await this.loadRecords())) return undefined;
     const snap = await this.o.observer.snapshot({
-      coordinatorToken: token, runbook: runbookProgress(this.records), graceMs: 2 * this.o.leaseTtlMs,
+      coordinatorToken: token, runbook: runbookProgress(this.records ?? []), graceMs: 2 * this.o.leaseTtlMs, jobs: this.jobs,
       ...(quickWithinMs === undefined ? {} : { quickWithinMs }),
     });
     if (snap.kind === 'unavailable') {
       this.lastPlan = planStatus({ kind: 'unavailable', reason: snap.reason });
       return undefined;
     }
+    this.paused = snap.state.paused ?? null;
     return snap.state;
   }
 
-  private async execute(plan: RunPlan): Promise<RunOutcome> {
-    const records = this.records ?? [];
-    const done: StepRecord[] = [];
-    this.runningRunbook = runbookStatus(plan, { kind: 'running', records: done });
-    const audit: AuditSink = {
+  /** The audit sink of this store, keeping the in-memory records and the rebuild jobs current. */
+  private appendingAudit(onRecord?: (record: StepRecord) => void): AuditSink {
+    return {
       append: async (record) => {
         await this.o.audit.append(record);
-        records.push(record);
-        done.push(record);
-        this.runningRunbook = runbookStatus(plan, { kind: 'running', records: done });
+        this.records?.push(record);
+        this.noteJob(record);
+        onRecord?.(record);
         this.o.onStepRecord?.(record);
       },
     };
+  }
+
+  /** A rebuild answered `pending` runs on the member's agent: ask again later, not every tick. */
+  private noteJob(record: StepRecord): void {
+    if (record.kind !== 'rejoin' || record.result === 'started') return;
+    const region = record.stepId.slice('rejoin:'.length).split('<-')[0] ?? '';
+    if (record.result !== 'pending') {
+      this.jobs.delete(region);
+      return;
+    }
+    const now = this.clock.nowMs();
+    this.jobs.set(region, { sinceMs: this.jobs.get(region)?.sinceMs ?? now, askedAtMs: now, detail: record.detail });
+  }
+
+  private async execute(plan: RunPlan): Promise<RunOutcome> {
+    const done: StepRecord[] = [];
+    this.runningRunbook = runbookStatus(plan, { kind: 'running', records: done });
+    const audit = this.appendingAudit((record) => {
+      done.push(record);
+      this.runningRunbook = runbookStatus(plan, { kind: 'running', records: done });
+    });
     this.o.log.info({ event: 'store.runbook', store: this.o.store, runbookId: plan.runbookId, summary: plan.summary, steps: plan.steps.map((s) => s.id) }, plan.summary);
     const outcome = await executePlan(plan, {
       ...this.o.ports,
       audit,
-      clock: systemClock,
+      clock: this.clock,
       timing: { pollMs: 200, fenceTimeoutMs: 3 * this.o.leaseTtlMs + 5000, catchupTimeoutMs: 60_000 },
       log: this.o.log,
     });
@@ -184,7 +255,9 @@ export class StoreCoordinator {
   }
 }
 
-function answer(outcome: 'completed' | 'noop' | 'blocked' | 'failed', reason: string, runs: readonly RunOutcome[]): RouteAnswer {
+type AnswerOutcome = 'completed' | 'noop' | 'blocked' | 'failed' | 'pending';
+
+function answer(outcome: AnswerOutcome, reason: string, runs: readonly RunOutcome[]): RouteAnswer {
   const last = runs.at(-1);
   return {
     status: 200,

@@ -15,7 +15,7 @@ import { coordKeys, EtcdStore, KEY_PREFIX, type CoordinationStore } from '../../
 import type { DbTimeouts } from '../../data/index.ts';
 import { jsonlAuditSink, teeAudit } from '../../failover/index.ts';
 import {
-  StoreObserver, coordAuditSink, localMemberHost, realPorts, type AdapterContext, type MemberHost,
+  StoreObserver, coordAuditSink, localMemberHost, realPorts, type AdapterContext, type LocalMemberHost, type MemberHost,
 } from '../../failover/adapters/index.ts';
 import type { StaticNames } from '../../gslb/index.ts';
 import type { HealthSnapshot } from '../../health/index.ts';
@@ -76,7 +76,7 @@ type Supervise = Extract<ReturnType<typeof planSupervision>, { kind: 'supervise'
 class Supervisor implements StoreSupervisor {
   private readonly coord: CoordinationStore;
   private readonly agents: StoreAgent[] = [];
-  private readonly guards = new Map<string, { guard: LocalGuard; host: MemberHost; plan: StorePlan }>();
+  private readonly guards = new Map<string, { guard: LocalGuard; host: LocalMemberHost; plan: StorePlan }>();
   private readonly coordinators = new Map<string, StoreCoordinator>();
   private readonly unsupervised: StoreStatus[] = [];
   private readonly coordinator: Coordinator;
@@ -119,15 +119,21 @@ class Supervisor implements StoreSupervisor {
       self: region, regionDown, timeouts: SHORT,
     });
     const local = storePlan.local;
+    const failover = topology.failover;
     const guard = local
       ? new LocalGuard({
           store: store.name, self: region, bootId: this.input.bootId, bootstrapRegion: store.primaryRegion, member: local,
           regions: storePlan.members.map((m) => m.region), auth, coord: this.coord, leaseKey, leaseTtlMs,
-          syncNames: store.replication === 'sync' ? storePlan.members.map((m) => m.region).filter((r) => r !== region) : null,
+          peers: new Map(storePlan.members.filter((m) => m.region !== region).map((m) => [m.region, m.endpoint])),
+          mode: store.replication, syncStrict: failover.syncStrict, autoRejoin: failover.autoRejoin,
           timeouts: SHORT, log,
         })
       : undefined;
-    if (guard && local) this.guards.set(store.name, { guard, host: localMemberHost(local.dataDir ? local : undefined, auth), plan: storePlan });
+    if (guard && local) {
+      // Rebuilds run in the background with the guard's checks of this member held (host.rejoin).
+      const host = localMemberHost(local.dataDir ? local : undefined, auth, undefined, (work) => guard.whilePaused(work));
+      this.guards.set(store.name, { guard, host, plan: storePlan });
+    }
     this.agents.push(new StoreAgent({ plan: storePlan, zone: topology.zone, coord: this.coord, leaseKey, observer, guard, regionDown }));
     const ctx: AdapterContext = {
       store, primaryName: storePlan.primaryName, members: storePlan.members, auth, coord: this.coord, leaseTtlMs, self: region,
@@ -139,7 +145,11 @@ class Supervisor implements StoreSupervisor {
     this.coordinators.set(store.name, new StoreCoordinator({
       store: store.name, coord: this.coord, ports: realPorts(ctx), observer,
       audit: teeAudit(coordAuditSink(this.coord, store.name, region), jsonlAuditSink(join(stateDir, `audit-${store.name}.jsonl`))),
-      settings: { automatic: topology.failover.automatic, autoRejoin: topology.failover.autoRejoin },
+      settings: {
+        automatic: failover.automatic, autoRejoin: failover.autoRejoin, syncStrict: failover.syncStrict,
+        ...(failover.maxLagOnFailover !== undefined ? { maxLagOnFailoverBytes: BigInt(failover.maxLagOnFailover) } : {}),
+      },
+      coordinatorLease: () => this.coordinator.heldLease(), regions: storePlan.members.map((m) => m.region),
       leaseTtlMs, leaseKey, log, onStepRecord: (r) => this.input.options.onStepRecord?.(store.name, r),
     }));
   }
@@ -147,12 +157,7 @@ class Supervisor implements StoreSupervisor {
   /** The member's own agent runs its file-level steps: this one for our region, the API for others. */
   private hostOf(store: string, region: string): MemberHost {
     const mine = this.guards.get(store);
-    if (region === this.input.region && mine) {
-      return {
-        demote: (to) => mine.guard.whilePaused(() => mine.host.demote(to)),
-        rejoin: (from, method) => mine.guard.whilePaused(() => mine.host.rejoin(from, method)),
-      };
-    }
+    if (region === this.input.region && mine) return mine.host;
     const api = this.input.topology.regions.find((r) => r.name === region)?.agent?.api;
     if (!api) return { demote: async () => noAgent(region), rejoin: async () => noAgent(region) };
     return remoteMemberHost(api, store, () => this.coordinator.heldLease()?.token);
@@ -278,8 +283,8 @@ class Supervisor implements StoreSupervisor {
     const peer = mine.plan.members.find((m) => m.region === (request.kind === 'demote' ? request.to : request.from));
     if (!peer) return { status: 400, body: { error: `not a member of ${store}` } };
     const outcome = request.kind === 'demote'
-      ? await mine.guard.whilePaused(() => mine.host.demote(peer.endpoint))
-      : await mine.guard.whilePaused(() => mine.host.rejoin(peer.endpoint, request.method));
+      ? await mine.host.demote(peer.endpoint)
+      : await mine.host.rejoin(peer.endpoint, request.method);
     return { status: 200, body: outcome };
   }
 

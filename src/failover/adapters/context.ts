@@ -68,6 +68,10 @@ export function done(detail: string): PortOutcome {
   return { kind: 'done', detail };
 }
 
+export function pending(detail: string): PortOutcome {
+  return { kind: 'pending', detail };
+}
+
 export function refused(detail: string): PortOutcome {
   return { kind: 'refused', detail };
 }

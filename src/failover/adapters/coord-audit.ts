@@ -1,7 +1,7 @@
 /**
  * Runbook step records in the etcd audit stream (src/coord appendAudit/readAudit), and back.
- * The mapping is lossless for everything runbookProgress needs: `ok` is stored as `succeeded`,
- * millisecond times as ISO-8601, the step id as the action, kind and runbook in `details`.
+ * The mapping is lossless for everything runbookProgress needs: the result as it is (one
+ * vocabulary, src/coord's AuditResult), millisecond times as ISO-8601, the step id as the action, kind and runbook in `details`.
  * Tee it with jsonlAuditSink (teeAudit) so the record also lands in a local file.
  */
 import { InfraError } from '../../common/errors.ts';
@@ -13,13 +13,11 @@ export function auditStream(store: string): string {
   return `store-${store}`;
 }
 
-const TO_COORD = { started: 'started', ok: 'succeeded', failed: 'failed', skipped: 'skipped' } as const;
-
 export function toAuditRecord(r: StepRecord, actor: string): AuditRecord {
   return {
     actor,
     action: r.stepId,
-    result: TO_COORD[r.result],
+    result: r.result,
     token: r.token.toString(),
     runbookId: r.runbookId,
     startedAt: new Date(r.startedAtMs).toISOString(),

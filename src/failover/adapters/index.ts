@@ -19,15 +19,16 @@ export { coordinatorFence, leaseKeyOf } from './context.ts';
 export { realReplicaControl } from './replica-control.ts';
 export { realLeaseCheck, realTrafficControl } from './traffic-lease.ts';
 export { promoteRegion } from './promote.ts';
-export { localMemberHost, type MemberHost } from './member-host.ts';
+export { localMemberHost, type MemberHost, type LocalMemberHost, type RejoinJobStatus, type Exclusive } from './member-host.ts';
 export { storeMembers, storeRegions, regionAt, memberOf, type StoreMember } from './members.ts';
 export { toMemberState, lastKnownOf, type LastKnown, type MemberEvidence, type ClusterEvidence } from './member-state.ts';
-export { StoreObserver, isFenced, leaseOfRegion, type ObserverOptions, type PrimaryObservation, type SnapshotOutcome } from './snapshot.ts';
+export { StoreObserver, isFenced, leaseOfRegion, type ObserverOptions, type PrimaryObservation, type RejoinJobReport, type SnapshotOutcome } from './snapshot.ts';
 export { writeHeartbeat, type HeartbeatOutcome } from './heartbeat.ts';
 export { auditStream, coordAuditSink, readStepRecords, toAuditRecord, fromAuditRecord, type StepRecordsOutcome } from './coord-audit.ts';
 export {
   storeKeys, holderIds, holderRegion, readStoreView, encodePrimaryRecord, decodePrimaryRecord, encodeMark, decodeMark,
-  type PrimaryRecord, type Mark, type StoreView, type StoreViewOutcome,
+  encodeSyncRecord, decodeSyncRecord, encodePause,
+  type PrimaryRecord, type Mark, type StoreView, type StoreViewOutcome, type SyncRecord, type PauseRecord,
 } from './store-records.ts';
 
 export interface RealPorts {

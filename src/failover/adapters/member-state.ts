@@ -6,9 +6,17 @@
  * An unreachable member keeps its last known role, timeline and position (the planner reports
  * them and uses the old primary's position to say how much WAL may be lost).
  */
-import { judgeEligibility, type Lsn, type Observation, type ReplicaInfo, type TimelineHistory } from '../../data/index.ts';
+import {
+  FENCE_STANDBY_NAME, judgeEligibility, locateOnHistory, maxLsn,
+  type Lsn, type MemberState as DbMemberState, type Observation, type ReplicaInfo, type StandbyState, type TimelineHistory,
+} from '../../data/index.ts';
 import type { MemberState } from '../types.ts';
 import { regionAt, type StoreMember } from './members.ts';
+
+/** The database refuses writes: src/data's fence (read-only default, or the impossible sync standby). */
+export function isFenced(m: DbMemberState): boolean {
+  return m.reachable && (m.readOnlyByDefault || m.synchronousStandbyNames.includes(FENCE_STANDBY_NAME));
+}
 
 export interface LastKnown {
   readonly role: 'primary' | 'standby';
@@ -23,6 +31,8 @@ export interface MemberEvidence {
   readonly needsRejoin: boolean;
   readonly regionDownByQuorum: boolean;
   readonly lastKnown?: LastKnown;
+  /** How long it has followed the recorded primary without streaming from it (the observer keeps the time). */
+  readonly notStreamingForMs?: number;
 }
 
 export interface ClusterEvidence {
@@ -61,6 +71,7 @@ export function toMemberState(e: MemberEvidence, c: ClusterEvidence): MemberStat
       eligibility: { eligible: false, reason: 'not-a-standby' },
       upstream: null,
       synchronous: false,
+      writable: !isFenced(last),
     };
   }
   const eligibility = c.history
@@ -72,17 +83,41 @@ export function toMemberState(e: MemberEvidence, c: ClusterEvidence): MemberStat
       })
     : ({ eligible: false, reason: 'insufficient-evidence', detail: 'no timeline history of the cluster known yet' } as const);
   const sync = c.primaryReplicas.find((r) => r.applicationName === e.region);
+  const streaming = last.walReceiver?.status === 'streaming' ? last.walReceiver : undefined;
   return {
     ...common,
     reachable: true,
     role: 'standby',
     timeline: last.timeline,
     replayLsn: last.replayLsn,
+    ...(last.receiveLsn !== undefined ? { receiveLsn: last.receiveLsn } : {}),
     eligibility: eligibility.eligible ? { eligible: true, detail: eligibility.detail } : { eligible: false, reason: eligibility.reason, detail: eligibility.detail },
-    upstream: regionAt(c.members, last.walReceiver?.senderHost, last.walReceiver?.senderPort),
+    // Only a receiver that streams counts: one that keeps failing to connect (a timeline fork)
+    // still shows a row with the sender it tries.
+    upstream: streaming ? regionAt(c.members, streaming.senderHost, streaming.senderPort) : null,
+    ...(streaming?.receivedTimeline !== undefined ? { upstreamTimeline: streaming.receivedTimeline } : {}),
+    follows: followsOf(c.members, last),
+    ...(e.notStreamingForMs !== undefined ? { notStreamingForMs: e.notStreamingForMs } : {}),
     synchronous: sync !== undefined && (sync.syncState === 'sync' || sync.syncState === 'quorum'),
-    diverged: !eligibility.eligible && eligibility.reason === 'timeline-diverged',
+    diverged: (!eligibility.eligible && eligibility.reason === 'timeline-diverged') || heldPastHistory(last, c.history),
   };
+}
+
+/** The region primary_conninfo names; its host:port when that is no member; null when empty (frozen). */
+function followsOf(members: readonly StoreMember[], m: StandbyState): string | null {
+  const to = m.upstreamConfigured;
+  if (!to) return null;
+  return regionAt(members, to.host, to.port) ?? `${to.host}:${to.port}`;
+}
+
+/**
+ * WAL flushed but not replayed yet counts: a standby that received WAL past the primary's fork
+ * point (from an old primary after a heal) replays it soon and then can no longer follow.
+ */
+function heldPastHistory(m: StandbyState, history: TimelineHistory | undefined): boolean {
+  if (!history) return false;
+  const held = maxLsn(m.replayLsn, m.receiveLsn) ?? m.replayLsn;
+  return locateOnHistory(history, { timeline: m.timeline, lsn: held }).kind !== 'onHistory';
 }
 
 /** What to remember of a member for when it stops answering. */

@@ -6,22 +6,24 @@
  *    is promoted while an old primary's lease lives, and no old primary's agent can take the key
  *    back while the record changes.
  * 2. Under that lease (a fenced txn): write the primary record {region, token = the lease's
- *    create revision, a fresh etcd revision newer than every earlier token}, and clear the
- *    region's rejoin and write-block marks.
- * 3. Sync mode: synchronous_standby_names on the candidate lists the other members (before the
- *    promotion, so its first commits already wait for a standby).
- * 4. pg_promote. 5. Release the key: the region's agent takes it with its own, newer token.
+ *    create revision, a fresh etcd revision newer than every earlier token} and the synchronous
+ *    set the plan chose, and clear the region's rejoin and write-block marks.
+ * 3. Sync mode: synchronous_standby_names on the candidate = that set (before the promotion,
+ *    so its first commits already wait for a standby that is about to stream from it).
+ * 4. pg_promote; done once the new timeline is observed. 5. Release the key: the region's agent
+ *    takes it with its own, newer token, and from then on keeps the synchronous set itself.
  */
+import { systemClock } from '../../common/clock.ts';
 import { InfraError } from '../../common/errors.ts';
 import { adminTarget, promote as pgPromote, readMemberState, setSynchronous } from '../../data/index.ts';
 import type { HeldLease } from '../../coord/index.ts';
 import type { PortOutcome } from '../ports.ts';
-import type { FencingToken } from '../types.ts';
+import type { FencingToken, SyncSet } from '../types.ts';
 import { coordinatorFence, done, isRefusal, leaseKeyOf, member, refused, storeView, type AdapterContext } from './context.ts';
-import { encodePrimaryRecord, holderIds, holderRegion, storeKeys } from './store-records.ts';
+import { encodePrimaryRecord, encodeSyncRecord, holderIds, holderRegion, storeKeys } from './store-records.ts';
 import { isFenced } from './snapshot.ts';
 
-export async function promoteRegion(ctx: AdapterContext, region: string, token: FencingToken): Promise<PortOutcome> {
+export async function promoteRegion(ctx: AdapterContext, region: string, token: FencingToken, sync: SyncSet | null): Promise<PortOutcome> {
   const fence = coordinatorFence(ctx, token);
   if (isRefusal(fence)) return fence;
   const m = member(ctx, region);
@@ -43,23 +45,28 @@ export async function promoteRegion(ctx: AdapterContext, region: string, token: 
     const record = encodePrimaryRecord({
       region, token: taken.token, timeline: state.timeline + 1, ...(previous ? { previous } : {}), writtenBy: taken.holderId, at: new Date().toISOString(),
     });
+    const syncOps = sync
+      ? [{ kind: 'put' as const, key: storeKeys.syncSet(ctx.store.name), value: encodeSyncRecord({ ...sync, token: taken.token, at: new Date().toISOString() }) }]
+      : [];
     const written = await ctx.coord.fencedTxn(taken.fence, [
       { kind: 'put', key: storeKeys.primaryRecord(ctx.store.name), value: record },
+      ...syncOps,
       { kind: 'delete', key: storeKeys.rejoinMark(ctx.store.name, region) },
       { kind: 'delete', key: storeKeys.blockMark(ctx.store.name, region) },
     ]);
     if (written.kind === 'unavailable') throw new InfraError(`primary record not written: etcd ${written.reason}`);
     if (written.kind === 'fenced') return refused(`lost the primary key for ${region} before the record was written`);
-    if (ctx.store.replication === 'sync') {
-      const others = ctx.members.map((x) => x.region).filter((r) => r !== region);
-      const sync = await setSynchronous(m.endpoint, ctx.auth, others, ctx.timeouts ? { timeouts: ctx.timeouts } : {});
-      if (sync.kind === 'unreachable') throw new InfraError(`${region} does not answer: ${sync.reason}`);
+    if (sync) {
+      const names = sync.count === 0 ? null : sync.members;
+      const set = await setSynchronous(m.endpoint, ctx.auth, names, { count: Math.max(1, sync.count), ...(ctx.timeouts ? { timeouts: ctx.timeouts } : {}) });
+      if (set.kind === 'unreachable') throw new InfraError(`${region} does not answer: ${set.reason}`);
     }
     const promoted = await pgPromote(m.endpoint, ctx.auth, { waitSeconds: 30, ...(ctx.timeouts ? { timeouts: ctx.timeouts } : {}) });
     switch (promoted.kind) {
       case 'promoted':
       case 'alreadyPrimary':
-        return done(`${region} promoted to timeline ${promoted.timeline}; primary record written under token ${taken.token}`);
+        if (promoted.timeline <= state.timeline) throw new InfraError(`${region} answers as a primary on timeline ${promoted.timeline}, not a new one: the promotion is not observed`);
+        return done(`${region} promoted to timeline ${promoted.timeline} (observed); primary record written under token ${taken.token}${sync ? `, synchronous set ${sync.count === 0 ? 'empty' : sync.members.join(', ')}` : ''}`);
       case 'notPromotedYet':
         throw new InfraError(`${region}: pg_promote did not finish within 30 s; the record names it, so the next plan promotes it again`);
       case 'unreachable':
@@ -76,14 +83,14 @@ export async function promoteRegion(ctx: AdapterContext, region: string, token: 
  */
 async function takeKeyFor(ctx: AdapterContext, region: string): Promise<HeldLease | PortOutcome> {
   const key = leaseKeyOf(ctx);
-  const deadline = Date.now() + 2 * ctx.leaseTtlMs + 1000;
+  const deadline = systemClock.nowMs() + 2 * ctx.leaseTtlMs + 1000;
   for (;;) {
     const got = await ctx.coord.acquire(key, holderIds.promotion(region, ctx.self), ctx.leaseTtlMs);
     if (got.kind === 'acquired') return got.lease;
     if (got.kind === 'unavailable') throw new InfraError(`cannot take the primary key: etcd ${got.reason}`);
     // Held for this very region: an earlier promotion that died half-way, or the region's agent
     // that still holds it (it lets go once its database is a standby). Either ends on its own.
-    if (holderRegion(got.holder) !== region || Date.now() > deadline) {
+    if (holderRegion(got.holder) !== region || systemClock.nowMs() > deadline) {
       return refused(`the primary lease is held by ${got.holder} (token ${got.token}): nothing is promoted while it lives`);
     }
     await new Promise((r) => setTimeout(r, 200));

@@ -9,6 +9,7 @@
  * the configured timeout. After SHORT_WINDOW_MS of silence it gets full attempts again, so a
  * member that came back slower than before is not kept out for good.
  */
+import { systemClock } from '../../common/clock.ts';
 import type { DbTimeouts } from '../../data/index.ts';
 
 const MIN_CONNECT_MS = 250;
@@ -27,7 +28,7 @@ interface Seen {
 export class Reachability {
   private readonly seen = new Map<string, Seen>();
 
-  constructor(private readonly base: Partial<DbTimeouts> = {}, private readonly now: () => number = Date.now) {}
+  constructor(private readonly base: Partial<DbTimeouts> = {}, private readonly now: () => number = () => systemClock.nowMs()) {}
 
   /** The timeouts for the next contact with `region`'s database. */
   timeoutsFor(region: string): Partial<DbTimeouts> {

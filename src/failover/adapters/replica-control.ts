@@ -2,19 +2,30 @@
  * ReplicaControl over real PostgreSQL (src/data) and etcd (src/coord). SQL steps run from the
  * coordinator against each member's address; steps that need a member's files (demote, rejoin)
  * run on the member's own host (MemberHost). Marks in etcd are fenced by the coordinator's token.
+ * Observe, don't trust: a repoint is done when pg_stat_wal_receiver shows the member streaming
+ * from the target on its timeline, a freeze when no WAL receiver runs, a fence when the setting
+ * is read back; what was written and is not observed yet is `pending`.
  */
+import { systemClock } from '../../common/clock.ts';
 import { InfraError } from '../../common/errors.ts';
-import { adminTarget, fencePrimary, formatLsn, readMemberState, repoint as pgRepoint } from '../../data/index.ts';
+import {
+  adminTarget, fencePrimary, formatLsn, freezeStandby, readMemberState, repoint as pgRepoint,
+  type MemberState as DbMemberState,
+} from '../../data/index.ts';
 import type { FencedOp } from '../../coord/index.ts';
 import type { PortOutcome, ReplicaControl } from '../ports.ts';
 import type { FencingToken } from '../types.ts';
-import { coordinatorFence, done, isRefusal, leaseKeyOf, member, refused, storeView, type AdapterContext } from './context.ts';
+import { coordinatorFence, done, isRefusal, leaseKeyOf, member, pending, refused, storeView, type AdapterContext } from './context.ts';
+import { regionAt } from './members.ts';
 import { writeHeartbeat } from './heartbeat.ts';
 import { promoteRegion } from './promote.ts';
 import { isFenced } from './snapshot.ts';
 import { encodeMark, holderRegion, storeKeys } from './store-records.ts';
 
 const RECENTLY_SILENT_MS = 2000;
+/** How long a repoint watches for the WAL receiver to stream before it answers `pending`. */
+const STREAM_OBSERVE_MS = 3000;
+const OBSERVE_POLL_MS = 50;
 
 export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
   const fenced = async (token: FencingToken, ops: readonly FencedOp[], what: string): Promise<PortOutcome | undefined> => {
@@ -40,6 +51,23 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
     return `${region} does not answer (${result.reason}): its expired lease fences it`;
   };
 
+  /** Watches `region` until it streams from `to` on `to`'s timeline: `done`, else `pending` with what was seen. */
+  const observeStreaming = async (region: string, to: string, how: string): Promise<PortOutcome> => {
+    const target = await readMemberState(adminTarget(member(ctx, to).endpoint, ctx.auth), ctx.timeouts);
+    if (!target.reachable || target.role !== 'primary') return pending(`${region} ${how} ${to}, which is not an answering primary yet`);
+    const deadline = systemClock.nowMs() + STREAM_OBSERVE_MS;
+    let seen: string;
+    for (;;) {
+      const state = await readMemberState(adminTarget(member(ctx, region).endpoint, ctx.auth), ctx.timeouts);
+      seen = describeReceiver(state, ctx, target.timeline);
+      if (streamsFrom(state, member(ctx, to).endpoint, target.timeline)) {
+        return done(`${region} streams from ${to} on timeline ${target.timeline} (observed in pg_stat_wal_receiver)`);
+      }
+      if (systemClock.nowMs() > deadline) return pending(`${region} ${how} ${to} but does not stream from it yet: ${seen}`);
+      await new Promise((r) => setTimeout(r, OBSERVE_POLL_MS));
+    }
+  };
+
   return {
     readState: async () => {
       const view = await storeView(ctx);
@@ -47,7 +75,7 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
       return ctx.observer.readOnce(recorded);
     },
 
-    promote: (region, token) => promoteRegion(ctx, region, token),
+    promote: (region, token, sync) => promoteRegion(ctx, region, token, sync),
 
     async repoint(region, to, token) {
       const fence = coordinatorFence(ctx, token);
@@ -55,10 +83,28 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
       const standby = { ...member(ctx, region).endpoint, dataDir: ctx.dataDirOf(region) ?? '' };
       const result = await pgRepoint(standby, member(ctx, to).endpoint, ctx.auth, ctx.timeouts ? { timeouts: ctx.timeouts } : {});
       switch (result.kind) {
-        case 'repointed': return done(`${region} streams from ${to}${result.restarted ? ' (restarted)' : ''}`);
-        case 'unchanged': return done(`${region} already streams from ${to}`);
         case 'notStandby': return refused(`${region} is not a standby`);
         case 'unreachable': throw new InfraError(`repoint ${region} -> ${to}: ${result.member} does not answer: ${result.reason}`);
+        case 'repointed':
+        case 'unchanged': {
+          const how = result.kind === 'unchanged' ? 'already follows' : `follows${result.restarted ? ' (restarted)' : ''}`;
+          return observeStreaming(region, to, how);
+        }
+      }
+    },
+
+    async freeze(region, token) {
+      const fence = coordinatorFence(ctx, token);
+      if (isRefusal(fence)) return fence;
+      const result = await freezeStandby(member(ctx, region).endpoint, ctx.auth, { ...(ctx.timeouts ? { timeouts: ctx.timeouts } : {}) });
+      switch (result.kind) {
+        case 'frozen': {
+          const at = result.receiveLsn !== undefined ? `received to ${formatLsn(result.receiveLsn)}` : 'never streamed since its start';
+          return done(`${region} takes WAL from nobody (${at}; receiver stopped within ${result.waitedMs} ms)`);
+        }
+        case 'stillReceiving': return pending(`${region}: primary_conninfo emptied, but its WAL receiver still ran after ${result.waitedMs} ms`);
+        case 'notStandby': return refused(`${region} is not a standby`);
+        case 'unreachable': throw new InfraError(`freeze ${region}: it does not answer: ${result.reason}`);
       }
     },
 
@@ -74,7 +120,13 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
     async fence(region, token) {
       const fence = coordinatorFence(ctx, token);
       if (isRefusal(fence)) return fence;
-      return done(await fenceIfPrimary(region));
+      const silentFor = ctx.observer.silentFor(region);
+      if (silentFor !== undefined && silentFor < RECENTLY_SILENT_MS) throw new InfraError(`${region} did not answer ${silentFor} ms ago`);
+      const result = await fencePrimary(member(ctx, region).endpoint, ctx.auth, { timeouts: ctx.observer.timeoutsFor(region) });
+      if (result.kind === 'notPrimary') return done(`${region} is not a primary`);
+      if (result.kind === 'unreachable') throw new InfraError(`${region} does not answer: ${result.reason}`);
+      // fencePrimary returns once the server reads the setting back: the fenced state is observed.
+      return done(`${region} refuses writes from ${formatLsn(result.lsn)} (read back), ${result.terminatedBackends} session(s) cut`);
     },
 
     async validateWrite(region, token) {
@@ -115,11 +167,11 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
       const refusal = await fenced(token, [{ kind: 'delete', key: storeKeys.blockMark(store, region) }], `unblock ${region}`);
       if (refusal) return refusal;
       // Its agent lifts the fence only after taking the lease again (a newer token): wait for it.
-      const deadline = Date.now() + 3 * ctx.leaseTtlMs;
+      const deadline = systemClock.nowMs() + 3 * ctx.leaseTtlMs;
       for (;;) {
         const state = await readMemberState(adminTarget(member(ctx, region).endpoint, ctx.auth), ctx.timeouts);
         if (state.reachable && state.role === 'primary' && !isFenced(state)) return done(`${region} accepts writes again under its agent's new lease`);
-        if (Date.now() > deadline) return done(`${region}'s write block is removed; its agent has not lifted the fence yet`);
+        if (systemClock.nowMs() > deadline) return pending(`${region}'s write block is removed; its agent has not lifted the fence yet`);
         await new Promise((r) => setTimeout(r, 200));
       }
     },
@@ -133,4 +185,18 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
       return cleared ?? done(`${outcome.detail}; rejoin mark cleared`);
     },
   };
+}
+
+function streamsFrom(state: DbMemberState, to: { host: string; port: number }, timeline: number): boolean {
+  const r = state.reachable && state.role === 'standby' ? state.walReceiver : undefined;
+  return r?.status === 'streaming' && r.senderHost === to.host && r.senderPort === to.port && r.receivedTimeline === timeline;
+}
+
+function describeReceiver(state: DbMemberState, ctx: AdapterContext, timeline: number): string {
+  if (!state.reachable) return `it does not answer (${state.reason})`;
+  if (state.role !== 'standby') return 'it runs as a primary';
+  const r = state.walReceiver;
+  if (!r) return 'no WAL receiver runs';
+  const from = regionAt(ctx.members, r.senderHost, r.senderPort) ?? `${r.senderHost ?? '?'}:${r.senderPort ?? '?'}`;
+  return `WAL receiver ${r.status} from ${from} on timeline ${r.receivedTimeline ?? '?'} (wanted ${timeline})`;
 }

@@ -13,14 +13,15 @@
  * database still answers reads from here.
  */
 import {
-  adminTarget, observeCandidate, readMemberState, FENCE_STANDBY_NAME,
+  adminTarget, observeCandidate, readMemberState,
   type DbTimeouts, type Lsn, type MemberState as DbMemberState, type Observation, type PgAuth, type ReplicaInfo, type TimelineHistory,
 } from '../../data/index.ts';
+import { systemClock, type Clock } from '../../common/clock.ts';
 import type { CoordinationStore, FencingToken } from '../../coord/index.ts';
 import type { Store } from '../../spec/index.ts';
 import type { MemberState, PrimaryLease, RunbookProgress, StoreState } from '../types.ts';
 import { writeHeartbeat } from './heartbeat.ts';
-import { lastKnownOf, toMemberState, type LastKnown } from './member-state.ts';
+import { isFenced, lastKnownOf, toMemberState, type LastKnown } from './member-state.ts';
 import { Reachability } from './reachability.ts';
 import type { StoreMember } from './members.ts';
 import { holderRegion, readStoreView, type PrimaryRecord, type StoreView } from './store-records.ts';
@@ -40,7 +41,15 @@ export interface ObserverOptions {
   readonly timeouts?: Partial<DbTimeouts>;
   /** Between the two samples. @default 300 */
   readonly sampleGapMs?: number;
-  readonly now?: () => number;
+  /** @default systemClock (monotonic) */
+  readonly clock?: Pick<Clock, 'nowMs'>;
+}
+
+/** A rebuild running on a member's own agent, as the coordinator last heard from it. */
+export interface RejoinJobReport {
+  readonly sinceMs: number;
+  readonly askedAtMs: number;
+  readonly detail: string;
 }
 
 export type SnapshotOutcome =
@@ -56,10 +65,7 @@ export interface PrimaryObservation {
   readonly replicas: readonly ReplicaInfo[];
 }
 
-/** The database refuses writes: src/data's fence (read-only default, or the impossible sync standby). */
-export function isFenced(m: DbMemberState): boolean {
-  return m.reachable && (m.readOnlyByDefault || m.synchronousStandbyNames.includes(FENCE_STANDBY_NAME));
-}
+export { isFenced };
 
 /** The quorum's view of the lease `region` held: held while the key is held by or for that region. */
 export function leaseOfRegion(view: StoreView, region: string, nowMs: number, ttlMs: number): PrimaryLease {
@@ -78,6 +84,8 @@ export class StoreObserver {
   /** The primary's last answer, cleared when it stops answering as primary (for lag reporting). */
   private lastPrimary: PrimaryObservation | undefined;
   private expired: { token: FencingToken; sinceMs: number } | undefined;
+  /** Per region: since when it follows the recorded primary without streaming from it. */
+  private readonly notStreamingSince = new Map<string, number>();
 
   private readonly reach: Reachability;
   /** Each member's last observation from the last snapshot, for a quick one (see snapshot). */
@@ -98,7 +106,7 @@ export class StoreObserver {
   }
 
   private now(): number {
-    return (this.o.now ?? Date.now)();
+    return (this.o.clock ?? systemClock).nowMs();
   }
 
   /** What the recorded primary last said about itself and its standbys; no database round-trip. */
@@ -112,7 +120,14 @@ export class StoreObserver {
    * then is not asked again. For the re-plan right after the old primary's lease ended: the
    * standbys' positions are read after the lease, and the comparison spans the whole wait.
    */
-  async snapshot(input: { coordinatorToken: FencingToken; runbook: RunbookProgress | null; graceMs: number; quickWithinMs?: number }): Promise<SnapshotOutcome> {
+  async snapshot(input: {
+    coordinatorToken: FencingToken;
+    runbook: RunbookProgress | null;
+    graceMs: number;
+    quickWithinMs?: number;
+    /** Rebuilds running on members' agents (the coordinator keeps what they answered). */
+    jobs?: ReadonlyMap<string, RejoinJobReport>;
+  }): Promise<SnapshotOutcome> {
     const read = await readStoreView(this.o.coord, this.o.store.name, this.o.leaseKey, this.o.members.map((m) => m.region));
     if (read.kind === 'unavailable') return { kind: 'unavailable', reason: `etcd: ${read.reason}` };
     const { view } = read;
@@ -137,6 +152,7 @@ export class StoreObserver {
           needsRejoin: view.rejoin.has(m.region),
           regionDownByQuorum: this.o.regionDown(m.region) || (m.region === record.region && cutOff),
           ...this.known(m.region, record, input.runbook),
+          ...this.waitingToStream(m.region, record.region, own.at(-1)?.member),
         },
         {
           members: this.o.members,
@@ -148,7 +164,8 @@ export class StoreObserver {
       );
       const next = lastKnownOf(own.at(-1), this.lastKnown.get(m.region));
       if (next) this.lastKnown.set(m.region, next);
-      return state;
+      const job = input.jobs?.get(m.region);
+      return job ? { ...state, rejoinJob: job } : state;
     });
     const state: StoreState = {
       store: this.o.store.name,
@@ -159,8 +176,25 @@ export class StoreObserver {
       dns: { name: this.o.primaryName, target: record.region },
       coordinator: { token: input.coordinatorToken },
       runbook: input.runbook,
+      syncSet: typeof view.sync === 'object' ? { count: view.sync.count, members: view.sync.members } : null,
+      paused: view.paused ?? null,
     };
     return { kind: 'snapshot', state, view, record };
+  }
+
+  /** How long `region` has been configured to follow the primary without streaming from it. */
+  private waitingToStream(region: string, primary: string, db: DbMemberState | undefined): { notStreamingForMs?: number } {
+    const conf = db?.reachable && db.role === 'standby' ? db.upstreamConfigured : undefined;
+    const target = this.o.members.find((m) => m.region === primary)?.endpoint;
+    const follows = conf !== undefined && target !== undefined && conf.host === target.host && conf.port === target.port;
+    const streams = db?.reachable && db.role === 'standby' && db.walReceiver?.status === 'streaming';
+    if (!follows || streams || region === primary) {
+      this.notStreamingSince.delete(region);
+      return {};
+    }
+    const since = this.notStreamingSince.get(region) ?? this.now();
+    this.notStreamingSince.set(region, since);
+    return { notStreamingForMs: this.now() - since };
   }
 
   /** One sample of every member, eligibility not judged: what await-catchup polls. */

@@ -2,14 +2,17 @@
  * A store's records in etcd, beside its primary lease (`coordKeys.primaryLease(store)`):
  *
  *   meridian/stores/<store>/primary            {region, token, timeline}  the primary record
+ *   meridian/stores/<store>/sync               {count, members, token}    the synchronous set
+ *   meridian/stores/<store>/paused             {by, reason, at}           maintenance mode
  *   meridian/stores/<store>/rejoin/<region>    {token, reason, at}        "must come back as a standby"
  *   meridian/stores/<store>/blocked/<region>   {token, reason, at}        switchover write block
  *
  * The primary record is written ONLY under the primary lease, fenced by it: by the coordinator's
  * promote (it takes the key for the new primary while it writes) and by the primary's agent when
  * it acquires the lease (it records its own, newer token). Two writers can never interleave,
- * because only one of them can hold the key. The marks are written by the coordinator, fenced by
- * its election lease. Every agent reads all of them on each tick (see readStoreView).
+ * because only one of them can hold the key. The synchronous set is written under the same
+ * lease (the promotion, then the primary's agent, which keeps it equal to the standbys that
+ * stream). The marks and the pause are written by the coordinator, fenced by its election lease. Every agent reads all of them on each tick (see readStoreView).
  *
  * Holder ids of the primary lease name the region first: `<region>/agent:<boot id>` for an
  * agent, `<region>/promotion:<coordinator>` while a coordinator promotes that region.
@@ -26,6 +29,8 @@ function name(what: string, value: string): string {
 
 export const storeKeys = {
   primaryRecord: (store: string) => `${KEY_PREFIX}stores/${name('store', store)}/primary`,
+  syncSet: (store: string) => `${KEY_PREFIX}stores/${name('store', store)}/sync`,
+  paused: (store: string) => `${KEY_PREFIX}stores/${name('store', store)}/paused`,
   rejoinMark: (store: string, region: string) => `${KEY_PREFIX}stores/${name('store', store)}/rejoin/${name('region', region)}`,
   blockMark: (store: string, region: string) => `${KEY_PREFIX}stores/${name('store', store)}/blocked/${name('region', region)}`,
 } as const;
@@ -61,6 +66,43 @@ const RecordSchema = z.object({
 });
 
 const MarkSchema = z.object({ token: z.string().regex(/^\d{1,19}$/), reason: z.string(), at: z.string() });
+
+/** The synchronous set as recorded: what synchronous_standby_names says, and under which primary lease. */
+export interface SyncRecord {
+  readonly count: number;
+  readonly members: readonly string[];
+  /** The primary lease token it was written under. */
+  readonly token: FencingToken;
+  readonly at: string;
+}
+
+const SyncSchema = z.object({
+  count: z.number().int().nonnegative(),
+  members: z.array(z.string().regex(NAME)),
+  token: z.string().regex(/^\d{1,19}$/),
+  at: z.string(),
+});
+
+export interface PauseRecord {
+  readonly by: string;
+  readonly reason: string;
+  readonly at: string;
+}
+
+const PauseSchema = z.object({ by: z.string(), reason: z.string(), at: z.string() });
+
+export function encodeSyncRecord(r: SyncRecord): string {
+  return JSON.stringify({ ...r, token: r.token.toString() });
+}
+
+export function decodeSyncRecord(text: string): SyncRecord | undefined {
+  const parsed = parseJson(SyncSchema, text);
+  return parsed ? { ...parsed, token: BigInt(parsed.token) } : undefined;
+}
+
+export function encodePause(p: PauseRecord): string {
+  return JSON.stringify(p);
+}
 
 export function encodePrimaryRecord(r: PrimaryRecord): string {
   return JSON.stringify({ ...r, token: r.token.toString() });
@@ -108,6 +150,10 @@ export interface StoreView {
   readonly lease: { readonly holder: string; readonly token: FencingToken } | null;
   readonly rejoin: ReadonlyMap<string, Mark>;
   readonly blocked: ReadonlyMap<string, Mark>;
+  /** undefined: none recorded; 'unreadable': a value we cannot parse (the planner then assumes the bootstrap set). */
+  readonly sync: SyncRecord | undefined | 'unreadable';
+  /** An unreadable pause still counts as paused: the safe reading of "no automatic action". */
+  readonly paused: PauseRecord | undefined;
 }
 
 export type StoreViewOutcome =
@@ -124,12 +170,14 @@ export async function readStoreView(
   leaseKey: string,
   regions: readonly string[],
 ): Promise<StoreViewOutcome> {
-  const [record, holder, ...marks] = await Promise.all([
+  const [record, holder, sync, paused, ...marks] = await Promise.all([
     coord.read(storeKeys.primaryRecord(store)),
     coord.currentHolder(leaseKey),
+    coord.read(storeKeys.syncSet(store)),
+    coord.read(storeKeys.paused(store)),
     ...regions.flatMap((r) => [coord.read(storeKeys.rejoinMark(store, r)), coord.read(storeKeys.blockMark(store, r))]),
   ]);
-  const failed = [record, holder, ...marks].find((o) => o?.kind === 'unavailable');
+  const failed = [record, holder, sync, paused, ...marks].find((o) => o?.kind === 'unavailable');
   if (failed && failed.kind === 'unavailable') return { kind: 'unavailable', reason: failed.reason };
   const rejoin = new Map<string, Mark>();
   const blocked = new Map<string, Mark>();
@@ -147,6 +195,8 @@ export async function readStoreView(
       lease: holder?.kind === 'held' ? { holder: holder.holder, token: holder.token } : null,
       rejoin,
       blocked,
+      sync: sync?.kind === 'found' ? (decodeSyncRecord(sync.value) ?? 'unreadable') : undefined,
+      paused: paused?.kind === 'found' ? (parseJson(PauseSchema, paused.value) ?? { by: 'unknown', reason: 'unreadable pause record (counted as paused)', at: '' }) : undefined,
     },
   };
 }

@@ -3,9 +3,9 @@
  *
  * Traffic for a store is its primary DNS name, and every agent's GSLB answers it from the primary
  * record (src/agent/store). So the record IS the DNS switch: `switchDns` confirms the record
- * names the target (promote wrote it, fenced), and `shiftTraffic` has nothing to move (the old
- * primary keeps no lease, and the name moves with the record at the promotion).
+ * names the target (promote wrote it, fenced); the name moves with the record at the promotion.
  */
+import { systemClock } from '../../common/clock.ts';
 import { InfraError } from '../../common/errors.ts';
 import type { CoordinatorStatus, LeaseCheck, TrafficControl } from '../ports.ts';
 import { coordinatorFence, done, isRefusal, leaseKeyOf, member, refused, storeView, type AdapterContext } from './context.ts';
@@ -13,11 +13,6 @@ import { holderRegion } from './store-records.ts';
 
 export function realTrafficControl(ctx: AdapterContext): TrafficControl {
   return {
-    async shiftTraffic(from, token) {
-      const fence = coordinatorFence(ctx, token);
-      if (isRefusal(fence)) return fence;
-      return done(`${ctx.primaryName} follows the primary record, not ${from}'s health: nothing to shift; it moves when the record does`);
-    },
     async switchDns(name, to, token) {
       const fence = coordinatorFence(ctx, token);
       if (isRefusal(fence)) return fence;
@@ -37,7 +32,7 @@ export function realLeaseCheck(ctx: AdapterContext): LeaseCheck {
       // Held by or for `region` (its agent, or a promotion of it): still held. Gone or held
       // for another region: expired, as far as `region` is concerned.
       if (holder.kind === 'free' || holderRegion(holder.holder) !== region) return { kind: 'expired' };
-      return { kind: 'held', token: holder.token, validUntilMs: Date.now() + ctx.leaseTtlMs };
+      return { kind: 'held', token: holder.token, validUntilMs: systemClock.nowMs() + ctx.leaseTtlMs };
     },
     async coordinator(token): Promise<CoordinatorStatus> {
       const fence = coordinatorFence(ctx, token);

@@ -10,6 +10,11 @@ export class VirtualClock implements Clock {
     this.now += Math.max(0, ms);
     await Promise.resolve();
   }
+  /** Fires at once, moving time forward by `ms` (nothing here waits on timers). */
+  after(ms: number, fn: () => void): () => void {
+    void this.sleep(ms).then(fn);
+    return () => {};
+  }
   advance(ms: number): void {
     this.now += ms;
   }

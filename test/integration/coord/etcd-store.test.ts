@@ -256,7 +256,7 @@ describe('EtcdStore on a 3-member etcd cluster', () => {
     const at = new Date().toISOString();
     const actions = ['fence-old-primary', 'promote-replica', 'switch-dns', 'verify'];
     for (const [i, action] of actions.entries()) {
-      const outcome = await [a, b, c][i % 3]!.appendAudit(stream, { actor: `agent-${i % 3}`, action, result: 'succeeded', token: '42', startedAt: at, endedAt: at });
+      const outcome = await [a, b, c][i % 3]!.appendAudit(stream, { actor: `agent-${i % 3}`, action, result: 'ok', token: '42', startedAt: at, endedAt: at });
       assert.equal(outcome.kind, 'appended');
     }
     const read = await c.readAudit(stream);

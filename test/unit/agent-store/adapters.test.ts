@@ -17,6 +17,7 @@ const standby = (replay: bigint, receive = replay, sender = { host: '10.0.0.5', 
   ...base, role: 'standby', timeline: 1, history: { timeline: 1, ancestors: [] }, replayLsn: replay, receiveLsn: receive,
   replayTimestamp: undefined, replayPaused: false,
   walReceiver: { status: 'streaming', receivedTimeline: 1, flushedLsn: receive, senderHost: sender.host, senderPort: sender.port, slotName: 'us' },
+  upstreamConfigured: sender,
 });
 const obs = (atMs: number, member: Observation['member'], primaryLsn?: bigint): Observation => ({ atMs, member, ...(primaryLsn !== undefined ? { primaryLsn } : {}) });
 
@@ -70,7 +71,7 @@ test('audit mapping: ok is stored as succeeded, ms as ISO, and reads back exactl
     { runbookId: 'orders/failover/eu/1', stepId: 'promote:us', kind: 'promote', startedAtMs: 1_700_000_000_200, endedAtMs: 1_700_000_000_900, result: 'ok', detail: 'promoted', token: 41n },
   ];
   const stored = records.map((r) => toAuditRecord(r, 'us'));
-  assert.equal(stored[1]?.result, 'succeeded');
+  assert.equal(stored[1]?.result, 'ok');
   assert.equal(stored[1]?.startedAt, '2023-11-14T22:13:20.200Z');
   assert.equal(stored[1]?.endedAt, '2023-11-14T22:13:20.900Z');
   assert.equal(stored[1]?.token, '41');

@@ -29,6 +29,8 @@ const view = (over: Partial<StoreView> = {}): StoreView => ({
   lease: null,
   rejoin: new Map(),
   blocked: new Map(),
+  sync: undefined,
+  paused: undefined,
   ...over,
 });
 const names = (v: StoreView | undefined, down: string[] = []) =>

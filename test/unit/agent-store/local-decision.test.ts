@@ -16,6 +16,8 @@ function view(over: Partial<StoreView> & { recordRegion?: string | null; recordT
     lease: null,
     rejoin: new Map(),
     blocked: new Map(),
+    sync: undefined,
+    paused: undefined,
     ...rest,
   };
 }

@@ -22,7 +22,7 @@ function acquired(outcome: AcquireOutcome): HeldLease {
   return (outcome as Extract<AcquireOutcome, { kind: 'acquired' }>).lease;
 }
 
-const record = (action: string): AuditRecord => ({ actor: 'eu', action, result: 'succeeded', startedAt: new Date(0).toISOString() });
+const record = (action: string): AuditRecord => ({ actor: 'eu', action, result: 'ok', startedAt: new Date(0).toISOString() });
 
 describe('MemoryStore leases', () => {
   test('losing the race is a value naming the holder and its token, not an error', async () => {

@@ -23,6 +23,7 @@ function standby(replayLsn: bigint, opts: { receive?: bigint; timeline?: number;
     replayTimestamp: undefined,
     replayPaused: false,
     walReceiver: { status: 'streaming', receivedTimeline: timeline, flushedLsn: opts.receive ?? replayLsn, senderHost: '10.0.0.1', senderPort: 5432, slotName: 's' },
+    upstreamConfigured: { host: '10.0.0.1', port: 5432 },
   };
 }
 

@@ -35,8 +35,13 @@ export function storeState(members: readonly MemberState[], over: Partial<StoreS
     dns: { name: 'primary.orders.db', target: 'eu-west' },
     coordinator: { token: 9n },
     runbook: null,
+    syncSet: null,
     ...over,
   };
 }
 
 export const NOW = 1_000_000;
+
+/** A standby whose WAL receiver was stopped by the reconciler: its position no longer moves. */
+export const frozen = (region: string, over: Partial<MemberState> = {}): MemberState =>
+  member(region, { upstream: null, follows: null, ...over });

@@ -53,7 +53,7 @@ const switchoverCases: Case[] = [
     name: 'primary down: a switchover is the wrong tool',
     plan: () => planSwitchover(storeState([{ ...primary, reachable: false }, member('us-east')]), 'us-east', NOW),
     kind: 'blocked',
-    says: 'plan a failover instead',
+    says: 'the reconciler fails the store over by itself',
   },
   {
     name: 'unknown target: blocked',
@@ -98,7 +98,7 @@ const switchoverCases: Case[] = [
     ],
   },
   {
-    name: 'target already primary in an open switchover, another member still runs as primary: marked for rejoin, not demoted',
+    name: 'target already primary in an open switchover, another member still runs as a writable primary: fenced, marked and rebuilt, not demoted',
     plan: () => planSwitchover(
       storeState(
         [member('eu-west', { role: 'primary', upstream: null }), member('us-east', { role: 'primary', upstream: null, timeline: 2 }), member('ap-south', { upstream: 'us-east', timeline: 2 })],
@@ -107,13 +107,13 @@ const switchoverCases: Case[] = [
       'us-east', NOW,
     ),
     kind: 'run',
-    steps: ['mark-rejoin:eu-west'],
+    steps: ['fence:eu-west', 'mark-rejoin:eu-west', 'rejoin:eu-west<-us-east:rewind'],
   },
   {
-    name: 'another runbook is unfinished: blocked',
-    plan: () => planSwitchover(storeState([primary, member('us-east')], open('failover', 'ap-south')), 'us-east', NOW),
-    kind: 'blocked',
-    says: 'failover runbook orders/failover/ap-south/1 about ap-south is unfinished',
+    name: 'another runbook is unfinished: the operator is not blocked, a new switchover runbook replaces it',
+    plan: () => planSwitchover(storeState([primary, member('us-east'), member('ap-south')], open('failover', 'ap-south')), 'us-east', NOW),
+    kind: 'run',
+    says: 'switch orders over from eu-west to us-east',
   },
 ];
 
@@ -128,12 +128,24 @@ const rejoinCases: Case[] = [
       'eu-west', NOW,
     ),
     kind: 'run',
+    steps: ['fence:eu-west', 'mark-rejoin:eu-west', 'rejoin:eu-west<-us-east:rewind', 'await-catchup:eu-west<-us-east:16777216'],
+  },
+  {
+    name: 'old primary back, fenced by its agent: no fence step',
+    plan: () => planRejoin(
+      storeState(
+        [member('eu-west', { role: 'primary', upstream: null, writable: false }), member('us-east', { role: 'primary', upstream: null, timeline: 2 }), member('ap-south', { upstream: 'us-east', timeline: 2 })],
+        { primary: { region: 'us-east', token: 12n } },
+      ),
+      'eu-west', NOW,
+    ),
+    kind: 'run',
     steps: ['mark-rejoin:eu-west', 'rejoin:eu-west<-us-east:rewind', 'await-catchup:eu-west<-us-east:16777216'],
   },
   {
     name: 'already marked, base backup asked for',
     plan: () => planRejoin(
-      storeState([member('eu-west', { role: 'primary', upstream: null, needsRejoin: true }), member('us-east', { role: 'primary', upstream: null, timeline: 2 })], { primary: { region: 'us-east', token: 12n } }),
+      storeState([member('eu-west', { role: 'primary', upstream: null, needsRejoin: true, writable: false }), member('us-east', { role: 'primary', upstream: null, timeline: 2 })], { primary: { region: 'us-east', token: 12n } }),
       'eu-west', NOW, { method: 'base-backup' },
     ),
     kind: 'run',
@@ -152,16 +164,34 @@ const rejoinCases: Case[] = [
     says: 'eu-west is the primary',
   },
   {
-    name: 'member unreachable: blocked until it is back',
+    name: 'member unreachable: blocked, and the refusal names the way out',
     plan: () => planRejoin(storeState([primary, member('us-east', { reachable: false, needsRejoin: true })]), 'us-east', NOW),
     kind: 'blocked',
-    says: 'it can rejoin once it is back',
+    says: 'meridian db rejoin --store orders --region us-east --force',
   },
   {
-    name: 'primary not healthy: finish the failover first',
+    name: 'member unreachable over SQL, --force: its agent is asked to rebuild it',
+    plan: () => planRejoin(storeState([primary, member('us-east', { reachable: false, needsRejoin: true })]), 'us-east', NOW, { force: true }),
+    kind: 'run',
+    steps: ['rejoin:us-east<-eu-west:rewind', 'await-catchup:us-east<-eu-west:16777216'],
+  },
+  {
+    name: 'primary not healthy: blocked, the reconciler fails over by itself',
     plan: () => planRejoin(storeState([{ ...primary, reachable: false }, member('us-east', { needsRejoin: true })]), 'us-east', NOW),
     kind: 'blocked',
-    says: 'finish the failover first',
+    says: 'the reconciler fails over or finishes the promotion by itself',
+  },
+  {
+    name: 'an unfinished failover runbook does not block an operator\'s rejoin (the incident\'s dead end)',
+    plan: () => planRejoin(
+      storeState(
+        [member('eu-west', { role: 'primary', upstream: null, writable: false, needsRejoin: true }), member('us-east', { role: 'primary', upstream: null, timeline: 2 }), member('ap-south', { diverged: true })],
+        { primary: { region: 'us-east', token: 12n }, ...open('failover', 'eu-west', ['await-fence:eu-west@7']) },
+      ),
+      'ap-south', NOW,
+    ),
+    kind: 'run',
+    steps: ['rejoin:ap-south<-us-east:rewind', 'await-catchup:ap-south<-us-east:16777216'],
   },
 ];
 

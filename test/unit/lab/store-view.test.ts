@@ -20,6 +20,7 @@ const standby = (lsn: bigint, streaming = true, timeline = 1): StandbyState => (
   replayTimestamp: undefined,
   replayPaused: false,
   walReceiver: streaming ? { status: 'streaming', receivedTimeline: timeline, flushedLsn: lsn, senderHost: undefined, senderPort: undefined, slotName: undefined } : undefined,
+  upstreamConfigured: undefined,
 });
 const down = (reason = 'connection refused'): MemberState => ({ reachable: false, reason });
 
