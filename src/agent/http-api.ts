@@ -4,7 +4,10 @@
  *   GET  /status    the AgentStatus document
  *   GET  /v1/view   this agent's current VantageView
  *   POST /v1/view   a peer pushes its VantageView (or a sibling agent of this region relays one)
- * plus the observability routes (GET /, /metrics, /v1/events, /v1/stream) through `extra`.
+ * plus the observability routes (GET /, /metrics, /v1/events, /v1/stream, /v1/regions) and the store
+ * routes through `extra`. No route grants CORS: a page served by an agent reads only that agent.
+ * Every request that may change state passes ./request-guard.ts first (Host, content type, size),
+ * whichever route serves it, so the store routes are covered too.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -12,7 +15,8 @@ import { parseView, RELAYED_HEADER, type ReceiveOutcome, type VantageView } from
 import type { AgentStatus } from './status.ts';
 import { listenOrExplain } from './bind.ts';
 import type { ListenAddress } from './plan.ts';
-import { readBody } from '../common/http-body.ts';
+import { BodyTooLargeError, readBody } from '../common/http-body.ts';
+import { hostNames, MAX_POST_BYTES, refuseUnsafe } from './request-guard.ts';
 
 export interface ApiHandlers {
   readonly status: () => AgentStatus;
@@ -23,17 +27,21 @@ export interface ApiHandlers {
   readonly extra?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 }
 
+export interface ApiServerOptions {
+  /** Host names and addresses the agent answers to for requests that change state (request-guard.ts `apiHostNames`); default: the listen address and localhost. */
+  readonly hostNames?: readonly string[];
+}
+
 export interface ApiServer {
   readonly host: string;
   readonly port: number;
   close(): Promise<void>;
 }
 
-const MAX_BODY_BYTES = 1 << 20;
-
-export async function startApiServer(listen: ListenAddress, handlers: ApiHandlers, logger: Logger): Promise<ApiServer> {
+export async function startApiServer(listen: ListenAddress, handlers: ApiHandlers, logger: Logger, options: ApiServerOptions = {}): Promise<ApiServer> {
+  const allowed = new Set(options.hostNames ?? hostNames([listen.host]));
   const server = createServer((req, res) => {
-    route(req, res, handlers).catch((err: unknown) => {
+    route(req, res, handlers, allowed).catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'api handler failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
@@ -48,11 +56,20 @@ export async function startApiServer(listen: ListenAddress, handlers: ApiHandler
   };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers): Promise<void> {
-  const path = new URL(req.url ?? '/', 'http://agent').pathname;
+async function route(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers, allowed: ReadonlySet<string>): Promise<void> {
   const method = req.method ?? 'GET';
-  // Read-only documents: a dashboard served by one agent reads the others (see src/observe).
-  if (method === 'GET') res.setHeader('access-control-allow-origin', '*');
+  const refusal = refuseUnsafe({
+    method,
+    host: req.headers.host,
+    contentType: req.headers['content-type'],
+    contentLength: req.headers['content-length'],
+    transferEncoding: req.headers['transfer-encoding'],
+    localAddress: req.socket.localAddress,
+  }, allowed);
+  // Closed after the answer: the body of a refused request is not read.
+  if (refusal) return send(res, refusal.status, { error: refusal.error }, { connection: 'close' });
+  const path = requestPath(req.url);
+  if (path === undefined) return send(res, 400, { error: 'the request path is not a valid URL path (percent-encoding included)' });
   if (path === '/healthz' && method === 'GET') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
   if (path === '/status' && method === 'GET') return send(res, 200, handlers.status());
   if (path === '/v1/view' && method === 'GET') return send(res, 200, handlers.view());
@@ -62,12 +79,31 @@ async function route(req: IncomingMessage, res: ServerResponse, handlers: ApiHan
   send(res, 404, { error: `no route ${path}` });
 }
 
+/** The decoded-checked path, or undefined for a target no route can read (routes decode their parts). */
+function requestPath(url: string | undefined): string | undefined {
+  try {
+    const path = new URL(url ?? '/', 'http://agent').pathname;
+    decodeURIComponent(path);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
 async function receive(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers): Promise<void> {
+  let text: string;
+  try {
+    // The guard checked the declared length; the reader enforces it again while reading.
+    text = await readBody(req, MAX_POST_BYTES);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) return send(res, 413, { error: `body over ${MAX_POST_BYTES} bytes` }, { connection: 'close' });
+    throw err;
+  }
   let body: unknown;
   try {
-    body = JSON.parse(await readBody(req, MAX_BODY_BYTES));
+    body = JSON.parse(text);
   } catch (err) {
-    return send(res, 400, { error: err instanceof Error ? err.message : 'unreadable body' });
+    return send(res, 400, { error: `body is not JSON: ${err instanceof Error ? err.message : String(err)}` });
   }
   const parsed = parseView(body);
   if ('error' in parsed) return send(res, 400, { error: parsed.error });
@@ -78,9 +114,9 @@ async function receive(req: IncomingMessage, res: ServerResponse, handlers: ApiH
 }
 
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): void {
   const payload = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }).end(payload);
+  res.writeHead(status, { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }).end(payload);
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -17,6 +17,7 @@ import { AgentObserver, observeRoutes } from '../observe/index.ts';
 import { explainBindError } from './bind.ts';
 import { startApiServer, type ApiServer } from './http-api.ts';
 import { planAgent, type AgentPlan } from './plan.ts';
+import { apiHostNames } from './request-guard.ts';
 import { buildStatus, type AgentStatus } from './status.ts';
 import { createStoreSupervisor, type StoreSupervisionOptions } from './store/index.ts';
 
@@ -129,6 +130,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     observer,
     status: statusNow,
     streamIntervalMs: periodMs,
+    // The dashboard reads the other agents through this one (GET /v1/regions): same origin.
+    peers: topology.regions.flatMap((r) => (r.name !== region && r.agent ? [{ region: r.name, api: r.agent.api }] : [])),
+    ...(plan.localAddress ? { localAddress: plan.localAddress } : {}),
   });
   let api: ApiServer;
   try {
@@ -141,7 +145,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
         return outcome;
       },
       extra: async (req, res) => (await stores.handle(req, res)) || routes.handle(req, res),
-    }, logger);
+    }, logger, { hostNames: apiHostNames(topology, region, plan.api.host) });
   } catch (err) {
     await dns.close();
     throw err;

@@ -1,7 +1,8 @@
 /**
  * observe: what an agent tells people and Prometheus about itself. Per agent: a prom-client
  * Registry (GET /metrics), a bounded ring of timeline events (GET /v1/events, merged across agents
- * by `mergeTimelines`), a live dashboard (GET /) fed by server-sent events (GET /v1/stream).
+ * by `mergeTimelines`), a live dashboard (GET /) fed by server-sent events (GET /v1/stream) and
+ * by the other agents' documents, read by this agent (GET /v1/regions).
  *
  * A caller (the agent) must: create one AgentObserver with getters for its state, call its hooks
  * where it logs the matching structured events (vantageTransition, routingChanged, answersRebuilt,
@@ -20,6 +21,7 @@ export {
 export { vantageEvent, routedEvent, answerChanges, peerChange } from './events.ts';
 export { AgentObserver, type AgentObserverOptions } from './observer.ts';
 export { observeRoutes, type ObserveRoutes, type ObserveRoutesOptions } from './routes.ts';
+export { PeerReadings, parseCursors, type PeerAgent, type RegionReading, type Cursor } from './peer-readings.ts';
 export { dashboardHtml } from './dashboard/page.ts';
 export { readAgentEvents, TimelineFollower, type EventsReading, type FollowRound } from './events-client.ts';
 export { storeChanges, type StoresReading, type StoreReading, type StoreChanges, type FinishedStep } from './stores.ts';

@@ -4,12 +4,14 @@
  *   GET /metrics     Prometheus text exposition
  *   GET /v1/events   ?since=SEQ: this agent's timeline after SEQ
  *   GET /v1/stream   server-sent events: status and timeline, live
- * GETs carry `Access-Control-Allow-Origin: *` so a dashboard served by one agent can read the
- * others (read-only data; the one write route, POST /v1/view, gets no CORS grant).
+ *   GET /v1/regions  ?since=REGION:BOOT:SEQ (repeated): the other agents' status and new events,
+ *                    read by this agent (./peer-readings.ts)
+ * No CORS grant: the dashboard reads only the agent that served it, which reads the others.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { dashboardHtml } from './dashboard/page.ts';
 import type { AgentObserver } from './observer.ts';
+import { parseCursors, PeerReadings, type PeerAgent } from './peer-readings.ts';
 import { StreamHub } from './stream.ts';
 import { parseSince } from './timeline.ts';
 
@@ -20,6 +22,10 @@ export interface ObserveRoutesOptions {
   /** How often the stream repeats the status; the agent's probe period is a good value. */
   readonly streamIntervalMs: number;
   readonly maxStreams?: number;
+  /** The other agents, for GET /v1/regions. */
+  readonly peers?: readonly PeerAgent[];
+  /** Source address of this agent's reads of the others. */
+  readonly localAddress?: string;
 }
 
 export interface ObserveRoutes {
@@ -28,7 +34,7 @@ export interface ObserveRoutes {
   close(): void;
 }
 
-const PATHS = new Set(['/', '/metrics', '/v1/events', '/v1/stream']);
+const PATHS = new Set(['/', '/metrics', '/v1/events', '/v1/stream', '/v1/regions']);
 
 export function observeRoutes(options: ObserveRoutesOptions): ObserveRoutes {
   const { observer } = options;
@@ -39,6 +45,7 @@ export function observeRoutes(options: ObserveRoutesOptions): ObserveRoutes {
     ...(options.maxStreams !== undefined ? { maxClients: options.maxStreams } : {}),
   });
   const html = dashboardHtml();
+  const others = new PeerReadings({ peers: options.peers ?? [], ...(options.localAddress ? { localAddress: options.localAddress } : {}) });
   return {
     close: () => hub.close(),
     handle: async (req, res) => {
@@ -61,6 +68,11 @@ export function observeRoutes(options: ObserveRoutesOptions): ObserveRoutes {
           else send(res, 200, 'application/json', JSON.stringify(observer.timeline.page(since)));
           return true;
         }
+        case '/v1/regions': {
+          const agents = await others.read(parseCursors(url.searchParams.getAll('since')));
+          send(res, 200, 'application/json', JSON.stringify({ agents }));
+          return true;
+        }
         default: {
           const since = parseSince(url.searchParams.get('since'));
           hub.open(req, res, typeof since === 'number' ? since : 0);
@@ -77,7 +89,6 @@ function send(res: ServerResponse, status: number, contentType: string, body: st
       'content-type': contentType,
       'content-length': Buffer.byteLength(body),
       'cache-control': 'no-store',
-      'access-control-allow-origin': '*',
     })
     .end(body);
 }

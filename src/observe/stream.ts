@@ -33,7 +33,6 @@ export class StreamHub {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',
-      'access-control-allow-origin': '*',
     });
     // The client reconnects after 1 s when the agent restarts or the connection drops.
     res.write('retry: 1000\n\n');

@@ -1,9 +1,11 @@
 /*
  * Meridian dashboard client: plain browser JavaScript, inlined into the page by page.ts (no build
- * step, no CDN). It follows its own agent over server-sent events (/v1/stream) and polls every
- * other agent it learns of from /status (peers[].viewUrl) for /status and /v1/events, so the page
- * served by any surviving region shows the whole picture. An agent that stops answering is shown
- * as unreachable from this browser and its opinion stops counting after STALE_MS.
+ * step, no CDN). It follows its own agent over server-sent events (/v1/stream) and reads every
+ * other agent through it (/v1/regions: status and new events), so the page served by any
+ * surviving region shows the whole picture while reading its own origin only (no CORS, see
+ * docs/security.md). An agent that stops answering is shown as unreachable and its opinion stops
+ * counting after STALE_MS. When this page's own agent stops answering, so does everything else:
+ * the agents list links to the other agents' dashboards.
  */
 /* global document, window, location, EventSource, fetch, AbortSignal, URL, Node, runbookPanels, runbookProgressText */
 'use strict';
@@ -15,7 +17,7 @@
   const SHOWN_EVENTS = 300;
   const PALETTE = ['#4e79a7', '#f28e2b', '#76b7b2', '#59a14f', '#b07aa1', '#edc948', '#9c755f', '#ff9da7', '#86bcb6', '#bab0ac'];
 
-  /** region -> { region, origin, status, okAtMs, viaStream, error, failingSinceMs, boot, lastSeq, polled } */
+  /** region -> { region, origin, status, okAtMs, viaStream, error, failingSinceMs, boot, lastSeq } */
   const agents = new Map();
   /** `${region}/${boot}/${seq}` -> timeline event */
   const events = new Map();
@@ -26,21 +28,18 @@
   const now = () => Date.now();
   const isFresh = (a) => a.status && now() - a.okAtMs <= STALE_MS;
 
+  /** `origin` is shown, never fetched: the page reads its own agent only. */
   function agentEntry(region, origin) {
     let a = agents.get(region);
-    if (!a) agents.set(region, (a = { region, origin, status: null, okAtMs: 0, viaStream: false, error: null, failingSinceMs: null, boot: null, lastSeq: 0, polled: false }));
+    if (!a) agents.set(region, (a = { region, origin, status: null, okAtMs: 0, viaStream: false, error: null, failingSinceMs: null, boot: null, lastSeq: 0 }));
     if (origin && !a.origin) a.origin = origin;
-    if (a.origin && !a.polled) {
-      a.polled = true;
-      pollAgent(a);
-    }
     return a;
   }
 
-  function onStatus(status, origin, viaStream) {
+  function onStatus(status, origin, viaStream, ageMs = 0) {
     const a = agentEntry(status.region, origin);
     a.status = status;
-    a.okAtMs = now();
+    a.okAtMs = now() - ageMs;
     a.viaStream = viaStream;
     a.error = null;
     a.failingSinceMs = null;
@@ -94,34 +93,62 @@
     es.onerror = () => { streamState = 'reconnecting'; schedule(); };
   }
 
-  async function getJson(url) {
-    const res = await fetch(url, { cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  async function getJson(path) {
+    const res = await fetch(path, { cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     if (!res.ok) throw new Error(`status ${res.status}`);
     return res.json();
   }
 
-  /**
-   * Each agent is polled on its own loop, every POLL_MS after its last answer or timeout, while
-   * the stream does not keep it fresh (all peers; this agent too while its stream is down): an
-   * agent that hangs (a cut region) must not hold back the readings of the others.
-   */
-  async function pollAgent(a) {
+  const describe = (err) => (err && err.name === 'TimeoutError' ? 'timeout' : String((err && err.message) || err));
+
+  /** Runs `once` every POLL_MS after its last answer or timeout. */
+  async function every(once) {
     for (;;) {
-      if (!(a.viaStream && isFresh(a))) await pollOnce(a);
+      await once();
       await new Promise((r) => window.setTimeout(r, POLL_MS));
     }
   }
 
-  async function pollOnce(a) {
+  /** This page's agent, polled while its stream does not keep it fresh. */
+  async function pollSelf() {
+    const a = selfRegion && agents.get(selfRegion);
+    if (a && a.viaStream && isFresh(a)) return;
     try {
-      onStatus(await getJson(`${a.origin}/status`), a.origin, false);
-      let page = await getJson(`${a.origin}/v1/events?since=${a.lastSeq}`);
-      if (page.boot !== a.boot && a.lastSeq > 0) page = await getJson(`${a.origin}/v1/events?since=0`);
-      a.boot = page.boot;
-      a.lastSeq = page.lastSeq;
+      const status = await getJson('/status');
+      onStatus(status, location.origin, false);
+      const self = agents.get(status.region);
+      let page = await getJson(`/v1/events?since=${self.lastSeq}`);
+      if (page.boot !== self.boot && self.lastSeq > 0) page = await getJson('/v1/events?since=0');
+      self.boot = page.boot;
+      self.lastSeq = page.lastSeq;
       addEvents(page.events);
     } catch (err) {
-      onFailure(a, err && err.name === 'TimeoutError' ? 'timeout' : String((err && err.message) || err));
+      if (a) onFailure(a, describe(err));
+    }
+  }
+
+  /**
+   * The other agents, as this page's agent reads them (GET /v1/regions): it answers within a
+   * fraction of a second even when one of them hangs, which then turns unreachable.
+   */
+  async function pollOthers() {
+    const since = [...agents.values()].filter((a) => a.region !== selfRegion && a.boot).map((a) => `since=${encodeURIComponent(`${a.region}:${a.boot}:${a.lastSeq}`)}`);
+    try {
+      const doc = await getJson(`/v1/regions${since.length > 0 ? `?${since.join('&')}` : ''}`);
+      for (const r of doc.agents) {
+        if (!r.reachable) {
+          onFailure(agentEntry(r.region, r.api), r.error);
+          continue;
+        }
+        onStatus(r.status, r.api, false, r.ageMs);
+        const a = agentEntry(r.region, r.api);
+        a.boot = r.timeline.boot;
+        a.lastSeq = r.timeline.lastSeq;
+        addEvents(r.timeline.events);
+      }
+    } catch (err) {
+      // This page's agent does not answer: the others cannot be read either.
+      for (const a of agents.values()) if (a.region !== selfRegion) onFailure(a, `not read: ${describe(err)} from this page's agent`);
     }
   }
 
@@ -230,7 +257,9 @@
     }
     const agent = agents.get(region);
     const agentDown = agent && !isFresh(agent);
-    if (agentDown) why.push(`agent ${region} unreachable from this browser${agent.error ? ` (${agent.error})` : ''}${agent.failingSinceMs ? ` since ${fmtTime(agent.failingSinceMs)}` : ''}`);
+    // This page's agent is read by the browser; the others by that agent.
+    const from = region === selfRegion || !selfRegion ? 'this browser' : `${selfRegion}, this page's agent`;
+    if (agentDown) why.push(`agent ${region} unreachable from ${from}${agent.error ? ` (${agent.error})` : ''}${agent.failingSinceMs ? ` since ${fmtTime(agent.failingSinceMs)}` : ''}`);
     const peersLost = fresh.filter((a) => a.region !== region && (a.status.peers || []).some((p) => p.region === region && p.reachability === 'unreachable')).map((a) => a.region);
     if (peersLost.length > 0) why.push(`agent ${region} unreachable from ${peersLost.join(', ')}`);
     let state = 'up';
@@ -316,7 +345,9 @@
   function renderAgent(a) {
     const ok = isFresh(a);
     const how = ok ? (a.viaStream ? 'live stream' : 'polled') : `unreachable${a.error ? `: ${a.error}` : ''}${a.failingSinceMs ? ` since ${fmtTime(a.failingSinceMs)}` : ''}`;
-    return h('span', { class: `agent ${ok ? 'ok' : 'stale'}`, 'data-agent': a.region, title: a.origin || '' }, h('b', null, a.region), ` ${a.origin || '?'} - ${how}`);
+    // A link, not a fetch: the way to another agent's dashboard when this page's agent is gone.
+    const where = a.origin ? h('a', { href: `${a.origin}/`, class: 'dashboard-link' }, a.origin) : '?';
+    return h('span', { class: `agent ${ok ? 'ok' : 'stale'}`, 'data-agent': a.region, title: a.origin || '' }, h('b', null, a.region), ' ', where, ` - ${how}`);
   }
 
   function renderRegion(region, fresh, regions) {
@@ -481,5 +512,7 @@
   }
 
   connectStream();
+  every(pollSelf);
+  every(pollOthers);
   window.setInterval(render, 1000);
 })();

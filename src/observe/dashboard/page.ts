@@ -28,9 +28,10 @@ export function asClassicScript(module: string): string {
 
 /**
  * The Content-Security-Policy forbids every external asset (the page must be self-contained) and
- * allows fetches and event streams to other agents (connect-src), which is how it reads them.
+ * every fetch or event stream to another origin: the page reads its own agent, which reads the
+ * others (GET /v1/regions).
  */
-const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src *; img-src data:; base-uri 'none'; form-action 'none'";
+const CSP = "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'";
 
 function render(css: string, model: string, js: string): string {
   if (/<\/(script|style)/i.test(model + js + css)) throw new Error('invariant: dashboard assets must not close their own tags');

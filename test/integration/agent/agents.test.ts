@@ -144,10 +144,12 @@ test('GET /healthz, /status and /v1/view over HTTP', async () => {
 
   const view = await getJson(`${base}/v1/view`);
   assert.equal((view.body as { vantage: string }).vantage, 'ra');
-  const bad = await fetch(`${base}/v1/view`, { method: 'POST', body: '{"vantage":"rb"}', signal: AbortSignal.timeout(2_000) });
+  const json = { 'content-type': 'application/json' };
+  const bad = await fetch(`${base}/v1/view`, { method: 'POST', headers: json, body: '{"vantage":"rb"}', signal: AbortSignal.timeout(2_000) });
   assert.equal(bad.status, 400);
   const stranger = await fetch(`${base}/v1/view`, {
     method: 'POST',
+    headers: json,
     body: JSON.stringify({ vantage: 'zz', bootId: 'x', seq: 1, sentAtMs: 0, endpoints: {} }),
     signal: AbortSignal.timeout(2_000),
   });

@@ -1,7 +1,8 @@
 /**
  * The live dashboard in real headless Chromium, served by real agents on loopback: every region
  * is shown, a region whose endpoints stop turns red within the probe thresholds (with why), the
- * page loads nothing from outside the agents, and it keeps working when its own agent dies.
+ * page reads nothing but its own agent (which reads the others: no CORS), and when that agent
+ * dies the page says so and links to the other agents' dashboards.
  * Screenshots go to test-artifacts/ (gitignored).
  */
 import { mkdirSync } from 'node:fs';
@@ -19,6 +20,8 @@ let cluster: Cluster;
 let browser: Browser;
 let page: Page;
 const requested: string[] = [];
+/** What the page requested while it was ra's: before the link to another agent's dashboard was followed. */
+let requestedFromRa: string[] = [];
 const consoleErrors: string[] = [];
 
 before(async () => {
@@ -86,19 +89,26 @@ test('a region whose endpoints stop turns red within the probe thresholds, with 
   console.log(`# rc turned red ${elapsed} ms after its endpoints stopped (bound ${boundMs} ms)`);
 });
 
-test('the page served by an agent that dies keeps showing the others', async () => {
+test('the page served by an agent that dies says so, and links to the other agents\' dashboards', async () => {
   await cluster.stopAgent('ra');
   await page.waitForSelector('.agent.stale[data-agent="ra"]', { timeout: 10_000 });
   await page.waitForSelector('#stream.reconnecting');
-  assert.equal(await page.locator(card('rc')).getAttribute('data-state'), 'down');
   await page.waitForFunction(() => /agent ra unreachable from this browser/.test(document.querySelector('.region-card[data-region="ra"] .why')?.textContent ?? ''));
   await page.screenshot({ path: `${ARTIFACTS}dashboard-agent-lost.png`, fullPage: true });
+  requestedFromRa = [...requested];
+  const link = page.locator('.agent[data-agent="rb"] a.dashboard-link');
+  assert.equal(await link.getAttribute('href'), `${cluster.apiUrl.rb}/`);
+  await link.click();
+  await page.waitForURL(`${cluster.apiUrl.rb}/`);
+  await page.waitForSelector(card('rc', 'down'), { timeout: 10_000 });
+  await page.waitForSelector('.agent.ok[data-agent="rc"]', { timeout: 10_000 });
 });
 
-test('the page loaded nothing but the agents, and logged no script error', () => {
+test('the page read nothing but its own agent, and logged no script error', () => {
+  assert.ok(requestedFromRa.length > 0);
+  assert.deepEqual(requestedFromRa.filter((u) => new URL(u).origin !== cluster.apiUrl.ra), []);
   const origins = new Set(Object.values(cluster.apiUrl));
-  const foreign = requested.filter((u) => !origins.has(new URL(u).origin));
-  assert.deepEqual(foreign, []);
+  assert.deepEqual(requested.filter((u) => !origins.has(new URL(u).origin)), []);
   // Failed fetches to the stopped agent are expected network errors, not script errors.
   assert.deepEqual(consoleErrors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource|net::/.test(e)), []);
 });

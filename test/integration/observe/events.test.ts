@@ -32,7 +32,6 @@ after(async () => {
 async function page(region: RegionName, since = 0): Promise<EventsPage> {
   const res = await fetch(`${cluster.apiUrl[region]}/v1/events?since=${since}`, { signal: AbortSignal.timeout(2_000) });
   assert.equal(res.status, 200);
-  assert.equal(res.headers.get('access-control-allow-origin'), '*');
   return (await res.json()) as EventsPage;
 }
 
@@ -48,11 +47,44 @@ test('each agent serves its own timeline after `since`; bad `since` is a 400', a
   const bad = await fetch(`${cluster.apiUrl.ra}/v1/events?since=-3`);
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /non-negative integer/);
-  const post = await fetch(`${cluster.apiUrl.ra}/v1/events`, { method: 'POST' });
+  const post = await fetch(`${cluster.apiUrl.ra}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
   assert.equal(post.status, 405);
   assert.equal((await fetch(`${cluster.apiUrl.ra}/nope`)).status, 404, 'unknown paths still 404');
-  const status = await fetch(`${cluster.apiUrl.ra}/status`);
-  assert.equal(status.headers.get('access-control-allow-origin'), '*', 'the dashboard reads other agents');
+});
+
+test('no route grants CORS: a GET from a foreign Origin gets no Access-Control-Allow-Origin', async () => {
+  const origin = { origin: 'http://attacker.example' };
+  for (const path of ['/', '/status', '/healthz', '/metrics', '/v1/view', '/v1/events', '/v1/regions', '/nope']) {
+    const res = await fetch(`${cluster.apiUrl.ra}${path}`, { headers: origin, signal: AbortSignal.timeout(2_000) });
+    assert.equal(res.headers.get('access-control-allow-origin'), null, path);
+    await res.body?.cancel();
+  }
+  const controller = new AbortController();
+  const stream = await fetch(`${cluster.apiUrl.ra}/v1/stream`, { headers: origin, signal: controller.signal });
+  assert.equal(stream.headers.get('access-control-allow-origin'), null, '/v1/stream');
+  controller.abort();
+});
+
+test('GET /v1/regions: the other agents as this one reads them, with the events after a cursor', async () => {
+  interface Reading { region: string; api: string; reachable: boolean; ageMs: number; status: { region: string }; timeline: EventsPage }
+  const read = async (query = '') => {
+    const res = await fetch(`${cluster.apiUrl.ra}/v1/regions${query}`, { signal: AbortSignal.timeout(2_000) });
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { agents: Reading[] }).agents;
+  };
+  const first = await read();
+  assert.deepEqual(first.map((a) => [a.region, a.api, a.reachable, a.status.region]), [['rb', cluster.apiUrl.rb, true, 'rb'], ['rc', cluster.apiUrl.rc, true, 'rc']]);
+  const rb = first[0]!;
+  assert.equal(rb.timeline.boot, cluster.agents.get('rb')?.bootId);
+  assert.equal(rb.timeline.events[0]?.kind, 'agent.started');
+  assert.ok(rb.ageMs >= 0 && rb.ageMs < 2_000, `age ${rb.ageMs}`);
+  // Past the cursor only: a page asks for what it has not seen yet.
+  const next = await read(`?since=${encodeURIComponent(`rb:${rb.timeline.boot}:${rb.timeline.lastSeq}`)}`);
+  assert.ok(next[0]!.timeline.events.every((e) => e.seq > rb.timeline.lastSeq));
+  assert.ok(next[1]!.timeline.events.some((e) => e.kind === 'agent.started'), 'no cursor for rc: all its events');
+  // Many dashboards do not multiply the reads: within a second, one reading is shared.
+  const burst = await Promise.all(Array.from({ length: 20 }, () => read()));
+  assert.ok(new Set(burst.map((agents) => JSON.stringify(agents[0]!.status))).size <= 2);
 });
 
 test('the stream sends hello, status, then each new event as it happens', async () => {

@@ -1,0 +1,56 @@
+/**
+ * A JSON GET with a hard deadline and a size cap, for reading other agents' documents. Never
+ * throws: an agent that does not answer, answers an error or sends no JSON comes back with why.
+ * node:http rather than fetch so the source address can be bound (the agent's own address, as
+ * its probes and pushes use) and no connection pool outlives a request.
+ */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+
+export interface GetOptions {
+  readonly timeoutMs: number;
+  readonly localAddress?: string;
+  /** Default 16 MiB: a status document with many services is large, but never that large. */
+  readonly maxBytes?: number;
+}
+
+export type GetOutcome = { readonly body: unknown } | { readonly error: string };
+
+const DEFAULT_MAX_BYTES = 16 << 20;
+
+export function getJson(url: URL, options: GetOptions): Promise<GetOutcome> {
+  const get = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  return new Promise((resolve) => {
+    const req = get(url, {
+      method: 'GET',
+      agent: false,
+      signal: AbortSignal.timeout(options.timeoutMs),
+      localAddress: options.localAddress && isIP(options.localAddress) === isIP(host) ? options.localAddress : undefined,
+    }, (res) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      res.on('data', (c: Buffer) => {
+        size += c.length;
+        if (size > maxBytes) {
+          req.destroy();
+          return resolve({ error: `response over ${maxBytes} bytes` });
+        }
+        chunks.push(c);
+      });
+      res.on('end', () => {
+        if (res.statusCode !== 200) return resolve({ error: `status ${res.statusCode}` });
+        try {
+          resolve({ body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        } catch {
+          resolve({ error: 'response is not JSON' });
+        }
+      });
+      res.on('error', (err) => resolve({ error: err.message }));
+    });
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.name === 'AbortError' ? 'timeout' : (err.code ?? err.message) }));
+    req.end();
+  });
+}
