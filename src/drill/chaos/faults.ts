@@ -1,8 +1,9 @@
 /**
  * What each fault kind does, step by step, against the environment. Every injection pushes its
- * undo on the round's UndoStack before anything else can fail, and the script undoes it at the
- * planned moment; the round undoes whatever is left (error, Ctrl-C). Faults that wait on the
- * failover (heal during a step, kill the coordinator) watch the agents' /status every 50 ms.
+ * undo on the round's UndoStack (before the cut or kill, which may half succeed; after the
+ * freeze, which either happens or throws), and the script undoes it at the planned moment; the
+ * round undoes whatever is left (error, Ctrl-C). Faults that wait on the failover (heal during a
+ * step, kill the coordinator) watch the agents' /status every 50 ms.
  */
 import type { Clock } from '../clock.ts';
 import type { Undo } from '../db/faults.ts';
@@ -47,8 +48,9 @@ export async function runFault(f: Fault, c: FaultContext): Promise<void> {
       return;
     case 'primary-freeze': {
       c.hit(c.primary);
-      const thaw = c.undo.push({ what: `thaw ${c.primary}'s database`, run: () => c.env.thawDatabase(c.primary) });
+      // Pushed once the freeze happened: a database that is down cannot be frozen, nor thawed.
       await c.env.freezeDatabase(c.primary);
+      const thaw = c.undo.push({ what: `thaw ${c.primary}'s database`, run: () => c.env.thawDatabase(c.primary) });
       c.emit('freeze', `${c.primary}'s postmaster and backends stopped (SIGSTOP)`);
       await c.clock.sleep(f.frozenMs, c.signal);
       return c.undo.undo(thaw);
