@@ -29,6 +29,8 @@ export interface RoundOptions {
   readonly confirmMs?: number;
   /** @default 200 */
   readonly pollMs?: number;
+  /** Takes one observation of the store. @default observeStore (SQL, /status and DNS, directly) */
+  readonly observe?: () => Promise<ConvergenceSnapshot>;
 }
 
 export async function runRound(round: Round, o: RoundOptions): Promise<RoundRecord> {
@@ -75,7 +77,7 @@ export async function awaitConvergence(o: Omit<RoundOptions, 'emit'>, fromMs: nu
   let first: { snap: ConvergenceSnapshot; verdict: Convergence } | undefined;
   let lastFailed: Convergence | undefined;
   for (;;) {
-    const snap = await observeStore({ env: o.env, clock: o.clock, mainOps: o.mainOps, onStatuses: (s, at) => o.records.note(s, at), ...(o.signal ? { signal: o.signal } : {}) });
+    const snap = await (o.observe ?? (() => observeStore({ env: o.env, clock: o.clock, mainOps: o.mainOps, onStatuses: (s, at) => o.records.note(s, at), ...(o.signal ? { signal: o.signal } : {}) })))();
     const verdict = judgeConvergence(snap);
     const afterMs = snap.endedAtMs - fromMs;
     if (verdict.converged && first) {
