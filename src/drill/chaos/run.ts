@@ -30,7 +30,7 @@ export interface ChaosOptions {
   readonly expectReplication?: 'sync' | 'async';
   /** Main client writes per second. @default 50 */
   readonly rate?: number;
-  /** Writes per second of each client pinned to a member. @default 5 */
+  /** Writes per second of each client pinned to a member: enough to catch a member that acknowledges, few connections. @default 2 */
   readonly pinnedRate?: number;
   /** @default 3000 */
   readonly warmupMs?: number;
@@ -85,14 +85,14 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
   const resolver = new StubResolver({ nameservers: env.nameservers, clock });
   const main = new WriteClient({ transport: sql({ kind: 'dns', fqdn: store.primaryFqdn, resolver }), idPrefix: `${runId}-m`, client: 'main', rate: o.rate ?? 50, maxConcurrency: 64, maxDurationMs, clock });
   const pinned = env.members.map((m) => new WriteClient({
-    transport: sql({ kind: 'fixed', host: m.host }), idPrefix: `${runId}-${m.region}`, client: `pinned-${m.region}`, rate: o.pinnedRate ?? 5, maxDurationMs, clock,
+    transport: sql({ kind: 'fixed', host: m.host }), idPrefix: `${runId}-${m.region}`, client: `pinned-${m.region}`, rate: o.pinnedRate ?? 2, maxDurationMs, clock,
   }));
   const done: RoundRecord[] = [];
   records.start();
   main.start();
   for (const p of pinned) p.start();
   try {
-    emit('warmup', `${o.rate ?? 50} writes/s through ${store.primaryFqdn}, ${o.pinnedRate ?? 5}/s straight to each member; primary ${first.region}; seed ${o.seed}, ${rounds.length} round(s)`);
+    emit('warmup', `${o.rate ?? 50} writes/s through ${store.primaryFqdn}, ${o.pinnedRate ?? 2}/s straight to each member; primary ${first.region}; seed ${o.seed}, ${rounds.length} round(s)`);
     await clock.sleep(o.warmupMs ?? 3000, o.signal);
     while (!main.ops.some((op) => op.outcome === 'ok') && clock.now() - startMs < MAX_WARMUP_MS) await clock.sleep(100, o.signal);
     if (!main.ops.some((op) => op.outcome === 'ok')) throw new CheckFailed(`no write through ${store.primaryFqdn} was acknowledged during the warm-up: nothing was injected`);
