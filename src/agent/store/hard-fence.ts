@@ -10,7 +10,7 @@
  * Hand-written because it is a few lines over /proc and no maintained library does "kill a
  * process tree by its pid file".
  */
-import { readFile, readdir } from 'node:fs/promises';
+import { readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FENCE_STANDBY_NAME, editAutoConf, osUserOf, synchronousStandbyNamesValue, writeOwnedFile, type PgMember } from '../../data/index.ts';
 import { processExists } from '../../common/process-exists.ts';
@@ -68,4 +68,19 @@ function kill(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A postmaster.pid that names a process which is gone or a zombie (killed by a hard fence, not
+ * reaped: some container inits never reap) makes PostgreSQL refuse to start ("lock file already
+ * exists"). Removing it is safe then: a zombie holds no memory, no sockets and no files.
+ * Returns whether a stale file was removed.
+ */
+export async function clearStalePidFile(dataDir: string): Promise<boolean> {
+  const pid = await postmasterPid(dataDir);
+  if (pid === undefined) return false;
+  const state = /^State:\s+(\S)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1];
+  if (state !== undefined && state !== 'Z') return false;
+  await rm(join(dataDir, 'postmaster.pid'), { force: true });
+  return true;
 }

@@ -10,6 +10,7 @@
 import { describeError } from '../../common/errors.ts';
 import { hasDataDir, isRunning, rewindAndRejoin, start, writeStandbyConfig, type DbTimeouts, type PgAuth, type PgEndpoint, type PgMember } from '../../data/index.ts';
 import type { StoreView } from '../../failover/adapters/index.ts';
+import { clearStalePidFile } from './hard-fence.ts';
 
 export interface RestartContext {
   readonly self: string;
@@ -39,6 +40,7 @@ export function decideRestart(ctx: Pick<RestartContext, 'self' | 'peers'>, view:
 /** Does what decideRestart said; one line for the guard's status. */
 export async function startAsStandby(ctx: RestartContext, upstream: PgEndpoint): Promise<string> {
   try {
+    await clearStalePidFile(ctx.member.dataDir);
     await writeStandbyConfig(ctx.member, upstream, ctx.auth, { clearFence: true });
     await start(ctx.member);
     return `started as a standby of ${upstream.name}`;

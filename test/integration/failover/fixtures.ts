@@ -48,7 +48,7 @@ export interface StoreCluster {
   close(): Promise<void>;
 }
 
-export async function startStoreCluster(opts: { replication?: 'async' | 'sync' } = {}): Promise<StoreCluster> {
+export async function startStoreCluster(opts: { replication?: 'async' | 'sync'; autoRejoin?: boolean } = {}): Promise<StoreCluster> {
   const replication = opts.replication ?? 'async';
   const dir = await mkdtemp(join(tmpdir(), 'meridian-failover-'));
   const etcd = await startEtcdCluster();
@@ -95,7 +95,7 @@ stores:
     primaryHostname: primary.orders.db
     replicaHostname: replica.orders.db
     endpoints: { ${REGIONS.map((r) => `${r}: ${DB_IP[r]}`).join(', ')} }
-failover: { leaseTtl: ${LEASE_TTL_MS}ms }
+failover: { leaseTtl: ${LEASE_TTL_MS}ms${opts.autoRejoin === false ? ', autoRejoin: false' : ''} }
 `;
     const topology = parseTopology(yaml);
     const topologyFile = join(dir, 'meridian.yaml');

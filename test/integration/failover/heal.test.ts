@@ -3,7 +3,9 @@
  * etcd member 0, which freezes: eu fences itself, the majority (members 1, 2: us's and ap's
  * agents) sees its lease gone and its database fenced, and fails over to us. When member 0
  * thaws, eu's agent does NOT take the primary role back: its database stays read-only and
- * marked for rejoin. `meridian db rejoin` then brings it back as a standby that replicates.
+ * marked for rejoin. With failover.autoRejoin off (teams that want an operator to decide), it
+ * stays so until `meridian db rejoin` brings it back as a standby that replicates; with the
+ * default, the reconciler does the same by itself (failover.test.ts, the lab's incident tests).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,7 +15,7 @@ import { DB_IP, adminOf, allAnswer, meridian, roleOf, startStoreCluster, tryWrit
 let cluster: StoreCluster;
 
 before(async () => {
-  cluster = await startStoreCluster();
+  cluster = await startStoreCluster({ autoRejoin: false });
   const [m0, m1, m2] = cluster.etcd.endpoints;
   await cluster.startAgent('eu', { etcdEndpoints: [m0!] });
   await cluster.startAgent('us', { etcdEndpoints: [m1!, m2!] });
@@ -24,7 +26,7 @@ after(async () => {
   await cluster?.close();
 });
 
-test('the old primary stays fenced after the heal, and rejoin brings it back as a standby', { timeout: 85_000 }, async (t) => {
+test('autoRejoin off: the old primary stays fenced after the heal, and an operator\'s rejoin brings it back as a standby', { timeout: 85_000 }, async (t) => {
   const { members, etcd } = cluster;
   await until('eu to hold the primary lease', () => (cluster.storeStatus('eu').local?.leaseToken ? true : undefined), 20_000);
   await until('a coordinator to be elected', () => (cluster.storeStatus('us').coordinator.holder ? true : undefined), 20_000);
