@@ -7,6 +7,8 @@
  *   meridian status   (lab)             start to exit, every agent read     target ≤ 0.5 s
  *   meridian lab cut R (lab)            start to the region's port down     target ≤ 0.3 s
  *   agent peak memory (lab)             VmHWM of a lab agent after 20 s     compiled vs tsx
+ * For --version and status also their CPU time and peak memory (GNU time): on a machine shared
+ * with other work, wall times grow with the load and CPU times hardly move.
  *
  * It builds first (npm run build). The lab parts use the running lab and are skipped, with a
  * line saying so, when none is up; R is a region holding no store's primary, so a cut starts no
@@ -18,7 +20,7 @@ import { InfraError } from '../src/common/errors.ts';
 import { readLiveLabStatus, type LiveLabStatus } from '../src/lab/live-status.ts';
 import { binRunsBuild } from '../test/support/cli.ts';
 import { AGENT_RUN_MS, measureAgent, recordedCommand, restoreAgent, type AgentTarget } from './cli/agent-memory.ts';
-import { alternate, beforeWay, COMPILED, timeRun, TSX, type Way } from './cli/commands.ts';
+import { alternate, beforeWay, COMPILED, timeRun, TSX, type Timed, type Way } from './cli/commands.ts';
 import { timeCut } from './cli/cut.ts';
 import { figure, renderFigures, type Figure, type WayName } from './cli/figures.ts';
 import { machineInfo } from './lib/machine.ts';
@@ -50,13 +52,14 @@ async function runCliBenchmark(ctx: BenchContext): Promise<void> {
     for (const way of ways) ctx.print(`  ${way.name}: ${way.description}`);
     const each = <T>(measure: (way: Way) => Promise<T>) => alternate(ways, runs, (way) => (interrupt.signal.throwIfAborted(), measure(way)));
 
+    const scratch = ctx.group.tempDir('cli');
     ctx.print(`meridian --version, ${runs} runs per way`);
-    const figures: Figure[] = [figure('meridian --version', 'ms', msOf(await each((w) => timeRun(ctx.group, w, ['--version']))), TARGET_MS.version)];
+    const figures = commandFigures('meridian --version', await each((w) => timeRun(ctx.group, w, ['--version'], scratch)), TARGET_MS.version);
 
     const lab = await usableLab();
     const skipped = typeof lab === 'string' ? lab : undefined;
     if (typeof lab === 'string') ctx.print(`skipped: meridian status, lab cut and the agent's memory: ${lab}`);
-    else figures.push(...(await labFigures(ctx, lab, runs, ways, each, interrupt.signal)));
+    else figures.push(...(await labFigures(ctx, lab, runs, ways, each, scratch, interrupt.signal)));
 
     requireBuildRuns('at the end (was src/ edited during the run?)');
     ctx.print('');
@@ -96,9 +99,9 @@ function quietRegion(status: LiveLabStatus): LiveLabStatus['regions'][number] | 
   return status.regions.filter((r) => !primaries.has(r.name)).at(-1);
 }
 
-async function labFigures(ctx: BenchContext, lab: LabChoice, runs: number, ways: readonly Way[], each: Each, signal: AbortSignal): Promise<Figure[]> {
+async function labFigures(ctx: BenchContext, lab: LabChoice, runs: number, ways: readonly Way[], each: Each, scratch: string, signal: AbortSignal): Promise<Figure[]> {
   ctx.print(`meridian status against the lab, ${runs} runs per way`);
-  const status = figure('meridian status (lab)', 'ms', msOf(await each((w) => timeRun(ctx.group, w, ['status']))), TARGET_MS.status);
+  const status = commandFigures('meridian status (lab)', await each((w) => timeRun(ctx.group, w, ['status'], scratch)), TARGET_MS.status);
 
   const agentWays = ways.filter((w) => w.name !== 'before'); // the agent is the same code either way: compiled vs tsx
   ctx.print(`agent peak memory: ${lab.region}'s agent restarted under each way, ${ctx.rounds} runs per way, ${AGENT_RUN_MS / 1000} s each`);
@@ -116,11 +119,17 @@ async function labFigures(ctx: BenchContext, lab: LabChoice, runs: number, ways:
   const cuts = await each((w) => timeCut(ctx.group, w, lab.region));
   const cut = figure(`meridian lab cut: start to cut in effect`, 'ms', new Map([...cuts].map(([w, r]) => [w, r.map((c) => c.effectMs)])), TARGET_MS.cut);
   const cutExit = figure('meridian lab cut: start to exit', 'ms', new Map([...cuts].map(([w, r]) => [w, r.map((c) => c.exitMs)])));
-  return [status, cut, cutExit, peak, ready];
+  return [...status, cut, cutExit, peak, ready];
 }
 
-function msOf(results: Map<WayName, { ms: number }[]>): Map<WayName, number[]> {
-  return new Map([...results].map(([way, runs]) => [way, runs.map((r) => r.ms)]));
+/** Wall time (the figure with the target), CPU time and peak memory of a command's runs. */
+function commandFigures(name: string, results: Map<WayName, Timed[]>, targetMs: number): Figure[] {
+  const of = (pick: (t: Timed) => number) => new Map([...results].map(([way, runs]) => [way, runs.map(pick)]));
+  return [
+    figure(name, 'ms', of((t) => t.ms), targetMs),
+    figure(`${name}: CPU time`, 'ms', of((t) => t.cpuMs)),
+    figure(`${name}: peak memory`, 'MiB', of((t) => t.peakMiB)),
+  ];
 }
 
 interface ResultInput {

@@ -6,7 +6,7 @@
  *             command imported everything, the etcd gRPC stack included (the issue's figures)
  */
 import { execFileSync } from 'node:child_process';
-import { symlinkSync } from 'node:fs';
+import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InfraError } from '../../src/common/errors.ts';
@@ -53,17 +53,22 @@ export function beforeWay(group: ProcessGroup): Way | { unavailable: string } {
 export interface Timed {
   /** Start of the spawn to the process's exit. */
   readonly ms: number;
+  /** User + system CPU time and peak resident size, from GNU time: the same on a busy machine. */
+  readonly cpuMs: number;
+  readonly peakMiB: number;
 }
 
-/** Runs `way`'s `meridian …args` to its end; a non-zero exit is an InfraError with its output. */
-export async function timeRun(group: ProcessGroup, way: Way, args: readonly string[]): Promise<Timed> {
-  const [command, ...rest] = way.argv(args);
+/** Runs `way`'s `meridian …args` to its end under GNU time; a non-zero exit is an InfraError with its output. */
+export async function timeRun(group: ProcessGroup, way: Way, args: readonly string[], scratch: string): Promise<Timed> {
+  const usage = join(scratch, 'usage');
+  const [command, ...rest] = ['/usr/bin/time', '-o', usage, '-f', '%U %S %M', ...way.argv(args)];
   const started = performance.now();
   const proc = group.spawn(`meridian ${args.join(' ')} (${way.name})`, command!, rest, { cwd: REPO_ROOT });
   const status = await proc.exited;
   const ms = performance.now() - started;
   if (status !== 0) throw new InfraError(`${proc.name} exited with ${status}:\n${proc.output().trim()}`);
-  return { ms };
+  const [user, sys, kb] = readFileSync(usage, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { ms, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000, peakMiB: (kb ?? 0) / 1024 };
 }
 
 /**

@@ -10,15 +10,23 @@ export type AgentReading =
   | { readonly region: string; readonly api: string; readonly kind: 'ok'; readonly status: AgentStatus }
   | { readonly region: string; readonly api: string; readonly kind: 'unreachable'; readonly reason: string };
 
+/** A region's agent API (regions[].agent.api), when the topology gives one. */
+export interface AgentAddress {
+  readonly region: string;
+  readonly api: string | undefined;
+}
+
 export async function readAgentStatuses(topology: Topology, timeoutMs = 2_000): Promise<AgentReading[]> {
+  return readStatusesOf(topology.regions.map((r) => ({ region: r.name, api: r.agent?.api })), timeoutMs);
+}
+
+/** The same from the agents' addresses alone (the lab's state has them, without a topology to load). */
+export async function readStatusesOf(agents: readonly AgentAddress[], timeoutMs = 2_000): Promise<AgentReading[]> {
   return Promise.all(
-    topology.regions.map(async (r): Promise<AgentReading> => {
-      const api = r.agent?.api;
-      if (!api) return { region: r.name, api: '', kind: 'unreachable', reason: 'no agent address in the topology' };
+    agents.map(async ({ region, api }): Promise<AgentReading> => {
+      if (!api) return { region, api: '', kind: 'unreachable', reason: 'no agent address in the topology' };
       const got = await getJson(new URL('/status', api), { timeoutMs });
-      return 'body' in got
-        ? { region: r.name, api, kind: 'ok', status: got.body as AgentStatus }
-        : { region: r.name, api, kind: 'unreachable', reason: got.error };
+      return 'body' in got ? { region, api, kind: 'ok', status: got.body as AgentStatus } : { region, api, kind: 'unreachable', reason: got.error };
     }),
   );
 }

@@ -33,12 +33,12 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'print the raw /status of every agent')
     .action(async (opts: { file?: string; json?: boolean }) => {
       // The status client and tables only: importing the agent itself would load etcd, pg and prom-client.
-      const [{ loadTopologyOrLab }, { readAgentStatuses }, { agentsTable, answersTable, healthTable }] = await Promise.all([
-        import('../topology-source.ts'),
+      const [{ statusAgents }, { readStatusesOf }, { agentsTable, answersTable, healthTable }] = await Promise.all([
+        import('../status-agents.ts'),
         import('../../agent/status-client.ts'),
         import('../../agent/status-report.ts'),
       ]);
-      const readings = await readAgentStatuses(loadTopologyOrLab(opts.file));
+      const readings = await readStatusesOf(await statusAgents(opts.file));
       const answering = readings.flatMap((r) => (r.kind === 'ok' ? [r] : []));
       if (opts.json) printJson(readings);
       else {

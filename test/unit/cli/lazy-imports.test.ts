@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -29,16 +29,16 @@ const ENTRIES = {
 } as const;
 
 let runs = 0;
-function loadedBy(entry: keyof typeof ENTRIES, args: readonly string[]): { code: number; modules: string[] } {
+function loadedBy(entry: keyof typeof ENTRIES, args: readonly string[], env: NodeJS.ProcessEnv = {}): { code: number; stdout: string; modules: string[] } {
   const log = join(dir, `imports-${(runs += 1)}.log`);
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, ['--import', RECORDER, ...ENTRIES[entry], ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { ...process.env, MERIDIAN_IMPORT_LOG: log, MERIDIAN_LOG_LEVEL: 'silent' },
+    env: { ...process.env, MERIDIAN_IMPORT_LOG: log, MERIDIAN_LOG_LEVEL: 'silent', ...env },
     timeout: 60_000,
   });
-  return { code: r.status ?? -1, modules: [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))] };
+  return { code: r.status ?? -1, stdout: r.stdout, modules: [...new Set(readFileSync(log, 'utf8').split('\n').filter(Boolean))] };
 }
 
 /** `pg` for …/node_modules/pg/lib/index.js, `@grpc/grpc-js` → `@grpc`. */
@@ -75,5 +75,18 @@ services:
     assert.ok(!modules.some((url) => /\/agent\/run\.(js|ts)$/.test(url)), 'the agent itself was loaded');
     const heavy = [...packagesIn(modules)].filter((p) => AGENT_ONLY.includes(p));
     assert.deepEqual(heavy, [], `loaded: ${heavy.join(', ')}`);
+  });
+
+  test("status without -f asks the lab's agents, from the lab's state, without loading the schema library", () => {
+    const labDir = join(dir, 'lab');
+    mkdirSync(labDir);
+    // The state file as `lab up` writes it, reduced to what status reads: each region's agent API.
+    const layout = { regions: [{ name: 'solo', api: 'http://127.0.0.1:9' }] };
+    writeFileSync(join(labDir, 'state.json'), JSON.stringify({ version: 1, phase: 'up', layout }));
+    const { code, stdout, modules } = loadedBy('bin', ['status'], { MERIDIAN_LAB_DIR: labDir });
+    assert.equal(code, 1, 'no agent answers');
+    assert.match(stdout, /^solo +http:\/\/127\.0\.0\.1:9 +unreachable/m);
+    const loaded = [...packagesIn(modules)].filter((p) => HEAVY.includes(p));
+    assert.deepEqual(loaded, [], `loaded: ${loaded.join(', ')}`);
   });
 });
