@@ -39,7 +39,7 @@ function roundLines(r: ChaosRoundReport, boundMs: number): string[] {
     `  ${r.description}`,
     `  fault lasted ${formatMs(r.faultEndedAtMs - r.startedAtMs)}; ${verdict}; longest write gap ${gap}`,
   ];
-  for (const e of r.events.filter((ev) => ev.step !== 'converged' && ev.step !== 'notConverged')) lines.push(`    +${formatMs(e.atMs)} ${e.step}: ${e.detail}`);
+  for (const e of r.events) lines.push(`    +${formatMs(e.atMs)} ${e.step}: ${e.detail}`);
   if (r.error) lines.push(`  error: ${r.error}`);
   for (const p of r.problems) lines.push(`  still wrong: (${p.check})${p.region ? ` ${p.region}:` : ''} ${p.detail}`);
   return lines;

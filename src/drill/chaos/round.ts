@@ -64,7 +64,8 @@ export async function runRound(round: Round, o: RoundOptions): Promise<RoundReco
   }
   const faultEndedAtMs = undo.lastUndoneAtMs ?? o.clock.now();
   const { convergence, lastObservation } = await awaitConvergence(o, faultEndedAtMs);
-  emit(convergence.outcome === 'converged' ? 'converged' : 'notConverged', describeConvergence(convergence));
+  // The verdict goes to the run's events only: the round's own events are what it did and saw.
+  o.emit(convergence.outcome === 'converged' ? 'converged' : 'notConverged', describeConvergence(convergence));
   return {
     index: round.index, fault: round.fault, primaryBefore, targets, startedAtMs, faultEndedAtMs, endedAtMs: o.clock.now(),
     ...(error ? { error } : {}), convergence, events, lastObservation,

@@ -25,7 +25,6 @@ const round1: RoundRecord = {
   events: [
     { atMs: T0 + 3100, step: 'cut', detail: 'eu-west cut from every other region and client' },
     { atMs: T0 + 9000, step: 'undo', detail: 'heal eu-west' },
-    { atMs: T0 + 12_000, step: 'converged', detail: 'converged on us-east 3000 ms after the fault\'s end' },
   ],
 };
 const round2: RoundRecord = {
@@ -119,7 +118,6 @@ describe('buildChaosReport', () => {
     assert.match(text, /^Chaos rounds on orders \(sync replication, lease TTL 4\.00 s\), seed 1: 2 round\(s\)/);
     assert.match(text, /Round 1: primary-cut on eu-west .*\n.*\n {2}fault lasted 6\.00 s; converged on us-east after 3\.00 s; longest write gap 3\.60 s/);
     assert.match(text, /\n {4}\+100 ms cut: eu-west cut from every other region and client\n {4}\+6\.00 s undo: heal eu-west\n/);
-    assert.doesNotMatch(text, /\+9\.00 s converged/, 'the verdict line says it already');
     assert.match(text, /NEVER CONVERGED within 30\.00 s/);
     assert.match(text, /still wrong: \(standbysStreaming\) us-east: does not answer: connect ECONNREFUSED/);
     assert.match(text, /acknowledged writes lost: 1 /);
