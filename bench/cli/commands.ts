@@ -71,13 +71,9 @@ export async function timeRun(group: ProcessGroup, way: Way, args: readonly stri
   return { ms, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000, peakMiB: (kb ?? 0) / 1024 };
 }
 
-/**
- * `runs` rounds, each running every way once in turn (A B C A B C …), after one unmeasured
- * round: the ways see the same machine, and the warm-up fills the page cache and tsx's cache.
- */
+/** `runs` rounds, each running every way once in turn (A B C A B C …): the ways see the same machine. */
 export async function alternate<T>(ways: readonly Way[], runs: number, measure: (way: Way) => Promise<T>): Promise<Map<Way['name'], T[]>> {
   const results = new Map<Way['name'], T[]>(ways.map((w) => [w.name, []]));
-  for (const way of ways) await measure(way);
   for (let round = 0; round < runs; round += 1) {
     for (const way of ways) results.get(way.name)!.push(await measure(way));
   }
