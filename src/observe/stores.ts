@@ -31,6 +31,10 @@ export interface StoreReading {
   readonly primary: { readonly region: string; readonly token: string } | null;
   readonly coordinator: { readonly holder: string | null; readonly token: string | null; readonly self: boolean };
   readonly local: { readonly role: string; readonly fenced: boolean; readonly reason: string } | null;
+  /** Maintenance mode (absent in older agents). */
+  readonly paused?: { readonly by: string; readonly reason: string; readonly at: string } | null;
+  /** The recorded synchronous set (absent in older agents; null: none recorded). */
+  readonly syncSet?: { readonly count: number; readonly members: readonly string[] } | null;
   /** Absent from agents that predate lag reporting. */
   readonly replication?: readonly ReplicationReading[];
   readonly lastRunbook: RunbookReading | null;
@@ -99,6 +103,15 @@ export function storeChanges(self: string, before: StoresReading | undefined, af
         kind: 'failover.step',
         summary: `${s.store}: primary ${was?.primary ? `moved from ${was.primary.region} to` : 'is'} ${s.primary.region} (term ${s.primary.token}), as ${self} reads it`,
         details: { store: s.store, what: 'primary', from: was?.primary?.region ?? null, to: s.primary.region, token: s.primary.token },
+      });
+    }
+    if (was && Boolean(s.paused) !== Boolean(was.paused)) {
+      changes.events.push({
+        kind: 'failover.step',
+        summary: s.paused
+          ? `${s.store}: paused by ${s.paused.by}${s.paused.reason ? ` (${s.paused.reason})` : ''}: no automatic action until resumed`
+          : `${s.store}: resumed: the reconciler acts again`,
+        details: { store: s.store, what: s.paused ? 'paused' : 'resumed', ...(s.paused ? { by: s.paused.by, reason: s.paused.reason } : {}) },
       });
     }
     if (s.local?.fenced && !was?.local?.fenced) {

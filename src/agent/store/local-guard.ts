@@ -50,6 +50,8 @@ export interface LocalStatus {
   readonly lastAction: string;
   readonly reason: string;
   readonly atIso: string;
+  /** A rebuild of this member by its agent: running, or how the last one ended. */
+  readonly rebuild?: { readonly state: string; readonly from: string; readonly startedAt: string; readonly detail: string };
 }
 
 const RELEASE_AFTER_CHECKS = 2;
@@ -71,9 +73,10 @@ export class LocalGuard {
     this.holderId = holderIds.agent(o.self, o.bootId);
   }
 
-  status(): LocalStatus {
+  status(rebuild?: LocalStatus['rebuild']): LocalStatus {
     const db = this.db;
     return {
+      ...(rebuild ? { rebuild } : {}),
       role: db ? (db.kind === 'unreachable' ? 'unreachable' : db.kind) : 'unknown',
       ...(db && db.kind !== 'unreachable' ? { timeline: db.timeline, lsn: formatLsn(db.lsn) } : {}),
       fenced: db?.kind === 'primary' && db.fenced,

@@ -65,6 +65,10 @@ export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse
     send(res, { status: 400, body: { error: `unreadable body: ${(err as Error).message}` } });
     return true;
   }
+  if (typeof body !== 'object' || body === null || Array.isArray(body) || 'kind' in body) {
+    send(res, { status: 400, body: { error: 'the body must be a JSON object of the request\'s fields (the path names the operation; no "kind")' } });
+    return true;
+  }
   if (op.startsWith('local/')) {
     const parsed = LocalRequestSchema.safeParse({ ...body, kind: op.slice('local/'.length) });
     send(res, parsed.success ? await handlers.local(store, parsed.data) : badBody(parsed.error));

@@ -25,6 +25,10 @@ export interface StoreStatus {
   readonly primary: { readonly region: string; readonly token: string; readonly timeline?: number; readonly writtenBy: string; readonly at: string } | null;
   readonly lease: { readonly holder: string; readonly token: string } | null;
   readonly marks: { readonly rejoin: readonly string[]; readonly blocked: readonly string[] };
+  /** Maintenance mode: who paused the store, why, when (null: not paused). Absent in older agents. */
+  readonly paused?: { readonly by: string; readonly reason: string; readonly at: string } | null;
+  /** The synchronous set recorded under the primary's lease (sync stores; null: none recorded). */
+  readonly syncSet?: { readonly count: number; readonly members: readonly string[] } | null;
   readonly dns: Readonly<Record<string, readonly string[]>>;
   readonly coordinator: { readonly holder: string | null; readonly token: string | null; readonly self: boolean };
   readonly local: LocalStatus | null;
@@ -58,9 +62,12 @@ export interface RunbookStatus {
   readonly steps: readonly { readonly stepId: string; readonly kind: string; readonly result: string; readonly detail: string; readonly token: string; readonly startedAt: string; readonly endedAt?: string }[];
 }
 
-export function viewStatus(view: StoreView | undefined): Pick<StoreStatus, 'primary' | 'lease' | 'marks'> {
+export function viewStatus(view: StoreView | undefined): Pick<StoreStatus, 'primary' | 'lease' | 'marks' | 'paused' | 'syncSet'> {
   const record = view && typeof view.record === 'object' ? view.record : undefined;
+  const sync = view && typeof view.sync === 'object' ? view.sync : undefined;
   return {
+    paused: view?.paused ?? null,
+    syncSet: sync ? { count: sync.count, members: sync.members } : null,
     primary: record
       ? { region: record.region, token: record.token.toString(), ...(record.timeline ? { timeline: record.timeline } : {}), writtenBy: record.writtenBy, at: record.at }
       : null,

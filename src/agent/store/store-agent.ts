@@ -8,7 +8,7 @@ import type { CoordinationStore } from '../../coord/index.ts';
 import { readStoreView, type PrimaryRecord, type StoreObserver, type StoreView } from '../../failover/adapters/index.ts';
 import type { StaticNames } from '../../gslb/index.ts';
 import { storeStaticNames } from './dns-names.ts';
-import type { LocalGuard } from './local-guard.ts';
+import type { LocalGuard, LocalStatus } from './local-guard.ts';
 import type { StorePlan } from './config.ts';
 import { replicationRows } from './replication.ts';
 import { viewStatus, type StoreStatus } from './status.ts';
@@ -21,6 +21,8 @@ export interface StoreAgentOptions {
   readonly leaseKey: string;
   readonly observer: StoreObserver;
   readonly guard: LocalGuard | undefined;
+  /** This member's rebuild, as its host reports it. */
+  readonly rebuild?: () => LocalStatus['rebuild'];
   readonly regionDown: (region: string) => boolean;
 }
 
@@ -82,7 +84,7 @@ export class StoreAgent {
       ...viewStatus(this.view),
       dns: this.staticNames(),
       coordinator,
-      local: this.o.guard?.status() ?? null,
+      local: this.o.guard?.status(this.o.rebuild?.()) ?? null,
       replication: replicationRows(this.o.observer.primaryObservation(), record?.region, regions),
       lastPlan: coordinator.self ? (coordination?.lastPlan ?? null) : null,
       lastRunbook: coordination?.lastRunbook ?? null,

@@ -129,12 +129,10 @@ class Supervisor implements StoreSupervisor {
           timeouts: SHORT, log,
         })
       : undefined;
-    if (guard && local) {
-      // Rebuilds run in the background with the guard's checks of this member held (host.rejoin).
-      const host = localMemberHost(local.dataDir ? local : undefined, auth, undefined, (work) => guard.whilePaused(work));
-      this.guards.set(store.name, { guard, host, plan: storePlan });
-    }
-    this.agents.push(new StoreAgent({ plan: storePlan, zone: topology.zone, coord: this.coord, leaseKey, observer, guard, regionDown }));
+    // Rebuilds run in the background with the guard's checks of this member held (host.rejoin).
+    const host = guard && local ? localMemberHost(local.dataDir ? local : undefined, auth, undefined, (work) => guard.whilePaused(work)) : undefined;
+    if (guard && host) this.guards.set(store.name, { guard, host, plan: storePlan });
+    this.agents.push(new StoreAgent({ plan: storePlan, zone: topology.zone, coord: this.coord, leaseKey, observer, guard, regionDown, ...(host ? { rebuild: () => host.job() } : {}) }));
     const ctx: AdapterContext = {
       store, primaryName: storePlan.primaryName, members: storePlan.members, auth, coord: this.coord, leaseTtlMs, self: region,
       coordinatorLease: () => this.coordinator.heldLease(),

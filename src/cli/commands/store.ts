@@ -1,11 +1,18 @@
 /**
- * `meridian switchover --store NAME --to REGION` and `meridian db rejoin --store NAME --region R`:
- * ask the failover coordinator (whichever agent holds the election, found through every agent's
- * /status) to run a planned switchover or a rejoin. The coordinator plans from a fresh snapshot
- * and answers when the runbook is done. Exit 0 when done (or nothing to do), 1 when blocked or
- * failed (with the reason), 2 for a store or region not in the topology.
+ * The operator's store commands, each a request to the failover coordinator (whichever agent
+ * holds the election, found through every agent's /status):
+ *   meridian switchover --store S --to R            planned switchover, no acknowledged write lost
+ *   meridian db rejoin --store S --region R [--force] rebuild a member as a standby
+ *   meridian pause --store S [--reason TEXT]         maintenance mode: no automatic action
+ *   meridian resume --store S                        end it
+ *   meridian db runbook abort --store S              close the open runbook (recorded `aborted`)
+ * The coordinator plans from a fresh snapshot and answers when done. Exit 0 when done (or
+ * nothing to do, or a rebuild still under way), 1 when blocked or failed (with the reason, which
+ * names what blocks and how to unblock it), 2 for a store or region not in the topology.
+ * Each request names who asked (MERIDIAN_OPERATOR, else user@host): the audit and logs keep it.
  */
 import type { Command } from 'commander';
+import { hostname } from 'node:os';
 import { CheckFailed, InfraError, InputError } from '../../common/errors.ts';
 import type { AgentReading } from '../../agent/index.ts';
 import type { OperatorRequest } from '../../agent/store/index.ts';
@@ -26,7 +33,30 @@ export function registerStoreCommands(program: Command): void {
       const { loadTopologyOrLab } = await import('../topology-source.ts');
       const topology = loadTopologyOrLab(opts.file);
       checkMember(topology, opts.store, opts.to);
-      await askCoordinator(topology, opts.store, { kind: 'switchover', to: opts.to }, opts.json ?? false);
+      await askCoordinator(topology, opts.store, { kind: 'switchover', to: opts.to, by: principal() }, opts.json ?? false);
+    });
+
+  program
+    .command('pause')
+    .description('maintenance mode for a store: no automatic failover, repoint or rebuild until resumed (each agent still fences its own database when it loses its lease)')
+    .requiredOption('--store <name>', 'the store (stores[].name)')
+    .option('--reason <text>', 'why, shown on /status, the dashboard and the timeline')
+    .option('-f, --file <path>', "topology file (default: the running lab's)")
+    .option('--json', "print the coordinator's answer as JSON")
+    .action(async (opts: { store: string; reason?: string; file?: string; json?: boolean }) => {
+      const topology = await storeTopology(opts.file, opts.store);
+      await askCoordinator(topology, opts.store, { kind: 'pause', by: principal(), ...(opts.reason ? { reason: opts.reason } : {}) }, opts.json ?? false);
+    });
+
+  program
+    .command('resume')
+    .description('end a store\'s maintenance mode: the reconciler acts again on its next tick')
+    .requiredOption('--store <name>', 'the store (stores[].name)')
+    .option('-f, --file <path>', "topology file (default: the running lab's)")
+    .option('--json', "print the coordinator's answer as JSON")
+    .action(async (opts: { store: string; file?: string; json?: boolean }) => {
+      const topology = await storeTopology(opts.file, opts.store);
+      await askCoordinator(topology, opts.store, { kind: 'resume', by: principal() }, opts.json ?? false);
     });
 
   // `db` may already exist (db status): add to it rather than define it twice.
@@ -36,15 +66,44 @@ export function registerStoreCommands(program: Command): void {
     .requiredOption('--store <name>', 'the store (stores[].name)')
     .requiredOption('--region <region>', 'the member to rejoin')
     .option('--method <rewind|base-backup>', 'how to rebuild it', 'rewind')
+    .option('--force', 'its database does not answer SQL (stopped, or its region was cut): ask its agent to rebuild it anyway')
     .option('-f, --file <path>', "topology file (default: the running lab's)")
     .option('--json', "print the coordinator's answer as JSON")
-    .action(async (opts: { store: string; region: string; method: string; file?: string; json?: boolean }) => {
+    .action(async (opts: { store: string; region: string; method: string; force?: boolean; file?: string; json?: boolean }) => {
       if (opts.method !== 'rewind' && opts.method !== 'base-backup') throw new InputError(`--method must be rewind or base-backup, not '${opts.method}'`);
       const { loadTopologyOrLab } = await import('../topology-source.ts');
       const topology = loadTopologyOrLab(opts.file);
       checkMember(topology, opts.store, opts.region);
-      await askCoordinator(topology, opts.store, { kind: 'rejoin', region: opts.region, method: opts.method }, opts.json ?? false);
+      const request: OperatorRequest = { kind: 'rejoin', region: opts.region, method: opts.method, by: principal(), ...(opts.force ? { force: true } : {}) };
+      await askCoordinator(topology, opts.store, request, opts.json ?? false);
     });
+
+  const runbook = db.command('runbook').description("a store's runbooks (the audit of what the reconciler did)");
+  runbook.command('abort')
+    .description('close the open runbook (recorded as aborted, with who asked); a switchover\'s write block is lifted; the reconciler then plans again from what it observes')
+    .requiredOption('--store <name>', 'the store (stores[].name)')
+    .option('-f, --file <path>', "topology file (default: the running lab's)")
+    .option('--json', "print the coordinator's answer as JSON")
+    .action(async (opts: { store: string; file?: string; json?: boolean }) => {
+      const topology = await storeTopology(opts.file, opts.store);
+      await askCoordinator(topology, opts.store, { kind: 'abort', by: principal() }, opts.json ?? false);
+    });
+}
+
+/** Who asks, for the audit: MERIDIAN_OPERATOR, else user@host (never a secret: it is logged). */
+function principal(): string {
+  const named = process.env.MERIDIAN_OPERATOR?.trim();
+  if (named) return named.slice(0, 200);
+  return `${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}@${hostname()}`;
+}
+
+async function storeTopology(file: string | undefined, storeName: string): Promise<Topology> {
+  const { loadTopologyOrLab } = await import('../topology-source.ts');
+  const topology = loadTopologyOrLab(file);
+  if (!topology.stores.some((s) => s.name === storeName)) {
+    throw new InputError(`no store '${storeName}' in the topology (stores: ${topology.stores.map((s) => s.name).join(', ') || 'none'})`);
+  }
+  return topology;
 }
 
 function checkMember(topology: Topology, storeName: string, region: string): void {

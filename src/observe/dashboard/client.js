@@ -410,6 +410,8 @@
       const primaries = [...new Set(views.map((x) => (x.s.primary ? `${x.s.primary.region} (term ${x.s.primary.token})` : 'none')))];
       const coordinators = [...new Set(views.map((x) => x.s.coordinator && x.s.coordinator.holder ? `${x.s.coordinator.holder} (token ${x.s.coordinator.token})` : 'none'))];
       const dns = Object.entries((views[0] && views[0].s.dns) || {}).map(([n, addrs]) => `${n} -> ${addrs.join(' ') || 'nothing'}`);
+      const paused = (views.find((x) => x.s.paused) || {}).s;
+      const sync = (views.find((x) => x.s.syncSet) || {}).s;
       const head = h('tr', null, ['agent', 'etcd', 'local database', 'fenced', 'last action'].map((c) => h('th', null, c)));
       const rows = views.map(({ a, s }) => {
         const local = s.local;
@@ -425,6 +427,8 @@
           h('span', null, `primary ${primaries.join(' / ')}`),
           h('span', { class: 'muted small' }, `coordinator ${coordinators.join(' / ')}`)),
         primaries.length > 1 ? h('div', { class: 'note' }, 'agents read different primary records right now') : null,
+        paused ? h('div', { class: 'note', 'data-paused': name }, `PAUSED by ${paused.paused.by}${paused.paused.reason ? ` (${paused.paused.reason})` : ''} since ${paused.paused.at}: no automatic failover, repoint or rebuild; meridian resume --store ${name}`) : null,
+        sync ? h('div', { class: 'small muted', 'data-sync-set': name }, sync.syncSet.count === 0 ? 'synchronous set: EMPTY, commits are asynchronous (degraded)' : `synchronous set: ANY ${sync.syncSet.count} (${sync.syncSet.members.join(', ')})`) : null,
         dns.length > 0 ? h('div', { class: 'small muted' }, dns.join('; ')) : null,
         h('table', null, h('thead', null, head), h('tbody', null, rows)),
         renderReplication(views));

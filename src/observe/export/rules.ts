@@ -137,6 +137,28 @@ const data: Rule[] = [
     },
   },
   {
+    alert: 'MeridianSyncStoreDegraded',
+    // failover.syncStrict false and no standby streaming: the primary's agent emptied the
+    // synchronous set, so commits are acknowledged by the primary alone until one streams again.
+    expr: `max by (store) (${M.storeSyncDegraded}) == 1`,
+    for: '30s',
+    labels: { severity: 'critical' },
+    annotations: {
+      summary: 'Store {{ $labels.store }} runs asynchronously: acknowledged writes are on one database only',
+      description: 'The synchronous set of {{ $labels.store }} has been empty for 30s (failover.syncStrict is false and no standby streams): losing its primary now loses acknowledged writes. Bring a standby back (meridian db status, meridian db rejoin).',
+    },
+  },
+  {
+    alert: 'MeridianStorePaused',
+    expr: `max by (store) (${M.storePaused}) == 1`,
+    for: '1h',
+    labels: { severity: 'warning' },
+    annotations: {
+      summary: 'Store {{ $labels.store }} has been paused for an hour',
+      description: 'No automatic failover, repoint or rebuild happens on {{ $labels.store }} while it is paused. End the maintenance with: meridian resume --store {{ $labels.store }}',
+    },
+  },
+  {
     alert: 'MeridianCoordinatorMissing',
     expr: `sum by (store) (${M.leaseHeld}) == 0`,
     for: '30s',

@@ -31,7 +31,7 @@ test('promtool check config and check rules accept the export', async () => {
   const written = writePrometheusExport(TOPOLOGY, dir);
   assert.equal(written.length, 3);
   assert.match(await promtool('check', 'config', EXPORT_FILES.config), /SUCCESS: 1 rule files found/);
-  assert.match(await promtool('check', 'rules', EXPORT_FILES.rules), /SUCCESS: 12 rules found/);
+  assert.match(await promtool('check', 'rules', EXPORT_FILES.rules), /SUCCESS: 14 rules found/);
 });
 
 const series = (name: string, labels: Record<string, string>, values: string) => ({
@@ -128,6 +128,21 @@ test('alerts fire on synthetic series as intended (promtool test rules)', async 
           { store: 'orders' },
           'Store orders (RPO 0): no replica confirms commits',
           'No replica of the synchronous store orders has streamed as a synchronous standby for 30s: commits wait (writes stall) until one does, and a failover has no caught-up replica to promote.',
+        )),
+      },
+      {
+        // syncStrict false: the primary's agent emptied the set when no standby streamed. A short
+        // dip (one scrape) stays quiet; 30 s of it fires.
+        name: 'a synchronous store running asynchronously (degraded) fires after 30 s',
+        interval: '5s',
+        input_series: [
+          series('meridian_store_sync_degraded', { agent: 'ra', store: 'orders' }, '0x5 1 0x4 1x30'),
+          series('meridian_store_sync_degraded', { agent: 'rb', store: 'orders' }, '0x5 1 0x4 1x30'),
+        ],
+        alert_rule_test: quietThenFiring('MeridianSyncStoreDegraded', '40s', '120s', critical(
+          { store: 'orders' },
+          'Store orders runs asynchronously: acknowledged writes are on one database only',
+          'The synchronous set of orders has been empty for 30s (failover.syncStrict is false and no standby streams): losing its primary now loses acknowledged writes. Bring a standby back (meridian db status, meridian db rejoin).',
         )),
       },
       {
