@@ -19,7 +19,7 @@ export { parseLsn, parseOptionalLsn, formatLsn, compareLsn, lsnLagBytes, maxLsn 
 export type { TimelineHistory, TimelineSwitch, WalPosition, HistoryPosition } from './history.ts';
 export { parseTimelineHistory, locateOnHistory, historiesAgree, historyFileName } from './history.ts';
 export type {
-  PgEndpoint, PgMember, PgAuth, Unreachable, MemberState, PrimaryState, StandbyState, ReplicaInfo,
+  PgEndpoint, PgMember, PgAuth, Unreachable, DbState, PrimaryState, StandbyState, ReplicaInfo,
   WalReceiverInfo, Observation,
 } from './types.ts';
 export { PG_AUTH_ENV } from './auth-env.ts';

@@ -8,9 +8,9 @@ import { DbQueryFailed, DbUnavailable, queryRows, withClient, type DbTimeouts, t
 import { conninfoHostPort } from './conf.ts';
 import { historyFileName, parseTimelineHistory, timelineOfWalFile, type TimelineHistory } from './history.ts';
 import { parseLsn, parseOptionalLsn, type Lsn } from './lsn.ts';
-import type { MemberState, Observation, PrimaryState, ReplicaInfo, StandbyState, WalReceiverInfo } from './types.ts';
+import type { DbState, Observation, PrimaryState, ReplicaInfo, StandbyState, WalReceiverInfo } from './types.ts';
 
-export async function readMemberState(target: PgTarget, timeouts?: Partial<DbTimeouts>): Promise<MemberState> {
+export async function readMemberState(target: PgTarget, timeouts?: Partial<DbTimeouts>): Promise<DbState> {
   try {
     return await withClient(target, readWithRetry, timeouts);
   } catch (err) {
@@ -51,7 +51,7 @@ export async function observeCandidate(
  * A promotion racing the read can make a recovery-only function fail with SQLSTATE 55000
  * ("recovery is not in progress"); the second read sees the settled role.
  */
-async function readWithRetry(c: pg.Client): Promise<MemberState> {
+async function readWithRetry(c: pg.Client): Promise<DbState> {
   try {
     return await readState(c);
   } catch (err) {

@@ -17,7 +17,7 @@ import { locateOnHistory } from './history.ts';
 import { readMemberState } from './observe.ts';
 import { lastLine, runPg } from './process.ts';
 import { writeStandbyConfig } from './standby-config.ts';
-import type { MemberState, PgAuth, PgEndpoint, PgMember, Unreachable } from './types.ts';
+import type { DbState, PgAuth, PgEndpoint, PgMember, Unreachable } from './types.ts';
 
 export type RejoinResult =
   | { readonly kind: 'rejoined'; readonly path: 'rewind' | 'noRewindNeeded' }
@@ -85,7 +85,7 @@ function firstError(output: string): string {
 }
 
 /** Running as a standby of `newPrimary`, at a position on its history: nothing to do. */
-async function alreadyFollows(member: PgMember, newPrimary: PgEndpoint, auth: PgAuth, primary: MemberState, opts: RejoinOptions): Promise<boolean> {
+async function alreadyFollows(member: PgMember, newPrimary: PgEndpoint, auth: PgAuth, primary: DbState, opts: RejoinOptions): Promise<boolean> {
   if (!primary.reachable || primary.role !== 'primary' || !primary.history) return false;
   const state = await readMemberState(adminTarget(member, auth), opts.timeouts);
   if (!state.reachable || state.role !== 'standby') return false;

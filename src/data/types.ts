@@ -95,12 +95,13 @@ export interface StandbyState extends ReachableState {
   readonly upstreamConfigured: { readonly host: string; readonly port: number } | undefined;
 }
 
-export type MemberState = { readonly reachable: false; readonly reason: string } | PrimaryState | StandbyState;
+/** A member's database as read over SQL (src/failover's MemberState is the planner's view of a member). */
+export type DbState = { readonly reachable: false; readonly reason: string } | PrimaryState | StandbyState;
 
 /** One look at a candidate standby, with the primary's WAL position read just before it. */
 export interface Observation {
   readonly atMs: number;
-  readonly member: MemberState;
+  readonly member: DbState;
   /** pg_current_wal_lsn() of the primary read just before `member`; undefined if it did not answer. */
   readonly primaryLsn?: Lsn;
 }

@@ -6,7 +6,7 @@
  * `summarizeStore` is pure; `observeStores` adds the SQL reads.
  */
 import { InputError } from '../common/errors.ts';
-import { formatLsn, readMemberState, type DbTimeouts, type MemberState } from '../data/index.ts';
+import { formatLsn, readMemberState, type DbTimeouts, type DbState } from '../data/index.ts';
 import type { Store, Topology } from '../spec/index.ts';
 import { hostPort } from './http.ts';
 
@@ -90,7 +90,7 @@ export function storeTargets(topology: Topology): StoreTarget[] {
  * Two members answering as primary (split brain) leave both visible with role `primary`; the one
  * on the newest timeline, else the configured one, is named the current primary.
  */
-export function summarizeStore(target: StoreTarget, observed: readonly MemberState[], app?: AppLogin): StoreStatus {
+export function summarizeStore(target: StoreTarget, observed: readonly DbState[], app?: AppLogin): StoreStatus {
   if (observed.length !== target.members.length) throw new Error(`store ${target.name}: ${observed.length} observations for ${target.members.length} members`);
   const members = target.members.map((m, i) => memberStatus(m, observed[i]!));
   const primaries = members.filter((m) => m.role === 'primary');
@@ -113,7 +113,7 @@ export function summarizeStore(target: StoreTarget, observed: readonly MemberSta
   };
 }
 
-function memberStatus(m: StoreMemberTarget, s: MemberState): StoreMemberStatus {
+function memberStatus(m: StoreMemberTarget, s: DbState): StoreMemberStatus {
   const address = hostPort(m.host, m.port);
   if (!s.reachable) return { region: m.region, role: 'unknown', address, lsn: null, timeline: null, streaming: null, reachable: false, reason: s.reason };
   const lsn = s.role === 'primary' ? s.currentLsn : s.replayLsn;
@@ -149,7 +149,7 @@ export async function observeStores(targets: readonly StoreTarget[], opts: Obser
   );
 }
 
-async function observeMember(m: StoreMemberTarget, target: StoreTarget, opts: ObserveOptions): Promise<MemberState> {
+async function observeMember(m: StoreMemberTarget, target: StoreTarget, opts: ObserveOptions): Promise<DbState> {
   if (!opts.admin) return { reachable: false, reason: 'not observed: no database admin credentials' };
   const login = { host: m.host, port: m.port, user: opts.admin.user, password: opts.admin.password, database: 'postgres' };
   try {

@@ -8,13 +8,13 @@
  */
 import {
   FENCE_STANDBY_NAME, judgeEligibility, locateOnHistory, maxLsn,
-  type Lsn, type MemberState as DbMemberState, type Observation, type ReplicaInfo, type StandbyState, type TimelineHistory,
+  type Lsn, type DbState, type Observation, type ReplicaInfo, type StandbyState, type TimelineHistory,
 } from '../../data/index.ts';
 import type { MemberState } from '../types.ts';
 import { regionAt, type StoreMember } from './members.ts';
 
 /** The database refuses writes: src/data's fence (read-only default, or the impossible sync standby). */
-export function isFenced(m: DbMemberState): boolean {
+export function isFenced(m: DbState): boolean {
   return m.reachable && (m.readOnlyByDefault || m.synchronousStandbyNames.includes(FENCE_STANDBY_NAME));
 }
 

@@ -10,7 +10,7 @@ import { systemClock } from '../../common/clock.ts';
 import { InfraError } from '../../common/errors.ts';
 import {
   adminTarget, fencePrimary, formatLsn, freezeStandby, readMemberState, repoint as pgRepoint,
-  type MemberState as DbMemberState,
+  type DbState,
 } from '../../data/index.ts';
 import type { FencedOp } from '../../coord/index.ts';
 import type { PortOutcome, ReplicaControl } from '../ports.ts';
@@ -187,12 +187,12 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
   };
 }
 
-function streamsFrom(state: DbMemberState, to: { host: string; port: number }, timeline: number): boolean {
+function streamsFrom(state: DbState, to: { host: string; port: number }, timeline: number): boolean {
   const r = state.reachable && state.role === 'standby' ? state.walReceiver : undefined;
   return r?.status === 'streaming' && r.senderHost === to.host && r.senderPort === to.port && r.receivedTimeline === timeline;
 }
 
-function describeReceiver(state: DbMemberState, ctx: AdapterContext, timeline: number): string {
+function describeReceiver(state: DbState, ctx: AdapterContext, timeline: number): string {
   if (!state.reachable) return `it does not answer (${state.reason})`;
   if (state.role !== 'standby') return 'it runs as a primary';
   const r = state.walReceiver;

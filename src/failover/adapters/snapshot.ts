@@ -14,7 +14,7 @@
  */
 import {
   adminTarget, observeCandidate, readMemberState,
-  type DbTimeouts, type Lsn, type MemberState as DbMemberState, type Observation, type PgAuth, type ReplicaInfo, type TimelineHistory,
+  type DbTimeouts, type Lsn, type DbState, type Observation, type PgAuth, type ReplicaInfo, type TimelineHistory,
 } from '../../data/index.ts';
 import { systemClock, type Clock } from '../../common/clock.ts';
 import type { CoordinationStore, FencingToken } from '../../coord/index.ts';
@@ -183,7 +183,7 @@ export class StoreObserver {
   }
 
   /** How long `region` has been configured to follow the primary without streaming from it. */
-  private waitingToStream(region: string, primary: string, db: DbMemberState | undefined): { notStreamingForMs?: number } {
+  private waitingToStream(region: string, primary: string, db: DbState | undefined): { notStreamingForMs?: number } {
     const conf = db?.reachable && db.role === 'standby' ? db.upstreamConfigured : undefined;
     const target = this.o.members.find((m) => m.region === primary)?.endpoint;
     const follows = conf !== undefined && target !== undefined && conf.host === target.host && conf.port === target.port;
@@ -293,7 +293,7 @@ export class StoreObserver {
     if (samples.has(region)) this.lastPrimary = undefined;
     if (!this.history) {
       // Never saw the primary: take the newest history any member has (weaker divergence checks).
-      const known = [...samples.values()].map((s) => s.at(-1)?.member).filter((m): m is Extract<DbMemberState, { reachable: true }> => !!m?.reachable && !!m.history);
+      const known = [...samples.values()].map((s) => s.at(-1)?.member).filter((m): m is Extract<DbState, { reachable: true }> => !!m?.reachable && !!m.history);
       const newest = known.sort((a, b) => b.timeline - a.timeline)[0];
       if (newest?.history) {
         this.history = newest.history;
@@ -303,7 +303,7 @@ export class StoreObserver {
     return this.replicas;
   }
 
-  private cutOff(record: PrimaryRecord, lease: PrimaryLease, primary: DbMemberState | undefined, view: StoreView, graceMs: number): boolean {
+  private cutOff(record: PrimaryRecord, lease: PrimaryLease, primary: DbState | undefined, view: StoreView, graceMs: number): boolean {
     const now = this.now();
     if (lease.kind === 'held') {
       this.expired = undefined;

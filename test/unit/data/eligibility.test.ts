@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { judgeEligibility, type EligibilityEvidence } from '../../../src/data/eligibility.ts';
 import type { TimelineHistory } from '../../../src/data/history.ts';
-import type { MemberState, Observation, StandbyState } from '../../../src/data/types.ts';
+import type { DbState, Observation, StandbyState } from '../../../src/data/types.ts';
 
 const SYSID = '7311000000000000001';
 
@@ -27,8 +27,8 @@ function standby(replayLsn: bigint, opts: { receive?: bigint; timeline?: number;
   };
 }
 
-const unreachable: MemberState = { reachable: false, reason: 'postgres at 10.0.0.2:5432: connection refused' };
-const asPrimary: MemberState = {
+const unreachable: DbState = { reachable: false, reason: 'postgres at 10.0.0.2:5432: connection refused' };
+const asPrimary: DbState = {
   reachable: true, role: 'primary', systemIdentifier: SYSID, timeline: 3, history: undefined, serverVersionNum: 150000,
   synchronousStandbyNames: '', readOnlyByDefault: false, currentLsn: 5000n, replicas: [],
 };
@@ -36,7 +36,7 @@ const asPrimary: MemberState = {
 /** The cluster is on timeline 2, which forked off timeline 1 at 1000. */
 const HISTORY: TimelineHistory = { timeline: 2, ancestors: [{ timeline: 1, switchLsn: 1000n }] };
 
-const obs = (atMs: number, member: MemberState, primaryLsn?: bigint): Observation =>
+const obs = (atMs: number, member: DbState, primaryLsn?: bigint): Observation =>
   primaryLsn === undefined ? { atMs, member } : { atMs, member, primaryLsn };
 
 interface Case {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { MemberState, PrimaryState, StandbyState } from '../../../src/data/index.ts';
+import type { DbState, PrimaryState, StandbyState } from '../../../src/data/index.ts';
 import { materializeTopology } from '../../../src/lab/materialize.ts';
 import { connectionString, storeTargets, summarizeStore, type StoreTarget } from '../../../src/lab/store-view.ts';
 import { DEFAULT_TOPOLOGY_YAML, parseTopology } from '../../../src/spec/index.ts';
@@ -22,7 +22,7 @@ const standby = (lsn: bigint, streaming = true, timeline = 1): StandbyState => (
   walReceiver: streaming ? { status: 'streaming', receivedTimeline: timeline, flushedLsn: lsn, senderHost: undefined, senderPort: undefined, slotName: undefined } : undefined,
   upstreamConfigured: undefined,
 });
-const down = (reason = 'connection refused'): MemberState => ({ reachable: false, reason });
+const down = (reason = 'connection refused'): DbState => ({ reachable: false, reason });
 
 describe('storeTargets', () => {
   it('takes members from the endpoints, primary region first, and the GSLB name from the zone', () => {
@@ -50,7 +50,7 @@ describe('storeTargets', () => {
 });
 
 describe('summarizeStore', () => {
-  const cases: { name: string; observed: MemberState[]; primary: string; source: 'observed' | 'topology'; roles: string[] }[] = [
+  const cases: { name: string; observed: DbState[]; primary: string; source: 'observed' | 'topology'; roles: string[] }[] = [
     { name: 'all up: the configured primary', observed: [primary(100n), standby(100n), standby(90n)], primary: 'eu-west', source: 'observed', roles: ['primary', 'standby', 'standby'] },
     { name: 'after a failover: the promoted member', observed: [down(), primary(200n, 2), standby(150n, true, 2)], primary: 'us-east', source: 'observed', roles: ['unknown', 'primary', 'standby'] },
     { name: 'nobody answers as primary: the configured one, said so', observed: [down(), standby(100n), down()], primary: 'eu-west', source: 'topology', roles: ['unknown', 'standby', 'unknown'] },
