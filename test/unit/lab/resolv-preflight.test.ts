@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { labLayout } from '../../../src/lab/layout.ts';
-import { missingRequirement } from '../../../src/lab/preflight.ts';
+import { missingRequirement, onPath } from '../../../src/lab/preflight.ts';
 import { resolvConf } from '../../../src/lab/resolv.ts';
 import { DEFAULT_TOPOLOGY_YAML, parseTopology } from '../../../src/spec/index.ts';
 
@@ -28,4 +32,20 @@ describe('missingRequirement', () => {
     { name: 'no ip: names the package', host: { platform: 'linux', uid: 0, hasIp: false }, want: { kind: 'input', message: "meridian lab needs the 'ip' command from iproute2 (apt-get install iproute2)" } },
   ] as const;
   for (const c of cases) it(c.name, () => assert.deepEqual(missingRequirement(c.host), c.want));
+});
+
+describe('onPath', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'meridian-path-'));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'tool'), '#!/bin/sh\n', { mode: 0o755 });
+  writeFileSync(join(dir, 'data'), '', { mode: 0o644 });
+
+  it('finds an executable in any PATH directory, without running it', () => {
+    assert.equal(onPath('tool', `/nonexistent${delimiter}${dir}`), true);
+    assert.equal(onPath('ip'), spawnSync('ip', ['-V'], { stdio: 'ignore' }).status === 0);
+  });
+  it('a missing or non-executable file is not there', () => {
+    assert.equal(onPath('nothing-called-this', dir), false);
+    assert.equal(onPath('data', dir), false);
+  });
 });
