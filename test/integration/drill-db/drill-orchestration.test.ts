@@ -59,7 +59,12 @@ describe('database drills on loopback PostgreSQL', () => {
   it('primary-freeze without a fence: the drill catches the thawed primary acknowledging writes', async () => {
     const store = await loopbackStore(sandbox, { sync: false, failoverAfterMs: 300, leaseTtlMs: 700 });
     stores.push(store);
-    const { report, history } = await runDbDrill(store.env, { kind: 'primary-freeze', ...FAST });
+    // The zombie must be caught by design, not by timing luck: nothing fences the thawed server
+    // here, so every pinned write after the thaw that gets an answer is a zombie ack. Give the
+    // pinned client seconds after the thaw and deadlines a loaded machine meets (with FAST's
+    // 300/500 ms a slow thaw once let every such write time out, and the drill passed).
+    const patient = { ...FAST, afterRestoreMs: 4000, deadlines: { connectMs: 2000, answerMs: 3000 } };
+    const { report, history } = await runDbDrill(store.env, { kind: 'primary-freeze', ...patient });
     assert.deepEqual(store.calls, ['freeze eu-west', 'failover us-east', 'thaw eu-west']);
     assert.equal(report.pass, false);
     const failed = report.checks.filter((c) => !c.pass).map((c) => c.name).sort();
