@@ -83,11 +83,14 @@ function runbookOf(raw: unknown, planned: (id: string) => string[]): RunbookSeen
   return { runbookId, steps, planned: planned(runbookId) };
 }
 
+/** The audit's record that opens and closes a runbook (src/failover/audit.ts): no step. */
+const RUNBOOK_RECORD = 'runbook';
+
 function stepOf(raw: unknown): StepSeen[] {
   if (!isObject(raw)) return [];
   const stepId = str(raw.stepId);
   const result = str(raw.result);
-  if (!stepId || !result) return [];
+  if (!stepId || !result || stepId === RUNBOOK_RECORD || raw.kind === RUNBOOK_RECORD) return [];
   const startedAtMs = Date.parse(String(raw.startedAt));
   return [{ stepId, kind: str(raw.kind) ?? stepKindOf(stepId), result, ...(Number.isFinite(startedAtMs) ? { startedAtMs } : {}) }];
 }

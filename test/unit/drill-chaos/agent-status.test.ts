@@ -15,6 +15,7 @@ const BODY = {
         runningRunbook: {
           runbookId: 'orders/failover/eu-west/1', outcome: 'running',
           steps: [
+            { stepId: 'runbook', kind: 'runbook', result: 'started', startedAt: '2026-11-20T10:00:00.900Z' },
             { stepId: 'await-fence:eu-west@41', kind: 'await-fence', result: 'started', startedAt: '2026-11-20T10:00:01.000Z' },
             { stepId: 'await-fence:eu-west@41', kind: 'await-fence', result: 'ok', startedAt: '2026-11-20T10:00:01.000Z', endedAt: '2026-11-20T10:00:02.000Z' },
             { stepId: 'promote:us-east', result: 'started', startedAt: '2026-11-20T10:00:02.000Z' },
@@ -27,7 +28,7 @@ const BODY = {
 };
 
 describe('readAgentStoreStatus', () => {
-  it('reads the record, the running runbook with its planned steps, per store', () => {
+  it('reads the record, the running runbook with its planned steps (not its open/close records), per store', () => {
     const s = readAgentStoreStatus('us-east', BODY, 'orders');
     assert.deepEqual(s.record, { region: 'eu-west', token: '41', timeline: 1 });
     assert.equal(s.running?.runbookId, 'orders/failover/eu-west/1');
