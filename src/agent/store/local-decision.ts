@@ -19,7 +19,7 @@
  */
 import type { FencingToken } from '../../coord/index.ts';
 import type { Lsn, SyncNames } from '../../data/index.ts';
-import { holderRegion, type StoreView } from '../../failover/adapters/index.ts';
+import { leaseHeldFor, type StoreView } from '../../failover/adapters/index.ts';
 
 export type LocalDb =
   /** `running`: its postmaster runs (known only with the data directory): frozen or overloaded, not stopped. */
@@ -104,7 +104,7 @@ function decideForPrimary(input: LocalInput, db: Extract<LocalDb, { kind: 'prima
   if (view.lease.holder === input.holderId) {
     return { kind: 'acquire', reason: `the lease (token ${view.lease.token}) is our own earlier one, already given up: revoke it and take a new one` };
   }
-  if (holderRegion(view.lease.holder) === self) {
+  if (leaseHeldFor(view.lease, self)) {
     return none(`the lease is held for ${self} by ${view.lease.holder} (token ${view.lease.token}): wait until it is ours`);
   }
   return { kind: 'fence', reason: `the primary lease is held by ${view.lease.holder} (token ${view.lease.token})`, needsRejoin: false };

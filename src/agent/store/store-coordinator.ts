@@ -13,7 +13,7 @@ import {
   executePlan, planRejoin, planSwitchover, runbookProgress,
   type AuditSink, type Plan, type RunOutcome, type RunPlan, type StepRecord, type StoreState,
 } from '../../failover/index.ts';
-import { holderRegion, readStepRecords, type RealPorts, type RejoinJobReport, type StoreObserver } from '../../failover/adapters/index.ts';
+import { leaseHeldFor, readStepRecords, type RealPorts, type RejoinJobReport, type StoreSnapshots } from '../../failover/adapters/index.ts';
 import { choosePlan, promotesAway, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
 import { applyPause, abortRunbook } from './operator-records.ts';
 import type { OperatorRequest, RouteAnswer } from './routes.ts';
@@ -23,7 +23,8 @@ export interface StoreCoordinatorOptions {
   readonly store: string;
   readonly coord: CoordinationStore;
   readonly ports: RealPorts;
-  readonly observer: StoreObserver;
+  /** How the store is observed: StoreObserver (real PostgreSQL and etcd), or a fake in unit tests. */
+  readonly snapshots: StoreSnapshots;
   /** etcd audit stream teed with the local JSON-lines file. */
   readonly audit: AuditSink;
   readonly settings: PolicySettings;
@@ -130,7 +131,7 @@ export class StoreCoordinator {
     while (this.clock.nowMs() < deadline) {
       await this.clock.sleep(LEASE_POLL_MS);
       const holder = await this.o.coord.currentHolder(this.o.leaseKey);
-      if (holder.kind === 'free' || (holder.kind === 'held' && holderRegion(holder.holder) !== region)) return true;
+      if (holder.kind !== 'unavailable' && !leaseHeldFor(holder.kind === 'held' ? holder : null, region)) return true;
     }
     return false;
   }
@@ -194,7 +195,7 @@ export class StoreCoordinator {
 
   private async snapshot(token: FencingToken, quickWithinMs?: number): Promise<StoreState | undefined> {
     if (!(await this.loadRecords())) return undefined;
-    const snap = await this.o.observer.snapshot({
+    const snap = await this.o.snapshots.snapshot({
       coordinatorToken: token, runbook: runbookProgress(this.records ?? []), graceMs: 2 * this.o.leaseTtlMs, jobs: this.jobs,
       ...(quickWithinMs === undefined ? {} : { quickWithinMs }),
     });

@@ -9,6 +9,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
+import { systemClock, type Clock } from '../../common/clock.ts';
 import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import { coordKeys, EtcdStore, KEY_PREFIX, type CoordinationStore } from '../../coord/index.ts';
@@ -39,6 +40,10 @@ export interface StoreSupervisorInput {
   readonly onNamesChanged: () => void;
   readonly logger: Logger;
   readonly options: StoreSupervisionOptions;
+  /** The coordination store. @default an etcd client on the topology's members (tests: the in-memory quorum). */
+  readonly coord?: CoordinationStore;
+  /** @default systemClock (monotonic) */
+  readonly clock?: Clock;
 }
 
 export interface StoreSupervisor {
@@ -92,7 +97,7 @@ class Supervisor implements StoreSupervisor {
 
   constructor(private readonly input: StoreSupervisorInput, private readonly plan: Supervise) {
     const { region, logger } = input;
-    this.coord = new EtcdStore({ endpoints: plan.etcdEndpoints, log: logger.child({ component: 'coord' }) });
+    this.coord = input.coord ?? new EtcdStore({ endpoints: plan.etcdEndpoints, log: logger.child({ component: 'coord' }) });
     const regionDown = (r: string) => r !== region && regionDownByHealth(input.health(), r);
     for (const setup of plan.stores) {
       if (setup.kind === 'unsupervised') {
@@ -105,6 +110,7 @@ class Supervisor implements StoreSupervisor {
       coord: this.coord, self: region, leaseTtlMs: plan.leaseTtlMs, periodMs: Math.max(500, Math.floor(plan.leaseTtlMs / 2)),
       stores: this.coordinators, log: logger.child({ component: 'coordinator' }),
       shouldStepAside: () => this.holdsPrimaryWithAnAlternative(),
+      ...(input.clock ? { clock: input.clock } : {}),
     });
   }
 
@@ -141,13 +147,14 @@ class Supervisor implements StoreSupervisor {
       observer, timeouts: SHORT, log,
     };
     this.coordinators.set(store.name, new StoreCoordinator({
-      store: store.name, coord: this.coord, ports: realPorts(ctx), observer,
+      store: store.name, coord: this.coord, ports: realPorts(ctx), snapshots: observer,
       audit: teeAudit(coordAuditSink(this.coord, store.name, region), jsonlAuditSink(join(stateDir, `audit-${store.name}.jsonl`))),
       settings: {
         automatic: failover.automatic, autoRejoin: failover.autoRejoin, syncStrict: failover.syncStrict,
         ...(failover.maxLagOnFailover !== undefined ? { maxLagOnFailoverBytes: BigInt(failover.maxLagOnFailover) } : {}),
       },
       coordinatorLease: () => this.coordinator.heldLease(), regions: storePlan.members.map((m) => m.region),
+      ...(this.input.clock ? { clock: this.input.clock } : {}),
       leaseTtlMs, leaseKey, log, onStepRecord: (r) => this.input.options.onStepRecord?.(store.name, r),
     }));
   }
@@ -235,7 +242,7 @@ class Supervisor implements StoreSupervisor {
    * so losing a primary's region does not also cost an etcd election and a lease extension.
    */
   private placeEtcdLeader(): void {
-    const now = Date.now();
+    const now = (this.input.clock ?? systemClock).nowMs();
     if (!this.coordinator.heldLease() || !this.coord.placeLeader || now - this.leaderPlacedAtMs < LEADER_PLACEMENT_EVERY_MS) return;
     this.leaderPlacedAtMs = now;
     const primaries = this.primaryRegions();

@@ -22,11 +22,11 @@ export { promoteRegion } from './promote.ts';
 export { localMemberHost, type MemberHost, type LocalMemberHost, type RejoinJobStatus, type Exclusive } from './member-host.ts';
 export { storeMembers, storeRegions, regionAt, memberOf, type StoreMember } from './members.ts';
 export { toMemberState, lastKnownOf, type LastKnown, type MemberEvidence, type ClusterEvidence } from './member-state.ts';
-export { StoreObserver, isFenced, leaseOfRegion, type ObserverOptions, type PrimaryObservation, type RejoinJobReport, type SnapshotOutcome } from './snapshot.ts';
+export { StoreObserver, isFenced, leaseOfRegion, type ObserverOptions, type PrimaryObservation, type RejoinJobReport, type SnapshotInput, type SnapshotOutcome, type StoreSnapshots } from './snapshot.ts';
 export { writeHeartbeat, type HeartbeatOutcome } from './heartbeat.ts';
 export { auditStream, coordAuditSink, readStepRecords, toAuditRecord, fromAuditRecord, type StepRecordsOutcome } from './coord-audit.ts';
 export {
-  storeKeys, holderIds, holderRegion, readStoreView, encodePrimaryRecord, decodePrimaryRecord, encodeMark, decodeMark,
+  storeKeys, holderIds, holderRegion, leaseHeldFor, readStoreView, encodePrimaryRecord, decodePrimaryRecord, encodeMark, decodeMark,
   encodeSyncRecord, decodeSyncRecord, encodePause,
   type PrimaryRecord, type Mark, type StoreView, type StoreViewOutcome, type SyncRecord, type PauseRecord,
 } from './store-records.ts';

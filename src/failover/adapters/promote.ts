@@ -20,7 +20,7 @@ import type { HeldLease } from '../../coord/index.ts';
 import type { PortOutcome } from '../ports.ts';
 import type { FencingToken, SyncSet } from '../types.ts';
 import { coordinatorFence, done, isRefusal, leaseKeyOf, member, refused, storeView, type AdapterContext } from './context.ts';
-import { encodePrimaryRecord, encodeSyncRecord, holderIds, holderRegion, storeKeys } from './store-records.ts';
+import { encodePrimaryRecord, encodeSyncRecord, holderIds, leaseHeldFor, storeKeys } from './store-records.ts';
 import { isFenced } from './snapshot.ts';
 
 export async function promoteRegion(ctx: AdapterContext, region: string, token: FencingToken, sync: SyncSet | null): Promise<PortOutcome> {
@@ -90,7 +90,7 @@ async function takeKeyFor(ctx: AdapterContext, region: string): Promise<HeldLeas
     if (got.kind === 'unavailable') throw new InfraError(`cannot take the primary key: etcd ${got.reason}`);
     // Held for this very region: an earlier promotion that died half-way, or the region's agent
     // that still holds it (it lets go once its database is a standby). Either ends on its own.
-    if (holderRegion(got.holder) !== region || systemClock.nowMs() > deadline) {
+    if (!leaseHeldFor(got.holder, region) || systemClock.nowMs() > deadline) {
       return refused(`the primary lease is held by ${got.holder} (token ${got.token}): nothing is promoted while it lives`);
     }
     await new Promise((r) => setTimeout(r, 200));

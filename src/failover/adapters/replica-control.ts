@@ -20,7 +20,7 @@ import { regionAt } from './members.ts';
 import { writeHeartbeat } from './heartbeat.ts';
 import { promoteRegion } from './promote.ts';
 import { isFenced } from './snapshot.ts';
-import { encodeMark, holderRegion, storeKeys } from './store-records.ts';
+import { encodeMark, leaseHeldFor, storeKeys } from './store-records.ts';
 
 const RECENTLY_SILENT_MS = 2000;
 /** How long a repoint watches for the WAL receiver to stream before it answers `pending`. */
@@ -154,7 +154,7 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
       // acquire, so it cannot take the lease back and lift the fence we set next.
       const view = await storeView(ctx);
       const ops: FencedOp[] = [{ kind: 'put', key: storeKeys.blockMark(store, region), value: mark(token, 'switchover: writes blocked') }];
-      if (view.lease && holderRegion(view.lease.holder) === region) ops.push({ kind: 'delete', key: leaseKeyOf(ctx) });
+      if (leaseHeldFor(view.lease, region)) ops.push({ kind: 'delete', key: leaseKeyOf(ctx) });
       const refusal = await fenced(token, ops, `block writes on ${region}`);
       if (refusal) return refusal;
       const result = await fencePrimary(member(ctx, region).endpoint, ctx.auth, ctx.timeouts ? { timeouts: ctx.timeouts } : {});

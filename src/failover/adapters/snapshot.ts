@@ -24,7 +24,7 @@ import { writeHeartbeat } from './heartbeat.ts';
 import { isFenced, lastKnownOf, toMemberState, type LastKnown } from './member-state.ts';
 import { Reachability } from './reachability.ts';
 import type { StoreMember } from './members.ts';
-import { holderRegion, readStoreView, type PrimaryRecord, type StoreView } from './store-records.ts';
+import { leaseHeldFor, readStoreView, type PrimaryRecord, type StoreView } from './store-records.ts';
 
 export interface ObserverOptions {
   readonly store: Store;
@@ -43,6 +43,21 @@ export interface ObserverOptions {
   readonly sampleGapMs?: number;
   /** @default systemClock (monotonic) */
   readonly clock?: Pick<Clock, 'nowMs'>;
+}
+
+/** What a coordinator asks for each tick; StoreObserver answers it over real PostgreSQL and etcd. */
+export interface SnapshotInput {
+  readonly coordinatorToken: FencingToken;
+  readonly runbook: RunbookProgress | null;
+  readonly graceMs: number;
+  readonly quickWithinMs?: number;
+  /** Rebuilds running on members' agents (the coordinator keeps what they answered). */
+  readonly jobs?: ReadonlyMap<string, RejoinJobReport>;
+}
+
+/** The snapshot port of a store's reconciler (the fake cluster answers it in unit tests). */
+export interface StoreSnapshots {
+  snapshot(input: SnapshotInput): Promise<{ readonly kind: 'snapshot'; readonly state: StoreState } | { readonly kind: 'unavailable'; readonly reason: string }>;
 }
 
 /** A rebuild running on a member's own agent, as the coordinator last heard from it. */
@@ -70,11 +85,11 @@ export { isFenced };
 /** The quorum's view of the lease `region` held: held while the key is held by or for that region. */
 export function leaseOfRegion(view: StoreView, region: string, nowMs: number, ttlMs: number): PrimaryLease {
   const lease = view.lease;
-  if (!lease || holderRegion(lease.holder) !== region) return { kind: 'expired' };
+  if (!lease || !leaseHeldFor(lease, region)) return { kind: 'expired' };
   return { kind: 'held', token: lease.token, validUntilMs: nowMs + ttlMs };
 }
 
-export class StoreObserver {
+export class StoreObserver implements StoreSnapshots {
   private readonly lastKnown = new Map<string, LastKnown>();
   private history: TimelineHistory | undefined;
   private systemIdentifier: string | undefined;
@@ -120,14 +135,7 @@ export class StoreObserver {
    * then is not asked again. For the re-plan right after the old primary's lease ended: the
    * standbys' positions are read after the lease, and the comparison spans the whole wait.
    */
-  async snapshot(input: {
-    coordinatorToken: FencingToken;
-    runbook: RunbookProgress | null;
-    graceMs: number;
-    quickWithinMs?: number;
-    /** Rebuilds running on members' agents (the coordinator keeps what they answered). */
-    jobs?: ReadonlyMap<string, RejoinJobReport>;
-  }): Promise<SnapshotOutcome> {
+  async snapshot(input: SnapshotInput): Promise<SnapshotOutcome> {
     const read = await readStoreView(this.o.coord, this.o.store.name, this.o.leaseKey, this.o.members.map((m) => m.region));
     if (read.kind === 'unavailable') return { kind: 'unavailable', reason: `etcd: ${read.reason}` };
     const { view } = read;

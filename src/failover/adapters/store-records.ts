@@ -142,6 +142,16 @@ export function holderRegion(holderId: string): string {
   return holderId.split('/')[0] ?? holderId;
 }
 
+/**
+ * THE lease fact, computed here only: does `region` still hold the store's primary lease? It does
+ * while the key is held by or for it (its agent, or a coordinator promoting it); a free key, or
+ * one held for another region, means its lease is over. Every decision that asks reads this.
+ */
+export function leaseHeldFor(holder: { readonly holder: string } | string | null | undefined, region: string): boolean {
+  const id = typeof holder === 'string' ? holder : holder?.holder;
+  return id !== undefined && holderRegion(id) === region;
+}
+
 /** Everything an agent needs to know about one store from etcd, read on every tick. */
 export interface StoreView {
   /** undefined: no record yet (bootstrap); 'unreadable': a value we cannot parse. */

@@ -9,7 +9,7 @@ import { systemClock } from '../../common/clock.ts';
 import { InfraError } from '../../common/errors.ts';
 import type { CoordinatorStatus, LeaseCheck, TrafficControl } from '../ports.ts';
 import { coordinatorFence, done, isRefusal, leaseKeyOf, member, refused, storeView, type AdapterContext } from './context.ts';
-import { holderRegion } from './store-records.ts';
+import { leaseHeldFor } from './store-records.ts';
 
 export function realTrafficControl(ctx: AdapterContext): TrafficControl {
   return {
@@ -31,7 +31,7 @@ export function realLeaseCheck(ctx: AdapterContext): LeaseCheck {
       if (holder.kind === 'unavailable') throw new InfraError(`cannot read the primary lease: etcd ${holder.reason}`);
       // Held by or for `region` (its agent, or a promotion of it): still held. Gone or held
       // for another region: expired, as far as `region` is concerned.
-      if (holder.kind === 'free' || holderRegion(holder.holder) !== region) return { kind: 'expired' };
+      if (holder.kind !== 'held' || !leaseHeldFor(holder, region)) return { kind: 'expired' };
       return { kind: 'held', token: holder.token, validUntilMs: systemClock.nowMs() + ctx.leaseTtlMs };
     },
     async coordinator(token): Promise<CoordinatorStatus> {

@@ -21,7 +21,10 @@ import { InfraError } from '../../common/errors.ts';
 import type { LeaseCheck, PortOutcome, ReplicaControl, TrafficControl } from '../ports.ts';
 import type { FencingToken, Lsn, MemberState, PrimaryLease, RunbookProgress, StoreMode, StoreState, SyncSet } from '../types.ts';
 import { fakeReplica } from './fake-replica.ts';
-import type { VirtualClock } from './virtual-clock.ts';
+import type { Clock } from '../ports.ts';
+
+/** The fake world's clock: the VirtualClock, or a ManualClock the shell under test runs on. */
+export type FakeClock = Clock & { advance(ms: number): void | Promise<void> };
 
 export interface FakeMemberInit {
   readonly region: string;
@@ -37,7 +40,7 @@ export interface FakeMemberInit {
 }
 
 export interface FakeClusterInit {
-  readonly clock: VirtualClock;
+  readonly clock: FakeClock;
   readonly members: readonly FakeMemberInit[];
   readonly store?: string;
   readonly mode?: StoreMode;
@@ -91,7 +94,7 @@ export interface Ack {
 }
 
 export class FakeCluster {
-  readonly clock: VirtualClock;
+  readonly clock: FakeClock;
   readonly store: string;
   readonly mode: StoreMode;
   readonly dnsName: string;
@@ -119,6 +122,11 @@ export class FakeCluster {
   readonly rejoinCalls = new Map<string, number>();
   private revision: bigint;
   private coordinatorToken: FencingToken | null = null;
+  /**
+   * When the shell under test holds a real (in-memory quorum) coordinator lease, the fake ports
+   * accept exactly its token: set this to ask the shell's lease.
+   */
+  coordinatorIs: ((token: FencingToken) => boolean) | undefined;
 
   constructor(init: FakeClusterInit) {
     this.clock = init.clock;
@@ -461,7 +469,7 @@ export class FakeCluster {
       if (fault === 'throw') throw new InfraError(`${method} ${region}: injected failure`);
       return { kind: 'refused', detail: `${method} ${region}: injected refusal` };
     }
-    if (token !== this.coordinatorToken) return { kind: 'refused', detail: `fenced: token ${token} is not the coordinator's` };
+    if (!this.isCoordinator(token)) return { kind: 'refused', detail: `fenced: token ${token} is not the coordinator's` };
     return undefined;
   }
 
@@ -491,8 +499,12 @@ export class FakeCluster {
       return this.leaseOf(region, token);
     },
     coordinator: async (token) =>
-      token === this.coordinatorToken ? { kind: 'valid' } : { kind: 'lost', detail: `the coordinator key is held by another token` },
+      this.isCoordinator(token) ? { kind: 'valid' } : { kind: 'lost', detail: `the coordinator key is held by another token` },
   };
+
+  private isCoordinator(token: FencingToken): boolean {
+    return this.coordinatorIs ? this.coordinatorIs(token) : token === this.coordinatorToken;
+  }
 }
 
 function sameSet(a: SyncSet, b: SyncSet): boolean {
