@@ -46,7 +46,7 @@ describe('aws-cdk export files', () => {
     const pkg = JSON.parse(files.get('package.json') ?? '') as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
     assert.equal(pkg.dependencies['aws-cdk-lib'], ours.devDependencies['aws-cdk-lib']?.replace('^', ''));
     assert.equal(pkg.dependencies.constructs, ours.devDependencies.constructs?.replace('^', ''));
-    assert.equal(pkg.devDependencies.tsx, ours.dependencies.tsx?.replace('^', ''));
+    assert.equal(pkg.devDependencies.tsx, ours.devDependencies.tsx?.replace('^', ''));
     assert.equal(pkg.devDependencies.typescript, ours.devDependencies.typescript);
     assert.match(pkg.devDependencies['aws-cdk'] ?? '', /^2\.\d+\.\d+$/);
   });
