@@ -139,10 +139,11 @@ async function labFigures(ctx: BenchContext, lab: LabChoice, runs: number, ways:
   const ready = figure('agent start to /healthz 200', 'ms', new Map([...memory].map(([w, r]) => [w, r.map((m) => m.readyMs)])));
 
   ctx.print(`meridian lab cut ${lab.region}, ${runs} runs per way (healed after each)`);
-  const cuts = await each((w) => timeCut(ctx.group, w, lab.region));
+  const cuts = await each((w) => timeCut(ctx.group, w, lab.region, scratch));
   const cut = figure(`meridian lab cut: start to cut in effect`, 'ms', new Map([...cuts].map(([w, r]) => [w, r.map((c) => c.effectMs)])), TARGET_MS.cut);
   const cutExit = figure('meridian lab cut: start to exit', 'ms', new Map([...cuts].map(([w, r]) => [w, r.map((c) => c.exitMs)])));
-  return [...status, cut, cutExit, peak, ready];
+  const cutCpu = figure('meridian lab cut: CPU time', 'ms', new Map([...cuts].map(([w, r]) => [w, r.map((c) => c.cpuMs)])));
+  return [...status, cut, cutExit, cutCpu, peak, ready];
 }
 
 /** Wall time (the figure with the target), CPU time and peak memory of a command's runs. */

@@ -10,7 +10,7 @@ import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { InfraError } from '../../src/common/errors.ts';
-import type { ProcessGroup } from '../lib/processes.ts';
+import type { Managed, ProcessGroup } from '../lib/processes.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
 
 /** The parent of fb6557c ("cli: commands load what they use…"): the CLI as the issue measured it. */
@@ -58,17 +58,33 @@ export interface Timed {
   readonly peakMiB: number;
 }
 
-/** Runs `way`'s `meridian …args` to its end under GNU time; a non-zero exit is an InfraError with its output. */
-export async function timeRun(group: ProcessGroup, way: Way, args: readonly string[], scratch: string): Promise<Timed> {
+export interface Started {
+  readonly proc: Managed;
+  /** performance.now() just before the spawn. */
+  readonly started: number;
+  /** Once it has exited: its wall time to the exit and GNU time's figures; a non-zero exit is an InfraError with its output. */
+  finished(): Promise<Timed>;
+}
+
+/** Starts `way`'s `meridian …args` under GNU time. */
+export function startTimed(group: ProcessGroup, way: Way, args: readonly string[], scratch: string): Started {
   const usage = join(scratch, 'usage');
   const [command, ...rest] = ['/usr/bin/time', '-o', usage, '-f', '%U %S %M', ...way.argv(args)];
   const started = performance.now();
   const proc = group.spawn(`meridian ${args.join(' ')} (${way.name})`, command!, rest, { cwd: REPO_ROOT });
-  const status = await proc.exited;
-  const ms = performance.now() - started;
-  if (status !== 0) throw new InfraError(`${proc.name} exited with ${status}:\n${proc.output().trim()}`);
-  const [user, sys, kb] = readFileSync(usage, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
-  return { ms, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000, peakMiB: (kb ?? 0) / 1024 };
+  const finished = async (): Promise<Timed> => {
+    const status = await proc.exited;
+    const ms = performance.now() - started;
+    if (status !== 0) throw new InfraError(`${proc.name} exited with ${status}:\n${proc.output().trim()}`);
+    const [user, sys, kb] = readFileSync(usage, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+    return { ms, cpuMs: ((user ?? 0) + (sys ?? 0)) * 1000, peakMiB: (kb ?? 0) / 1024 };
+  };
+  return { proc, started, finished };
+}
+
+/** Runs `way`'s `meridian …args` to its end under GNU time. */
+export function timeRun(group: ProcessGroup, way: Way, args: readonly string[], scratch: string): Promise<Timed> {
+  return startTimed(group, way, args, scratch).finished();
 }
 
 /** `runs` rounds, each running every way once in turn (A B C A B C …): the ways see the same machine. */

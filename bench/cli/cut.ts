@@ -12,8 +12,7 @@ import { healRegion } from '../../src/lab/faults.ts';
 import { findRegion } from '../../src/lab/layout.ts';
 import { readState } from '../../src/lab/state.ts';
 import type { ProcessGroup } from '../lib/processes.ts';
-import { REPO_ROOT } from '../lib/paths.ts';
-import type { Way } from './commands.ts';
+import { startTimed, type Way } from './commands.ts';
 
 const POLL_MS = 1;
 const EFFECT_BOUND_MS = 30_000;
@@ -25,6 +24,8 @@ export interface CutTiming {
   readonly effectMs: number;
   /** Start of the command → its exit. */
   readonly exitMs: number;
+  /** CPU time of the whole command (GNU time): what its wall time comes to on an idle machine. */
+  readonly cpuMs: number;
 }
 
 export function bridgePort(region: string): string {
@@ -38,12 +39,10 @@ export function linkIsUp(link: string): boolean {
   return (Number.parseInt(readFileSync(`/sys/class/net/${link}/flags`, 'utf8'), 16) & 1) === 1;
 }
 
-export async function timeCut(group: ProcessGroup, way: Way, region: string): Promise<CutTiming> {
+export async function timeCut(group: ProcessGroup, way: Way, region: string, scratch: string): Promise<CutTiming> {
   const port = bridgePort(region);
   if (!linkIsUp(port)) throw new InfraError(`${region} is already cut (its port ${port} is down): heal it first`);
-  const [command, ...rest] = way.argv(['lab', 'cut', region]);
-  const started = performance.now();
-  const proc = group.spawn(`meridian lab cut ${region} (${way.name})`, command!, rest, { cwd: REPO_ROOT });
+  const { proc, started, finished } = startTimed(group, way, ['lab', 'cut', region], scratch);
   try {
     let effectMs: number | undefined;
     while (effectMs === undefined) {
@@ -52,10 +51,8 @@ export async function timeCut(group: ProcessGroup, way: Way, region: string): Pr
       else if (proc.hasExited() && linkIsUp(port)) throw new InfraError(`${proc.name} exited without cutting:\n${proc.output()}`);
       else await sleep(POLL_MS);
     }
-    const status = await proc.exited;
-    const exitMs = performance.now() - started;
-    if (status !== 0) throw new InfraError(`${proc.name} exited with ${status}:\n${proc.output().trim()}`);
-    return { effectMs, exitMs };
+    const { ms, cpuMs } = await finished();
+    return { effectMs, exitMs: ms, cpuMs };
   } finally {
     await proc.exited;
     healRegion(region);
