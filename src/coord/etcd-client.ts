@@ -91,6 +91,11 @@ export function createdAt(key: string, revision: bigint): ICompare {
   return { key: bytes(key), target: 'Create', result: 'Equal', create_revision: revision.toString() };
 }
 
+/** "key was last modified at exactly this revision" (0 means: the key does not exist). */
+export function modifiedAt(key: string, revision: bigint): ICompare {
+  return { key: bytes(key), target: 'Mod', result: 'Equal', mod_revision: revision.toString() };
+}
+
 export function rangeOp(key: string): IRequestOp {
   return { request_range: { key: bytes(key) } };
 }

@@ -11,7 +11,9 @@
  *
  * Every request is safe to send twice (the client retries once on another member): acquire
  * recognises its own lease on a retried create, puts write the same value, audit keys are chosen
- * before sending. An `unavailable` write may still have been applied: callers treat it as unknown.
+ * before sending; a compareAndPut sent twice answers `conflict` the second time, and its caller reads
+ * again (and finds its own write). An `unavailable` write may still have been applied: callers
+ * treat it as unknown.
  */
 import { EtcdLeaseInvalidError, type Etcd3, type IKeyValue, type IRequestOp } from 'etcd3';
 import { describeError, InfraError, InputError } from '../common/errors.ts';
@@ -21,7 +23,7 @@ import { changeSignal, runCampaign, type KeyWatch } from './campaign.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { deadlineAfterRound, leaseTiming, type LeaseTiming } from './deadline.ts';
 import { chooseLeader } from './leader-placement.ts';
-import { BrokenInvariant, createdAt, createEtcdClient, type EtcdClient, deleteOp, keyValue, putOp, rangeOp, unavailableUnlessBug, unreachableReason } from './etcd-client.ts';
+import { BrokenInvariant, createdAt, createEtcdClient, type EtcdClient, deleteOp, keyValue, modifiedAt, putOp, rangeOp, unavailableUnlessBug, unreachableReason } from './etcd-client.ts';
 import { assertFence, coordKeys, decodeHolderValue, encodeHolderValue, KEY_PREFIX, newAuditKey } from './keys.ts';
 import { LeaseKeeper, type RoundResult } from './lease-keeper.ts';
 import type * as P from './ports.ts';
@@ -49,6 +51,7 @@ export class EtcdStore implements P.CoordinationStore {
   private readonly held = new Set<LeaseKeeper>();
   /** Ids of leases this store granted and no longer keeps (lost or released), newest last. */
   private readonly ended: string[] = [];
+  private closed = false;
 
   /**
    * A store whose calls answer `unavailable` while etcd is unreachable: what an agent uses, since
@@ -273,6 +276,17 @@ export class EtcdStore implements P.CoordinationStore {
     }
   }
 
+  async compareAndPut(key: string, expectedModRevision: bigint, value: string): Promise<P.CompareAndPutOutcome> {
+    try {
+      const res = await this.client.kv.txn({ compare: [modifiedAt(key, expectedModRevision)], success: [putOp(key, value)], failure: [rangeOp(key)] });
+      if (res.succeeded) return { kind: 'written', revision: BigInt(res.header.revision) };
+      const current = res.responses[0]?.response_range?.kvs[0];
+      return { kind: 'conflict', modRevision: current ? BigInt(current.mod_revision) : 0n };
+    } catch (err) {
+      return unavailableUnlessBug(err);
+    }
+  }
+
   async fencedTxn(fence: P.Fence, ops: readonly P.FencedOp[]): Promise<P.FencedOutcome> {
     assertFence(fence);
     const requests: IRequestOp[] = ops.map((op) => (op.kind === 'put' ? putOp(op.key, op.value) : deleteOp(op.key)));
@@ -330,7 +344,10 @@ export class EtcdStore implements P.CoordinationStore {
     }
   }
 
+  /** Idempotent: the agent's store supervisor and its traffic controls share one store. */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await Promise.all([...this.held].map((lease) => lease.release()));
     this.etcd.close();
   }

@@ -23,6 +23,8 @@ export const coordKeys = {
   /** Idempotency marker of one runbook step; written with fencedCreate. */
   runbookStep: (runbookId: string, step: string) =>
     `${KEY_PREFIX}runbook/${segment('runbook id', runbookId)}/steps/${segment('step', step)}`,
+  /** The operators' traffic controls (drains, weight overrides): one document, written by compare-and-put. */
+  trafficControls: () => `${KEY_PREFIX}traffic/controls`,
   /** All records of one audit stream live under this prefix. */
   auditPrefix: (stream: string) => `${KEY_PREFIX}audit/${segment('audit stream', stream)}/`,
 } as const;

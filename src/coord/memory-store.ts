@@ -210,6 +210,13 @@ export class MemoryStore implements P.CoordinationStore {
     return entry ? { kind: 'found', value: entry.value, modRevision: entry.modRevision } : { kind: 'absent' };
   }
 
+  async compareAndPut(key: string, expectedModRevision: bigint, value: string): Promise<P.CompareAndPutOutcome> {
+    if (!this.reachable) return UNREACHABLE;
+    const current = this.quorum.entry(key)?.modRevision ?? 0n;
+    if (current !== expectedModRevision) return { kind: 'conflict', modRevision: current };
+    return { kind: 'written', revision: this.quorum.commit([{ kind: 'put', key, value }]) };
+  }
+
   async appendAudit(stream: string, record: P.AuditRecord): Promise<P.AppendOutcome> {
     const value = encodeAuditRecord(record);
     if (!this.reachable) return UNREACHABLE;

@@ -80,6 +80,12 @@ export type FencedCreateOutcome =
   | { readonly kind: 'fenced'; readonly currentToken?: FencingToken }
   | { readonly kind: 'unavailable'; readonly reason: string };
 
+/** `compareAndPut`: written, or the key's mod revision was not the one expected (0 = the key is absent). */
+export type CompareAndPutOutcome =
+  | { readonly kind: 'written'; readonly revision: bigint }
+  | { readonly kind: 'conflict'; readonly modRevision: bigint }
+  | { readonly kind: 'unavailable'; readonly reason: string };
+
 export type ReadOutcome =
   | { readonly kind: 'found'; readonly value: string; readonly modRevision: bigint }
   | { readonly kind: 'absent' }
@@ -141,6 +147,12 @@ export interface CoordinationStore {
   /** Creates `key` only if the fence holds and the key does not exist yet (idempotent step marker). */
   fencedCreate(fence: Fence, key: string, value: string): Promise<FencedCreateOutcome>;
   read(key: string): Promise<ReadOutcome>;
+  /**
+   * Optimistic concurrency on one key, decided by the quorum: puts `value` only if the key's mod
+   * revision is still `expectedModRevision` (from `read`; 0 = the key must be absent). For records
+   * any agent may write on an operator's behalf, where no lease says who the writer is.
+   */
+  compareAndPut(key: string, expectedModRevision: bigint, value: string): Promise<CompareAndPutOutcome>;
   appendAudit(stream: string, record: AuditRecord): Promise<AppendOutcome>;
   readAudit(stream: string): Promise<AuditReadOutcome>;
   /**

@@ -15,6 +15,7 @@ import { EMPTY_SECTIONS, encodeBareError, encodeMessage, type Encoded, type OptO
 import { ANY_CLIENT, buildZone, type Choice, type ResponseSpec, type StaticNames, type Zone } from './zone.ts';
 import { CLASS_IN, DROPPED, NO_QTYPE, OPTION_CLIENT_SUBNET, RCODE, TYPE, parseCommonQuery, questionType, type QueryFacts } from './wire.ts';
 import { describeZone, type ServiceAnswers } from './describe.ts';
+import type { TrafficControls } from './traffic-controls.ts';
 
 export interface ClientInfo {
   /** Source IP of the query. */
@@ -50,6 +51,8 @@ export interface AnswerTableOptions {
    * table. Names outside the zone are ignored; a service or ns- name of the same name wins.
    */
   readonly staticNames?: StaticNames;
+  /** Operators' drains and weight overrides (traffic-controls.ts); default none. */
+  readonly controls?: TrafficControls;
   /** false: encode every response per query (the reference path, for cross-checking tests). */
   readonly fastPath?: boolean;
 }
@@ -89,7 +92,7 @@ function nextSerial(): number {
 }
 
 export function buildAnswerTable(topology: Topology, health: HealthSnapshot, options: AnswerTableOptions = {}): AnswerTable {
-  const zone = buildZone(topology, health, options.serial ?? nextSerial(), options.staticNames);
+  const zone = buildZone(topology, health, options.serial ?? nextSerial(), options.staticNames, options.controls);
   const random = options.random ?? Math.random;
   const entries = options.fastPath === false ? null : precompute(zone);
   const summary = describeZone(topology, zone);

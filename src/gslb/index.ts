@@ -11,6 +11,10 @@
  * shutdown. Policies are pure; the only clock read is the default SOA serial (pass `serial` to
  * avoid it), and nothing counts queries globally: use startDnsServer's onQuery for metrics (it gets
  * the query type and response code as the answer table knew them, without a second decode).
+ *
+ * Operators' traffic controls (drains, weight overrides) are an input of the table like health:
+ * pass the ones in force as `controls` and rebuild when they change. Judge a change with
+ * planTrafficChange (the safety rules) before storing it.
  */
 export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type ClientInfo, type ExchangeCodes } from './answer-table.ts';
 export { DROPPED, NO_QTYPE, RCODE, typeCode } from './wire.ts';
@@ -19,5 +23,11 @@ export type { StaticNames } from './zone.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions, type QueryEvent } from './dns-server.ts';
 export type { DnsTransport, DatagramHandler, UdpTransportFactory } from './transport.ts';
 export { chooseUdpTransport, UDP_TRANSPORT_ENV, type UdpTransportChoice } from './native-transport.ts';
-export { decide, dependsOnClient, type RoutingDecision, type RegionChoice, type PolicyType } from './policy.ts';
+export { decide, dependsOnClient, policyRegions, type RoutingDecision, type RegionChoice, type PolicyType } from './policy.ts';
+export {
+  NO_CONTROLS, drainOf, weightOf, describeDrain, type TrafficControls, type Drain, type WeightOverride, type ControlOrigin,
+} from './traffic-controls.ts';
+export { checkSafety, describeViolation, minHealthyRegionsOf, regionStates, type SafetyRule, type SafetyVerdict, type Violation } from './traffic-safety.ts';
+export { planTrafficChange, invalidNames, type TrafficRequest, type ChangePlan } from './traffic-change.ts';
+export { encodeTrafficControls, decodeTrafficControls } from './traffic-records.ts';
 export { clientNetworkMatcher, type ClientNetworkMatcher } from './client-networks.ts';

@@ -1,13 +1,21 @@
 /**
  * Routing policy: which regions (and which of their endpoints) a service answers with, for one
- * client network, given one health snapshot. Pure: no I/O, no clock, no randomness — the
- * weighted per-query pick happens later, in the answer table, from the weights returned here.
+ * client network, given one health snapshot and the operators' traffic controls. Pure: no I/O,
+ * no clock, no randomness — the weighted per-query pick happens later, in the answer table, from
+ * the weights returned here.
+ *
+ * A drained region is not a candidate, ever: not while others are healthy, not when failing open
+ * (every undrained candidate down: fail open over the undrained ones only), and when every
+ * candidate is drained the answer is empty. A drain is an operator's intent, not an observation;
+ * fail-open exists because "everything is down" is more likely a monitoring fault than the truth,
+ * which says nothing about a region someone took out on purpose (docs/gslb.md, "Traffic controls").
  */
 import { isIP } from 'node:net';
 import type { HealthSnapshot } from '../health/types.ts';
 import { endpointKey } from '../health/types.ts';
 import type { ClientNetwork, Policy, Region, Service, Topology } from '../spec/index.ts';
 import { distanceKm } from './geo.ts';
+import { describeDrain, drainOf, NO_CONTROLS, weightOf, type Drain, type TrafficControls } from './traffic-controls.ts';
 
 export type PolicyType = Policy['type'];
 
@@ -38,6 +46,8 @@ interface Candidate {
   /** Whether the region counts as healthy for this answer (see AddressFamily). */
   readonly healthy: boolean;
   readonly weight: number;
+  /** An operator's drain: the region is left out of every answer. */
+  readonly drain: Drain | undefined;
 }
 
 /** geo and latency answer differently per client network; the others answer everyone alike. */
@@ -61,12 +71,19 @@ export function decide(
   health: HealthSnapshot,
   client: ClientNetwork | undefined,
   family?: AddressFamily,
+  controls: TrafficControls = NO_CONTROLS,
 ): RoutingDecision {
   const policy = service.policy;
   const base = { service: service.name, policy: policy.type };
-  const candidates = candidatesOf(service, topology, health, family);
-  if (candidates.length === 0) {
+  const configured = candidatesOf(service, topology, health, family, controls);
+  if (configured.length === 0) {
     return { ...base, selection: 'all', regions: [], failOpen: false, reason: 'no endpoints configured in any candidate region' };
+  }
+  const drained = configured.filter((c) => c.drain !== undefined);
+  const drainNote = drained.map((c) => `${c.region.name} ${describeDrain(c.drain as Drain)}; `).join('');
+  const candidates = configured.filter((c) => c.drain === undefined);
+  if (candidates.length === 0) {
+    return { ...base, selection: 'all', regions: [], failOpen: false, reason: `${drainNote}every candidate region is drained: no address (a drained region is never answered, not even failing open)` };
   }
   const healthy = candidates.filter((c) => c.healthy);
   const down = candidates.filter((c) => !c.healthy).map((c) => c.region.name);
@@ -77,10 +94,10 @@ export function decide(
       selection: 'all',
       regions: candidates.map((c) => ({ region: c.region.name, addresses: c.all })),
       failOpen: true,
-      reason: `every candidate region is down by majority (${down.join(', ')}): failing open with all ${total} endpoints`,
+      reason: `${drainNote}every ${drained.length > 0 ? 'undrained ' : ''}candidate region is down by majority (${down.join(', ')}): failing open with all ${total} endpoints`,
     };
   }
-  const downNote = down.length > 0 ? `${down.join(', ')} down by majority; ` : '';
+  const downNote = `${drainNote}${down.length > 0 ? `${down.join(', ')} down by majority; ` : ''}`;
   const chosen = (cs: readonly Candidate[], why: string, selection: 'all' | 'weighted-pick' = 'all'): RoutingDecision => ({
     ...base,
     selection,
@@ -162,27 +179,41 @@ function nearestByDistance(cs: readonly Candidate[], network: ClientNetwork): { 
   return ranked[0];
 }
 
-function candidatesOf(service: Service, topology: Topology, health: HealthSnapshot, family?: AddressFamily): Candidate[] {
+/**
+ * The regions a service's policy may answer with, in the policy's order, drains not applied: the
+ * failover order; weighted regions whose weight (an operator's override, else the topology's) is
+ * above 0; else `policy.regions` or every region. The safety rules count over the same list.
+ */
+export function policyRegions(service: Service, topology: Topology, controls: TrafficControls = NO_CONTROLS): readonly string[] {
+  const policy = service.policy;
+  if (policy.type === 'failover') return policy.order;
+  if (policy.type === 'weighted') {
+    return topology.regions.map((r) => r.name).filter((n) => weightOf(controls, service.name, n, policy.weights[n] ?? 0) > 0);
+  }
+  return policy.regions ?? topology.regions.map((r) => r.name);
+}
+
+function candidatesOf(service: Service, topology: Topology, health: HealthSnapshot, family: AddressFamily | undefined, controls: TrafficControls): Candidate[] {
   const policy = service.policy;
   const indexOf = new Map(topology.regions.map((r, i) => [r.name, i]));
-  let names: readonly string[];
-  if (policy.type === 'failover') names = policy.order;
-  else if (policy.type === 'weighted') names = topology.regions.map((r) => r.name).filter((n) => (policy.weights[n] ?? 0) > 0);
-  else names = policy.regions ?? topology.regions.map((r) => r.name);
-
   const out: Candidate[] = [];
-  for (const name of names) {
+  for (const name of policyRegions(service, topology, controls)) {
     const index = indexOf.get(name);
     const configured = service.endpoints?.[name] ?? [];
     if (index === undefined || configured.length === 0) continue;
-    const isUp = (address: string) => health.endpoints.get(endpointKey({ service: service.name, region: name, address }))?.up ?? true;
+    const isUp = (address: string) => endpointUp(health, service.name, name, address);
     const all = configured.filter((address) => family === undefined || isIP(address) === family);
     const up = all.filter(isUp);
     const healthy = all.length > 0 ? up.length > 0 : configured.some(isUp);
-    const weight = policy.type === 'weighted' ? (policy.weights[name] ?? 0) : 1;
-    out.push({ region: topology.regions[index] as Region, index, all, up, healthy, weight });
+    const weight = policy.type === 'weighted' ? weightOf(controls, service.name, name, policy.weights[name] ?? 0) : 1;
+    out.push({ region: topology.regions[index] as Region, index, all, up, healthy, weight, drain: drainOf(controls, service.name, name) });
   }
   return out;
+}
+
+/** Routed up by the majority; an endpoint not judged yet counts as up (draining needs evidence). */
+export function endpointUp(health: HealthSnapshot, service: string, region: string, address: string): boolean {
+  return health.endpoints.get(endpointKey({ service, region, address }))?.up ?? true;
 }
 
 function partialNote(cs: readonly Candidate[]): string {

@@ -9,6 +9,7 @@ import { clientNetworkMatcher, type ClientNetworkMatcher } from './client-networ
 import { parseIpExact } from './ip.ts';
 import type { ResponseSections, ZoneRecord } from './message.ts';
 import { decide, dependsOnClient, type RoutingDecision } from './policy.ts';
+import { NO_CONTROLS, type TrafficControls } from './traffic-controls.ts';
 import { RCODE, TYPE, wireKey } from './wire.ts';
 
 /** Client class of clients in no listed network (and of every client for client-independent names). */
@@ -51,7 +52,13 @@ export interface Zone {
 /** Fixed A/AAAA names (e.g. a database's primary name), by FQDN; see AnswerTableOptions.staticNames. */
 export type StaticNames = Readonly<Record<string, readonly string[]>>;
 
-export function buildZone(topology: Topology, health: HealthSnapshot, serial: number, staticNames: StaticNames = {}): Zone {
+export function buildZone(
+  topology: Topology,
+  health: HealthSnapshot,
+  serial: number,
+  staticNames: StaticNames = {},
+  controls: TrafficControls = NO_CONTROLS,
+): Zone {
   const apexKey = wireKey(topology.zone);
   const ttl = topology.dns.ttl;
   const nsKey = (region: string) => wireKey(`ns-${region}.${topology.zone}`);
@@ -92,7 +99,7 @@ export function buildZone(topology: Topology, health: HealthSnapshot, serial: nu
   const clientClasses = [ANY_CLIENT, ...topology.clientNetworks.map((n) => n.name)];
   const decisions = new Map<string, Map<string, FamilyDecisions>>();
   for (const service of topology.services) {
-    const perClass = decideForClasses(service, topology, health);
+    const perClass = decideForClasses(service, topology, health, controls);
     decisions.set(service.name, perClass);
     const owner = wireKey(fqdn(topology, service));
     names.set(owner, {
@@ -128,10 +135,10 @@ export interface FamilyDecisions {
   readonly v6: RoutingDecision;
 }
 
-function decideForClasses(service: Service, topology: Topology, health: HealthSnapshot): Map<string, FamilyDecisions> {
+function decideForClasses(service: Service, topology: Topology, health: HealthSnapshot, controls: TrafficControls): Map<string, FamilyDecisions> {
   const both = (network: ClientNetwork | undefined): FamilyDecisions => ({
-    v4: decide(service, topology, health, network, 4),
-    v6: decide(service, topology, health, network, 6),
+    v4: decide(service, topology, health, network, 4, controls),
+    v6: decide(service, topology, health, network, 6, controls),
   });
   const perClass = new Map([[ANY_CLIENT, both(undefined)]]);
   if (dependsOnClient(service.policy)) {

@@ -44,6 +44,10 @@ export function checkReferences(t: Topology): SpecIssue[] {
     } else {
       p.regions?.forEach((r, j) => regions.has(r) || unknownRegion([...at, 'policy', 'regions', j], r));
     }
+    const candidates = candidateCount(t, p);
+    if (s.minHealthyRegions !== undefined && s.minHealthyRegions > candidates) {
+      issues.push({ path: [...at, 'minHealthyRegions'], message: `minHealthyRegions ${s.minHealthyRegions} is more than the ${candidates} region(s) policy '${p.type}' can answer with: every drain would be refused` });
+    }
     if ((p.type === 'geo' || p.type === 'latency') && !hasLocations(t)) {
       issues.push({ path: [...at, 'policy', 'type'], message: `policy '${p.type}' needs 'geo' on every region it may answer with` });
     }
@@ -84,6 +88,13 @@ export function checkReferences(t: Topology): SpecIssue[] {
   });
   issues.push(...checkCloudReferences(t, regions));
   return issues;
+}
+
+/** Regions a policy may answer with: weighted counts every listed region (an operator may raise a 0 weight). */
+function candidateCount(t: Topology, p: Topology['services'][number]['policy']): number {
+  if (p.type === 'failover') return p.order.length;
+  if (p.type === 'weighted') return Object.keys(p.weights).length;
+  return p.regions?.length ?? t.regions.length;
 }
 
 function hasLocations(t: Topology): boolean {

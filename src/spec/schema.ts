@@ -120,6 +120,11 @@ export const ServiceSchema = z.strictObject({
     unhealthyThreshold: 2,
   }),
   policy: PolicySchema,
+  /**
+   * Safety rule of the traffic controls (`meridian traffic drain|weight`): a change that would leave
+   * fewer healthy, undrained regions than this is refused unless forced. Absent: 1.
+   */
+  minHealthyRegions: z.number().int().min(1).max(64).optional(),
   /** Export an AWS Global Accelerator in front of this service (aws-cdk export). */
   globalAccelerator: z.boolean().default(false),
 });
