@@ -17,7 +17,7 @@ import type { Lsn, MemberState, StoreState } from './types.ts';
 
 export type CandidateChoice =
   | { readonly kind: 'chosen'; readonly member: MemberState; readonly reason: string }
-  | { readonly kind: 'none'; readonly reason: string };
+  | { readonly kind: 'none'; readonly reason: string; readonly code: 'no-candidate' | 'sync-proof' | 'max-lag' };
 
 export interface CandidateOptions {
   /** Sync mode: promote without the proof that the candidate holds every acknowledged write. @default false */
@@ -35,7 +35,7 @@ export function chooseCandidate(state: StoreState, oldPrimary: MemberState, opti
     if (why) rejected.push(`${m.region}: ${why}`);
     else pool.push(m);
   }
-  if (pool.length === 0) return { kind: 'none', reason: `no standby can be promoted (${listOr(rejected, 'no other member')})` };
+  if (pool.length === 0) return { kind: 'none', code: 'no-candidate', reason: `no standby can be promoted (${listOr(rejected, 'no other member')})` };
 
   const latest = Math.max(...pool.map((m) => m.timeline));
   for (const m of pool.filter((m) => m.timeline < latest)) rejected.push(`${m.region}: on timeline ${m.timeline}, older than ${latest}`);
@@ -46,13 +46,13 @@ export function chooseCandidate(state: StoreState, oldPrimary: MemberState, opti
   /** The candidate provably holds every acknowledged write: nothing to bound. */
   let proven = false;
   if (proof.kind === 'unproven') {
-    if (!options.allowDataLossInSyncMode) return { kind: 'none', reason: `${proof.reason}; promoting now could lose acknowledged writes` };
+    if (!options.allowDataLossInSyncMode) return { kind: 'none', code: 'sync-proof', reason: `${proof.reason}; promoting now could lose acknowledged writes` };
     note = `; ${proof.reason}, data loss accepted (allowDataLossInSyncMode)`;
   } else if (proof.kind === 'proven') {
     const holding = pool.filter((m) => heldLsn(m) >= proof.floor);
     for (const m of pool.filter((m) => heldLsn(m) < proof.floor)) rejected.push(`${m.region}: holds ${formatLsn(heldLsn(m))}, short of ${formatLsn(proof.floor)}`);
     if (holding.length === 0) {
-      if (!options.allowDataLossInSyncMode) return { kind: 'none', reason: `no promotable standby holds every acknowledged write: ${proof.detail} (${listOr(rejected, '')})` };
+      if (!options.allowDataLossInSyncMode) return { kind: 'none', code: 'sync-proof', reason: `no promotable standby holds every acknowledged write: ${proof.detail} (${listOr(rejected, '')})` };
       note = `; data loss accepted (allowDataLossInSyncMode): ${proof.detail}`;
     } else {
       pool = holding;
@@ -64,7 +64,7 @@ export function chooseCandidate(state: StoreState, oldPrimary: MemberState, opti
   // Stable sort keeps topology order among equal positions.
   const best = [...pool].sort((a, b) => (heldLsn(a) === heldLsn(b) ? 0 : heldLsn(a) > heldLsn(b) ? -1 : 1))[0]!;
   const loss = proven ? undefined : lossBound(oldPrimary, best, options);
-  if (loss?.kind === 'tooFar') return { kind: 'none', reason: loss.reason };
+  if (loss?.kind === 'tooFar') return { kind: 'none', code: 'max-lag', reason: loss.reason };
   const others = pool.filter((m) => m !== best).map((m) => `${m.region} ${formatLsn(heldLsn(m))}`);
   const rest = [...others, ...rejected];
   const reason =

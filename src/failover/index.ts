@@ -15,7 +15,7 @@
  */
 export type {
   Eligibility, FencingToken, Lsn, MemberState, Pause, Plan, PrimaryLease, RejoinMethod, RunbookKind, RunbookProgress,
-  Step, StepKind, StoreMode, StoreState, SyncSet,
+  Step, StepKind, StoreMode, StoreState, SyncSet, WaitCode,
 } from './types.ts';
 export {
   reconcile, newSyncSet, planSwitchover, planRejoin, chooseCandidate, describeStep, syncProof, isFrozen, recordedSyncSet, describeSyncSet,

@@ -1,12 +1,12 @@
 /** Plan builders shared by the three planners. */
-import type { Plan, RunbookKind, Step, StoreState } from './types.ts';
+import type { Plan, RunbookKind, Step, StoreState, WaitCode } from './types.ts';
 
 export function noop(reason: string): Plan {
   return { kind: 'noop', reason };
 }
 
-export function blocked(reason: string): Plan {
-  return { kind: 'blocked', reason };
+export function blocked(reason: string, code?: WaitCode): Plan {
+  return code ? { kind: 'blocked', reason, code } : { kind: 'blocked', reason };
 }
 
 /**

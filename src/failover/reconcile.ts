@@ -72,7 +72,7 @@ function failover(state: StoreState, old: MemberState, why: string, nowMs: numbe
     return run(state, 'failover', old.region, nowMs, summary, dropCompleted(state, 'failover', [fence, ...freezes]), true);
   }
   const choice = chooseCandidate(state, old, options);
-  if (choice.kind === 'none') return blocked(`${why}; ${choice.reason}`);
+  if (choice.kind === 'none') return blocked(`no failover: ${why}; ${choice.reason}`, choice.code);
   const next = choice.member;
   const fork: ForkPoint = { timeline: next.timeline, lsn: heldLsn(next) };
   const members = memberSteps(state, next.region, { ...convergeOptions(options, nowMs), fork });

@@ -157,9 +157,12 @@ export type Step = StepBase &
 export type StepKind = Step['kind'];
 export type RejoinMethod = 'rewind' | 'base-backup';
 
+/** Why a plan waits, as a short code (a metric label); the reason says it in words. */
+export type WaitCode = 'no-candidate' | 'sync-proof' | 'max-lag' | 'lease-held' | 'paused' | 'automatic-off' | 'unavailable';
+
 export type Plan =
   | { readonly kind: 'noop'; readonly reason: string }
-  | { readonly kind: 'blocked'; readonly reason: string }
+  | { readonly kind: 'blocked'; readonly reason: string; readonly code?: WaitCode }
   | {
       readonly kind: 'run';
       readonly runbook: RunbookKind;

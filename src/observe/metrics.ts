@@ -93,6 +93,7 @@ export class AgentMetrics {
   private readonly leaseTerm = this.gauge(METRICS.leaseTerm);
   private readonly storePrimary = this.gauge(METRICS.storePrimary);
   private readonly storePaused = this.gauge(METRICS.storePaused);
+  private readonly storeWaiting = this.gauge(METRICS.storeWaiting);
   private readonly storeSyncDegraded = this.gauge(METRICS.storeSyncDegraded);
   private readonly lagBytes = this.gauge(METRICS.replicationLagBytes);
   private readonly lagSeconds = this.gauge(METRICS.replicationLagSeconds);
@@ -224,7 +225,7 @@ export class AgentMetrics {
 
   /** Coordinator, lease and primary gauges from the supervision status (rebuilt at every scrape). */
   private refreshStores(stores: StoresReading | undefined): void {
-    for (const g of [this.coordinatorReachable, this.leaseHeld, this.leaseTerm, this.storePrimary, this.storePaused, this.storeSyncDegraded]) g.reset();
+    for (const g of [this.coordinatorReachable, this.leaseHeld, this.leaseTerm, this.storePrimary, this.storePaused, this.storeSyncDegraded, this.storeWaiting]) g.reset();
     const supervised = stores?.supervised ? stores.stores.filter((s) => s.supervised) : [];
     if (supervised.length === 0) return;
     this.coordinatorReachable.set({ backend: 'etcd' }, supervised.every((s) => s.etcd.ok) ? 1 : 0);
@@ -236,6 +237,7 @@ export class AgentMetrics {
       const regions = new Set([...(spec ? [spec.primaryRegion, ...spec.replicaRegions] : []), ...(s.primary ? [s.primary.region] : [])]);
       if (s.primary) for (const region of regions) this.storePrimary.set({ store: s.store, region }, region === s.primary.region ? 1 : 0);
       if (s.paused !== undefined) this.storePaused.set({ store: s.store }, s.paused ? 1 : 0);
+      if (s.lastPlan?.waiting) this.storeWaiting.set({ store: s.store, why: s.lastPlan.waiting }, 1);
       if (spec?.replication === 'sync' && s.syncSet !== undefined) this.storeSyncDegraded.set({ store: s.store }, s.syncSet?.count === 0 ? 1 : 0);
     }
   }

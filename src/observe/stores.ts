@@ -35,6 +35,8 @@ export interface StoreReading {
   readonly paused?: { readonly by: string; readonly reason: string; readonly at: string } | null;
   /** The recorded synchronous set (absent in older agents; null: none recorded). */
   readonly syncSet?: { readonly count: number; readonly members: readonly string[] } | null;
+  /** The coordinator's last plan: what it did or waits for, and why (null on other agents). */
+  readonly lastPlan?: { readonly kind: string; readonly reason: string; readonly notExecuted?: string; readonly waiting?: string } | null;
   /** Absent from agents that predate lag reporting. */
   readonly replication?: readonly ReplicationReading[];
   readonly lastRunbook: RunbookReading | null;
@@ -103,6 +105,16 @@ export function storeChanges(self: string, before: StoresReading | undefined, af
         kind: 'failover.step',
         summary: `${s.store}: primary ${was?.primary ? `moved from ${was.primary.region} to` : 'is'} ${s.primary.region} (term ${s.primary.token}), as ${self} reads it`,
         details: { store: s.store, what: 'primary', from: was?.primary?.region ?? null, to: s.primary.region, token: s.primary.token },
+      });
+    }
+    const [waitedFor, waitsFor] = [was?.lastPlan?.waiting, s.lastPlan?.waiting];
+    if (s.lastPlan && waitsFor !== waitedFor && (waitsFor || waitedFor)) {
+      changes.events.push({
+        kind: 'failover.step',
+        summary: waitsFor
+          ? `${s.store}: the reconciler waits (${waitsFor}): ${s.lastPlan.notExecuted ?? s.lastPlan.reason}`
+          : `${s.store}: the reconciler no longer waits (${waitedFor} cleared): ${s.lastPlan.reason}`,
+        details: { store: s.store, what: 'waiting', waiting: waitsFor ?? null, was: waitedFor ?? null },
       });
     }
     if (was && Boolean(s.paused) !== Boolean(was.paused)) {

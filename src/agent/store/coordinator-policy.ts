@@ -13,7 +13,7 @@
  *   an operator's own request always runs.
  * Every "not now" is a sentence that names what blocks and how to unblock it.
  */
-import { planRejoin, planSwitchover, reconcile, type Plan, type ReconcileOptions, type RunPlan, type StoreState } from '../../failover/index.ts';
+import { planRejoin, planSwitchover, reconcile, type Plan, type ReconcileOptions, type RunPlan, type StoreState, type WaitCode } from '../../failover/index.ts';
 
 export interface PolicySettings extends ReconcileOptions {
   readonly automatic: boolean;
@@ -32,18 +32,19 @@ export function choosePlan(state: StoreState, nowMs: number, settings: PolicySet
   return reconcile(state, nowMs, settings);
 }
 
-export type ExecutionDecision = { readonly execute: true } | { readonly execute: false; readonly why: string };
+export type ExecutionDecision = { readonly execute: true } | { readonly execute: false; readonly why: string; readonly code: WaitCode };
 
 export function shouldExecute(plan: RunPlan, state: StoreState, settings: PolicySettings & { readonly operator: boolean }): ExecutionDecision {
   if (settings.operator) return { execute: true };
   if (state.paused) {
     const reason = state.paused.reason ? ` (${state.paused.reason})` : '';
-    return { execute: false, why: `paused by ${state.paused.by} at ${state.paused.at}${reason}: no automatic action; resume with: meridian resume --store ${state.store}` };
+    return { execute: false, code: 'paused', why: `paused by ${state.paused.by} at ${state.paused.at}${reason}: no automatic action; resume with: meridian resume --store ${state.store}` };
   }
-  if (!settings.automatic) return { execute: false, why: 'failover.automatic is false: the plan is only reported; an operator runs it (meridian switchover, meridian db rejoin)' };
+  if (!settings.automatic) return { execute: false, code: 'automatic-off', why: 'failover.automatic is false: the plan is only reported; an operator runs it (meridian switchover, meridian db rejoin)' };
   if (promotesAway(plan, state) && state.lease.kind === 'held') {
     return {
       execute: false,
+      code: 'lease-held',
       why: `no failover: the primary lease of ${state.primary.region} is still held (token ${state.lease.token}): its agent is alive and in charge while it renews the lease`,
     };
   }

@@ -5,7 +5,7 @@
  * coordinator) the last plan and the last runbook with every step. Plain JSON: tokens and LSNs
  * as strings.
  */
-import type { RunOutcome, RunPlan, StepRecord } from '../../failover/index.ts';
+import type { RunOutcome, RunPlan, StepRecord, WaitCode } from '../../failover/index.ts';
 import type { StoreView } from '../../failover/adapters/index.ts';
 import type { LocalStatus } from './local-guard.ts';
 import type { ReplicationStatus } from './replication.ts';
@@ -48,6 +48,8 @@ export interface PlanStatus {
   readonly executed: boolean;
   /** Why a `run` plan was not executed. */
   readonly notExecuted?: string;
+  /** What the reconciler waits for, as a short code (also a metric label); absent when it acts or has nothing to do. */
+  readonly waiting?: WaitCode;
   readonly runbookId?: string;
   readonly steps?: readonly string[];
 }
@@ -76,15 +78,22 @@ export function viewStatus(view: StoreView | undefined): Pick<StoreStatus, 'prim
   };
 }
 
-export function planStatus(plan: { kind: 'noop' | 'blocked' | 'unavailable'; reason: string } | RunPlan, execution?: { executed: boolean; why?: string }): PlanStatus {
+export function planStatus(
+  plan: { kind: 'noop' | 'blocked' | 'unavailable'; reason: string; code?: WaitCode } | RunPlan,
+  execution?: { executed: boolean; why?: string; code?: WaitCode },
+): PlanStatus {
   const at = new Date().toISOString();
-  if (plan.kind !== 'run') return { at, kind: plan.kind, reason: plan.reason, executed: false };
+  if (plan.kind !== 'run') {
+    const waiting: WaitCode | undefined = plan.kind === 'unavailable' ? 'unavailable' : plan.kind === 'blocked' ? plan.code : undefined;
+    return { at, kind: plan.kind, reason: plan.reason, executed: false, ...(waiting ? { waiting } : {}) };
+  }
   return {
     at,
     kind: 'run',
     reason: plan.summary,
     executed: execution?.executed ?? false,
     ...(execution?.why ? { notExecuted: execution.why } : {}),
+    ...(execution?.code ? { waiting: execution.code } : {}),
     runbookId: plan.runbookId,
     steps: plan.steps.map((s) => s.id),
   };

@@ -106,7 +106,7 @@ export class StoreCoordinator {
       return 'wait';
     }
     const decision = shouldExecute(plan, state, { ...this.o.settings, operator: false });
-    this.lastPlan = planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why });
+    this.lastPlan = planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why, code: decision.code });
     if (decision.execute) {
       const outcome = await this.execute(plan);
       if (outcome.kind !== 'completed' || plan.steps.length === 0) return 'wait';

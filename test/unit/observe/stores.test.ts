@@ -152,3 +152,19 @@ test('meridian_runbook_running: 1 while this agent runs a runbook of that kind, 
   observer.storesObserved();
   assert.deepEqual((await series()).sort(), [['orders', 'failover', 0], ['orders', 'rejoin', 1]]);
 });
+
+test('the reason the reconciler waits is a timeline event when it starts and when it clears, and a metric label', async () => {
+  const waiting = store({ lastPlan: { kind: 'run', reason: 'fail over orders', notExecuted: 'no failover: the primary lease of ra is still held (token 3)', waiting: 'lease-held' } });
+  const acting = store({ lastPlan: { kind: 'run', reason: 'fail over orders' } });
+  const started = storeChanges('rb', reading(acting), reading(waiting), new Set());
+  assert.deepEqual(started.events.map((e) => e.summary), ['orders: the reconciler waits (lease-held): no failover: the primary lease of ra is still held (token 3)']);
+  assert.deepEqual(storeChanges('rb', reading(waiting), reading(waiting), new Set()).events, [], 'once per change');
+  const cleared = storeChanges('rb', reading(waiting), reading(acting), new Set());
+  assert.deepEqual(cleared.events.map((e) => e.summary), ['orders: the reconciler no longer waits (lease-held cleared): fail over orders']);
+
+  const paused = store({ paused: { by: 'alice', reason: 'upgrade', at: '2026-01-01T00:00:00Z' }, lastPlan: { kind: 'run', reason: 'r', waiting: 'paused' } });
+  const m = new AgentMetrics({ topology: TOPOLOGY, region: 'ra', bootId: 'b', defaultMetrics: false, state: () => ({ ...stateOf(view('ra', {})), stores: reading(paused) }) });
+  const samples = parsePrometheusText(await m.exposition());
+  assert.equal(sampleValue(samples, 'meridian_store_waiting', { store: 'orders', why: 'paused' }), 1);
+  assert.equal(sampleValue(samples, 'meridian_store_paused', { store: 'orders' }), 1);
+});
