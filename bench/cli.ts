@@ -48,16 +48,19 @@ async function runCliBenchmark(ctx: BenchContext): Promise<void> {
     requireBuildRuns('after the build');
     const before = beforeWay(ctx.group);
     const ways = 'unavailable' in before ? [COMPILED, TSX] : [COMPILED, TSX, before];
-    if ('unavailable' in before) ctx.print(`note: no 'before' reference: ${before.unavailable}`);
+    // Printed, and kept in the results file: why a figure lacks a way.
+    const notes: string[] = [];
+    const note = (line: string) => (notes.push(line), ctx.print(`note: ${line}`));
+    if ('unavailable' in before) note(`no 'before' reference: ${before.unavailable}`);
     for (const way of ways) ctx.print(`  ${way.name}: ${way.description}`);
-    const each: Each = async (measure) => {
-      const able = await runnable(ways, measure, ctx.print);
+    const each: Each = async (what, measure) => {
+      const able = await runnable(what, ways, measure, note);
       return alternate(able, runs, (way) => (interrupt.signal.throwIfAborted(), measure(way)));
     };
 
     const scratch = ctx.group.tempDir('cli');
     ctx.print(`meridian --version, ${runs} runs per way`);
-    const figures = commandFigures('meridian --version', await each((w) => timeRun(ctx.group, w, ['--version'], scratch)), TARGET_MS.version);
+    const figures = commandFigures('meridian --version', await each('meridian --version', (w) => timeRun(ctx.group, w, ['--version'], scratch)), TARGET_MS.version);
 
     const lab = await usableLab();
     const skipped = typeof lab === 'string' ? lab : undefined;
@@ -67,7 +70,7 @@ async function runCliBenchmark(ctx: BenchContext): Promise<void> {
     requireBuildRuns('at the end (was src/ edited during the run?)');
     ctx.print('');
     ctx.print(renderFigures(figures));
-    const file = writeResults({ atStart, runs, ways, figures, skipped, lab: typeof lab === 'string' ? undefined : lab });
+    const file = writeResults({ atStart, runs, ways, figures, skipped, notes, lab: typeof lab === 'string' ? undefined : lab });
     ctx.print(`\nresults written to ${file}`);
   } finally {
     interrupt.dispose();
@@ -78,7 +81,7 @@ function requireBuildRuns(when: string): void {
   if (!binRunsBuild()) throw new InfraError(`bin/meridian.js does not run dist/ ${when}: the compiled figures would be the sources'`);
 }
 
-type Each = <T>(measure: (way: Way) => Promise<T>) => Promise<Map<WayName, T[]>>;
+type Each = <T>(what: string, measure: (way: Way) => Promise<T>) => Promise<Map<WayName, T[]>>;
 
 /**
  * The ways that run `measure` once without failing; that run is not counted (it fills the page
@@ -86,7 +89,7 @@ type Each = <T>(measure: (way: Way) => Promise<T>) => Promise<Map<WayName, T[]>>
  * old commit, whose schema may reject keys today's lab topology has; the figure then goes without
  * it, with a note. A failure of the compiled or tsx way ends the benchmark.
  */
-async function runnable(ways: readonly Way[], measure: (way: Way) => Promise<unknown>, print: (line: string) => void): Promise<Way[]> {
+async function runnable(what: string, ways: readonly Way[], measure: (way: Way) => Promise<unknown>, note: (line: string) => void): Promise<Way[]> {
   const able: Way[] = [];
   for (const way of ways) {
     try {
@@ -94,7 +97,7 @@ async function runnable(ways: readonly Way[], measure: (way: Way) => Promise<unk
       able.push(way);
     } catch (err) {
       if (way.name !== 'before') throw err;
-      print(`note: left out of this figure: ${way.name} failed: ${describeError(err).split('\n').slice(0, 2).join(' ')}`);
+      note(`${way.name} left out of ${what}: ${describeError(err).split('\n').slice(0, 2).join(' ')}`);
     }
   }
   return able;
@@ -124,7 +127,7 @@ function quietRegion(status: LiveLabStatus): LiveLabStatus['regions'][number] | 
 
 async function labFigures(ctx: BenchContext, lab: LabChoice, runs: number, ways: readonly Way[], each: Each, scratch: string, signal: AbortSignal): Promise<Figure[]> {
   ctx.print(`meridian status against the lab, ${runs} runs per way`);
-  const status = commandFigures('meridian status (lab)', await each((w) => timeRun(ctx.group, w, ['status'], scratch)), TARGET_MS.status);
+  const status = commandFigures('meridian status (lab)', await each('meridian status', (w) => timeRun(ctx.group, w, ['status'], scratch)), TARGET_MS.status);
 
   const agentWays = ways.filter((w) => w.name !== 'before'); // the agent is the same code either way: compiled vs tsx
   ctx.print(`agent peak memory: ${lab.region}'s agent restarted under each way, ${ctx.rounds} runs per way, ${AGENT_RUN_MS / 1000} s each`);
@@ -139,7 +142,7 @@ async function labFigures(ctx: BenchContext, lab: LabChoice, runs: number, ways:
   const ready = figure('agent start to /healthz 200', 'ms', new Map([...memory].map(([w, r]) => [w, r.map((m) => m.readyMs)])));
 
   ctx.print(`meridian lab cut ${lab.region}, ${runs} runs per way (healed after each)`);
-  const cuts = await each((w) => timeCut(ctx.group, w, lab.region, scratch));
+  const cuts = await each('meridian lab cut', (w) => timeCut(ctx.group, w, lab.region, scratch));
   const cut = figure(`meridian lab cut: start to cut in effect`, 'ms', new Map([...cuts].map(([w, r]) => [w, r.map((c) => c.effectMs)])), TARGET_MS.cut);
   const cutExit = figure('meridian lab cut: start to exit', 'ms', new Map([...cuts].map(([w, r]) => [w, r.map((c) => c.exitMs)])));
   const cutCpu = figure('meridian lab cut: CPU time', 'ms', new Map([...cuts].map(([w, r]) => [w, r.map((c) => c.cpuMs)])));
@@ -162,6 +165,7 @@ interface ResultInput {
   readonly ways: readonly Way[];
   readonly figures: readonly Figure[];
   readonly skipped: string | undefined;
+  readonly notes: readonly string[];
   readonly lab: LabChoice | undefined;
 }
 
@@ -177,6 +181,7 @@ function writeResults(input: ResultInput): string {
       targetsMs: TARGET_MS,
     },
     ...(input.skipped ? { skipped: `meridian status, lab cut and the agent's memory: ${input.skipped}` } : {}),
+    notes: input.notes,
     figures: input.figures,
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
