@@ -8,7 +8,7 @@
  * from the history). One history across all rounds, with the round boundaries, so lost, zombie
  * and duplicate checks cover everything.
  */
-import { CheckFailed, InputError } from '../../common/errors.ts';
+import { CheckFailed, InputError, describeError } from '../../common/errors.ts';
 import { DbQueryFailed } from '../../data/index.ts';
 import { systemClock, type Clock } from '../clock.ts';
 import { DEFAULT_WRITE_DEADLINES, SqlWriteTransport } from '../db/sql-transport.ts';
@@ -118,8 +118,12 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
   await records.poll();
   const survivorRegion = records.newest()?.region ?? null;
   const survivor = env.members.find((m) => m.region === survivorRegion);
-  const survivingIds = survivor ? await readSurvivingIds(appTarget(env, survivor), runId).catch(() => undefined) : undefined;
-  emit('survivors', survivingIds ? `${survivingIds.length} rows of this run on ${survivorRegion}` : `no primary to read from (${survivorRegion ?? 'no record'})`);
+  let unread = survivor ? '' : 'no agent shows a primary record';
+  // As the admin: a superuser still gets a connection when commits waiting on a standby hold every other slot.
+  const survivingIds = survivor
+    ? await readSurvivingIds({ ...appTarget(env, survivor), ...env.admin }, runId).catch((err: unknown) => void (unread = describeError(err)))
+    : undefined;
+  emit('survivors', survivingIds ? `${survivingIds.length} rows of this run on ${survivorRegion}` : `the run's ids could not be read on the recorded primary (${survivorRegion ?? '-'}): ${unread}`);
   const history: ChaosHistory = {
     store: store.name, replication: store.replication, seed: o.seed, leaseTtlMs: store.leaseTtlMs, targets: store.targets, runId, startMs, endMs: clock.now(),
     convergeBoundMs: o.convergeBoundMs ?? 30_000, rounds: done,
