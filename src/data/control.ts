@@ -33,6 +33,11 @@ export const CLUSTER_SETTINGS: Readonly<Record<string, ConfValue>> = {
   wal_receiver_status_interval: '1s',
   wal_retrieve_retry_interval: '1s',
   password_encryption: 'scram-sha-256',
+  // Meridian's control sessions (each agent's checks, the coordinator's steps) log in as the
+  // superuser: when commits wait for a standby and applications pile up connections, the default
+  // 3 reserved slots ran out in chaos rounds, the agents read "too many clients" as a dead
+  // database, and killed it. Ten keep them in.
+  superuser_reserved_connections: 10,
   // TCP only: members in different network namespaces share one filesystem, so a unix socket
   // named after the port would collide.
   unix_socket_directories: '',

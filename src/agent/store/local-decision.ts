@@ -45,8 +45,12 @@ export interface LocalInput {
   readonly holding: FencingToken | undefined;
   /** Checks in a row (this one included) in which the local database was no primary while we held the lease. */
   readonly unhealthyChecks: number;
-  /** Give the lease up after this many. */
+  /** Give the lease up after this many, … */
   readonly releaseAfterChecks: number;
+  /** … spanning at least this long (a primary slow to answer under load is not killed on two blips). */
+  readonly releaseAfterMs?: number;
+  /** Since when it has not answered as a primary (monotonic ms), while we held the lease. */
+  readonly unhealthyForMs?: number;
 }
 
 export type LocalAction =
@@ -63,10 +67,11 @@ export function decideLocal(input: LocalInput): LocalAction {
   const { db, holding } = input;
   if (db.kind === 'unreachable') {
     if (holding === undefined) return none(`the local database does not answer (${db.reason})`);
-    if (input.unhealthyChecks >= input.releaseAfterChecks) {
+    if (input.unhealthyChecks >= input.releaseAfterChecks && (input.unhealthyForMs ?? Infinity) >= (input.releaseAfterMs ?? 0)) {
       // Fenced hard (killed, fence written to its configuration): if it is only frozen it must
       // not thaw into a writable primary after the failover this release allows.
-      return release(`the local database did not answer ${input.unhealthyChecks} checks in a row: fence it hard and give the lease up so a failover can start`, true);
+      const over = input.unhealthyForMs !== undefined ? ` over ${Math.round(input.unhealthyForMs)} ms` : '';
+      return release(`the local database did not answer ${input.unhealthyChecks} checks in a row${over}: fence it hard and give the lease up so a failover can start`, true);
     }
     return none(`holding the lease (token ${holding}); the local database did not answer (${input.unhealthyChecks}/${input.releaseAfterChecks})`);
   }

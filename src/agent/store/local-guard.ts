@@ -3,6 +3,7 @@
  * action (fence, acquire → confirm → record our token → unfence, release), and fences AT ONCE
  * when the primary lease is lost, on the lease's local deadline, without waiting for etcd.
  */
+import { systemClock } from '../../common/clock.ts';
 import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { CoordinationStore, HeldLease, LeaseLostReason } from '../../coord/index.ts';
@@ -54,13 +55,19 @@ export interface LocalStatus {
   readonly rebuild?: { readonly state: string; readonly from: string; readonly startedAt: string; readonly detail: string };
 }
 
-const RELEASE_AFTER_CHECKS = 2;
+/**
+ * A database that does not answer is killed (hard fence) and failed over after this many checks,
+ * spanning half a lease TTL: two checks alone (1 s apart with a 4 s TTL) killed healthy primaries
+ * whose connections were merely slow on a loaded machine (chaos rounds, issue 10).
+ */
+const RELEASE_AFTER_CHECKS = 3;
 
 export class LocalGuard {
   private lease: HeldLease | undefined;
   /** This process's name on the primary lease: decideLocal recognises its own abandoned lease by it. */
   private readonly holderId: string;
   private unhealthy = 0;
+  private unhealthySinceMs: number | undefined;
   private paused = 0;
   private db: LocalDb | undefined;
   private needsRejoin = false;
@@ -114,9 +121,12 @@ export class LocalGuard {
     this.db = db;
     const holding = this.holding();
     this.unhealthy = holding !== undefined && db.kind !== 'primary' ? this.unhealthy + 1 : 0;
+    const now = systemClock.nowMs();
+    this.unhealthySinceMs = this.unhealthy === 0 ? undefined : (this.unhealthySinceMs ?? now);
     const action = decideLocal({
       self: this.o.self, holderId: this.holderId, bootstrapRegion: this.o.bootstrapRegion, db, etcd, holding,
       unhealthyChecks: this.unhealthy, releaseAfterChecks: RELEASE_AFTER_CHECKS,
+      releaseAfterMs: this.o.leaseTtlMs / 2, ...(this.unhealthySinceMs !== undefined ? { unhealthyForMs: now - this.unhealthySinceMs } : {}),
     });
     if (etcd.kind === 'read') this.needsRejoin = etcd.view.rejoin.has(this.o.self) || (action.kind !== 'none' && 'needsRejoin' in action && action.needsRejoin);
     await this.apply(action, db, etcd);

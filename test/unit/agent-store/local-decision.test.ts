@@ -53,6 +53,8 @@ const cases: { name: string; input: LocalInput; kind: string; needsRejoin?: bool
   { name: 'unreadable record: fence', input: input({ etcd: read({ ...view(), record: 'unreadable' }) }), kind: 'fence' },
   { name: 'database down once while holding: keep the lease', input: input({ holding: 10n, db: unreachable, unhealthyChecks: 1 }), kind: 'none' },
   { name: 'database down twice while holding: fence (hard) and release, so a frozen one cannot thaw writable', input: input({ holding: 10n, db: unreachable, unhealthyChecks: 2 }), kind: 'release', fence: true },
+  { name: 'down for enough checks but not long enough (slow answers under load): keep the lease', input: input({ holding: 10n, db: unreachable, unhealthyChecks: 3, releaseAfterChecks: 3, unhealthyForMs: 900, releaseAfterMs: 2000 }), kind: 'none' },
+  { name: 'down for enough checks over half a TTL: fence hard and release', input: input({ holding: 10n, db: unreachable, unhealthyChecks: 3, releaseAfterChecks: 3, unhealthyForMs: 2100, releaseAfterMs: 2000 }), kind: 'release', fence: true },
   { name: 'database down, not holding: nothing', input: input({ db: unreachable }), kind: 'none' },
   { name: 'standby, not holding: nothing', input: input({ db: standby }), kind: 'none' },
   { name: 'demoted to standby while holding: release', input: input({ db: standby, holding: 10n }), kind: 'release', fence: false },
