@@ -17,6 +17,7 @@ import { WriteClient } from '../db/write-client.ts';
 import { StubResolver } from '../stub-resolver.ts';
 import { planChaos } from './plan.ts';
 import { RecordLog } from './record-log.ts';
+import type { Round } from './plan.ts';
 import { buildChaosReport, type ChaosReport } from './report.ts';
 import { awaitConvergence, describeConvergence, runRound } from './round.ts';
 import type { ChaosEnvironment, ChaosEvent, ChaosHistory, MemberAddress, RoundRecord } from './types.ts';
@@ -26,6 +27,8 @@ export interface ChaosOptions {
   readonly rounds: number;
   /** Run only this round (1-based) of the seed's schedule: reproduces one round. */
   readonly only?: number;
+  /** These rounds instead of the seed's schedule (named incidents replayed as tests). */
+  readonly schedule?: readonly Round[];
   /** Refuse to run unless the store replicates this way. */
   readonly expectReplication?: 'sync' | 'async';
   /** Main client writes per second. @default 50 */
@@ -60,7 +63,7 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
   if (o.expectReplication && o.expectReplication !== store.replication) {
     throw new InputError(`store ${store.name} replicates ${store.replication}, not ${o.expectReplication}: start the lab with a topology in ${o.expectReplication} mode`);
   }
-  const plan = planChaos(o.seed, o.rounds, { leaseTtlMs: store.leaseTtlMs, regions: env.members.map((m) => m.region) });
+  const plan = o.schedule ? [...o.schedule] : planChaos(o.seed, o.rounds, { leaseTtlMs: store.leaseTtlMs, regions: env.members.map((m) => m.region) });
   if (o.only !== undefined && !(Number.isInteger(o.only) && o.only >= 1 && o.only <= o.rounds)) throw new InputError(`--round must be in [1, ${o.rounds}], got ${o.only}`);
   const rounds = o.only === undefined ? plan : plan.filter((r) => r.index === o.only);
   const events: ChaosEvent[] = [];
