@@ -57,24 +57,24 @@ export async function runRounds(world: RoundWorld, settings: RoundSettings): Pro
   for (let round = 1; round <= settings.rounds; round += 1) {
     const mark = world.watcher.samples.length;
     const samples = () => world.watcher.samples.slice(mark);
-    const readySince = world.clock.now();
+    const readySince = world.clock.nowMs();
     const ready = await waitFor(world, () => fullAnswerProgress(samples(), world.servers, world.region, readySince), settings.maxReturnWaitMs);
     if (!ready.done) throw new CheckFailed(`before round ${round}: ${ready.waitingFor.join(', ')} still not answering all of ${world.regionName}`);
     const pauseMs = Math.round(settings.pauseMs());
     await world.clock.sleep(pauseMs, world.signal);
 
-    const cutAtMs = world.clock.now();
+    const cutAtMs = world.clock.nowMs();
     let healAtMs = cutAtMs;
     let shift: Progress;
     try {
       world.cut();
-      shift = await waitFor(world, () => shiftProgress(samples(), world.servers, world.region, cutAtMs, world.clock.now(), settings.settleMs), settings.maxShiftWaitMs);
+      shift = await waitFor(world, () => shiftProgress(samples(), world.servers, world.region, cutAtMs, world.clock.nowMs(), settings.settleMs), settings.maxShiftWaitMs);
     } finally {
-      healAtMs = world.clock.now();
+      healAtMs = world.clock.nowMs();
       await world.heal();
     }
     await waitFor(world, () => fullAnswerProgress(samples(), world.servers, world.region, healAtMs), settings.maxReturnWaitMs);
-    const backAtMs = world.clock.now();
+    const backAtMs = world.clock.nowMs();
 
     const all = samples();
     const servers = world.servers.map((s) => serverShift(all, s, cutAtMs, healAtMs, world.region));
@@ -96,10 +96,10 @@ export async function runRounds(world: RoundWorld, settings: RoundSettings): Pro
 }
 
 async function waitFor(world: Pick<RoundWorld, 'clock' | 'signal'>, decide: () => Progress, maxMs: number): Promise<Progress> {
-  const startMs = world.clock.now();
+  const startMs = world.clock.nowMs();
   for (;;) {
     const progress = decide();
-    if (progress.done || world.clock.now() - startMs >= maxMs) return progress;
+    if (progress.done || world.clock.nowMs() - startMs >= maxMs) return progress;
     await world.clock.sleep(POLL_MS, world.signal);
   }
 }

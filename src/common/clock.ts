@@ -3,7 +3,7 @@
  * anchored to the epoch at process start: lease deadlines, waits and grace periods must not
  * stretch or shrink when NTP or an operator steps the wall clock, and the value still reads as
  * a date in records people look at. Tests drive time by hand (coord's ManualClock, failover's
- * VirtualClock).
+ * VirtualClock). Drills, the failover, the coordination store and the agents all use this one.
  */
 export interface Clock {
   /** Monotonic milliseconds; differences are exact. */
@@ -15,7 +15,8 @@ export interface Clock {
 }
 
 export const systemClock: Clock = {
-  nowMs: () => performance.timeOrigin + performance.now(),
+  // Whole milliseconds: records and reports carry them, and a lease needs no finer grain.
+  nowMs: () => Math.round(performance.timeOrigin + performance.now()),
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);

@@ -55,9 +55,9 @@ export class DnsWatcher {
   }
 
   private async probe(server: Nameserver): Promise<void> {
-    const sentAtMs = this.clock.now();
+    const sentAtMs = this.clock.nowMs();
     const outcome = await this.query(server, this.options.fqdn, this.options.timeoutMs ?? 300);
-    this.samples.push({ atMs: this.clock.now(), sentAtMs, server: serverKey(server), region: server.region, ...observed(outcome) });
+    this.samples.push({ atMs: this.clock.nowMs(), sentAtMs, server: serverKey(server), region: server.region, ...observed(outcome) });
   }
 }
 

@@ -62,18 +62,18 @@ export class LoadClient {
   /** One request, recorded; never rejects. */
   private async request(): Promise<void> {
     const id = this.nextId++;
-    const startMs = this.clock.now();
+    const startMs = this.clock.nowMs();
     const record = await this.runOp(id, startMs)
-      .catch((err: unknown): LoadOp => ({ id, startMs, endMs: this.clock.now(), ok: false, error: String(err) }));
+      .catch((err: unknown): LoadOp => ({ id, startMs, endMs: this.clock.nowMs(), ok: false, error: String(err) }));
     this.ops.push(record);
   }
 
   private async runOp(id: number, startMs: number): Promise<LoadOp> {
     const o = this.options;
     const pick = await pickAddress(o.resolver, o.fqdn, this.random);
-    if ('error' in pick) return { id, startMs, endMs: this.clock.now(), ok: false, error: pick.error };
+    if ('error' in pick) return { id, startMs, endMs: this.clock.nowMs(), ok: false, error: pick.error };
     const exchange = await httpExchange({ address: pick.address, port: o.port, path: '/', method: 'GET', connectMs: o.requestTimeoutMs ?? 1000 });
-    return { id, startMs, endMs: this.clock.now(), address: pick.address, ...resultOf(exchange) };
+    return { id, startMs, endMs: this.clock.nowMs(), address: pick.address, ...resultOf(exchange) };
   }
 }
 

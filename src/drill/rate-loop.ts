@@ -60,13 +60,13 @@ export class RateLoop {
   }
 
   private async run(signal: AbortSignal): Promise<void> {
-    const startedAt = this.clock.now();
+    const startedAt = this.clock.nowMs();
     const endAt = startedAt + (this.options.maxDurationMs ?? 600_000);
     for (let slot = 0; ; slot += 1) {
       const dueAt = startedAt + slot * this.periodMs;
       if (dueAt >= endAt) return;
       try {
-        await this.clock.sleep(Math.max(0, dueAt - this.clock.now()), signal);
+        await this.clock.sleep(Math.max(0, dueAt - this.clock.nowMs()), signal);
       } catch {
         return; // stopped
       }

@@ -65,7 +65,7 @@ export async function runRegionOutageDrill(env: DrillEnvironment, options: Regio
   const { region, signal } = options;
   validateDrillTarget(env, region);
   const o = withDefaults(options);
-  const emit = (step: DrillEvent['step'], detail: string) => options.onEvent?.({ step, atMs: clock.now(), detail });
+  const emit = (step: DrillEvent['step'], detail: string) => options.onEvent?.({ step, atMs: clock.nowMs(), detail });
   const regions = addressRegions(env.endpoints);
   const survivors = env.nameservers.filter((n) => n.region !== region).map(serverKey);
   const resolver = new StubResolver({ nameservers: env.nameservers, timeoutMs: o.dnsTimeoutMs, clock });
@@ -73,7 +73,7 @@ export async function runRegionOutageDrill(env: DrillEnvironment, options: Regio
   const bound = o.warmupMs + o.maxShiftWaitMs + o.holdMs + o.maxReturnWaitMs + o.afterHealMs + 10_000;
   const client = new LoadClient({ fqdn: env.fqdn, port: env.port, resolver, rate: o.rate, requestTimeoutMs: o.requestTimeoutMs, maxDurationMs: bound, clock });
 
-  const startMs = clock.now();
+  const startMs = clock.nowMs();
   let cutAtMs: number | undefined;
   let healAtMs: number | undefined;
   let restoredAtMs: number | undefined;
@@ -82,7 +82,7 @@ export async function runRegionOutageDrill(env: DrillEnvironment, options: Regio
   const waitUntil = async (decide: () => Progress, from: number, maxMs: number): Promise<WaitResult> => {
     for (;;) {
       const progress = decide();
-      const afterMs = clock.now() - from;
+      const afterMs = clock.nowMs() - from;
       if (progress.done) return { outcome: 'settled', afterMs };
       if (afterMs >= maxMs) return { outcome: 'timedOut', afterMs, detail: `still waiting for ${progress.waitingFor}` };
       await clock.sleep(POLL_MS, signal);
@@ -96,12 +96,12 @@ export async function runRegionOutageDrill(env: DrillEnvironment, options: Regio
       emit('warmup', `load at ${o.rate}/s on ${env.fqdn}, watching ${env.nameservers.length} nameservers`);
       await clock.sleep(o.warmupMs, signal);
       requireBaseline(client.ops, region);
-      cutAtMs = clock.now();
+      cutAtMs = clock.nowMs();
       await env.cut(region);
       emit('cut', `${region} cut`);
       const cut = cutAtMs;
       shift = await waitUntil(
-        () => shiftProgress({ region, regions, survivors, samples: watcher.samples, ops: client.ops, cutAtMs: cut, nowMs: clock.now(), settleMs: o.settleMs }),
+        () => shiftProgress({ region, regions, survivors, samples: watcher.samples, ops: client.ops, cutAtMs: cut, nowMs: clock.nowMs(), settleMs: o.settleMs }),
         cut,
         o.maxShiftWaitMs,
       );
@@ -130,7 +130,7 @@ export async function runRegionOutageDrill(env: DrillEnvironment, options: Regio
     fqdn: env.fqdn,
     nameservers: env.nameservers,
     endpoints: env.endpoints,
-    timeline: { startMs, cutAtMs: cutAtMs!, healAtMs: healAtMs!, ...(restoredAtMs === undefined ? {} : { restoredAtMs }), endMs: clock.now() },
+    timeline: { startMs, cutAtMs: cutAtMs!, healAtMs: healAtMs!, ...(restoredAtMs === undefined ? {} : { restoredAtMs }), endMs: clock.nowMs() },
     ops: [...client.ops].sort((a, b) => a.startMs - b.startMs),
     resolverLog: [...resolver.exchanges],
     watcherLog: [...watcher.samples],
@@ -156,7 +156,7 @@ function requireBaseline(ops: readonly LoadOp[], region: string): void {
 async function healOrThrow(env: DrillEnvironment, region: string, clock: Clock): Promise<number> {
   let lastError: unknown;
   for (let attempt = 1; attempt <= 3; attempt += 1) {
-    const atMs = clock.now();
+    const atMs = clock.nowMs();
     try {
       await env.heal(region);
       return atMs;

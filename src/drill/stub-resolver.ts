@@ -45,7 +45,7 @@ export class StubResolver {
   resolve(name: string): Promise<Resolution> {
     const key = name.toLowerCase();
     const cached = this.cache.get(key);
-    if (isFresh(cached, this.clock.now())) {
+    if (isFresh(cached, this.clock.nowMs())) {
       return Promise.resolve({ kind: 'answer', addresses: cached.addresses, fromCache: true });
     }
     const pending = this.inFlight.get(key);
@@ -61,7 +61,7 @@ export class StubResolver {
     for (const index of serverOrder(servers.length, this.start)) {
       const server = servers[index]!;
       const outcome = await this.query(server, name, this.timeoutMs);
-      const atMs = this.clock.now();
+      const atMs = this.clock.nowMs();
       this.record(server, atMs, outcome);
       if (verdictFor(outcome) === 'answer' && outcome.kind === 'response') {
         this.cache.set(name, { addresses: outcome.addresses, expiresAtMs: expiresAt(atMs, outcome.ttl) });

@@ -80,9 +80,9 @@ async function cutFor(c: FaultContext, region: string, ms: number): Promise<void
 
 async function healDuringStep(c: FaultContext, stepPick: number, maxCutMs: number): Promise<void> {
   const heal = await cut(c, c.primary);
-  const deadline = c.clock.now() + maxCutMs;
+  const deadline = c.clock.nowMs() + maxCutMs;
   let chosen: string | undefined;
-  for (; c.clock.now() < deadline; await c.clock.sleep(WATCH_MS, c.signal)) {
+  for (; c.clock.nowMs() < deadline; await c.clock.sleep(WATCH_MS, c.signal)) {
     const runbooks = newRunbooks(await c.records.poll(), c);
     if (chosen === undefined) {
       const kinds = runbooks.length > 0 ? runbookStepKinds(runbooks[0]!.runbook) : [];
@@ -103,8 +103,8 @@ async function healDuringStep(c: FaultContext, stepPick: number, maxCutMs: numbe
 
 async function killCoordinator(c: FaultContext, f: Extract<Fault, { kind: 'coordinator-kill' }>): Promise<void> {
   const heal = await cut(c, c.primary);
-  const deadline = c.clock.now() + f.maxCutMs;
-  for (; c.clock.now() < deadline; await c.clock.sleep(WATCH_MS, c.signal)) {
+  const deadline = c.clock.nowMs() + f.maxCutMs;
+  for (; c.clock.nowMs() < deadline; await c.clock.sleep(WATCH_MS, c.signal)) {
     const running = newRunbooks(await c.records.poll(), c).find((r) => r.running);
     if (!running) continue;
     c.emit('runbookSeen', `${running.agent}'s agent runs runbook ${running.runbook.runbookId}`);
@@ -123,9 +123,9 @@ async function killCoordinator(c: FaultContext, f: Extract<Fault, { kind: 'coord
 
 async function twoCuts(c: FaultContext, f: Extract<Fault, { kind: 'two-cuts' }>): Promise<void> {
   await cutFor(c, c.primary, f.firstCutMs);
-  const deadline = c.clock.now() + f.maxWaitForNewPrimaryMs;
+  const deadline = c.clock.nowMs() + f.maxWaitForNewPrimaryMs;
   let next = c.records.newest()?.region ?? c.primary;
-  while (next === c.primary && c.clock.now() < deadline) {
+  while (next === c.primary && c.clock.nowMs() < deadline) {
     await c.clock.sleep(200, c.signal);
     await c.records.poll();
     next = c.records.newest()?.region ?? c.primary;

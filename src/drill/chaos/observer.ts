@@ -48,10 +48,10 @@ export interface ObserverOptions {
 }
 
 export async function observeStore(o: ObserverOptions): Promise<ConvergenceSnapshot> {
-  const startedAtMs = o.clock.now();
+  const startedAtMs = o.clock.nowMs();
   const [members, agents] = await Promise.all([Promise.all(o.env.members.map((m) => readMember(o.env, m))), readAgents(o)]);
   const write = await awaitNamedWrite(o, startedAtMs);
-  return { startedAtMs, endedAtMs: o.clock.now(), members, agents, write };
+  return { startedAtMs, endedAtMs: o.clock.nowMs(), members, agents, write };
 }
 
 async function readMember(env: ChaosEnvironment, m: MemberAddress): Promise<MemberFacts> {
@@ -78,7 +78,7 @@ async function readAgents(o: ObserverOptions): Promise<AgentFacts[]> {
     o.env.readAgentStatuses().catch(() => []),
     Promise.all(o.env.nameservers.map(async (ns) => ({ region: ns.region, outcome: await queryA(ns, o.env.store.primaryFqdn, DNS_TIMEOUT_MS) }))),
   ]);
-  o.onStatuses?.(statuses, o.clock.now());
+  o.onStatuses?.(statuses, o.clock.nowMs());
   return o.env.nameservers.map((ns) => {
     const status = statuses.find((s) => s.agentRegion === ns.region);
     const dns = answers.find((a) => a.region === ns.region)!.outcome;
@@ -102,7 +102,7 @@ async function awaitNamedWrite(o: ObserverOptions, sinceMs: number): Promise<Nam
         ...(newest.error ? { error: newest.error } : {}),
       };
     }
-    if (o.clock.now() - sinceMs >= WRITE_WAIT_MS) return null;
+    if (o.clock.nowMs() - sinceMs >= WRITE_WAIT_MS) return null;
     await o.clock.sleep(50, o.signal);
   }
 }

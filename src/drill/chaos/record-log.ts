@@ -41,7 +41,7 @@ export class RecordLog {
   /** Reads the agents now (and notes what they show). */
   async poll(): Promise<readonly AgentStoreStatus[]> {
     const statuses = await this.env.readAgentStatuses().catch(() => []);
-    this.note(statuses, this.clock.now());
+    this.note(statuses, this.clock.nowMs());
     return statuses;
   }
 

@@ -37,10 +37,10 @@ export async function runRound(round: Round, o: RoundOptions): Promise<RoundReco
   const statuses = await o.records.poll();
   const primaryBefore = o.records.newest()?.region ?? null;
   const oldRunbooks = new Set(statuses.flatMap((s) => [s.running?.runbookId, s.last?.runbookId]).filter((id): id is string => id !== undefined));
-  const startedAtMs = o.clock.now();
+  const startedAtMs = o.clock.nowMs();
   const targets: string[] = [];
   const events: ChaosEvent[] = [];
-  const emit = (step: string, detail: string, atMs = o.clock.now()) => {
+  const emit = (step: string, detail: string, atMs = o.clock.nowMs()) => {
     events.push({ atMs, step, detail });
     o.emit(step, detail, atMs);
   };
@@ -62,12 +62,12 @@ export async function runRound(round: Round, o: RoundOptions): Promise<RoundReco
     // Throws when an undo failed three times: the lab is left faulted, so no further round may run.
     await undo.undoRest();
   }
-  const faultEndedAtMs = undo.lastUndoneAtMs ?? o.clock.now();
+  const faultEndedAtMs = undo.lastUndoneAtMs ?? o.clock.nowMs();
   const { convergence, lastObservation } = await awaitConvergence(o, faultEndedAtMs);
   // The verdict goes to the run's events only: the round's own events are what it did and saw.
   o.emit(convergence.outcome === 'converged' ? 'converged' : 'notConverged', describeConvergence(convergence));
   return {
-    index: round.index, fault: round.fault, primaryBefore, targets, startedAtMs, faultEndedAtMs, endedAtMs: o.clock.now(),
+    index: round.index, fault: round.fault, primaryBefore, targets, startedAtMs, faultEndedAtMs, endedAtMs: o.clock.nowMs(),
     ...(error ? { error } : {}), convergence, events, lastObservation,
   };
 }

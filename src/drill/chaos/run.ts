@@ -67,7 +67,7 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
   if (o.only !== undefined && !(Number.isInteger(o.only) && o.only >= 1 && o.only <= o.rounds)) throw new InputError(`--round must be in [1, ${o.rounds}], got ${o.only}`);
   const rounds = o.only === undefined ? plan : plan.filter((r) => r.index === o.only);
   const events: ChaosEvent[] = [];
-  const emit = (step: string, detail: string, atMs = clock.now()) => {
+  const emit = (step: string, detail: string, atMs = clock.nowMs()) => {
     const event = { atMs, step, detail };
     events.push(event);
     o.onEvent?.(event);
@@ -80,7 +80,7 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
     throw err;
   });
 
-  const startMs = clock.now();
+  const startMs = clock.nowMs();
   const runId = `c${startMs}`;
   const maxDurationMs = MAX_WARMUP_MS + BASELINE_BOUND_MS + rounds.length * ROUND_BUDGET_MS;
   const sql = (endpoint: ConstructorParameters<typeof SqlWriteTransport>[0]['endpoint']) =>
@@ -97,11 +97,11 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
   try {
     emit('warmup', `${o.rate ?? 50} writes/s through ${store.primaryFqdn}, ${o.pinnedRate ?? 2}/s straight to each member; primary ${first.region}; seed ${o.seed}, ${rounds.length} round(s)`);
     await clock.sleep(o.warmupMs ?? 3000, o.signal);
-    while (!main.ops.some((op) => op.outcome === 'ok') && clock.now() - startMs < MAX_WARMUP_MS) await clock.sleep(100, o.signal);
+    while (!main.ops.some((op) => op.outcome === 'ok') && clock.nowMs() - startMs < MAX_WARMUP_MS) await clock.sleep(100, o.signal);
     if (!main.ops.some((op) => op.outcome === 'ok')) throw new CheckFailed(`no write through ${store.primaryFqdn} was acknowledged during the warm-up: nothing was injected`);
     const observing = { env, clock, ...(o.signal ? { signal: o.signal } : {}), records, mainOps: () => main.ops };
     // A round that starts from a broken store measures nothing: the first one starts from a whole one.
-    const baseline = await awaitConvergence({ ...observing, convergeBoundMs: BASELINE_BOUND_MS }, clock.now());
+    const baseline = await awaitConvergence({ ...observing, convergeBoundMs: BASELINE_BOUND_MS }, clock.nowMs());
     if (baseline.convergence.outcome !== 'converged') throw new CheckFailed(`the store was not whole before the first round, so nothing was injected: ${describeConvergence(baseline.convergence, 'the warm-up')}`);
     emit('baseline', describeConvergence(baseline.convergence, 'the warm-up'));
     for (const round of rounds) {
@@ -128,7 +128,7 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
     : undefined;
   emit('survivors', survivingIds ? `${survivingIds.length} rows of this run on ${survivorRegion}` : `the run's ids could not be read on the recorded primary (${survivorRegion ?? '-'}): ${unread}`);
   const history: ChaosHistory = {
-    store: store.name, replication: store.replication, seed: o.seed, leaseTtlMs: store.leaseTtlMs, targets: store.targets, runId, startMs, endMs: clock.now(),
+    store: store.name, replication: store.replication, seed: o.seed, leaseTtlMs: store.leaseTtlMs, targets: store.targets, runId, startMs, endMs: clock.nowMs(),
     convergeBoundMs: o.convergeBoundMs ?? 30_000, rounds: done,
     ops: [...main.ops, ...pinned.flatMap((p) => p.ops)].sort((a, b) => a.sentAtMs - b.sentAtMs || (a.id < b.id ? -1 : 1)),
     skipped: Object.fromEntries([['main', main.skipped], ...pinned.map((p, i) => [`pinned-${env.members[i]!.region}`, p.skipped])]),

@@ -35,7 +35,7 @@ export class UndoStack {
   }
 
   private done(what: string): void {
-    this.lastUndoneAtMs = this.clock.now();
+    this.lastUndoneAtMs = this.clock.nowMs();
     this.onUndone(what, this.lastUndoneAtMs);
   }
 }

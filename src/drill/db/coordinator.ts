@@ -21,13 +21,13 @@ export interface CoordinatorKillOptions {
 }
 
 export async function awaitRunbookAndKillCoordinator(env: DbDrillEnvironment, o: CoordinatorKillOptions): Promise<CoordinatorKill | undefined> {
-  const from = o.clock.now();
+  const from = o.clock.nowMs();
   for (;;) {
     const views = await env.readAgents().catch(() => []);
     const open = openRunbook(views);
     const region = open?.coordinator;
     if (open && region) {
-      const killedAtMs = o.clock.now();
+      const killedAtMs = o.clock.nowMs();
       await env.killAgent(region);
       o.undo.push({ what: `restart ${region}'s agent`, run: () => env.restartAgent(region) });
       const stepsDoneBeforeKill = [
@@ -36,7 +36,7 @@ export async function awaitRunbookAndKillCoordinator(env: DbDrillEnvironment, o:
       o.emit('coordinatorKilled', `${region}'s agent killed in runbook ${open.runbookId}`, killedAtMs);
       return { region, killedAtMs, runbookId: open.runbookId, stepsDoneBeforeKill };
     }
-    if (o.clock.now() - from >= o.maxWaitMs) {
+    if (o.clock.nowMs() - from >= o.maxWaitMs) {
       o.emit('runbookNotSeen', `no agent showed a failover runbook with a coordinator within ${o.maxWaitMs} ms; no coordinator was killed`);
       return undefined;
     }

@@ -69,7 +69,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
   const o = withDefaults(options, env);
   const { kind, signal } = options;
   const events: DbDrillEvent[] = [];
-  const emit = (step: string, detail: string, atMs = clock.now()) => {
+  const emit = (step: string, detail: string, atMs = clock.nowMs()) => {
     const event = { atMs, step, detail };
     events.push(event);
     options.onEvent?.(event);
@@ -77,7 +77,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
   const initial = await env.readStore();
   const oldPrimary = requirePrimary(initial, env, options);
   const oldAddress = initial.members.find((m) => m.region === oldPrimary)!.address;
-  const startMs = clock.now();
+  const startMs = clock.nowMs();
   const runId = `d${startMs}`;
   // The pinned and local clients always write SQL, whatever the main client's transport.
   await ensureDrillTable(directTarget(env, oldAddress)).catch((err: unknown) => {
@@ -115,9 +115,9 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
       emit('warmup', `${o.rate} writes/s through ${o.transport === 'sql' ? env.store.primaryFqdn : 'the web service'}; primary ${oldPrimary}`);
       await clock.sleep(o.warmupMs, signal);
       // A lab just brought up may not publish the primary's name yet: wait for a first ack.
-      while (!hasBaseline(main, oldPrimary) && clock.now() - startMs < o.maxWarmupMs) await clock.sleep(POLL_MS, signal);
+      while (!hasBaseline(main, oldPrimary) && clock.nowMs() - startMs < o.maxWarmupMs) await clock.sleep(POLL_MS, signal);
       requireBaseline(main, oldPrimary);
-      faultAtMs = clock.now();
+      faultAtMs = clock.nowMs();
       const injected = await injectFault(env, kind, oldPrimary);
       emit('fault', faultDescription(kind, oldPrimary), faultAtMs);
       if ('run' in injected) undo.push(injected);
@@ -132,7 +132,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
       );
       recovery = wait.result;
       emit(wait.result.outcome === 'settled' ? 'recovered' : 'recoveryTimedOut', describeRecovery(wait.result));
-      if (kind === 'primary-freeze') await clock.sleep(Math.max(0, fault + env.store.leaseTtlMs + o.freezeMarginMs - clock.now()), signal);
+      if (kind === 'primary-freeze') await clock.sleep(Math.max(0, fault + env.store.leaseTtlMs + o.freezeMarginMs - clock.nowMs()), signal);
       await clock.sleep(o.afterRecoveryMs, signal);
     } finally {
       await undoAll(undo, clock, (what, atMs) => {
@@ -165,7 +165,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
 
   const history: DbDrillHistory = {
     drill: kind, store: env.store.name, transport: o.transport, replication: env.store.replication, runId,
-    targets: env.store.targets, leaseTtlMs: env.store.leaseTtlMs, startMs, endMs: clock.now(),
+    targets: env.store.targets, leaseTtlMs: env.store.leaseTtlMs, startMs, endMs: clock.nowMs(),
     oldPrimary, faultRegion: oldPrimary, faultAtMs: faultAtMs!, ...(restoredAtMs === undefined ? {} : { restoredAtMs }),
     ops: [...main.ops, ...(pinned?.ops ?? []), ...localOps].sort((a, b) => a.sentAtMs - b.sentAtMs || (a.id < b.id ? -1 : 1)),
     skipped: { main: main.skipped, ...(pinned ? { pinned: pinned.skipped } : {}) },
@@ -234,7 +234,7 @@ async function waitUntil(
 ): Promise<{ result: DbDrillHistory['recovery'] }> {
   for (;;) {
     const progress = decide();
-    const afterMs = clock.now() - fromMs;
+    const afterMs = clock.nowMs() - fromMs;
     if (progress.done) return { result: { outcome: 'settled', afterMs, primary: progress.primary, by: progress.by, seenAtMs: progress.seenAtMs } };
     if (afterMs >= maxMs) return { result: { outcome: 'timedOut', afterMs, detail: `still waiting for ${progress.waitingFor}` } };
     await clock.sleep(POLL_MS, signal);

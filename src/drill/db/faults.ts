@@ -55,7 +55,7 @@ export async function undoAll(stack: Undo[], clock: Clock, onDone: (what: string
     let lastError: unknown;
     let done = false;
     for (let attempt = 1; attempt <= 3 && !done; attempt += 1) {
-      const atMs = clock.now();
+      const atMs = clock.nowMs();
       try {
         await undo.run();
         onDone(undo.what, atMs);

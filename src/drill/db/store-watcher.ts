@@ -53,7 +53,7 @@ export class StoreWatcher {
   private async poll(): Promise<void> {
     const [store, agents] = await Promise.allSettled([this.env.readStore(), this.env.readAgents()]);
     // Stamped by the drill's clock when the answer arrived: what the drill knew, and when.
-    const atMs = this.clock.now();
+    const atMs = this.clock.nowMs();
     if (store.status === 'fulfilled') this.snapshots.push({ ...store.value, atMs });
     else this.noteError(store.reason);
     if (agents.status === 'fulfilled') this.agentPolls.push(agents.value);

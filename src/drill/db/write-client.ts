@@ -70,11 +70,11 @@ export class WriteClient {
   /** One write, recorded; never rejects. */
   private async write(): Promise<WriteOp> {
     const id = this.nextId();
-    const sentAtMs = this.clock.now();
+    const sentAtMs = this.clock.nowMs();
     const result = await this.options.transport
       .write(id)
       .catch((err: unknown): WriteResult => ({ outcome: 'unknown', error: `transport threw: ${String(err)}` }));
-    const record = toOp(id, this.client, sentAtMs, this.clock.now(), result);
+    const record = toOp(id, this.client, sentAtMs, this.clock.nowMs(), result);
     this.ops.push(record);
     this.options.onOp?.(record);
     return record;

@@ -12,11 +12,16 @@ import type { ChaosEnvironment } from '../../../src/drill/chaos/types.ts';
 
 class ManualClock implements Clock {
   t = 1_000_000;
-  now = () => this.t;
+  nowMs = () => this.t;
   sleep = async (ms: number, signal?: AbortSignal) => {
     if (signal?.aborted) throw signal.reason;
     this.t += ms;
     await Promise.resolve();
+  };
+  /** Fires at once, time moved on: nothing here waits on timers. */
+  after = (ms: number, fn: () => void) => {
+    void this.sleep(ms).then(fn);
+    return () => {};
   };
 }
 

@@ -23,7 +23,7 @@ function scripted(): WriteTransport & { pending: Map<string, (r: WriteResult) =>
 /** A clock the test moves by hand; sleep is not used by the client. */
 function manualClock(start = 1000) {
   let now = start;
-  return { now: () => now, sleep: async () => {}, advance: (ms: number) => void (now += ms) };
+  return { nowMs: () => now, sleep: async () => {}, after: () => () => {}, advance: (ms: number) => void (now += ms) };
 }
 
 describe('WriteClient bookkeeping', () => {

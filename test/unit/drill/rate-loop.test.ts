@@ -21,7 +21,8 @@ function simulatedTime(): SimulatedTime {
   const manual = new ManualClock(1000);
   let stalledMs = 0;
   const clock: Clock = {
-    now: () => manual.nowMs() + stalledMs,
+    nowMs: () => manual.nowMs() + stalledMs,
+    after: (ms, fn) => manual.after(ms, fn),
     sleep: (ms, signal) =>
       new Promise((resolve, reject) => {
         if (signal?.aborted) return reject(signal.reason);

@@ -72,7 +72,7 @@ test('reading answers: smallest A TTL, negative TTL from the SOA, truncation fla
 function harness(script: (server: Nameserver, call: number) => DnsQueryOutcome) {
   let now = 0;
   const calls: string[] = [];
-  const clock: Clock = { now: () => now, sleep: async (ms) => void (now += ms) };
+  const clock: Clock = { nowMs: () => now, sleep: async (ms) => void (now += ms), after: () => () => {} };
   const nameservers: Nameserver[] = [
     { region: 'a', address: '10.0.1.1', port: 53 },
     { region: 'b', address: '10.0.2.1', port: 53 },
