@@ -6,7 +6,9 @@
  * Static stability: DNS always answers from the last table built; nothing on the query path
  * waits on a probe or a peer.
  */
+import { describeError } from '../common/errors.ts';
 import { createLogger, type Logger } from '../common/log.ts';
+import { EtcdStore, type CoordinationStore } from '../coord/index.ts';
 import { buildAnswerTable, chooseUdpTransport, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
 import {
   PeerExchange, Prober, SiblingDirectory, SiblingRelay, firstView, mergeViews, newBootId, nextView, routingChanges, sameRouting, smallestIntervalMs,
@@ -20,6 +22,7 @@ import { planAgent, type AgentPlan } from './plan.ts';
 import { apiHostNames } from './request-guard.ts';
 import { buildStatus, type AgentStatus } from './status.ts';
 import { createStoreSupervisor, type StoreSupervisionOptions } from './store/index.ts';
+import { createTrafficControls } from './traffic/index.ts';
 
 export interface RunAgentOptions {
   readonly topology: Topology;
@@ -62,16 +65,36 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
 
   let view: VantageView = firstView(region, bootId, Object.fromEntries(endpoints.map((e) => [e.key, 'unknown'])), monotonicNow());
   let snapshot: HealthSnapshot = mergeViews(topology, view, [], monotonicNow(), staleAfterMs);
+  // One etcd client for the stores and the traffic controls.
+  const coord = coordinationStore(topology, region, options.stores?.etcdEndpoints, logger);
   // Stores add their primary/replica names to the zone; the table is rebuilt when they move.
   const stores = createStoreSupervisor({
     topology, region, bootId, logger, health: () => snapshot, options: { env: process.env, ...options.stores },
+    ...(coord.store ? { coord: coord.store } : {}),
     onNamesChanged: () => {
-      table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames() });
+      table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });
     },
   });
-  let table: AnswerTable = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames() });
+  // Operators' drains and weights are an input of the table like health (src/agent/traffic).
+  const traffic = createTrafficControls({
+    topology, region, coord: coord.store, periodMs, health: () => snapshot, logger, noEtcdReason: coord.problem,
+    ...(coord.own ? { watchVia: coord.own } : {}),
+    onChange: () => rebuildTable(),
+    record: (event) => observer.record(event),
+  });
+  let table: AnswerTable = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });
   let answers: ServiceAnswers[] = table.describe();
   const observer = new AgentObserver({ topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers, stores: stores.status() }) });
+
+  const rebuildTable = () => {
+    table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });
+    const described = table.describe();
+    if (JSON.stringify(described) !== JSON.stringify(answers)) {
+      logger.info({ event: 'answers.changed', vantage: region, previous: compact(answers), answers: compact(described) }, 'answers changed');
+    }
+    observer.answersRebuilt(answers, described);
+    answers = described;
+  };
 
   const tick = () => {
     const next = mergeViews(topology, view, peers.receivedViews(), monotonicNow(), staleAfterMs);
@@ -81,14 +104,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     if (changed) logRoutedTransitions(logger, region, snapshot, next);
     if (changed) observer.routingChanged(snapshot, next);
     snapshot = next;
-    if (!changed) return;
-    table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames() });
-    const described = table.describe();
-    if (JSON.stringify(described) !== JSON.stringify(answers)) {
-      logger.info({ event: 'answers.changed', vantage: region, previous: compact(answers), answers: compact(described) }, 'answers changed');
-    }
-    observer.answersRebuilt(answers, described);
-    answers = described;
+    if (changed) rebuildTable();
   };
 
   const peers = new PeerExchange({
@@ -123,8 +139,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const statusNow = (): AgentStatus => ({
     ...buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
     stores: stores.status(),
+    traffic: traffic.status(),
     ...(relay ? { siblings: relay.status() } : {}),
   });
+  // A restarted agent reads the drains before its first DNS answer (bounded by etcd's request
+  // deadline; unreachable, it starts without them and says so on /status).
+  await traffic.start();
   const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsAnswer);
   const routes = observeRoutes({
     observer,
@@ -144,10 +164,11 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
         if (outcome === 'accepted' && !relayed) relay?.forward(v);
         return outcome;
       },
-      extra: async (req, res) => (await stores.handle(req, res)) || routes.handle(req, res),
+      extra: async (req, res) => (await stores.handle(req, res)) || (await traffic.handle(req, res)) || routes.handle(req, res),
     }, logger, { hostNames: apiHostNames(topology, region, plan.api.host) });
   } catch (err) {
-    await dns.close();
+    traffic.close();
+    await Promise.all([dns.close(), coord.store?.close()]);
     throw err;
   }
 
@@ -167,7 +188,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     status: statusNow,
     close: async () => {
       clearInterval(ticker);
+      traffic.close();
       await stores.close();
+      await coord.store?.close(); // closed by the store supervisor when it supervises: closing is idempotent
       routes.close();
       siblingDirectory?.close();
       await Promise.all([prober.close(), peers.close(), relay?.close()]);
@@ -175,6 +198,23 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       logger.info({ event: 'agent.stopped', vantage: region, bootId }, 'agent stopped');
     },
   };
+}
+
+/**
+ * The agent's etcd client when the topology has members (`etcdEndpoints` overrides them, as for
+ * the stores), and its own region's member to watch through. A bad endpoint list is a reason, not
+ * a crash: the agent serves DNS without traffic controls and /status says why.
+ */
+function coordinationStore(topology: Topology, region: string, override: readonly string[] | undefined, logger: Logger): { store?: CoordinationStore; own?: string; problem?: string } {
+  const endpoints = override ?? topology.regions.flatMap((r) => (r.etcd ? [r.etcd.client] : []));
+  if (endpoints.length === 0) return {};
+  try {
+    const store = new EtcdStore({ endpoints, log: logger.child({ component: 'coord' }) });
+    const own = topology.regions.find((r) => r.name === region)?.etcd?.client;
+    return { store, ...(own && endpoints.includes(own) ? { own } : {}) };
+  } catch (err) {
+    return { problem: `traffic controls unavailable: ${describeError(err)}` };
+  }
 }
 
 async function startDns(plan: AgentPlan, table: () => AnswerTable, logger: Logger, onQuery: DnsServerOptions['onQuery']): Promise<DnsServer> {

@@ -4,6 +4,7 @@
  */
 import type { ServiceAnswers } from '../gslb/index.ts';
 import type { StoresStatus } from './store/index.ts';
+import type { TrafficStatus } from './traffic/status.ts';
 import { fqdn, type Topology } from '../spec/index.ts';
 import { type SiblingStatus, topologyEndpoints, type EndpointState, type HealthSnapshot, type PeerReachability, type PeerStatus, type ProbeResult, type VantageView } from '../health/index.ts';
 
@@ -48,6 +49,8 @@ export interface AgentStatus {
   readonly answers: readonly ServiceAnswers[];
   /** Database stores as this agent supervises them (src/agent/store); added by runAgent. */
   readonly stores?: StoresStatus;
+  /** Operators' traffic controls in force on this agent (src/agent/traffic); added by runAgent. */
+  readonly traffic?: TrafficStatus;
   /** The other agents of this region that peer views are relayed to (only with --siblings); added by runAgent. */
   readonly siblings?: readonly SiblingStatus[];
 }

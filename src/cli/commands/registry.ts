@@ -23,6 +23,7 @@ import { registerLabCommands } from './lab.ts';
 import { registerDrillCommands } from './drill.ts';
 import { registerDbCommands } from './db.ts';
 import { registerStoreCommands } from './store.ts';
+import { registerTrafficCommands } from './traffic.ts';
 import { registerObserveCommands } from './observe.ts';
 import { registerExportCommands } from './export.ts';
 
@@ -32,6 +33,7 @@ export function registerOptionalCommands(program: Command): void {
   registerDrillCommands(program);
   registerDbCommands(program);
   registerStoreCommands(program);
+  registerTrafficCommands(program);
   registerObserveCommands(program);
   registerExportCommands(program);
 }

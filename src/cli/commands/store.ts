@@ -12,12 +12,12 @@
  * Each request names who asked (MERIDIAN_OPERATOR, else user@host): the audit and logs keep it.
  */
 import type { Command } from 'commander';
-import { hostname } from 'node:os';
 import { CheckFailed, InfraError, InputError } from '../../common/errors.ts';
 import type { AgentReading } from '../../agent/index.ts';
 import type { OperatorRequest } from '../../agent/store/index.ts';
 import type { Topology } from '../../spec/index.ts';
 import { formatTable, printJson } from '../output.ts';
+import { principal } from './principal.ts';
 
 const ANSWER_TIMEOUT_MS = 30 * 60_000;
 
@@ -88,13 +88,6 @@ export function registerStoreCommands(program: Command): void {
       const topology = await storeTopology(opts.file, opts.store);
       await askCoordinator(topology, opts.store, { kind: 'abort', by: principal() }, opts.json ?? false);
     });
-}
-
-/** Who asks, for the audit: MERIDIAN_OPERATOR, else user@host (never a secret: it is logged). */
-function principal(): string {
-  const named = process.env.MERIDIAN_OPERATOR?.trim();
-  if (named) return named.slice(0, 200);
-  return `${process.env.USER ?? process.env.LOGNAME ?? 'unknown'}@${hostname()}`;
 }
 
 async function storeTopology(file: string | undefined, storeName: string): Promise<Topology> {
