@@ -84,7 +84,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   });
   let table: AnswerTable = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });
   let answers: ServiceAnswers[] = table.describe();
-  const observer = new AgentObserver({ topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers, stores: stores.status() }) });
+  const observer = new AgentObserver({
+    topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers, stores: stores.status(), traffic: traffic.status() }),
+  });
 
   const rebuildTable = () => {
     table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });

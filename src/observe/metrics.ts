@@ -6,7 +6,7 @@
  * Names, labels and meanings come from catalog.ts.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { DROPPED, RCODE, typeCode, type QueryEvent, type ServiceAnswers } from '../gslb/index.ts';
+import { DROPPED, RCODE, drainOf, typeCode, type QueryEvent, type ServiceAnswers, type TrafficControls } from '../gslb/index.ts';
 import {
   probeEndpoint, topologyEndpoints, type EndpointRef, type HealthSnapshot, type PeerStatus, type ProbeFn,
   type ProbeResult, type ProbedEndpoint, type VantageView,
@@ -24,6 +24,8 @@ export interface AgentState {
   readonly answers: readonly ServiceAnswers[];
   /** The agent's database supervision, when it has any (GET /status `stores`). */
   readonly stores?: StoresReading;
+  /** The operators' traffic controls in force (GET /status `traffic`); `none`: no etcd. */
+  readonly traffic?: { readonly source: 'etcd' | 'none'; readonly controls: TrafficControls };
 }
 
 export interface AgentMetricsOptions {
@@ -81,6 +83,7 @@ export class AgentMetrics {
   private readonly answerRegion = this.gauge(METRICS.answerRegion);
   private readonly answerShare = this.gauge(METRICS.answerShare);
   private readonly answerFailOpen = this.gauge(METRICS.answerFailOpen);
+  private readonly trafficDrained = this.gauge(METRICS.trafficDrained);
   private readonly builds = this.counter(METRICS.answerBuilds);
   private readonly lastBuild = this.gauge(METRICS.answerLastBuild);
   private readonly dnsQueries = this.counter(METRICS.dnsQueries);
@@ -264,12 +267,24 @@ export class AgentMetrics {
       }
     }
     this.refreshAnswers(state.answers);
+    this.refreshTraffic(state.traffic);
     this.refreshStores(state.stores);
     for (const g of [this.peerReachable, this.peerViewFresh, this.peerViewAge]) g.reset();
     for (const p of state.peers) {
       this.peerReachable.set({ peer: p.region }, p.reachability === 'reachable' ? 1 : 0);
       this.peerViewFresh.set({ peer: p.region }, p.fresh ? 1 : 0);
       if (p.lastViewAgeMs !== null) this.peerViewAge.set({ peer: p.region }, p.lastViewAgeMs / 1000);
+    }
+  }
+
+  /** Every service × region with endpoints: 1 while drained (by its own drain or an all-services one). */
+  private refreshTraffic(traffic: AgentState['traffic']): void {
+    this.trafficDrained.reset();
+    if (traffic?.source !== 'etcd') return;
+    for (const service of this.options.topology.services) {
+      for (const region of Object.keys(service.endpoints ?? {})) {
+        this.trafficDrained.set({ service: service.name, region }, drainOf(traffic.controls, service.name, region) ? 1 : 0);
+      }
     }
   }
 

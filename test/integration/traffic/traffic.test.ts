@@ -66,6 +66,9 @@ describe('traffic controls on real agents and etcd', { timeout: 180_000 }, () =>
     await everyAgentAnswers('web', ['rb']);
     await everyAgentAnswers('wt', ['ra', 'rb']);
     assert.match(answerOf('rc', 'web')?.reason ?? '', /^ra drained by alice@ops \(kernel upgrade\); first healthy in failover order is rb$/);
+    const metrics = await (await fetch(`http://${agent('rc').api.host}:${agent('rc').api.port}/metrics`)).text();
+    assert.match(metrics, /^meridian_traffic_drained\{service="web",region="ra"\} 1$/m);
+    assert.match(metrics, /^meridian_traffic_drained\{service="wt",region="ra"\} 0$/m);
   });
 
   test('the drain survives an agent restart: its first DNS answer already leaves ra out', async () => {
