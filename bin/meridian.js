@@ -3,7 +3,7 @@
 // and folder under src/; otherwise the TypeScript sources through tsx, as before the build existed.
 // Tests and lab agents start this file while people edit src/, so a stale dist/ must never run:
 // an edit, a pull or a deleted file makes src/ newer than dist/.build-stamp (written with the
-// time its build started). The check stats each entry under src/ (about 330): a few ms. The
+// time its build started). The check stats each entry under src/ (about 330): ~8 ms here. The
 // container image has dist/ and no src/, so it always runs the build.
 import { readdirSync, statSync } from 'node:fs';
 import { fileURLToPath, URL } from 'node:url';

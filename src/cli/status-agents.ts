@@ -8,12 +8,14 @@ import type { AgentAddress } from '../agent/status-client.ts';
 import { UsageError } from '../common/errors.ts';
 import { readState } from '../lab/state.ts';
 
+export const NO_TOPOLOGY = 'no topology: pass -f FILE, or start a lab with: meridian lab up';
+
 export async function statusAgents(file: string | undefined): Promise<AgentAddress[]> {
   if (file) {
     const { loadTopologyFile } = await import('../spec/index.ts');
     return loadTopologyFile(file).regions.map((r) => ({ region: r.name, api: r.agent?.api }));
   }
   const state = readState();
-  if (!state) throw new UsageError('no topology: pass -f FILE, or start a lab with: meridian lab up');
+  if (!state) throw new UsageError(NO_TOPOLOGY);
   return state.layout.regions.map((r) => ({ region: r.name, api: r.api }));
 }

@@ -6,12 +6,13 @@ import { existsSync } from 'node:fs';
 import { UsageError } from '../common/errors.ts';
 import { labTopologyFile } from '../lab/state.ts';
 import { loadTopologyFile, type Topology } from '../spec/index.ts';
+import { NO_TOPOLOGY } from './status-agents.ts';
 
 export function topologyFileOrLab(file: string | undefined): string {
   if (file) return file;
   const lab = labTopologyFile();
   if (existsSync(lab)) return lab;
-  throw new UsageError('no topology: pass -f FILE, or start a lab with: meridian lab up');
+  throw new UsageError(NO_TOPOLOGY);
 }
 
 export function loadTopologyOrLab(file: string | undefined): Topology {
