@@ -7,7 +7,7 @@
  * counting after STALE_MS. When this page's own agent stops answering, so does everything else:
  * the agents list links to the other agents' dashboards.
  */
-/* global document, window, location, EventSource, fetch, AbortSignal, URL, Node, runbookPanels, runbookProgressText */
+/* global document, window, location, EventSource, fetch, AbortSignal, URL, Node, runbookPanels, runbookProgressText, operatorModel, operatorPanelKey, renderOperatorActions */
 'use strict';
 (function main() {
   const POLL_MS = 1000;
@@ -24,6 +24,7 @@
   let selfRegion = null;
   let streamState = 'connecting';
   let renderPending = false;
+  let actionsKey = '';
 
   const now = () => Date.now();
   const isFresh = (a) => a.status && now() - a.okAtMs <= STALE_MS;
@@ -339,7 +340,17 @@
     const panels = runbookPanels(fresh, now(), lostReadings());
     document.getElementById('runbook').replaceChildren(...renderRunbooks(panels));
     renderRunbookPill(panels);
+    renderActions(fresh);
     document.getElementById('timeline').replaceChildren(...renderTimeline());
+  }
+
+  /** Operator actions (operator-actions.js, inlined before this script), redrawn only when they change. */
+  function renderActions(fresh) {
+    const model = operatorModel(fresh, selfRegion);
+    const key = operatorPanelKey(model);
+    if (key === actionsKey) return;
+    actionsKey = key;
+    document.getElementById('actions').replaceChildren(...renderOperatorActions(model, h));
   }
 
   function renderAgent(a) {

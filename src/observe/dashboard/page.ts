@@ -13,7 +13,10 @@ let cached: string | undefined;
 export function dashboardHtml(): string {
   cached ??= render(
     readFileSync(new URL('./style.css', import.meta.url), 'utf8'),
-    asClassicScript(readFileSync(new URL('./runbook-model.js', import.meta.url), 'utf8')),
+    [
+      asClassicScript(readFileSync(new URL('./runbook-model.js', import.meta.url), 'utf8')),
+      asClassicScript(readFileSync(new URL('./operator-actions.js', import.meta.url), 'utf8')),
+    ].join('\n'),
     readFileSync(new URL('./client.js', import.meta.url), 'utf8'),
   );
   return cached;
@@ -63,10 +66,19 @@ ${css}</style>
   </div>
   <div>
     <section class="panel"><h2>Runbook</h2><div id="runbook"></div></section>
-    <section class="panel"><h2>Operator actions</h2><div class="actions">Read-only for now: draining a region or a switchover will be offered here.</div></section>
+    <section class="panel"><h2>Operator actions</h2><div id="actions" class="actions"></div></section>
     <section class="panel"><h2>Timeline (all reachable agents)</h2><div id="timeline" class="timeline"></div></section>
   </div>
 </main>
+<dialog id="confirm">
+  <h3 id="confirm-title"></h3>
+  <p id="confirm-text" class="small"></p>
+  <label id="confirm-service-row">Service <select id="confirm-service"></select></label>
+  <label>Your name (recorded with the action) <input id="confirm-who" autocomplete="off"></label>
+  <label id="confirm-reason-row">Reason <input id="confirm-reason" autocomplete="off"></label>
+  <p id="confirm-result" class="small"></p>
+  <div class="buttons"><button type="button" id="confirm-cancel">Cancel</button><button type="button" id="confirm-force" hidden>Force: override the rule</button><button type="button" id="confirm-ok">Confirm</button></div>
+</dialog>
 <script>
 ${model}</script>
 <script>
