@@ -3,7 +3,8 @@
  * page could send: a foreign Host (DNS rebinding), text/plain or form bodies (no CORS preflight),
  * oversized and chunked bodies, malformed JSON, wrong types, unknown fields, broken paths. Every
  * answer is a 4xx with a JSON error; none is a 500, and the agent keeps serving. The store routes
- * run unsupervised here (no etcd): the checks come before any route, so they are the same.
+ * run unsupervised here and the traffic routes without etcd: the checks come before any route,
+ * so they are the same.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +20,8 @@ const ENDPOINTS = { ra: '127.0.79.21', rb: '127.0.79.31' } as const;
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 const STORE_ROUTES = ['switchover', 'rejoin', 'pause', 'resume', 'abort', 'local/demote', 'local/rejoin'].map((op) => `/v1/stores/orders/${op}`);
-const POST_ROUTES = ['/v1/view', ...STORE_ROUTES];
+const TRAFFIC_ROUTES = ['drain', 'undrain', 'weight'].map((op) => `/v1/traffic/${op}`);
+const POST_ROUTES = ['/v1/view', ...STORE_ROUTES, ...TRAFFIC_ROUTES];
 
 let ra: RunningAgent;
 let rb: RunningAgent;
@@ -151,6 +153,8 @@ describe('bodies: size first, then JSON, then the fields', () => {
     // Unsupervised stores: the route answers, and says why it does nothing.
     assertRefused(await send('/v1/stores/orders/pause', { headers: { ...JSON_TYPE, host: `localhost:${ra.api.port}` }, body: '{"by":"me"}' }), 409, 'pause', /not supervised/);
     assertRefused(await send('/v1/view', { headers: JSON_TYPE, body: view({ vantage: 'zz' }) }), 403, 'stranger', /not a peer/);
+    // No etcd in this topology: the traffic route answers, and says why it does nothing.
+    assertRefused(await send('/v1/traffic/drain', { headers: JSON_TYPE, body: '{"region":"rb","by":"me"}' }), 409, 'drain', /need etcd/);
     const accepted = await send('/v1/view', { headers: { ...JSON_TYPE, host: `${IP.ra}:${ra.api.port}` }, body: view({ seq: 99 }) });
     assert.deepEqual(accepted, { status: 200, body: { outcome: 'accepted' } });
   });
