@@ -81,17 +81,22 @@ function formerPrimary(state: StoreState, m: MemberState, primary: string, o: Co
 function standby(state: StoreState, m: MemberState, primary: string, o: ConvergeOptions, plan: MemberPlan): void {
   const divergence = divergedFrom(m, o.fork);
   const stuck = divergence ? undefined : stuckFor(m, primary, o);
-  if (divergence || stuck || m.needsRejoin) {
-    const why = divergence ?? stuck ?? 'it is marked for rejoin';
+  if (divergence || stuck) {
+    const why = divergence ?? stuck!;
     if (!m.needsRejoin) plan.marks.push(step.markRejoin(m.region, `${m.region} ${why}: it needs pg_rewind or a new base backup`));
     rebuild(state, m, primary, o, plan, why);
     return;
   }
+  // Not diverged: a marked member (a former primary its agent restarted as a standby) may only
+  // need its WAL receiver pointed right (the repoint also makes its slot on the primary), and the
+  // rebuild then finds it following and only clears the mark.
   const follows = m.follows === undefined ? m.upstream : m.follows;
   const streams = m.upstream === primary && (o.primaryTimeline === undefined || m.upstreamTimeline === undefined || m.upstreamTimeline === o.primaryTimeline);
-  if (follows === primary && streams) return;
-  const now = follows === null ? 'is frozen (streams from nobody)' : follows !== primary ? `follows ${follows}` : `follows ${primary} but does not stream from it yet`;
-  plan.repoints.push(step.repoint(m.region, primary, `${m.region} ${now}; it must stream from the primary ${primary}`));
+  if (!(follows === primary && streams)) {
+    const now = follows === null ? 'is frozen (streams from nobody)' : follows !== primary ? `follows ${follows}` : `follows ${primary} but does not stream from it yet`;
+    plan.repoints.push(step.repoint(m.region, primary, `${m.region} ${now}; it must stream from the primary ${primary}`));
+  }
+  if (m.needsRejoin) rebuild(state, m, primary, o, plan, 'it is marked for rejoin');
 }
 
 /** A marked, diverged or stuck member: rebuilt by its agent when allowed, else left to an operator. */

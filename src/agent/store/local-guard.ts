@@ -56,11 +56,11 @@ export interface LocalStatus {
 }
 
 /**
- * A database that does not answer is killed (hard fence) and failed over after this many checks,
- * spanning half a lease TTL: two checks alone (1 s apart with a 4 s TTL) killed healthy primaries
- * whose connections were merely slow on a loaded machine (chaos rounds, issue 10).
+ * A database that does not answer is killed (hard fence) and failed over after this many checks
+ * spanning at least half a lease TTL: two quick failed checks alone killed healthy primaries whose
+ * connections were merely slow on a loaded machine (chaos rounds, issue 10).
  */
-const RELEASE_AFTER_CHECKS = 3;
+const RELEASE_AFTER_CHECKS = 2;
 
 export class LocalGuard {
   private lease: HeldLease | undefined;
@@ -193,7 +193,9 @@ export class LocalGuard {
       case 'release': {
         const lease = this.lease;
         this.lease = undefined;
-        if (action.fence && (db.kind === 'unreachable' || (db.kind === 'primary' && !db.fenced))) await this.fence(action.reason);
+        // It just failed to answer several checks: another SQL attempt would only wait out its timeout.
+        if (action.fence && db.kind === 'unreachable') await this.fence(action.reason, { hard: true });
+        else if (action.fence && db.kind === 'primary' && !db.fenced) await this.fence(action.reason);
         await lease?.release();
         return this.note('release', action.reason);
       }
@@ -270,13 +272,13 @@ export class LocalGuard {
   }
 
   /** SQL fence; a database that does not answer is fenced hard (hard-fence.ts). */
-  private fence(reason: string): Promise<void> {
-    return this.serialized(() => this.fenceNow(reason));
+  private fence(reason: string, opts: { hard?: boolean } = {}): Promise<void> {
+    return this.serialized(() => this.fenceNow(reason, opts.hard ?? false));
   }
 
-  private async fenceNow(reason: string): Promise<void> {
+  private async fenceNow(reason: string, hardOnly: boolean): Promise<void> {
     try {
-      const result = await fencePrimary(this.o.member, this.o.auth, { timeouts: this.o.timeouts });
+      const result = hardOnly ? { kind: 'unreachable' as const, reason } : await fencePrimary(this.o.member, this.o.auth, { timeouts: this.o.timeouts });
       if (result.kind !== 'unreachable') {
         this.o.log.warn({ event: 'store.fenced', store: this.o.store, result: result.kind, reason }, 'local database fenced');
         return;

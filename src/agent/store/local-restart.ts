@@ -8,7 +8,10 @@
  * when failover.autoRejoin allows. Paused stores are left alone.
  */
 import { describeError } from '../../common/errors.ts';
-import { hasDataDir, isRunning, rewindAndRejoin, start, writeStandbyConfig, type DbTimeouts, type PgAuth, type PgEndpoint, type PgMember } from '../../data/index.ts';
+import {
+  ensureMemberSlot, hasDataDir, isRunning, rewindAndRejoin, start, writeStandbyConfig,
+  type DbTimeouts, type PgAuth, type PgEndpoint, type PgMember,
+} from '../../data/index.ts';
 import type { StoreView } from '../../failover/adapters/index.ts';
 import { clearStalePidFile } from './hard-fence.ts';
 
@@ -40,10 +43,14 @@ export function decideRestart(ctx: Pick<RestartContext, 'self' | 'peers'>, view:
 /** Does what decideRestart said; one line for the guard's status. */
 export async function startAsStandby(ctx: RestartContext, upstream: PgEndpoint): Promise<string> {
   try {
+    // Its slot on the new primary may not exist (it was made on the old one): without it the WAL
+    // receiver is refused ("replication slot does not exist") and the member never streams.
+    const slot = await ensureMemberSlot(upstream, ctx.auth, ctx.member.name, ctx.timeouts);
+    const slotNote = slot.kind === 'unreachable' ? `; its slot on ${upstream.name} not made (${slot.reason}): the repoint makes it` : '';
     await clearStalePidFile(ctx.member.dataDir);
     await writeStandbyConfig(ctx.member, upstream, ctx.auth, { clearFence: true });
     await start(ctx.member);
-    return `started as a standby of ${upstream.name}`;
+    return `started as a standby of ${upstream.name}${slotNote}`;
   } catch (err) {
     const why = describeError(err);
     if (!ctx.autoRejoin) return `did not start as a standby of ${upstream.name} (${why}); failover.autoRejoin is off: meridian db rejoin --region ${ctx.self} --force`;

@@ -7,7 +7,9 @@
  * A member that did not answer a moment ago gets a short attempt instead: three times its usual
  * answer time (so a slow WAN member is not cut short), at least MIN_CONNECT_MS, never more than
  * the configured timeout. After SHORT_WINDOW_MS of silence it gets full attempts again, so a
- * member that came back slower than before is not kept out for good.
+ * member that came back slower than before is not kept out for good; and while silent it still
+ * gets one full attempt every FULL_EVERY_MS: a member restarting on a busy host answered in 300-
+ * 900 ms, every short attempt missed it, and it stayed "unreachable" for 15 s (chaos rounds).
  */
 import { systemClock } from '../../common/clock.ts';
 import type { DbTimeouts } from '../../data/index.ts';
@@ -15,6 +17,7 @@ import type { DbTimeouts } from '../../data/index.ts';
 const MIN_CONNECT_MS = 250;
 const SHORT_WINDOW_MS = 15_000;
 const FALLBACK_FULL_CONNECT_MS = 1000;
+const FULL_EVERY_MS = 2000;
 
 interface Seen {
   /** First failure of the current silence; undefined while it answers. */
@@ -23,6 +26,8 @@ interface Seen {
   lastSilentMs?: number;
   /** Duration of its last answered observation (connect + queries). */
   answerMs?: number;
+  /** When a full-length attempt was last handed out during this silence. */
+  lastFullMs?: number;
 }
 
 export class Reachability {
@@ -34,7 +39,12 @@ export class Reachability {
   timeoutsFor(region: string): Partial<DbTimeouts> {
     const s = this.seen.get(region);
     const full = this.base.connectMs ?? FALLBACK_FULL_CONNECT_MS;
-    if (s?.silentSinceMs === undefined || this.now() - s.silentSinceMs > SHORT_WINDOW_MS) return this.base;
+    const now = this.now();
+    if (s?.silentSinceMs === undefined || now - s.silentSinceMs > SHORT_WINDOW_MS) return this.base;
+    if (now - (s.lastFullMs ?? s.silentSinceMs) >= FULL_EVERY_MS) {
+      s.lastFullMs = now;
+      return this.base;
+    }
     const usual = s.answerMs === undefined ? full : 3 * s.answerMs;
     return { ...this.base, connectMs: Math.min(full, Math.max(MIN_CONNECT_MS, Math.round(usual))) };
   }

@@ -26,6 +26,7 @@ const RECENTLY_SILENT_MS = 2000;
 /** How long a repoint watches for the WAL receiver to stream before it answers `pending`. */
 const STREAM_OBSERVE_MS = 3000;
 const OBSERVE_POLL_MS = 50;
+const VALIDATE_CONNECT_MS = 3000;
 
 export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
   const fenced = async (token: FencingToken, ops: readonly FencedOp[], what: string): Promise<PortOutcome | undefined> => {
@@ -136,7 +137,10 @@ export function realReplicaControl(ctx: AdapterContext): ReplicaControl {
       if (typeof view.record !== 'object' || view.record.region !== region) {
         return refused(`the primary record does not name ${region}`);
       }
-      const wrote = await writeHeartbeat(member(ctx, region).endpoint, ctx.auth, `validate:${ctx.self}`, token.toString(), ctx.timeouts ?? {});
+      // A fresh primary on a busy host may take more than the checks' 1 s to accept a session:
+      // a missed connect here costs a whole extra tick of the failover.
+      const patient = { ...ctx.timeouts, connectMs: Math.max(ctx.timeouts?.connectMs ?? 0, VALIDATE_CONNECT_MS) };
+      const wrote = await writeHeartbeat(member(ctx, region).endpoint, ctx.auth, `validate:${ctx.self}`, token.toString(), patient);
       if (wrote.kind === 'committed') return done(`test write committed on ${region} (heartbeat seq ${wrote.seq}) and read back`);
       if (wrote.kind === 'refused') return refused(`${region} does not accept writes: ${wrote.detail}`);
       throw new InfraError(`${region} does not answer: ${wrote.reason}`);

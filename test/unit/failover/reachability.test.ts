@@ -37,9 +37,24 @@ test('after 15 s of silence full attempts again, so a member that came back slow
   r.record('eu', false, 1000);
   clock.advance(10_000);
   r.record('eu', false, 250);
+  r.timeoutsFor('eu'); // this second's full attempt
   assert.equal(r.timeoutsFor('eu').connectMs, 250, 'counted from the first failure, not the last');
   clock.advance(5_001);
   assert.equal(r.timeoutsFor('eu').connectMs, 1000);
+  assert.equal(r.timeoutsFor('eu').connectMs, 1000);
+});
+
+test('while silent, one full attempt every 2 s: a member restarting slowly is noticed within seconds', () => {
+  const clock = at();
+  const r = new Reachability({ connectMs: 1000 }, clock.now);
+  r.record('eu', true, 10);
+  r.record('eu', false, 1000);
+  const budgets: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    budgets.push(r.timeoutsFor('eu').connectMs ?? 0);
+    clock.advance(500);
+  }
+  assert.deepEqual(budgets, [250, 250, 250, 250, 1000, 250, 250, 250, 1000, 250]);
 });
 
 test('observe times the contact and records the verdict', async () => {
