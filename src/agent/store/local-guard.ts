@@ -14,7 +14,7 @@ import {
 import { encodePrimaryRecord, holderIds, isFenced, readStoreView, storeKeys, type StoreView, type StoreViewOutcome } from '../../failover/adapters/index.ts';
 import { hardFence } from './hard-fence.ts';
 import { confirmAcquired, decideLocal, type LocalAction, type LocalDb } from './local-decision.ts';
-import { decideRestart, postmasterRunning, startAsStandby } from './local-restart.ts';
+import { decideRestart, postmasterRunning, rebuildFrom, startAsStandby } from './local-restart.ts';
 import { maintainSyncSet } from './local-sync.ts';
 
 export interface LocalGuardOptions {
@@ -61,6 +61,8 @@ export interface LocalStatus {
  * connections were merely slow on a loaded machine (chaos rounds, issue 10).
  */
 const RELEASE_AFTER_CHECKS = 2;
+/** Between two restart or rebuild attempts of a stopped member (a base backup that fails is costly). */
+const RESTART_BACKOFF_MS = 10_000;
 
 export class LocalGuard {
   private lease: HeldLease | undefined;
@@ -75,6 +77,8 @@ export class LocalGuard {
   /** Fences and synchronous-set changes one at a time: a set written after a fence would weaken it. */
   private dbWrites: Promise<unknown> = Promise.resolve();
   private restarting = false;
+  /** After a restart or rebuild that did not bring it back, wait before the next attempt. */
+  private restartNotBeforeMs = 0;
 
   constructor(private readonly o: LocalGuardOptions) {
     this.holderId = holderIds.agent(o.self, o.bootId);
@@ -141,7 +145,9 @@ export class LocalGuard {
       const done = await this.serialized(() => maintainSyncSet(this.syncContext(), lease, db, view)).catch((err: unknown) => `sync set: ${describeError(err)}`);
       if (done) this.note('sync', done);
     }
-    if (db.kind === 'unreachable' && this.lease === undefined && !this.restarting) await this.maybeRestart(db, view);
+    if (db.kind === 'unreachable' && this.lease === undefined && !this.restarting && systemClock.nowMs() >= this.restartNotBeforeMs) {
+      await this.maybeRestart(db, view);
+    }
   }
 
   private syncContext() {
@@ -154,15 +160,17 @@ export class LocalGuard {
   /** A stopped member is started as a standby in the background: the checks go on meanwhile. */
   private async maybeRestart(db: Extract<LocalDb, { kind: 'unreachable' }>, view: StoreView): Promise<void> {
     const { running, hasData } = await postmasterRunning(this.o.member);
-    const decision = decideRestart({ self: this.o.self, peers: this.o.peers }, view, running ?? db.running, hasData);
+    const decision = decideRestart({ self: this.o.self, peers: this.o.peers, autoRejoin: this.o.autoRejoin }, view, running ?? db.running, hasData);
     if (decision.kind === 'leave') return;
     this.restarting = true;
     this.note('restart', decision.reason);
     const ctx = { self: this.o.self, member: this.o.member, auth: this.o.auth, peers: this.o.peers, autoRejoin: this.o.autoRejoin, timeouts: this.o.timeouts };
-    void this.whilePaused(() => startAsStandby(ctx, decision.upstream))
+    const work = decision.kind === 'rebuild' ? () => rebuildFrom(ctx, decision.upstream) : () => startAsStandby(ctx, decision.upstream);
+    void this.whilePaused(work)
       .then((outcome) => this.note('restart', outcome), (err: unknown) => this.note('restart', `failed: ${describeError(err)}`))
       .finally(() => {
         this.restarting = false;
+        this.restartNotBeforeMs = systemClock.nowMs() + RESTART_BACKOFF_MS;
       });
   }
 

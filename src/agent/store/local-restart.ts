@@ -26,18 +26,39 @@ export interface RestartContext {
 
 export type RestartDecision =
   | { readonly kind: 'start'; readonly upstream: PgEndpoint; readonly reason: string }
+  /** Nothing left to start (a rebuild that failed half way removed it): a base backup. */
+  | { readonly kind: 'rebuild'; readonly upstream: PgEndpoint; readonly reason: string }
   | { readonly kind: 'leave'; readonly reason: string };
 
 /** Pure: start it, or why not. `running` is what pg_ctl status said (undefined: unknown). */
-export function decideRestart(ctx: Pick<RestartContext, 'self' | 'peers'>, view: StoreView, running: boolean | undefined, hasData: boolean): RestartDecision {
+export function decideRestart(
+  ctx: Pick<RestartContext, 'self' | 'peers' | 'autoRejoin'>,
+  view: StoreView,
+  running: boolean | undefined,
+  hasData: boolean,
+): RestartDecision {
   if (running !== false) return { kind: 'leave', reason: running ? 'its postmaster runs: frozen or overloaded, not stopped' : 'no data directory to look at (--pg-data)' };
-  if (!hasData) return { kind: 'leave', reason: 'no data directory content: nothing to start' };
   if (view.paused) return { kind: 'leave', reason: `the store is paused by ${view.paused.by}: nothing is started (meridian resume)` };
   if (typeof view.record !== 'object') return { kind: 'leave', reason: 'no readable primary record: nothing to follow' };
   if (view.record.region === ctx.self) return { kind: 'leave', reason: 'the record names this region: a failover, not a restart, is due' };
   const upstream = ctx.peers.get(view.record.region);
   if (!upstream) return { kind: 'leave', reason: `the recorded primary ${view.record.region} is not a member` };
+  if (!hasData) {
+    // A rebuild that lost its source half way (a second cut) leaves no data directory, and the
+    // coordinator never asks a member that does not answer SQL: only this agent can bring it back.
+    return ctx.autoRejoin
+      ? { kind: 'rebuild', upstream, reason: `no data directory while ${view.record.region} is the primary: rebuilt from it (a base backup)` }
+      : { kind: 'leave', reason: `no data directory, and failover.autoRejoin is off: meridian db rejoin --region ${ctx.self} --force` };
+  }
   return { kind: 'start', upstream, reason: `stopped while ${view.record.region} is the primary: started as its standby` };
+}
+
+/** Rebuilds a member with nothing left to start (rewindAndRejoin falls back to a base backup). */
+export async function rebuildFrom(ctx: RestartContext, upstream: PgEndpoint): Promise<string> {
+  const rebuilt = await rewindAndRejoin(ctx.member, upstream, ctx.auth, { allowBaseBackup: true, timeouts: ctx.timeouts });
+  return rebuilt.kind === 'unreachable'
+    ? `nothing rebuilt: ${rebuilt.member} does not answer (${rebuilt.reason}); tried again on a later check`
+    : `rebuilt as a standby of ${upstream.name} (${rebuilt.kind === 'rejoined' ? rebuilt.path : 'already following'})`;
 }
 
 /** Does what decideRestart said; one line for the guard's status. */
