@@ -131,6 +131,27 @@ function stuckFor(m: MemberState, primary: string, o: ConvergeOptions): string |
   return `has followed ${primary} for ${Math.round(m.notStreamingForMs / 1000)} s without streaming from it`;
 }
 
+/**
+ * The steps that bring a store in line with a primary that stays (a failover's tail, a
+ * switchover's after its promotion), in the one order every planner uses: fences first (safety),
+ * an unfinished promotion, repoints, the DNS name, a write check when something changed, marks,
+ * rebuilds. Completed audit-only steps of the open runbook of `kind` are dropped.
+ */
+export function inLineSteps(
+  state: StoreState,
+  kind: RunbookKind,
+  primary: string,
+  members: MemberPlan,
+  leading: readonly Step[],
+  validateReason: string,
+): Step[] {
+  const dns = dnsStep(state, primary);
+  const unfinished = state.runbook?.kind === kind;
+  const validate = leading.length > 0 || dns !== undefined || unfinished ? step.validateWrite(primary, validateReason) : undefined;
+  const steps = [...members.fences, ...leading, ...members.repoints, dns, validate, ...members.marks, ...members.rejoins];
+  return dropCompleted(state, kind, steps.filter((s): s is Step => s !== undefined));
+}
+
 export function dnsStep(state: StoreState, primary: string): Step | undefined {
   if (state.dns.target === primary) return undefined;
   const now = state.dns.target === null ? 'has no record' : `points at ${state.dns.target}`;

@@ -8,7 +8,7 @@
  * If the target stops qualifying half-way, the plan gives the primary role back to the old
  * primary (resume writes, or promote it again once demoted) instead of leaving writes blocked.
  */
-import { dnsStep, dropCompleted, memberSteps, type ConvergeOptions } from './converge.ts';
+import { dnsStep, dropCompleted, inLineSteps, memberSteps, type ConvergeOptions } from './converge.ts';
 import { formatLsn } from './lsn.ts';
 import { memberIn, position, primaryHealth, recordedPrimary } from './member.ts';
 import { blocked, continues, noop, present, run } from './plan-common.ts';
@@ -140,20 +140,7 @@ function afterPromotion(state: StoreState, primary: MemberState, nowMs: number, 
   const leading = health.kind === 'standby'
     ? [step.promote(t, newSyncSet(state, t, members, options), `${t} is the recorded primary but runs as a standby: its promotion did not finish`)]
     : [];
-  const dns = dnsStep(state, t);
-  const validate =
-    unfinished || leading.length > 0 || dns !== undefined
-      ? step.validateWrite(t, `a test write must commit on ${t} before the switchover counts as done`)
-      : undefined;
-  const steps = dropCompleted(state, 'switchover', present([
-    ...members.fences,
-    ...leading,
-    ...members.repoints,
-    dns,
-    validate,
-    ...members.marks,
-    ...members.rejoins,
-  ]));
+  const steps = inLineSteps(state, 'switchover', t, members, leading, `a test write must commit on ${t} before the switchover counts as done`);
   if (steps.length === 0 && !unfinished) return noop(`${t} is already the primary and everything follows it`);
   const summary = steps.length > 0 ? `finish the switchover to ${t}` : `every step of the switchover to ${t} is done: close it`;
   return run(state, 'switchover', t, nowMs, summary, steps);

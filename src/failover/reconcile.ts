@@ -14,7 +14,7 @@
  * The plan stops after the freezes: the choice needs positions read after them.
  */
 import { chooseCandidate, type CandidateOptions } from './candidate.ts';
-import { dnsStep, dropCompleted, memberSteps, type ConvergeOptions, type ForkPoint, type MemberPlan } from './converge.ts';
+import { dnsStep, dropCompleted, inLineSteps, memberSteps, type ConvergeOptions, type ForkPoint, type MemberPlan } from './converge.ts';
 import { heldLsn } from './lsn.ts';
 import { position, primaryHealth, recordedPrimary } from './member.ts';
 import { blocked, continues, noop, present, run } from './plan-common.ts';
@@ -123,21 +123,8 @@ function fenceReason(state: StoreState, old: MemberState, nowMs: number): string
  * line. Order matches a fresh failover plan's tail, so an interrupted runbook resumes where it was.
  */
 function inLine(state: StoreState, primary: MemberState, members: MemberPlan, leading: Step[], nowMs: number): Plan {
-  const dns = dnsStep(state, primary.region);
   const unfinished = continues(state, 'failover');
-  const validate =
-    leading.length > 0 || dns !== undefined || unfinished
-      ? step.validateWrite(primary.region, `a test write must commit on ${primary.region}`)
-      : undefined;
-  const steps = dropCompleted(state, 'failover', present([
-    ...members.fences,
-    ...leading,
-    ...members.repoints,
-    dns,
-    validate,
-    ...members.marks,
-    ...members.rejoins,
-  ]));
+  const steps = inLineSteps(state, 'failover', primary.region, members, leading, `a test write must commit on ${primary.region}`);
   const subject = unfinished && state.runbook ? state.runbook.subject : primary.region;
   if (steps.length === 0) {
     if (unfinished && state.runbook) {
