@@ -11,9 +11,13 @@
  *      recorded as done in the same runbook, exactly as the audit would have them).
  * The second plan is what a real failover would do only if the standbys' positions do not move
  * before they are frozen; the positions it uses are named in its reasons.
+ *
+ * A planned switchover is one plan (planSwitchover), previewed as it is: its steps, or why the
+ * target cannot be chosen.
  */
 import { heldLsn, lagBytes } from './lsn.ts';
 import { memberIn } from './member.ts';
+import { planSwitchover, type SwitchoverOptions } from './plan-switchover.ts';
 import { reconcile, type ReconcileOptions } from './reconcile.ts';
 import { syncProof } from './sync-proof.ts';
 import type { Lsn, MemberState, Plan, Step, StoreState } from './types.ts';
@@ -53,43 +57,72 @@ export interface StandbyLag {
   readonly lagBytes: Lsn | null;
 }
 
+/** The member a plan promotes, where it stands in the state it was planned from, and the planner's reason. */
+export interface Promotion {
+  readonly region: string;
+  /** The planner's own reason (its WAL, the other candidates and why they lost). */
+  readonly reason: string;
+  readonly timeline: number;
+  /** The WAL it holds (received or replayed: pg_promote replays what was received first). */
+  readonly lsn: Lsn;
+}
+
+/** A planner as the caller runs it (the coordinator's choosePlan); by default the reconciler. */
+export type Planner = (state: StoreState, nowMs: number) => Plan;
+
 export interface FailoverPreview {
   /** The region whose loss is assumed. */
   readonly lost: string;
   /** The plans the reconciler would make, in order (one or two). */
   readonly plans: readonly Plan[];
-  /** The member the last plan promotes, with the planner's own reason (its WAL, the other candidates). */
-  readonly promote?: { readonly region: string; readonly reason: string };
+  /** The member the last plan promotes. */
+  readonly promote?: Promotion;
   /** Sync stores: the proof (or why there is none) that the candidate holds every acknowledged write. */
   readonly syncProof?: string;
   /** Per standby, how far behind the primary it is now: the WAL a failover right now could lose. */
   readonly lag: readonly StandbyLag[];
 }
 
-/** Both plans of a failover away from the recorded primary, as if it were lost now. */
-export function previewFailover(state: StoreState, nowMs: number, options: ReconcileOptions = {}): FailoverPreview {
+/**
+ * Both plans of a failover away from the recorded primary, as if it were lost now. `planner`:
+ * the function the caller really plans with (the agent's coordinator passes its choosePlan), so
+ * the preview cannot drift from it.
+ */
+export function previewFailover(state: StoreState, nowMs: number, options: ReconcileOptions & { readonly planner?: Planner } = {}): FailoverPreview {
+  const plan: Planner = options.planner ?? ((s, now) => reconcile(s, now, options));
   const lost = state.primary.region;
-  const first = reconcile(assumePrimaryLost(state), nowMs, options);
+  const first = plan(assumePrimaryLost(state), nowMs);
   const plans: Plan[] = [first];
   let last = assumePrimaryLost(state);
   if (first.kind === 'run' && first.continues) {
     last = assumeFrozen(last, first);
-    plans.push(reconcile(last, nowMs, options));
+    plans.push(plan(last, nowMs));
   }
-  const promote = promotionIn(plans.at(-1)!);
+  const promote = promotionIn(plans.at(-1)!, last);
   const proof = state.mode === 'sync' ? describeProof(last) : undefined;
-  return {
-    lost,
-    plans,
-    ...(promote ? { promote: { region: promote.region, reason: promote.reason } } : {}),
-    ...(proof ? { syncProof: proof } : {}),
-    lag: standbyLag(state),
-  };
+  return { lost, plans, ...(promote ? { promote } : {}), ...(proof ? { syncProof: proof } : {}), lag: standbyLag(state) };
 }
 
-function promotionIn(plan: Plan): Extract<Step, { kind: 'promote' }> | undefined {
+export interface SwitchoverPreview {
+  readonly target: string;
+  /** planSwitchover's plan: its steps, `blocked` with why the target cannot be chosen, or `noop`. */
+  readonly plan: Plan;
+  readonly promote?: Promotion;
+  readonly lag: readonly StandbyLag[];
+}
+
+/** The operator's switchover to `target`, exactly as the coordinator would plan it now. */
+export function previewSwitchover(state: StoreState, target: string, nowMs: number, options: SwitchoverOptions = {}): SwitchoverPreview {
+  const plan = planSwitchover(state, target, nowMs, options);
+  const promote = promotionIn(plan, state);
+  return { target, plan, ...(promote ? { promote } : {}), lag: standbyLag(state) };
+}
+
+function promotionIn(plan: Plan, state: StoreState): Promotion | undefined {
   if (plan.kind !== 'run') return undefined;
-  return plan.steps.find((s): s is Extract<Step, { kind: 'promote' }> => s.kind === 'promote');
+  const step = plan.steps.find((s): s is Extract<Step, { kind: 'promote' }> => s.kind === 'promote');
+  const m = step && memberIn(state, step.region);
+  return step && m ? { region: step.region, reason: step.reason, timeline: m.timeline, lsn: heldLsn(m) } : undefined;
 }
 
 function describeProof(state: StoreState): string {

@@ -22,6 +22,10 @@ export {
   type ReconcileOptions, type SwitchoverOptions, type RejoinOptions, type CandidateChoice, type CandidateOptions, type SyncProof,
 } from './planner.ts';
 export { rejoinRecheckMs } from './converge.ts';
+export {
+  previewFailover, previewSwitchover, assumePrimaryLost,
+  type FailoverPreview, type SwitchoverPreview, type Promotion, type StandbyLag, type Planner,
+} from './hypothetical.ts';
 export { executePlan, type ExecutorDeps, type RunOutcome, type RunPlan } from './executor.ts';
 export type { ExecutorTiming } from './step-actions.ts';
 export {
