@@ -170,7 +170,7 @@ function store(members: StoreStatus['members'], primary = 'us-east', source: Sto
   };
 }
 const m = (region: string, role: 'primary' | 'standby' | 'unknown', timeline: number | null, streaming: boolean | null, reachable = true) =>
-  ({ region, role, address: `10.0.0.${region.length}:5432`, lsn: null, timeline, streaming, reachable });
+  ({ region, role, address: `10.0.0.${region.length}:5432`, lsn: null, timeline, streaming, fenced: role === 'primary' ? false : null, reachable });
 
 test('meridian store: whole, or waiting, with the members only a rejoin brings back', () => {
   assert.deepEqual(judgeStore(store([m('eu-west', 'standby', 2, true), m('us-east', 'primary', 2, null), m('ap-south', 'standby', 2, true)])), { whole: true, primary: 'us-east' });

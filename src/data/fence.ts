@@ -15,7 +15,12 @@ import { synchronousStandbyNamesValue } from './conf.ts';
 import { CONTROL_APPLICATION_NAME, queryRows, type DbTimeouts } from './connect.ts';
 import { parseLsn, type Lsn } from './lsn.ts';
 import { FENCE_STANDBY_NAME } from './standby-config.ts';
-import type { PgAuth, PgEndpoint, Unreachable } from './types.ts';
+import type { DbState, PgAuth, PgEndpoint, Unreachable } from './types.ts';
+
+/** The database refuses writes: either lock of this fence (read-only default, or the impossible sync standby). */
+export function isFenced(m: DbState): boolean {
+  return m.reachable && (m.readOnlyByDefault || m.synchronousStandbyNames.includes(FENCE_STANDBY_NAME));
+}
 
 export type FenceResult =
   | { readonly kind: 'fenced'; readonly lsn: Lsn; readonly terminatedBackends: number }

@@ -37,7 +37,7 @@ export {
 } from './control.ts';
 export { promote, repoint, setSynchronous, type PromoteResult, type RepointResult, type SetSynchronousResult, type OpOptions } from './roles.ts';
 export { rewindAndRejoin, type RejoinResult, type RejoinOptions } from './rejoin.ts';
-export { fencePrimary, unfencePrimary, type FenceResult, type UnfenceResult } from './fence.ts';
+export { fencePrimary, isFenced, unfencePrimary, type FenceResult, type UnfenceResult } from './fence.ts';
 export { freezeStandby, type FreezeResult, type FreezeOptions } from './freeze.ts';
 // A member's own files, for code on its host (its agent): a stopped server's auto.conf, owned files.
 export { FENCE_STANDBY_NAME, writeStandbyConfig, type StandbyConfigOptions } from './standby-config.ts';

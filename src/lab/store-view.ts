@@ -6,7 +6,7 @@
  * `summarizeStore` is pure; `observeStores` adds the SQL reads.
  */
 import { InputError } from '../common/errors.ts';
-import { formatLsn, readMemberState, type DbTimeouts, type DbState } from '../data/index.ts';
+import { formatLsn, isFenced, readMemberState, type DbTimeouts, type DbState } from '../data/index.ts';
 import type { Store, Topology } from '../spec/index.ts';
 import { hostPort } from './http.ts';
 
@@ -38,6 +38,8 @@ export interface StoreMemberStatus {
   readonly timeline: number | null;
   /** Standby: its WAL receiver is streaming. Null on a primary or when unreachable. */
   readonly streaming: boolean | null;
+  /** A primary that refuses writes (Meridian's fence: an old primary awaiting its rebuild). Null on a standby or when unreachable. */
+  readonly fenced: boolean | null;
   readonly reachable: boolean;
   /** Why it is unreachable (one line); absent when reachable. */
   readonly reason?: string;
@@ -48,9 +50,9 @@ export interface StoreStatus {
   readonly engine: Store['engine'];
   /** The GSLB name applications use for the current primary. */
   readonly primaryFqdn: string;
-  /** Region of the current primary. */
+  /** Region of the current primary: the member that answers as a primary and takes writes. */
   readonly primary: string;
-  /** `observed`: a member answered as primary; `topology`: none did, so this is the configured primaryRegion. */
+  /** `observed`: a member answered as a writable primary; `topology`: none did (a fenced one is no primary), so this is the configured primaryRegion. */
   readonly primarySource: 'observed' | 'topology';
   readonly replication: Store['replication'];
   readonly database: string;
@@ -88,12 +90,14 @@ export function storeTargets(topology: Topology): StoreTarget[] {
 /**
  * Pure: the store's status from one observation per member (same order as `target.members`).
  * Two members answering as primary (split brain) leave both visible with role `primary`; the one
- * on the newest timeline, else the configured one, is named the current primary.
+ * on the newest timeline, else the configured one, is named the current primary. A fenced primary
+ * (read-only, awaiting its rebuild) is never named: a drill that read its survivors from one, while
+ * the real primary was briefly unreachable, counted writes as lost that the store still held.
  */
 export function summarizeStore(target: StoreTarget, observed: readonly DbState[], app?: AppLogin): StoreStatus {
   if (observed.length !== target.members.length) throw new Error(`store ${target.name}: ${observed.length} observations for ${target.members.length} members`);
   const members = target.members.map((m, i) => memberStatus(m, observed[i]!));
-  const primaries = members.filter((m) => m.role === 'primary');
+  const primaries = members.filter((m) => m.role === 'primary' && !m.fenced);
   const chosen = [...primaries].sort(
     (a, b) => (b.timeline ?? 0) - (a.timeline ?? 0) || Number(b.region === target.primaryRegion) - Number(a.region === target.primaryRegion),
   )[0];
@@ -115,10 +119,11 @@ export function summarizeStore(target: StoreTarget, observed: readonly DbState[]
 
 function memberStatus(m: StoreMemberTarget, s: DbState): StoreMemberStatus {
   const address = hostPort(m.host, m.port);
-  if (!s.reachable) return { region: m.region, role: 'unknown', address, lsn: null, timeline: null, streaming: null, reachable: false, reason: s.reason };
+  if (!s.reachable) return { region: m.region, role: 'unknown', address, lsn: null, timeline: null, streaming: null, fenced: null, reachable: false, reason: s.reason };
   const lsn = s.role === 'primary' ? s.currentLsn : s.replayLsn;
   const streaming = s.role === 'standby' ? s.walReceiver?.status === 'streaming' : null;
-  return { region: m.region, role: s.role, address, lsn: formatLsn(lsn), timeline: s.timeline, streaming, reachable: true };
+  const fenced = s.role === 'primary' ? isFenced(s) : null;
+  return { region: m.region, role: s.role, address, lsn: formatLsn(lsn), timeline: s.timeline, streaming, fenced, reachable: true };
 }
 
 /** `postgresql://user:password@host:port/database`, the parts URL-encoded; no login part without a login. */

@@ -57,13 +57,13 @@ function resolveLogins({ credentialsFromEnv, DB_CREDENTIAL_ENV, labDir, readCred
 export function formatStoreSection(s: StoreStatus): string {
   const unobserved = s.members.every((m) => m.reason?.startsWith('not observed'));
   const source =
-    s.primarySource === 'observed' ? '' : unobserved ? ' (configured; not observed: no admin login, in a lab run as root)' : ' (no member answered as primary: configured primary shown)';
+    s.primarySource === 'observed' ? '' : unobserved ? ' (configured; not observed: no admin login, in a lab run as root)' : ' (no member answered as a writable primary: configured primary shown)';
   const headline = `store ${s.name} (${s.engine}, ${s.replication} replication, database ${s.database}): primary ${s.primary}${source}; apps use ${s.primaryFqdn}`;
   const table = formatTable(
     ['REGION', 'ROLE', 'ADDRESS', 'LSN', 'TIMELINE', 'STREAMING', 'REACHABLE'],
     s.members.map((m) => [
       m.region,
-      m.role,
+      m.fenced ? 'primary (fenced)' : m.role,
       m.address,
       m.lsn ?? '-',
       m.timeline === null ? '-' : String(m.timeline),

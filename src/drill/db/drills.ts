@@ -154,7 +154,7 @@ export async function runDbDrill(env: DbDrillEnvironment, options: DbDrillOption
   }
   emit('stopped', `${main.ops.length + (pinned?.ops.length ?? 0) + localOps.length} writes recorded`);
 
-  const final = await env.readStore().catch(() => watcher.snapshots.at(-1));
+  const final = await finalPrimary(env, watcher, o.maxRecoveryMs, clock, emit);
   const survivorsFrom = final?.primary ?? null;
   const survivorAddress = final?.members.find((m) => m.region === survivorsFrom && m.role === 'primary')?.address;
   const sources: WrittenRows[] = [{ kind: 'drillTable' }, ...(o.transport === 'http' && env.appRows ? [env.appRows] : [])];
@@ -238,6 +238,29 @@ async function waitUntil(
     if (progress.done) return { result: { outcome: 'settled', afterMs, primary: progress.primary, by: progress.by, seenAtMs: progress.seenAtMs } };
     if (afterMs >= maxMs) return { result: { outcome: 'timedOut', afterMs, detail: `still waiting for ${progress.waitingFor}` } };
     await clock.sleep(POLL_MS, signal);
+  }
+}
+
+/**
+ * The store as it ends, read once it has a writable primary again (bounded): the surviving ids are
+ * read from that primary. Read at once, a store that was in a second failover (its new primary
+ * lost, the next one not promoted yet) has none, and every acknowledged write would count as lost
+ * although the promoted standby holds them.
+ */
+async function finalPrimary(
+  env: DbDrillEnvironment, watcher: StoreWatcher, maxMs: number, clock: Clock, emit: (step: string, detail: string) => void,
+): Promise<StoreSnapshot | undefined> {
+  const fromMs = clock.nowMs();
+  let last: StoreSnapshot | undefined;
+  for (;;) {
+    last = (await env.readStore().catch(() => undefined)) ?? last ?? watcher.snapshots.at(-1);
+    if (last?.primary) {
+      const waited = clock.nowMs() - fromMs;
+      if (waited >= POLL_MS) emit('note', `the store had no writable primary when the writes stopped; ${last.primary} took over ${Math.round(waited)} ms later`);
+      return last;
+    }
+    if (clock.nowMs() - fromMs >= maxMs) return last;
+    await clock.sleep(POLL_MS);
   }
 }
 

@@ -7,16 +7,14 @@
  * them and uses the old primary's position to say how much WAL may be lost).
  */
 import {
-  FENCE_STANDBY_NAME, judgeEligibility, locateOnHistory, maxLsn,
-  type Lsn, type DbState, type Observation, type ReplicaInfo, type StandbyState, type TimelineHistory,
+  isFenced, judgeEligibility, locateOnHistory, maxLsn,
+  type Lsn, type Observation, type ReplicaInfo, type StandbyState, type TimelineHistory,
 } from '../../data/index.ts';
 import type { MemberState } from '../types.ts';
 import { regionAt, type StoreMember } from './members.ts';
 
-/** The database refuses writes: src/data's fence (read-only default, or the impossible sync standby). */
-export function isFenced(m: DbState): boolean {
-  return m.reachable && (m.readOnlyByDefault || m.synchronousStandbyNames.includes(FENCE_STANDBY_NAME));
-}
+/** The database refuses writes: src/data's fence. */
+export { isFenced };
 
 export interface LastKnown {
   readonly role: 'primary' | 'standby';

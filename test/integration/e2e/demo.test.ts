@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runMeridian } from '../../support/cli.ts';
+import { storeEvents } from '../../support/lab-logs.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -26,7 +27,9 @@ function skipReason(): string | false {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-demo-'));
-const env = { ...process.env, MERIDIAN_LAB_DIR: join(dir, 'lab'), MERIDIAN_LOG_LEVEL: 'warn' };
+const labDir = join(dir, 'lab');
+// Info level: a failure prints the agents' store decisions (storeEvents) next to the reports.
+const env = { ...process.env, MERIDIAN_LAB_DIR: labDir };
 
 describe('the README main job: bash scripts/demo.sh', { skip: skipReason(), timeout: 15 * 60_000 }, () => {
   after(() => {
@@ -41,8 +44,9 @@ describe('the README main job: bash scripts/demo.sh', { skip: skipReason(), time
         resolve({ code: typeof code === 'number' ? code : err ? -1 : 0, out: `${stdout}\n${stderr}` });
       });
     });
-    assert.equal(run.code, 0, run.out.slice(-6000));
-    assert.equal(run.out.match(/^Result: PASS$/gm)?.length, 2, `both drills pass:\n${run.out.slice(-6000)}`);
+    const failure = (): string => `the agents' store events:\n${storeEvents(labDir, 60)}\n\nthe job's output (end):\n${run.out.slice(-5000)}`;
+    assert.equal(run.code, 0, failure());
+    assert.equal(run.out.match(/^Result: PASS$/gm)?.length, 2, `both drills pass:\n${failure()}`);
     assert.doesNotMatch(run.out, /^Result: FAIL$/m);
 
     // Whole again after the database drill healed its cut: the old primary was rebuilt by itself.
@@ -58,7 +62,7 @@ describe('the README main job: bash scripts/demo.sh', { skip: skipReason(), time
       }
       await new Promise((r) => setTimeout(r, 1000));
     }
-    assert.deepEqual(members.filter((m) => m.role === 'primary').map((m) => m.region), [primary], JSON.stringify(members));
+    assert.deepEqual(members.filter((m) => m.role === 'primary').map((m) => m.region), [primary], `${JSON.stringify(members)}\n${storeEvents(labDir, 60)}`);
     assert.ok(members.every((m) => m.role === 'primary' || m.streaming), JSON.stringify(members));
   });
 });

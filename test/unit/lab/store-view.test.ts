@@ -22,6 +22,7 @@ const standby = (lsn: bigint, streaming = true, timeline = 1): StandbyState => (
   walReceiver: streaming ? { status: 'streaming', receivedTimeline: timeline, flushedLsn: lsn, senderHost: undefined, senderPort: undefined, slotName: undefined } : undefined,
   upstreamConfigured: undefined,
 });
+const fenced = (lsn: bigint, timeline = 1): PrimaryState => ({ ...primary(lsn, timeline), readOnlyByDefault: true });
 const down = (reason = 'connection refused'): DbState => ({ reachable: false, reason });
 
 describe('storeTargets', () => {
@@ -55,6 +56,8 @@ describe('summarizeStore', () => {
     { name: 'after a failover: the promoted member', observed: [down(), primary(200n, 2), standby(150n, true, 2)], primary: 'us-east', source: 'observed', roles: ['unknown', 'primary', 'standby'] },
     { name: 'nobody answers as primary: the configured one, said so', observed: [down(), standby(100n), down()], primary: 'eu-west', source: 'topology', roles: ['unknown', 'standby', 'unknown'] },
     { name: 'split brain: the newest timeline wins the headline, both stay visible', observed: [primary(120n, 1), primary(130n, 2), standby(100n)], primary: 'us-east', source: 'observed', roles: ['primary', 'primary', 'standby'] },
+    { name: 'a fenced old primary is no primary: the writable one on the new timeline', observed: [fenced(300n, 1), primary(200n, 2), standby(150n, true, 2)], primary: 'us-east', source: 'observed', roles: ['primary', 'primary', 'standby'] },
+    { name: 'only a fenced primary answers (the new one briefly unreachable): none observed', observed: [fenced(300n, 1), down(), standby(150n, false, 2)], primary: 'eu-west', source: 'topology', roles: ['primary', 'unknown', 'standby'] },
     { name: 'split brain on one timeline: the configured one', observed: [primary(120n), standby(100n), primary(130n)], primary: 'eu-west', source: 'observed', roles: ['primary', 'standby', 'primary'] },
   ];
   for (const c of cases) {
@@ -69,12 +72,12 @@ describe('summarizeStore', () => {
   it('reports each member: address, LSN as text, timeline, streaming, reachability and why not', () => {
     const s = summarizeStore(target, [primary(0x3000148n), standby(0x3000100n), standby(0x3000000n, false)], app);
     assert.deepEqual(s.members, [
-      { region: 'eu-west', role: 'primary', address: '10.231.1.5:5432', lsn: '0/3000148', timeline: 1, streaming: null, reachable: true },
-      { region: 'us-east', role: 'standby', address: '10.231.2.5:5432', lsn: '0/3000100', timeline: 1, streaming: true, reachable: true },
-      { region: 'ap-south', role: 'standby', address: '10.231.3.5:5432', lsn: '0/3000000', timeline: 1, streaming: false, reachable: true },
+      { region: 'eu-west', role: 'primary', address: '10.231.1.5:5432', lsn: '0/3000148', timeline: 1, streaming: null, fenced: false, reachable: true },
+      { region: 'us-east', role: 'standby', address: '10.231.2.5:5432', lsn: '0/3000100', timeline: 1, streaming: true, fenced: null, reachable: true },
+      { region: 'ap-south', role: 'standby', address: '10.231.3.5:5432', lsn: '0/3000000', timeline: 1, streaming: false, fenced: null, reachable: true },
     ]);
     const cut = summarizeStore(target, [down('no answer (ETIMEDOUT)'), standby(1n), standby(1n)]).members[0];
-    assert.deepEqual(cut, { region: 'eu-west', role: 'unknown', address: '10.231.1.5:5432', lsn: null, timeline: null, streaming: null, reachable: false, reason: 'no answer (ETIMEDOUT)' });
+    assert.deepEqual(cut, { region: 'eu-west', role: 'unknown', address: '10.231.1.5:5432', lsn: null, timeline: null, streaming: null, fenced: null, reachable: false, reason: 'no answer (ETIMEDOUT)' });
   });
 
   it('gives connection strings for the GSLB name and for the current primary directly', () => {
