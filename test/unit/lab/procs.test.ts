@@ -6,10 +6,14 @@ import { isAlive, processStartTicks, stopProcesses } from '../../../src/lab/proc
 const linux = process.platform === 'linux';
 
 function startSleeper(ignoreTerm = false) {
-  const script = ignoreTerm ? "process.on('SIGTERM', () => {}); setInterval(() => {}, 1000)" : 'setInterval(() => {}, 1000)';
-  const child = spawn(process.execPath, ['-e', script], { detached: true, stdio: 'ignore' });
+  const script = ignoreTerm
+    ? "process.on('SIGTERM', () => {}); process.stdout.write('ready\\n'); setInterval(() => {}, 1000)"
+    : 'setInterval(() => {}, 1000)';
+  const child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
   assert.ok(child.pid);
-  return { child, pid: child.pid };
+  // Resolves once the handler is installed: a fixed sleep was too short on a loaded machine.
+  const ready = new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  return { child, pid: child.pid, ready };
 }
 
 describe('processes by PID', { skip: !linux && 'needs /proc (Linux)' }, () => {
@@ -31,7 +35,7 @@ describe('processes by PID', { skip: !linux && 'needs /proc (Linux)' }, () => {
       polite.child.kill('SIGKILL');
       stubborn.child.kill('SIGKILL');
     });
-    await new Promise((r) => setTimeout(r, 300)); // Let the stubborn one install its handler.
+    await stubborn.ready;
     const refs = [polite, stubborn].map(({ pid }) => ({ pid, startTicks: processStartTicks(pid) }));
     const begun = Date.now();
     const left = await stopProcesses(refs, 300);
