@@ -7,7 +7,8 @@
  * plus the observability routes (GET /, /metrics, /v1/events, /v1/stream, /v1/regions) and the store
  * routes through `extra`. No route grants CORS: a page served by an agent reads only that agent.
  * Every request that may change state passes ./request-guard.ts first (Host, content type, size),
- * whichever route serves it, so the store routes are covered too.
+ * whichever route serves it, so the store routes are covered too. Then every request passes the
+ * access control (./auth: the role its route needs, from its bearer token), again before any route.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -17,19 +18,22 @@ import { listenOrExplain } from './bind.ts';
 import type { ListenAddress } from './plan.ts';
 import { BodyTooLargeError, readBody } from '../common/http-body.ts';
 import { hostNames, MAX_POST_BYTES, refuseUnsafe } from './request-guard.ts';
+import { AccessControl, denialHeaders, type RequestAuth } from './auth/index.ts';
 
 export interface ApiHandlers {
   readonly status: () => AgentStatus;
   readonly view: () => VantageView;
   /** `relayed`: a sibling agent of this region forwarded it (header RELAYED_HEADER); not to be forwarded again. */
   readonly receiveView: (view: VantageView, relayed: boolean) => ReceiveOutcome;
-  /** Further routes (src/observe); resolves false for a path it does not serve. */
-  readonly extra?: (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
+  /** Further routes (src/observe); resolves false for a path it does not serve. `auth`: who asks, for the audit and forced actions. */
+  readonly extra?: (req: IncomingMessage, res: ServerResponse, auth: RequestAuth) => Promise<boolean>;
 }
 
 export interface ApiServerOptions {
   /** Host names and addresses the agent answers to for requests that change state (request-guard.ts `apiHostNames`); default: the listen address and localhost. */
   readonly hostNames?: readonly string[];
+  /** Roles and tokens (./auth); default: as an agent without a tokens file (loopback reads only, no action). */
+  readonly access?: AccessControl;
 }
 
 export interface ApiServer {
@@ -40,8 +44,9 @@ export interface ApiServer {
 
 export async function startApiServer(listen: ListenAddress, handlers: ApiHandlers, logger: Logger, options: ApiServerOptions = {}): Promise<ApiServer> {
   const allowed = new Set(options.hostNames ?? hostNames([listen.host]));
+  const access = options.access ?? new AccessControl(undefined, logger);
   const server = createServer((req, res) => {
-    route(req, res, handlers, allowed).catch((err: unknown) => {
+    route(req, res, handlers, allowed, access).catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'api handler failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
@@ -56,7 +61,7 @@ export async function startApiServer(listen: ListenAddress, handlers: ApiHandler
   };
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers, allowed: ReadonlySet<string>): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers, allowed: ReadonlySet<string>, access: AccessControl): Promise<void> {
   const method = req.method ?? 'GET';
   const refusal = refuseUnsafe({
     method,
@@ -70,11 +75,14 @@ async function route(req: IncomingMessage, res: ServerResponse, handlers: ApiHan
   if (refusal) return send(res, refusal.status, { error: refusal.error }, { connection: 'close' });
   const path = requestPath(req.url);
   if (path === undefined) return send(res, 400, { error: 'the request path is not a valid URL path (percent-encoding included)' });
+  const checked = access.check(req, res, path);
+  // Closed after a refusal too: its body is not read.
+  if (checked.kind === 'denied') return send(res, checked.denial.status, { error: checked.denial.error }, { ...denialHeaders(checked.denial), connection: 'close' });
   if (path === '/healthz' && method === 'GET') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
   if (path === '/status' && method === 'GET') return send(res, 200, handlers.status());
   if (path === '/v1/view' && method === 'GET') return send(res, 200, handlers.view());
   if (path === '/v1/view' && method === 'POST') return receive(req, res, handlers);
-  if (handlers.extra && (await handlers.extra(req, res))) return;
+  if (handlers.extra && (await handlers.extra(req, res, checked.auth))) return;
   if (['/healthz', '/status', '/v1/view'].includes(path)) return send(res, 405, { error: `${method} not allowed on ${path}` });
   send(res, 404, { error: `no route ${path}` });
 }

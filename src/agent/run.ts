@@ -6,7 +6,7 @@
  * Static stability: DNS always answers from the last table built; nothing on the query path
  * waits on a probe or a peer.
  */
-import { describeError } from '../common/errors.ts';
+import { describeError, InputError } from '../common/errors.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { EtcdStore, type CoordinationStore } from '../coord/index.ts';
 import { buildAnswerTable, chooseUdpTransport, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
@@ -20,6 +20,7 @@ import { explainBindError } from './bind.ts';
 import { startApiServer, type ApiServer } from './http-api.ts';
 import { planAgent, type AgentPlan } from './plan.ts';
 import { apiHostNames } from './request-guard.ts';
+import { AccessControl, TokensFile } from './auth/index.ts';
 import { buildStatus, type AgentStatus } from './status.ts';
 import { createStoreSupervisor, type StoreSupervisionOptions } from './store/index.ts';
 import { createTrafficControls } from './traffic/index.ts';
@@ -36,6 +37,8 @@ export interface RunAgentOptions {
   readonly logger?: Logger;
   /** Database supervision (src/agent/store); credentials default to the MERIDIAN_DB_* environment. */
   readonly stores?: StoreSupervisionOptions;
+  /** The tokens file (./auth, docs/security.md); without one the agent serves loopback reads only and refuses every action. */
+  readonly tokensFile?: string;
 }
 
 export interface RunningAgent {
@@ -62,6 +65,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const staleAfterMs = staleAfterMsFor(topology);
   const endpoints = topologyEndpoints(topology);
   const bootId = newBootId();
+  const access = accessControl(options.tokensFile, logger);
 
   let view: VantageView = firstView(region, bootId, Object.fromEntries(endpoints.map((e) => [e.key, 'unknown'])), monotonicNow());
   let snapshot: HealthSnapshot = mergeViews(topology, view, [], monotonicNow(), staleAfterMs);
@@ -166,8 +170,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
         if (outcome === 'accepted' && !relayed) relay?.forward(v);
         return outcome;
       },
-      extra: async (req, res) => (await stores.handle(req, res)) || (await traffic.handle(req, res)) || routes.handle(req, res),
-    }, logger, { hostNames: apiHostNames(topology, region, plan.api.host) });
+      extra: async (req, res, auth) => (await stores.handle(req, res, auth)) || (await traffic.handle(req, res, auth)) || routes.handle(req, res),
+    }, logger, { hostNames: apiHostNames(topology, region, plan.api.host), access });
   } catch (err) {
     traffic.close();
     await Promise.all([dns.close(), coord.store?.close()]);
@@ -217,6 +221,22 @@ function coordinationStore(topology: Topology, region: string, override: readonl
   } catch (err) {
     return { problem: `traffic controls unavailable: ${describeError(err)}` };
   }
+}
+
+/** Reads the tokens file now: a missing or invalid one stops the start (InputError), with the file and entry. */
+function accessControl(tokensFile: string | undefined, logger: Logger): AccessControl {
+  if (tokensFile === undefined) {
+    logger.warn({ event: 'auth.unconfigured' }, 'no tokens file (--tokens): the API serves reads to loopback clients only and refuses every operator action (docs/security.md)');
+    return new AccessControl(undefined, logger);
+  }
+  let tokens: TokensFile;
+  try {
+    tokens = new TokensFile(tokensFile, logger);
+  } catch (err) {
+    throw new InputError(`tokens file: ${describeError(err)}`, { cause: err });
+  }
+  logger.info({ event: 'auth.configured', file: tokensFile, entries: tokens.entries().length }, `tokens file ${tokensFile}: ${tokens.entries().length} entries`);
+  return new AccessControl(tokens, logger);
 }
 
 async function startDns(plan: AgentPlan, table: () => AnswerTable, logger: Logger, onQuery: DnsServerOptions['onQuery']): Promise<DnsServer> {

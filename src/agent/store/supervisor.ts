@@ -26,6 +26,7 @@ import { Coordinator } from './coordinator.ts';
 import { mergeStaticNames, regionDownByHealth } from './dns-names.ts';
 import { LocalGuard } from './local-guard.ts';
 import { remoteMemberHost } from './remote-host.ts';
+import type { RequestAuth } from '../auth/index.ts';
 import { handleStoreRoute, type LocalRequest, type RouteAnswer } from './routes.ts';
 import type { StoreStatus, StoresStatus } from './status.ts';
 import { StoreAgent } from './store-agent.ts';
@@ -51,7 +52,7 @@ export interface StoreSupervisor {
   staticNames(): StaticNames;
   status(): StoresStatus;
   /** Serves the store routes of the agent API; resolves false for other paths. */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  handle(req: IncomingMessage, res: ServerResponse, auth: RequestAuth): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -66,10 +67,10 @@ export function createStoreSupervisor(input: StoreSupervisorInput): StoreSupervi
       start: async () => {},
       staticNames: () => ({}),
       status: () => ({ supervised: false, reason: plan.reason, stores: [] }),
-      handle: async (req, res) => handleStoreRoute(req, res, {
+      handle: async (req, res, auth) => handleStoreRoute(req, res, {
         operator: async () => ({ status: 409, body: { error: `stores are not supervised by this agent: ${plan.reason}` } }),
         local: async () => ({ status: 409, body: { kind: 'refused', detail: `stores are not supervised by this agent: ${plan.reason}` } }),
-      }),
+      }, auth),
       close: async () => {},
     };
   }
@@ -270,11 +271,11 @@ class Supervisor implements StoreSupervisor {
     };
   }
 
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  handle(req: IncomingMessage, res: ServerResponse, auth: RequestAuth): Promise<boolean> {
     return handleStoreRoute(req, res, {
       operator: (store, request) => this.coordinator.request(store, request),
       local: (store, request) => this.local(store, request).catch((err: unknown) => ({ status: 500, body: { error: describeError(err) } })),
-    });
+    }, auth);
   }
 
   private async local(store: string, request: LocalRequest): Promise<RouteAnswer> {

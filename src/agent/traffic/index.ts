@@ -16,6 +16,7 @@ import type { NewEvent } from '../../observe/index.ts';
 import type { Topology } from '../../spec/index.ts';
 import { TrafficReader } from './reader.ts';
 import { serveTrafficRequest, type TrafficAnswer } from './requests.ts';
+import type { RequestAuth } from '../auth/index.ts';
 import { handleTrafficRoute } from './routes.ts';
 import type { TrafficStatus } from './status.ts';
 
@@ -41,7 +42,7 @@ export interface TrafficControlsInput {
 export interface TrafficControlsHandle {
   controls(): TrafficControls;
   status(): TrafficStatus;
-  handle(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  handle(req: IncomingMessage, res: ServerResponse, auth: RequestAuth): Promise<boolean>;
   start(): Promise<void>;
   close(): void;
 }
@@ -56,7 +57,7 @@ export function createTrafficControls(input: TrafficControlsInput): TrafficContr
     return {
       controls: () => NO_CONTROLS,
       status: () => ({ source: 'none', ok: false, reason, controls: NO_CONTROLS, revision: null, readAt: null }),
-      handle: (req, res) => handleTrafficRoute(req, res, refuse),
+      handle: (req, res, auth) => handleTrafficRoute(req, res, refuse, auth),
       start: async () => {},
       close: () => {},
     };
@@ -74,7 +75,7 @@ export function createTrafficControls(input: TrafficControlsInput): TrafficContr
   return {
     controls: () => reader.current(),
     status: () => reader.status(),
-    handle: (req, res) => handleTrafficRoute(req, res, serve),
+    handle: (req, res, auth) => handleTrafficRoute(req, res, serve, auth),
     start: () => reader.start(),
     close: () => reader.close(),
   };

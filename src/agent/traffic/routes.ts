@@ -3,7 +3,9 @@
  *   POST /v1/traffic/drain     {region, service?, reason?, by, force?}
  *   POST /v1/traffic/undrain   {region, service?, by}
  *   POST /v1/traffic/weight    {service, region, weight (0-1000, or null: back to the topology's), reason?, by, force?}
- * The request guard (request-guard.ts) has already checked Host, content type and size. Answers
+ * The request guard (request-guard.ts) has already checked Host, content type and size, and the
+ * access control role operator (../auth); a forced drain or weight needs role admin (checked
+ * here), and `by` becomes the token's name, whatever the body said. Answers
  * are JSON with an `outcome`: 200 applied/unchanged, 400 invalid, 409 refused (a safety rule,
  * named), blocked or conflict, 503 etcd unavailable.
  */
@@ -11,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { BodyTooLargeError, readBody } from '../../common/http-body.ts';
 import type { TrafficRequest } from '../../gslb/index.ts';
+import { FORCED_ROLE, type RequestAuth } from '../auth/index.ts';
 import { MAX_POST_BYTES } from '../request-guard.ts';
 
 const by = z.string().trim().min(1).max(200);
@@ -35,6 +38,7 @@ export async function handleTrafficRoute(
   req: IncomingMessage,
   res: ServerResponse,
   serve: (request: TrafficRequest) => Promise<TrafficRouteAnswer>,
+  auth: RequestAuth,
 ): Promise<boolean> {
   const match = ROUTE.exec(new URL(req.url ?? '/', 'http://agent').pathname);
   if (!match) return false;
@@ -44,8 +48,16 @@ export async function handleTrafficRoute(
   }
   const kind = match[1] as keyof typeof SCHEMAS;
   const parsed = await parseBody(req, kind);
-  send(res, 'error' in parsed ? parsed.error : await serve(parsed.request));
+  if ('error' in parsed) send(res, parsed.error);
+  else send(res, forcedRefusal(parsed.request, auth) ?? await serve({ ...parsed.request, by: auth.principal(parsed.request.by) }));
   return true;
+}
+
+/** Overriding the safety rules (`force`) is an admin's call. */
+function forcedRefusal(request: TrafficRequest, auth: RequestAuth): TrafficRouteAnswer | undefined {
+  if (request.kind === 'undrain' || !request.force) return undefined;
+  const denial = auth.need(FORCED_ROLE, `a forced ${request.kind} (--force)`);
+  return denial ? { status: denial.status, body: { outcome: 'refused', detail: denial.error, error: denial.error } } : undefined;
 }
 
 async function parseBody(req: IncomingMessage, kind: keyof typeof SCHEMAS): Promise<{ request: TrafficRequest } | { error: TrafficRouteAnswer }> {

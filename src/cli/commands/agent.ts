@@ -15,13 +15,16 @@ export function registerAgentCommands(program: Command): void {
     .option('--siblings <host:port,...>', "the other agents of this region, to relay peer views to (a DNS name lists them all, e.g. a headless Service); for a region running more than one agent")
     .option('--state-dir <dir>', 'where the failover audit (JSON lines) is kept (default /var/lib/meridian/<region>)')
     .option('--pg-data <store=dir>', "data directory of this region's member of a store, for demote and rejoin (repeatable)", collectPairs, {})
-    .action(async (opts: { file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string> }) => {
+    .option('--tokens <file>', 'bearer tokens (name, role, SHA-256) the API accepts, reread when it changes (meridian token create); without it the API serves reads to loopback only and refuses every operator action')
+    .action(async (opts: { file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string>; tokens?: string }) => {
       const [{ loadTopologyFile }, { runAgent }] = await Promise.all([import('../../spec/index.ts'), import('../../agent/index.ts')]);
       const topology = loadTopologyFile(opts.file);
       // Listen for signals first: a SIGTERM during start-up still ends in a clean close.
       const signalled = untilSignal();
       const stores = { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), dataDirs: opts.pgData };
-      const agent = await runAgent({ topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, siblings: opts.siblings, stores });
+      const agent = await runAgent({
+        topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, siblings: opts.siblings, stores, ...(opts.tokens ? { tokensFile: opts.tokens } : {}),
+      });
       await signalled;
       await agent.close();
     });
