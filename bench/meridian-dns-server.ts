@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { describeError } from '../src/common/errors.ts';
 import { createLogger } from '../src/common/log.ts';
-import { buildAnswerTable, chooseUdpTransport, startDnsServer, UDP_TRANSPORT_ENV } from '../src/gslb/index.ts';
+import { buildAnswerTable, chooseUdpTransport, rateLimitOf, startDnsServer, UDP_TRANSPORT_ENV } from '../src/gslb/index.ts';
 import type { HealthSnapshot } from '../src/health/types.ts';
 import { AgentMetrics } from '../src/observe/index.ts';
 import { loadTopologyFile } from '../src/spec/index.ts';
@@ -35,8 +35,11 @@ async function main(): Promise<void> {
   const udp = chooseUdpTransport({ logger, env: { [UDP_TRANSPORT_ENV]: values.transport } });
   const region = topology.regions[0]?.name ?? 'bench';
   const metrics = new AgentMetrics({ topology, region, bootId: 'bench', defaultMetrics: false, state: () => { throw new Error('no /metrics in the bench server'); } });
+  // The agent's rate limiting too (loopback is exempt by default, so dnsperf is not throttled; the check is on the path).
+  const rateLimit = rateLimitOf(topology);
   const server = await startDnsServer({
     host: values.host, port: Number(values.port), table: () => table, logger, udpTransport: udp.factory, onQuery: metrics.recordDnsAnswer,
+    ...(rateLimit ? { rateLimit } : {}),
   });
   process.stdout.write(`ready udp=${server.udpPort} tcp=${server.tcpPort} transport=${udp.name}\n`);
   const stop = () => void server.close().finally(() => process.exit(0));

@@ -19,6 +19,7 @@ import type { ListenAddress } from './plan.ts';
 import { BodyTooLargeError, readBody } from '../common/http-body.ts';
 import { hostNames, MAX_POST_BYTES, refuseUnsafe } from './request-guard.ts';
 import { AccessControl, denialHeaders, type RequestAuth } from './auth/index.ts';
+import { API_LIMITS, apiServerOptions, limitApiConnections, type ApiLimits } from './api-limits.ts';
 
 export interface ApiHandlers {
   readonly status: () => AgentStatus;
@@ -34,6 +35,8 @@ export interface ApiServerOptions {
   readonly hostNames?: readonly string[];
   /** Roles and tokens (./auth); default: as an agent without a tokens file (loopback reads only, no action). */
   readonly access?: AccessControl;
+  /** Connection caps and deadlines (./api-limits.ts); default API_LIMITS. */
+  readonly limits?: Partial<ApiLimits>;
 }
 
 export interface ApiServer {
@@ -45,15 +48,14 @@ export interface ApiServer {
 export async function startApiServer(listen: ListenAddress, handlers: ApiHandlers, logger: Logger, options: ApiServerOptions = {}): Promise<ApiServer> {
   const allowed = new Set(options.hostNames ?? hostNames([listen.host]));
   const access = options.access ?? new AccessControl(undefined, logger);
-  const server = createServer((req, res) => {
+  const limits = { ...API_LIMITS, ...options.limits };
+  const server = createServer(apiServerOptions(limits), (req, res) => {
     route(req, res, handlers, allowed, access).catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'api handler failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
     });
   });
-  // Peers push every period; an idle connection must not outlive a peer that went away.
-  server.keepAliveTimeout = 2_000;
-  server.requestTimeout = 5_000;
+  limitApiConnections(server, limits, logger);
   const bound = await listenOrExplain('the agent API', listen, (host, port, cb) => server.listen(port, host, cb), server);
   return {
     ...bound,

@@ -9,7 +9,7 @@
 import { describeError, InputError } from '../common/errors.ts';
 import { createLogger, type Logger } from '../common/log.ts';
 import { EtcdStore, type CoordinationStore } from '../coord/index.ts';
-import { buildAnswerTable, chooseUdpTransport, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
+import { buildAnswerTable, chooseUdpTransport, rateLimitOf, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
 import {
   PeerExchange, Prober, SiblingDirectory, SiblingRelay, firstView, mergeViews, newBootId, nextView, routingChanges, sameRouting, smallestIntervalMs,
   staleAfterMsFor, topologyEndpoints, type EndpointTransition, type HealthSnapshot, type VantageView,
@@ -151,7 +151,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   // A restarted agent reads the drains before its first DNS answer (bounded by etcd's request
   // deadline; unreachable, it starts without them and says so on /status).
   await traffic.start();
-  const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsAnswer);
+  const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsAnswer, rateLimitOf(topology));
   const routes = observeRoutes({
     observer,
     status: statusNow,
@@ -239,10 +239,13 @@ function accessControl(tokensFile: string | undefined, logger: Logger): AccessCo
   return new AccessControl(tokens, logger);
 }
 
-async function startDns(plan: AgentPlan, table: () => AnswerTable, logger: Logger, onQuery: DnsServerOptions['onQuery']): Promise<DnsServer> {
+async function startDns(
+  plan: AgentPlan, table: () => AnswerTable, logger: Logger, onQuery: DnsServerOptions['onQuery'], rateLimit: DnsServerOptions['rateLimit'],
+): Promise<DnsServer> {
   const udpTransport = chooseUdpTransport({ logger }).factory; // logs which one, and why
   try {
-    return await startDnsServer({ host: plan.dns.host, port: plan.dns.port, table, logger, onQuery, udpTransport });
+    // TCP limits are the defaults of gslb/tcp.ts (docs/security.md "Limits").
+    return await startDnsServer({ host: plan.dns.host, port: plan.dns.port, table, logger, onQuery, udpTransport, ...(rateLimit ? { rateLimit } : {}) });
   } catch (err) {
     throw explainBindError('DNS', plan.dns, err);
   }

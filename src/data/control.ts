@@ -38,6 +38,10 @@ export const CLUSTER_SETTINGS: Readonly<Record<string, ConfValue>> = {
   // 3 reserved slots ran out in chaos rounds, the agents read "too many clients" as a dead
   // database, and killed it. Ten keep them in.
   superuser_reserved_connections: 10,
+  // A backend forked for a connection whose client already gave up (a postmaster thawed after a
+  // freeze serves its whole queued backlog) holds its slot until this passes: the default 60 s
+  // let a thaw fill every slot. Control-plane clients give up after seconds, not a minute.
+  authentication_timeout: '10s',
   // TCP only: members in different network namespaces share one filesystem, so a unix socket
   // named after the port would collide.
   unix_socket_directories: '',

@@ -5,7 +5,9 @@
 import type { Logger } from '../common/log.ts';
 import { InfraError } from '../common/errors.ts';
 import type { AnswerTable, ExchangeCodes } from './answer-table.ts';
-import { startTcp } from './tcp.ts';
+import { ResponseRateLimiter, type RateLimitSettings } from './rate-limit.ts';
+import { slipResponse } from './slip.ts';
+import { startTcp, type TcpLimits } from './tcp.ts';
 import { dgramTransport, type DnsTransport, type UdpTransportFactory } from './transport.ts';
 import { DROPPED, NO_QTYPE } from './wire.ts';
 
@@ -31,6 +33,12 @@ export interface DnsServerOptions {
   udpTransport?: UdpTransportFactory;
   tcpIdleTimeoutMs?: number;
   tcpMaxConnections?: number;
+  /** Further TCP limits (deadlines, per-source cap); the two fields above win over theirs. */
+  tcp?: TcpLimits;
+  /** Response rate limiting of UDP answers (./rate-limit.ts); absent: none. The agent passes the topology's. */
+  rateLimit?: RateLimitSettings;
+  /** Monotonic milliseconds for the rate limiter and TCP deadlines; default performance.now. */
+  now?: () => number;
 }
 
 export interface DnsServer {
@@ -41,6 +49,9 @@ export interface DnsServer {
 }
 
 export async function startDnsServer(options: DnsServerOptions): Promise<DnsServer> {
+  const now = options.now ?? (() => performance.now());
+  // UDP only: a TCP client's address is proven by its handshake, so it cannot aim answers at a victim.
+  const limiter = options.rateLimit ? new ResponseRateLimiter(options.rateLimit, now) : undefined;
   const handle = (transport: 'udp' | 'tcp') => (query: Buffer, client: { readonly address: string }) => {
     let response: Buffer | null = null;
     const event = options.onQuery ? { qtype: NO_QTYPE, rcode: DROPPED, client: client.address, transport } : undefined;
@@ -49,6 +60,7 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     } catch (err) {
       options.logger?.error({ err }, 'answer table threw; query dropped'); // respond() must never throw
     }
+    if (response && limiter && transport === 'udp') response = limited(limiter.verdict(client.address), response);
     if (options.onQuery && event) {
       if (response === null) event.rcode = DROPPED;
       try {
@@ -68,6 +80,8 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
         port: udp.port,
         handler: handle('tcp'),
         ...(options.logger ? { logger: options.logger } : {}),
+        now,
+        ...options.tcp,
         ...(options.tcpIdleTimeoutMs !== undefined ? { idleTimeoutMs: options.tcpIdleTimeoutMs } : {}),
         ...(options.tcpMaxConnections !== undefined ? { maxConnections: options.tcpMaxConnections } : {}),
       });
@@ -97,4 +111,10 @@ export async function startDnsServer(options: DnsServerOptions): Promise<DnsServ
     }
   }
   throw new InfraError(`cannot listen for DNS on ${options.host}:${options.port}`, { cause: lastError });
+}
+
+/** The response rate limiting lets through: itself, its truncated twin, or nothing. */
+function limited(verdict: 'answer' | 'drop' | 'slip', response: Buffer): Buffer | null {
+  if (verdict === 'answer') return response;
+  return verdict === 'slip' ? slipResponse(response) : null;
 }

@@ -20,6 +20,8 @@ export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type Clien
 export { DROPPED, NO_QTYPE, RCODE, typeCode } from './wire.ts';
 export type { ServiceAnswers } from './describe.ts';
 export type { StaticNames } from './zone.ts';
+export { ResponseRateLimiter, rateLimitOf, clientNetwork, type RateLimitSettings, type RateVerdict } from './rate-limit.ts';
+export { TCP_DEFAULTS, type TcpLimits } from './tcp.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions, type QueryEvent } from './dns-server.ts';
 export type { DnsTransport, DatagramHandler, UdpTransportFactory } from './transport.ts';
 export { chooseUdpTransport, UDP_TRANSPORT_ENV, type UdpTransportChoice } from './native-transport.ts';

@@ -2,9 +2,12 @@
  * GET /v1/stream: server-sent events for the dashboard. Each client gets the current status at
  * once and then every `intervalMs` (one serialization shared by all clients), and every timeline
  * event as it is recorded (`id:` is `boot:seq`, so a reconnecting EventSource resumes with
- * Last-Event-ID, and starts over when the agent restarted). The number of clients is bounded: a dashboard left open must not pile up.
+ * Last-Event-ID, and starts over when the agent restarted). The number of clients is bounded, in
+ * all and per source address (docs/security.md "Limits"): dashboards left open must not pile up,
+ * and one host must not take every slot from the operators.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConnectionLedger, sourceKey } from '../common/connection-ledger.ts';
 import type { EventRing, TimelineEvent } from './timeline.ts';
 
 export interface StreamHubOptions {
@@ -12,23 +15,39 @@ export interface StreamHubOptions {
   readonly status: () => unknown;
   readonly intervalMs: number;
   readonly maxClients?: number;
+  readonly maxClientsPerSource?: number;
 }
 
 const DEFAULT_MAX_CLIENTS = 32;
+/** A browser holds at most 6 connections to one host, so one browser never reaches this; a NAT of a few operators does not either. */
+const DEFAULT_MAX_CLIENTS_PER_SOURCE = 8;
 
 export class StreamHub {
   private readonly clients = new Set<ServerResponse>();
+  private readonly ledger: ConnectionLedger;
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
 
-  constructor(private readonly options: StreamHubOptions) {}
+  constructor(private readonly options: StreamHubOptions) {
+    this.ledger = new ConnectionLedger({
+      total: options.maxClients ?? DEFAULT_MAX_CLIENTS,
+      perSource: options.maxClientsPerSource ?? DEFAULT_MAX_CLIENTS_PER_SOURCE,
+    });
+  }
 
   /** Serves one SSE client; returns when the response is set up (it stays open). */
   open(req: IncomingMessage, res: ServerResponse, since: number): void {
-    if (this.clients.size >= (this.options.maxClients ?? DEFAULT_MAX_CLIENTS)) {
-      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '5' }).end('too many dashboard streams\n');
+    const source = sourceKey(req.socket.remoteAddress);
+    const admission = this.ledger.admit(source);
+    if (admission !== 'admitted') {
+      const { status, error } = admission === 'sourceFull'
+        ? { status: 429, error: `too many dashboard streams from ${source} (at most ${this.ledger.caps.perSource} per address): close a dashboard tab` }
+        : { status: 503, error: `too many dashboard streams (at most ${this.ledger.caps.total}): retry shortly` };
+      const body = `${JSON.stringify({ error })}\n`;
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'retry-after': '5' }).end(body);
       return;
     }
+    res.on('close', () => this.ledger.release(source));
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',

@@ -34,6 +34,9 @@ const walSize = z
     return Number(n) * SIZE_UNIT[unit as keyof typeof SIZE_UNIT];
   });
 
+/** dns.rateLimit when the topology does not say (window in milliseconds). */
+export const RATE_LIMIT_DEFAULTS = { enabled: true, responsesPerSecond: 1000, slip: 2, window: 5000, exemptLoopback: true } as const;
+
 const ipAddress = z.string().refine((v) => isIP(v) !== 0, 'an IPv4 or IPv6 address');
 /** `ip:port`, or `[ipv6]:port`. */
 const hostPort = z
@@ -174,6 +177,25 @@ export const TopologySchema = z.strictObject({
        * when they connect, so a short TTL costs few queries.
        */
       storeTtl: z.number().int().min(0).max(3600).default(1),
+      /**
+       * Response rate limiting of UDP answers per client network (/24, /56), against reflection
+       * (docs/security.md "Limits"). Here, not in agent flags: it is the zone's policy, the same on
+       * every agent. Optional, so that a parsed topology (and its k8s ConfigMap) shows only what
+       * was written; absent, RATE_LIMIT_DEFAULTS apply (gslb rateLimitOf).
+       */
+      rateLimit: z
+        .strictObject({
+          enabled: z.boolean().default(RATE_LIMIT_DEFAULTS.enabled),
+          /** Answers per second to one client network, also the burst it may take at once. */
+          responsesPerSecond: z.number().int().min(1).max(1_000_000).default(RATE_LIMIT_DEFAULTS.responsesPerSecond),
+          /** Every Nth dropped answer is sent truncated (TC=1, empty) so a real resolver retries over TCP; 0: drop all. */
+          slip: z.number().int().min(0).max(10).default(RATE_LIMIT_DEFAULTS.slip),
+          /** How long a network that flooded stays limited once it stops (bind9's window). */
+          window: duration.default(RATE_LIMIT_DEFAULTS.window),
+          /** Never limit 127.0.0.0/8 and ::1: no forged packet arrives from there, and local tools (dnsperf) query fast. */
+          exemptLoopback: z.boolean().default(RATE_LIMIT_DEFAULTS.exemptLoopback),
+        })
+        .optional(),
     })
     .default({ ttl: 2, storeTtl: 1 }),
   /** How the global zone reaches users in AWS (aws-cdk export). */

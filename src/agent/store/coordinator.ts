@@ -84,13 +84,24 @@ export class Coordinator {
   async request(store: string, request: OperatorRequest): Promise<RouteAnswer> {
     const lease = this.heldLease();
     const target = this.o.stores.get(store);
-    if (!target) return { status: 404, body: { error: `store '${store}' is not supervised by this agent` } };
-    if (!lease) {
-      const holder = await this.o.coord.currentHolder(coordKeys.election());
-      const who = holder.kind === 'held' ? holder.holder : holder.kind === 'free' ? 'nobody (election under way)' : `unknown (${holder.reason})`;
-      return { status: 409, body: { error: `this agent (${this.o.self}) is not the failover coordinator; the coordinator is ${who}`, coordinator: holder.kind === 'held' ? holder.holder : null } };
-    }
+    if (!target) return unknownStore(store);
+    if (!lease) return this.notCoordinator();
     return target.serve(lease.token, request);
+  }
+
+  /** A dry run: only the coordinator has the audit and the snapshot a tick plans from. */
+  async plan(store: string, to: string | undefined): Promise<RouteAnswer> {
+    const lease = this.heldLease();
+    const target = this.o.stores.get(store);
+    if (!target) return unknownStore(store);
+    if (!lease) return this.notCoordinator();
+    return target.preview(lease.token, to);
+  }
+
+  private async notCoordinator(): Promise<RouteAnswer> {
+    const holder = await this.o.coord.currentHolder(coordKeys.election());
+    const who = holder.kind === 'held' ? holder.holder : holder.kind === 'free' ? 'nobody (election under way)' : `unknown (${holder.reason})`;
+    return { status: 409, body: { error: `this agent (${this.o.self}) is not the failover coordinator; the coordinator is ${who}`, coordinator: holder.kind === 'held' ? holder.holder : null } };
   }
 
   /** Sleeps `ms`, woken early by close(). */
@@ -173,4 +184,8 @@ export class Coordinator {
       && this.clock.nowMs() - this.steppedAsideAtMs > STEP_ASIDE_AGAIN_MS
       && [...this.o.stores.values()].every((s) => s.idle());
   }
+}
+
+function unknownStore(store: string): RouteAnswer {
+  return { status: 404, body: { error: `store '${store}' is not supervised by this agent` } };
 }

@@ -5,20 +5,17 @@
  *   POST /v1/stores/<store>/pause          {reason?, by}                    operator: maintenance mode, no automatic action
  *   POST /v1/stores/<store>/resume         {by}                             operator: end the pause
  *   POST /v1/stores/<store>/abort          {by}                             operator: close the open runbook (`aborted`)
+ *   GET  /v1/stores/<store>/plan[?to=R]                                     operator: dry run, a failover (or switchover to R) planned from a fresh snapshot, nothing done (coordinator only)
  *   POST /v1/stores/<store>/local/demote   {token, to}             coordinator → the member's own agent
  *   POST /v1/stores/<store>/local/rejoin   {token, from, method}   coordinator → the member's own agent
  * Answers are JSON. 404 for an unknown store, 400 for a bad body, 409 when this agent is not the
  * coordinator (the answer names the one that is) or a token is not the coordinator's.
- * The operator routes need role operator (checked before the body is read, ../auth), a forced
- * rejoin role admin (checked here); `by` becomes the token's name, whatever the body said.
- * The local routes are the coordinator's (peer routes: no role until mutual TLS).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readBody } from '../../common/http-body.ts';
-import { FORCED_ROLE, type RequestAuth } from '../auth/index.ts';
 
-/** Who asked: replaced by the token's name (RequestAuth.principal) before a handler sees it. */
+/** Who asked (the CLI sends user@host); recorded in the audit and the logs. */
 const by = z.string().min(1).max(200);
 
 export const OperatorRequestSchema = z.discriminatedUnion('kind', [
@@ -46,15 +43,25 @@ export interface RouteAnswer {
 
 export interface StoreRouteHandlers {
   operator(store: string, request: OperatorRequest): Promise<RouteAnswer>;
+  /** Read-only: what a failover (or a switchover to `to`) would do now. Absent: no such route. */
+  plan?(store: string, to: string | undefined): Promise<RouteAnswer>;
   local(store: string, request: LocalRequest): Promise<RouteAnswer>;
 }
 
 const ROUTE = /^\/v1\/stores\/([^/]+)\/(switchover|rejoin|pause|resume|abort|local\/demote|local\/rejoin)$/;
+const PLAN_ROUTE = /^\/v1\/stores\/([^/]+)\/plan$/;
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** Serves the route if it is one of ours; resolves false otherwise. */
-export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse, handlers: StoreRouteHandlers, auth: RequestAuth): Promise<boolean> {
-  const match = ROUTE.exec(new URL(req.url ?? '/', 'http://agent').pathname);
+export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse, handlers: StoreRouteHandlers): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://agent');
+  const plan = PLAN_ROUTE.exec(url.pathname);
+  if (plan && handlers.plan) {
+    if (req.method !== 'GET') send(res, { status: 405, body: { error: `${req.method ?? 'POST'} not allowed; GET` } });
+    else send(res, await handlers.plan(decodeURIComponent(plan[1] ?? ''), url.searchParams.get('to') || undefined));
+    return true;
+  }
+  const match = ROUTE.exec(url.pathname);
   if (!match) return false;
   if (req.method !== 'POST') {
     send(res, { status: 405, body: { error: `${req.method ?? 'GET'} not allowed; POST` } });
@@ -78,17 +85,9 @@ export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse
     send(res, parsed.success ? await handlers.local(store, parsed.data) : badBody(parsed.error));
   } else {
     const parsed = OperatorRequestSchema.safeParse({ ...body, kind: op });
-    if (!parsed.success) send(res, badBody(parsed.error));
-    else send(res, forcedRefusal(parsed.data, auth) ?? await handlers.operator(store, { ...parsed.data, by: auth.principal(parsed.data.by) }));
+    send(res, parsed.success ? await handlers.operator(store, parsed.data) : badBody(parsed.error));
   }
   return true;
-}
-
-/** A forced rejoin acts on a member whose database does not answer: an admin's call. */
-function forcedRefusal(request: OperatorRequest, auth: RequestAuth): RouteAnswer | undefined {
-  if (request.kind !== 'rejoin' || !request.force) return undefined;
-  const denial = auth.need(FORCED_ROLE, 'a forced rejoin (--force)');
-  return denial ? { status: denial.status, body: { error: denial.error } } : undefined;
 }
 
 function badBody(error: z.ZodError): RouteAnswer {

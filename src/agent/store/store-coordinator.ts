@@ -16,6 +16,7 @@ import {
 import { leaseHeldFor, readStepRecords, type RealPorts, type RejoinJobReport, type StoreSnapshots } from '../../failover/adapters/index.ts';
 import { choosePlan, promotesAway, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
 import { applyPause, abortRunbook } from './operator-records.ts';
+import { storePlanPreview } from './plan-preview.ts';
 import type { OperatorRequest, RouteAnswer } from './routes.ts';
 import { planStatus, runbookStatus, type PlanStatus, type RunbookStatus } from './status.ts';
 
@@ -37,6 +38,8 @@ export interface StoreCoordinatorOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly onStepRecord?: (record: StepRecord) => void;
+  /** pg_stat_replication.replay_lag (seconds) per standby of `primary`, where its last answer had one; for plan previews. */
+  readonly lagSeconds?: (primary: string) => ReadonlyMap<string, number | null>;
 }
 
 const OPERATOR_ROUNDS = 3;
@@ -82,6 +85,25 @@ export class StoreCoordinator {
 
   serve(token: FencingToken, request: OperatorRequest): Promise<RouteAnswer> {
     return this.exclusive(() => this.operator(token, request));
+  }
+
+  /**
+   * A dry run from a fresh snapshot, taken between ticks like any other (a snapshot is not
+   * re-entrant); nothing is executed or recorded, and lastPlan is left as the last tick's.
+   */
+  preview(token: FencingToken, to: string | undefined): Promise<RouteAnswer> {
+    return this.exclusive(async () => {
+      const last = this.lastPlan;
+      const state = await this.snapshot(token);
+      const problem = this.lastPlan;
+      this.lastPlan = last;
+      if (!state) return { status: 503, body: { error: `no snapshot of ${this.o.store}: ${problem?.reason ?? 'unavailable'}` } };
+      if (to !== undefined && !state.members.some((m) => m.region === to)) {
+        return { status: 404, body: { error: `region '${to}' is not a member of store '${this.o.store}' (members: ${state.members.map((m) => m.region).join(', ')})` } };
+      }
+      const lagSeconds = this.o.lagSeconds?.(state.primary.region);
+      return { status: 200, body: storePlanPreview({ state, nowMs: this.clock.nowMs(), settings: this.o.settings, ...(to !== undefined ? { to } : {}), ...(lagSeconds ? { lagSeconds } : {}) }) };
+    });
   }
 
   /** No tick, operator request or runbook is running or queued. */

@@ -26,6 +26,7 @@ import { Coordinator } from './coordinator.ts';
 import { mergeStaticNames, regionDownByHealth } from './dns-names.ts';
 import { LocalGuard } from './local-guard.ts';
 import { remoteMemberHost } from './remote-host.ts';
+import { replicationRows } from './replication.ts';
 import type { RequestAuth } from '../auth/index.ts';
 import { handleStoreRoute, type LocalRequest, type RouteAnswer } from './routes.ts';
 import type { StoreStatus, StoresStatus } from './status.ts';
@@ -58,6 +59,13 @@ export interface StoreSupervisor {
 
 /** SQL from an agent: a dead region must not hold a check or a snapshot for long. */
 const SHORT: Partial<DbTimeouts> = { connectMs: 1000, statementMs: 2000 };
+/**
+ * The local guard's SQL to its own database, which is never across a cut: a failed check counts
+ * toward killing it (hard fence), so a slow connection must not look like a dead server. With 1 s,
+ * a loaded 2-core machine (CI, chaos rounds) had healthy primaries killed; a frozen one is still
+ * found within two checks.
+ */
+const LOCAL: Partial<DbTimeouts> = { connectMs: 2500, statementMs: 2500 };
 
 export function createStoreSupervisor(input: StoreSupervisorInput): StoreSupervisor {
   const plan = planSupervision(input.topology, input.region, input.options);
@@ -69,6 +77,7 @@ export function createStoreSupervisor(input: StoreSupervisorInput): StoreSupervi
       status: () => ({ supervised: false, reason: plan.reason, stores: [] }),
       handle: async (req, res, auth) => handleStoreRoute(req, res, {
         operator: async () => ({ status: 409, body: { error: `stores are not supervised by this agent: ${plan.reason}` } }),
+        plan: async () => ({ status: 409, body: { error: `stores are not supervised by this agent: ${plan.reason}` } }),
         local: async () => ({ status: 409, body: { kind: 'refused', detail: `stores are not supervised by this agent: ${plan.reason}` } }),
       }, auth),
       close: async () => {},
@@ -133,7 +142,7 @@ class Supervisor implements StoreSupervisor {
           regions: storePlan.members.map((m) => m.region), auth, coord: this.coord, leaseKey, leaseTtlMs,
           peers: new Map(storePlan.members.filter((m) => m.region !== region).map((m) => [m.region, m.endpoint])),
           mode: store.replication, syncStrict: failover.syncStrict, autoRejoin: failover.autoRejoin,
-          timeouts: SHORT, log,
+          timeouts: LOCAL, log,
         })
       : undefined;
     // Rebuilds run in the background with the guard's checks of this member held (host.rejoin).
@@ -157,6 +166,7 @@ class Supervisor implements StoreSupervisor {
       coordinatorLease: () => this.coordinator.heldLease(), regions: storePlan.members.map((m) => m.region),
       ...(this.input.clock ? { clock: this.input.clock } : {}),
       leaseTtlMs, leaseKey, log, onStepRecord: (r) => this.input.options.onStepRecord?.(store.name, r),
+      lagSeconds: (primary) => new Map(replicationRows(observer.primaryObservation(), primary, storePlan.members.map((m) => m.region)).map((r) => [r.region, r.lagSeconds])),
     }));
   }
 
@@ -274,6 +284,7 @@ class Supervisor implements StoreSupervisor {
   handle(req: IncomingMessage, res: ServerResponse, auth: RequestAuth): Promise<boolean> {
     return handleStoreRoute(req, res, {
       operator: (store, request) => this.coordinator.request(store, request),
+      plan: (store, to) => this.coordinator.plan(store, to),
       local: (store, request) => this.local(store, request).catch((err: unknown) => ({ status: 500, body: { error: describeError(err) } })),
     }, auth);
   }
