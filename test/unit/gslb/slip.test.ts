@@ -1,16 +1,17 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import dnsPacket from 'dns-packet';
+import dnsPacket, { type Packet } from 'dns-packet';
 import { slipResponse } from '../../../src/gslb/slip.ts';
 
 const question = { type: 'A' as const, name: 'web.global.test', class: 'IN' as const };
 const answers = [{ type: 'A' as const, name: 'web.global.test', ttl: 2, data: '10.1.0.1' }, { type: 'A' as const, name: 'web.global.test', ttl: 2, data: '10.1.0.2' }];
-const opt = { type: 'OPT' as const, name: '.', udpPayloadSize: 1232, flags: 0 };
+const opt: dnsPacket.OptAnswer = { type: 'OPT', name: '.', udpPayloadSize: 1232, flags: 0, extendedRcode: 0, ednsVersion: 0, flag_do: false, options: [] };
 
-for (const [name, packet, withOpt] of [
-  ['an answer with EDNS: the question and the OPT stay, TC set', { type: 'response' as const, id: 7, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: [question], answers, additionals: [opt] }, true],
-  ['a plain answer: the question alone, TC set', { type: 'response' as const, id: 7, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: [question], answers }, false],
-] as const) {
+const CASES: [string, Packet, boolean][] = [
+  ['an answer with EDNS: the question and the OPT stay, TC set', { type: 'response', id: 7, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: [question], answers, additionals: [opt] }, true],
+  ['a plain answer: the question alone, TC set', { type: 'response', id: 7, flags: dnsPacket.AUTHORITATIVE_ANSWER, questions: [question], answers }, false],
+];
+for (const [name, packet, withOpt] of CASES) {
   test(`slip: ${name}`, () => {
     const full = dnsPacket.encode(packet);
     const slipped = slipResponse(full);
