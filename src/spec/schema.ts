@@ -64,7 +64,7 @@ export const RegionCloudSchema = z.strictObject({
   region: z.string().regex(/^[a-z][a-z0-9-]{1,40}[a-z0-9]$/, "a cloud region name such as 'eu-west-1'"),
   /** AWS account id (12 digits) or the provider's project/subscription id. */
   account: z.string().regex(/^[A-Za-z0-9-]{1,64}$/, 'an account, project or subscription id').optional(),
-  /** The region's cluster/VPC networks: peers' API traffic comes from these. */
+  /** The region's cluster/VPC networks (aws-cdk keeps its database VPCs clear of them). */
   networks: z.array(cidr).default([]),
 });
 
@@ -77,6 +77,12 @@ export const RegionSchema = z.strictObject({
     .strictObject({
       dns: hostPort,
       api: z.url({ protocol: /^https?$/ }),
+      /**
+       * The addresses this region's agents' connections come from, as its peers see them (a NAT
+       * gateway's or egress gateway's fixed IPs). Not `dns`/`api`: those are where peers send to.
+       * The k8s export admits only these (as /32 or /128) to the peers' APIs.
+       */
+      egress: z.array(ipAddress).min(1).optional(),
     })
     .optional(),
   /** This region's etcd member (one per region: the quorum). Required for failover; the lab fills it in. */
@@ -227,8 +233,13 @@ export const TopologySchema = z.strictObject({
   kubernetes: z
     .strictObject({
       namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'a Kubernetes namespace name').default('meridian'),
-      /** The agent's container image (built from the repository's Dockerfile). */
+      /** The agent's container image (built from the repository's Dockerfile); `repo@sha256:…` pins it. */
       image: z.string().min(1),
+      /**
+       * Operators' networks (CLI, dashboard, Prometheus): admitted to the agent's API beside the
+       * peers. Optional, so the k8s ConfigMap shows only what was written.
+       */
+      operatorCidrs: z.array(cidr).optional(),
     })
     .optional(),
   /** The Git repository Argo CD syncs from (argocd export). */

@@ -1,6 +1,7 @@
 /**
  * Deployment exports, under the `export` group (beside `export prometheus`):
  *   meridian export k8s (--region R | --all-regions) -o DIR [-f FILE] [--dns-load-balancer] [--api-load-balancer]
+ *                       [--image REF] [--image-digest sha256:HEX]
  *   meridian export argocd -o DIR [-f FILE]
  *   meridian export aws-cdk -o DIR [-f FILE]   (export-aws-cdk.ts)
  * Without -f, the running lab's topology is used. Each prints the files it wrote.
@@ -17,6 +18,8 @@ interface K8sFlags {
   allRegions?: boolean;
   dnsLoadBalancer?: boolean;
   apiLoadBalancer?: boolean;
+  image?: string;
+  imageDigest?: string;
 }
 
 /** The `export` command group, created by whichever registration comes first. */
@@ -35,13 +38,21 @@ export function registerExportCommands(program: Command): void {
     .option('--region <name>', 'write the overlay of this region')
     .option('--all-regions', 'write an overlay for every region')
     .option('--dns-load-balancer', "make the DNS Service a public LoadBalancer, annotated for regions[].cloud.provider")
-    .option('--api-load-balancer', "make the API Service an internal LoadBalancer open to the peers' networks only")
+    .option('--api-load-balancer', "make the API Service an internal LoadBalancer open to the peers' agents and operators only")
+    .option('--image <ref>', 'the agent image instead of kubernetes.image, e.g. registry.example.com/meridian@sha256:<64 hex>')
+    .option('--image-digest <sha256:hex>', 'run the image by this digest (name@sha256:…, its tag dropped); see docs/security.md')
     .action(async (flags: K8sFlags) => {
       if (Boolean(flags.region) === Boolean(flags.allRegions)) throw new UsageError('export k8s: pass exactly one of --region NAME and --all-regions');
       const [{ kubernetesExport }, { loadTopologyOrLab }] = await Promise.all([import('../../export/index.ts'), import('../topology-source.ts')]);
       const topology = loadTopologyOrLab(flags.file);
       const regions = flags.allRegions ? topology.regions.map((r) => r.name) : [flags.region!];
-      await write(flags.output, kubernetesExport(topology, { regions, dnsLoadBalancer: flags.dnsLoadBalancer, apiLoadBalancer: flags.apiLoadBalancer }));
+      await write(flags.output, kubernetesExport(topology, {
+        regions,
+        dnsLoadBalancer: flags.dnsLoadBalancer,
+        apiLoadBalancer: flags.apiLoadBalancer,
+        image: flags.image,
+        imageDigest: flags.imageDigest,
+      }));
     });
 
   group

@@ -7,5 +7,6 @@ export { kubernetesExport } from './layout.ts';
 export type { K8sExportOptions } from './inputs.ts';
 export { normalizedTopologyYaml } from './config.ts';
 export { loadBalancerAnnotations } from './services.ts';
-export { egressRules, sharedDestinations, peerDestinations, type Destination } from './network-policies.ts';
+export { egressRules, sharedDestinations, peerDestinations, apiSourceRanges, type Destination } from './network-policies.ts';
+export { agentImage, parseImageReference, DIGEST, type ImageReference } from './image.ts';
 export { REGION_LABEL, AGENT_NAME, DEFAULT_NAMESPACE } from './names.ts';

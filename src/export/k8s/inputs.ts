@@ -1,11 +1,14 @@
 /**
- * What the Kubernetes export needs from the topology, checked once: the image, the namespace,
- * the regions asked for (each one a region the agent itself would accept, via planAgent), and
- * the peer networks the API admits. Pure; a missing input is one InputError naming its field.
+ * What the Kubernetes export needs from the topology, checked once: the image (pinned by digest
+ * when one is given), the namespace, the regions asked for (each one a region the agent itself
+ * would accept, via planAgent), and who the API admits: the peers' agent egress addresses and
+ * the operators' networks. Pure; a missing input is one InputError naming its field.
  */
+import { isIP } from 'node:net';
 import { planAgent } from '../../agent/index.ts';
 import { InputError } from '../../common/errors.ts';
 import type { Region, Topology } from '../../spec/index.ts';
+import { agentImage } from './image.ts';
 import { DEFAULT_NAMESPACE, PORTS } from './names.ts';
 
 export interface K8sExportOptions {
@@ -13,8 +16,12 @@ export interface K8sExportOptions {
   readonly regions: readonly string[];
   /** DNS Service as a public LoadBalancer, annotated for regions[].cloud.provider. @default false */
   readonly dnsLoadBalancer?: boolean;
-  /** API Service as an internal LoadBalancer open to the peers' networks only. @default false */
+  /** API Service as an internal LoadBalancer open to the peers' agents and operators only. @default false */
   readonly apiLoadBalancer?: boolean;
+  /** Replaces kubernetes.image (`--image`), e.g. `repo@sha256:…` from a CI push. @default kubernetes.image */
+  readonly image?: string;
+  /** `sha256:<64 hex>` (`--image-digest`): the Deployment runs `name@digest`, never a tag. */
+  readonly imageDigest?: string;
 }
 
 export interface K8sInputs {
@@ -22,6 +29,8 @@ export interface K8sInputs {
   readonly image: string;
   readonly namespace: string;
   readonly regions: readonly Region[];
+  /** Networks admitted to the API beside the peers' agents (kubernetes.operatorCidrs). */
+  readonly operatorCidrs: readonly string[];
   readonly dnsLoadBalancer: boolean;
   readonly apiLoadBalancer: boolean;
 }
@@ -30,24 +39,31 @@ export interface K8sInputs {
 export const LISTEN = { dns: `0.0.0.0:${PORTS.dnsContainer}`, api: `0.0.0.0:${PORTS.api}` } as const;
 
 export function checkK8sInputs(topology: Topology, options: K8sExportOptions): K8sInputs {
-  const image = topology.kubernetes?.image;
+  const image = options.image ?? topology.kubernetes?.image;
   if (!image) {
     throw new InputError("kubernetes.image is missing: the k8s export needs the agent's container image (kubernetes: { image: 'registry.example.com/meridian:0.1.0' }, built from the repository's Dockerfile)");
   }
+  const pinned = agentImage(image, options.image !== undefined ? '--image' : 'kubernetes.image', options.imageDigest);
   if (options.regions.length === 0) throw new InputError('no region to export: pass --region NAME or --all-regions');
   // The same checks the agent runs at start (region known, every agent address, service
   // endpoints): a manifest the agent would refuse is never written.
   for (const region of options.regions) planAgent(topology, region, { dnsListen: LISTEN.dns, apiListen: LISTEN.api });
   const regions = [...new Set(options.regions)].map((name) => topology.regions.find((r) => r.name === name)!);
-  for (const region of regions) checkPeerNetworks(topology, region.name);
+  for (const region of regions) checkPeerEgress(topology, region.name);
   return {
-    topology,
-    image,
+    topology: withImage(topology, pinned),
+    image: pinned,
     namespace: topology.kubernetes?.namespace ?? DEFAULT_NAMESPACE,
     regions,
+    operatorCidrs: [...new Set(topology.kubernetes?.operatorCidrs ?? [])].sort(),
     dnsLoadBalancer: options.dnsLoadBalancer ?? false,
     apiLoadBalancer: options.apiLoadBalancer ?? false,
   };
+}
+
+/** The topology the ConfigMap carries names the image that runs, so no stale tag is left in it. */
+function withImage(topology: Topology, image: string): Topology {
+  return topology.kubernetes ? { ...topology, kubernetes: { ...topology.kubernetes, image } } : topology;
 }
 
 /** Peers of a region, in topology order. */
@@ -55,15 +71,23 @@ export function peersOf(topology: Topology, region: string): Region[] {
   return topology.regions.filter((r) => r.name !== region);
 }
 
-/** The networks a region's API admits: its peers', sorted, each once. */
-export function peerNetworks(topology: Topology, region: string): string[] {
-  return [...new Set(peersOf(topology, region).flatMap((p) => p.cloud?.networks ?? []))].sort();
+/** The peers' agent egress addresses as /32 or /128 blocks, sorted, each once. */
+export function peerAgentCidrs(topology: Topology, region: string): string[] {
+  return [...new Set(peersOf(topology, region).flatMap((p) => p.agent?.egress ?? []).map(hostCidr))].sort();
 }
 
-/** The API admits only the peers' networks: a peer without any would be shut out silently. */
-function checkPeerNetworks(topology: Topology, region: string): void {
+export function hostCidr(ip: string): string {
+  return isIP(ip) === 6 ? `${ip}/128` : `${ip}/32`;
+}
+
+/**
+ * The API admits each peer by the addresses its agents' connections come from, never its whole
+ * VPC: `agent.api` and `agent.dns` are where peers send to (a load balancer), not where a pod's
+ * traffic leaves from, so they cannot stand in. A peer without any would be shut out silently.
+ */
+function checkPeerEgress(topology: Topology, region: string): void {
   topology.regions.forEach((peer, i) => {
-    if (peer.name === region || (peer.cloud?.networks.length ?? 0) > 0) return;
-    throw new InputError(`regions[${i}].cloud.networks is missing for '${peer.name}': the API of '${region}' admits only its peers' networks (cloud: { provider: aws, region: eu-west-1, networks: [10.1.0.0/16] })`);
+    if (peer.name === region || (peer.agent?.egress?.length ?? 0) > 0) return;
+    throw new InputError(`regions[${i}].agent.egress is missing for '${peer.name}': the API of '${region}' admits only its peers' agent egress addresses (agent: { dns: ..., api: ..., egress: ['198.51.100.7'] }, the NAT or egress gateway IPs its pods' traffic leaves from)`);
   });
 }

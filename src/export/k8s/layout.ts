@@ -1,6 +1,6 @@
 /**
  * The Kustomize tree: `base/` holds what every region shares, `overlays/<region>/` adds what is
- * the region's own (its name, its peers' networks and addresses, LoadBalancer patches), so the
+ * the region's own (its name, its peers' addresses, LoadBalancer patches), so the
  * tree drops into a GitOps repository as it is: `kustomize build overlays/<region>`.
  * Every object is validated against the Kubernetes OpenAPI schemas before it is serialized.
  */
@@ -8,9 +8,9 @@ import type { Region, Topology } from '../../spec/index.ts';
 import { toYaml, type ExportFiles } from '../files.ts';
 import { validated, type Validatable } from '../validated.ts';
 import { regionConfigMap, topologyConfigMap } from './config.ts';
-import { checkK8sInputs, peerNetworks, type K8sExportOptions, type K8sInputs } from './inputs.ts';
+import { checkK8sInputs, type K8sExportOptions, type K8sInputs } from './inputs.ts';
 import { API_SERVICE, DNS_SERVICE, GENERATED_COMMENT, REGION_LABEL } from './names.ts';
-import { apiIngressPolicy, dnsIngressPolicy, peerEgressPolicy, sharedEgressPolicy, siblingsPolicy } from './network-policies.ts';
+import { apiIngressPolicy, apiSourceRanges, dnsIngressPolicy, peerEgressPolicy, sharedEgressPolicy, siblingsPolicy } from './network-policies.ts';
 import { apiService, dnsService, loadBalancerPatch, siblingsService } from './services.ts';
 import { agentDeployment, agentNamespace, agentPodDisruptionBudget, agentServiceAccount } from './workload.ts';
 
@@ -54,13 +54,13 @@ function overlayFiles(inputs: K8sInputs, region: Region): [string, string][] {
   const { namespace, topology } = inputs;
   const resources: Files = [
     ['configmap-region.yaml', regionConfigMap(region.name, namespace)],
-    ['networkpolicy-api-ingress.yaml', apiIngressPolicy(topology, region.name, namespace)],
+    ['networkpolicy-api-ingress.yaml', apiIngressPolicy(topology, region.name, inputs.operatorCidrs, namespace)],
     ['networkpolicy-egress-peers.yaml', peerEgressPolicy(topology, region.name, namespace)],
   ];
   const patches: Files = [];
   if (inputs.dnsLoadBalancer) patches.push(['patch-service-dns.yaml', loadBalancerPatch(DNS_SERVICE, namespace, region, 'public')]);
   if (inputs.apiLoadBalancer) {
-    patches.push(['patch-service-api.yaml', loadBalancerPatch(API_SERVICE, namespace, region, 'internal', peerNetworks(topology, region.name))]);
+    patches.push(['patch-service-api.yaml', loadBalancerPatch(API_SERVICE, namespace, region, 'internal', apiSourceRanges(topology, region.name, inputs.operatorCidrs))]);
   }
   const kustomization = {
     ...KUSTOMIZATION,

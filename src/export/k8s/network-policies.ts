@@ -1,6 +1,8 @@
 /**
  * The agent's NetworkPolicies. Ingress: DNS from anywhere (base); the API from the region's own
- * agent pods (base, the sibling relay) and from the peer regions' networks (overlay). Egress: the probe targets, etcd clients and PostgreSQL stores
+ * agent pods (base, the sibling relay), and from the peers' agent egress addresses and the
+ * operators' networks (overlay), never whole peer VPCs: anything else in a peer's VPC could
+ * otherwise push views or ask for a switchover. Egress: the probe targets, etcd clients and PostgreSQL stores
  * (base, the same in every region) and the peers' APIs (overlay). Policies add up, so a pod
  * gets exactly the union. Destinations named by a host name cannot be an ipBlock: their port
  * is opened to any address, and cluster DNS with it.
@@ -8,7 +10,7 @@
 import { isIP } from 'node:net';
 import { NetworkPolicy, type INetworkPolicyEgressRule, type INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1';
 import type { Region, Topology } from '../../spec/index.ts';
-import { peerNetworks, peersOf } from './inputs.ts';
+import { hostCidr, peerAgentCidrs, peersOf } from './inputs.ts';
 import { COMMON_LABELS, PORTS, SELECTOR_LABELS } from './names.ts';
 
 /** One destination the agent connects to (TCP). */
@@ -34,13 +36,19 @@ export function dnsIngressPolicy(namespace: string): NetworkPolicy {
   });
 }
 
-export function apiIngressPolicy(topology: Topology, region: string, namespace: string): NetworkPolicy {
-  const cidrs = peerNetworks(topology, region);
-  return policy('meridian-api-ingress', namespace, {
-    policyTypes: ['Ingress'],
-    // No peers (one region): no rule, so nothing reaches the API from outside the pod.
-    ingress: cidrs.length === 0 ? [] : [{ from: cidrs.map(ipBlock), ports: [{ port: PORTS.api, protocol: 'TCP' }] }],
-  });
+/** Two rules, the peers' agents and the operators, so a reader sees who is let in and why. */
+export function apiIngressPolicy(topology: Topology, region: string, operatorCidrs: readonly string[], namespace: string): NetworkPolicy {
+  const api = [{ port: PORTS.api, protocol: 'TCP' as const }];
+  // An empty list gets no rule (one region, no operators): nothing reaches the API from outside the pod.
+  const rules = [peerAgentCidrs(topology, region), sortedUnique(operatorCidrs)]
+    .filter((cidrs) => cidrs.length > 0)
+    .map((cidrs) => ({ from: cidrs.map(ipBlock), ports: api }));
+  return policy('meridian-api-ingress', namespace, { policyTypes: ['Ingress'], ingress: rules });
+}
+
+/** Who may reach the API: for the internal LoadBalancer's source ranges, which mirror the policy. */
+export function apiSourceRanges(topology: Topology, region: string, operatorCidrs: readonly string[]): string[] {
+  return sortedUnique([...peerAgentCidrs(topology, region), ...operatorCidrs]);
 }
 
 /** The agent pods of a region relay peer views to each other's API, found through cluster DNS. */
@@ -106,10 +114,6 @@ function clusterDnsRule(): INetworkPolicyEgressRule {
     }],
     ports: [{ port: 53, protocol: 'UDP' }, { port: 53, protocol: 'TCP' }],
   };
-}
-
-function hostCidr(ip: string): string {
-  return isIP(ip) === 6 ? `${ip}/128` : `${ip}/32`;
 }
 
 function ipBlock(cidr: string): INetworkPolicyPeer {

@@ -3,7 +3,7 @@
  * container's unprivileged port), the peer API, and a headless one listing the region's agent
  * pods for the sibling relay. An overlay may turn either into a cloud
  * LoadBalancer with a patch: DNS public (the global zone is delegated to that address), the API
- * internal and open only to the peers' networks.
+ * internal and open only to the peers' agents and the operators' networks.
  */
 import { Service } from 'kubernetes-models/v1';
 import type { Region, RegionCloud } from '../../spec/index.ts';

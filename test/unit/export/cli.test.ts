@@ -29,6 +29,14 @@ test('export k8s --region writes base/ and that overlay, and says what it wrote'
   assert.match(readFileSync(join(out, 'overlays/us-east/configmap-region.yaml'), 'utf8'), /region: us-east/);
 });
 
+test('export k8s --image-digest: the Deployment runs the image by digest, without its tag', () => {
+  const out = join(dir, 'k8s-digest');
+  const digest = `sha256:${'ab'.repeat(32)}`;
+  const r = runMeridian(['export', 'k8s', '-f', topology, '--region', 'eu-west', '--image-digest', digest, '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(readFileSync(join(out, 'base/deployment.yaml'), 'utf8'), new RegExp(`^ +image: registry\\.example\\.com/meridian@${digest}$`, 'm'));
+});
+
 test('export argocd writes the ApplicationSets', () => {
   const out = join(dir, 'argocd');
   const r = runMeridian(['export', 'argocd', '-f', topology, '-o', out]);
@@ -40,6 +48,11 @@ const refusals: { name: string; args: string[]; stderr: RegExp }[] = [
   { name: 'neither --region nor --all-regions', args: ['export', 'k8s', '-f', topology, '-o', join(dir, 'x')], stderr: /^meridian: export k8s: pass exactly one of --region NAME and --all-regions\n$/ },
   { name: 'both', args: ['export', 'k8s', '-f', topology, '-o', join(dir, 'x'), '--region', 'eu-west', '--all-regions'], stderr: /^meridian: export k8s: pass exactly one of/ },
   { name: 'an unknown region', args: ['export', 'k8s', '-f', topology, '-o', join(dir, 'x'), '--region', 'mars'], stderr: /^meridian: region 'mars' is not in the topology/ },
+  {
+    name: 'a malformed --image-digest',
+    args: ['export', 'k8s', '-f', topology, '-o', join(dir, 'x'), '--region', 'eu-west', '--image-digest', 'sha256:1234'],
+    stderr: /^meridian: --image-digest: 'sha256:1234' is not an image digest: expected sha256: and 64 lowercase hex digits/,
+  },
 ];
 for (const c of refusals) {
   test(`export k8s refuses ${c.name}: exit 2, one line, nothing written`, () => {

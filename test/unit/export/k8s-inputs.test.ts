@@ -9,7 +9,7 @@ import { SMALL, smallWith } from './fixtures.ts';
 const cases: { name: string; topology: Topology; regions?: string[]; message: RegExp }[] = [
   {
     name: 'no kubernetes.image',
-    topology: smallWith([['kubernetes: { image: "registry.example.com/meridian:0.1.0" }\n', '']]),
+    topology: smallWith([['kubernetes: { image: "registry.example.com/meridian:0.1.0", operatorCidrs: [192.0.2.0/24] }\n', '']]),
     message: /^kubernetes\.image is missing: the k8s export needs the agent's container image/,
   },
   {
@@ -20,7 +20,7 @@ const cases: { name: string; topology: Topology; regions?: string[]; message: Re
   },
   {
     name: 'a region without an agent address (the agent itself would refuse to start)',
-    topology: smallWith([['    agent: { dns: "203.0.113.20:53", api: "http://10.2.0.10:7700" }\n', '']]),
+    topology: smallWith([['    agent: { dns: "203.0.113.20:53", api: "http://10.2.0.10:7700", egress: ["198.51.100.72", "2001:db8:72::1"] }\n', '']]),
     message: /^region 'us-east' has no agent address \(regions\[1\]\.agent/,
   },
   {
@@ -29,10 +29,10 @@ const cases: { name: string; topology: Topology; regions?: string[]; message: Re
     message: /^service 'web' has no endpoints for region us-east/,
   },
   {
-    name: 'a peer without networks: its API traffic would be shut out silently',
-    topology: smallWith([['region: us-east1, networks: [10.2.0.0/16, "fd00:2::/48"]', 'region: us-east1']]),
+    name: 'a peer without agent.egress: its API traffic would be shut out silently',
+    topology: smallWith([[', egress: ["198.51.100.72", "2001:db8:72::1"]', '']]),
     regions: ['eu-west'],
-    message: /^regions\[1\]\.cloud\.networks is missing for 'us-east': the API of 'eu-west' admits only its peers' networks/,
+    message: /^regions\[1\]\.agent\.egress is missing for 'us-east': the API of 'eu-west' admits only its peers' agent egress addresses/,
   },
   {
     name: 'no region at all',
@@ -53,8 +53,8 @@ for (const c of cases) {
   });
 }
 
-test('a peer without networks is fine when only that peer is exported and it has no peer lacking them', () => {
-  const t = smallWith([['region: us-east1, networks: [10.2.0.0/16, "fd00:2::/48"]', 'region: us-east1']]);
+test('a peer without agent.egress is fine when only that peer is exported and it has no peer lacking them', () => {
+  const t = smallWith([[', egress: ["198.51.100.72", "2001:db8:72::1"]', '']]);
   const files = kubernetesExport(t, { regions: ['us-east'] });
   assert.deepEqual([...files.keys()].filter((k) => k.startsWith('overlays/')).map((k) => k.split('/')[1]), Array(4).fill('us-east'));
 });

@@ -44,10 +44,10 @@ describe('Services', () => {
     assert.deepEqual(kustomization.patches, [{ path: 'patch-service-dns.yaml' }]);
   });
 
-  test('--api-load-balancer: internal, and open only to the peers\' networks', () => {
+  test('--api-load-balancer: internal, and open only to the peers\' agent addresses and the operators\' networks', () => {
     const patch = object(SMALL, { regions: ['eu-west'], apiLoadBalancer: true }, 'overlays/eu-west/patch-service-api.yaml');
     assert.equal(patch.metadata.annotations['service.beta.kubernetes.io/aws-load-balancer-scheme'], 'internal');
-    assert.deepEqual(patch.spec.loadBalancerSourceRanges, ['10.2.0.0/16', 'fd00:2::/48']);
+    assert.deepEqual(patch.spec.loadBalancerSourceRanges, ['192.0.2.0/24', '198.51.100.72/32', '2001:db8:72::1/128']);
   });
 
   const annotationCases: { provider: 'aws' | 'gcp' | 'azure' | undefined; exposure: 'public' | 'internal'; expected: Record<string, string> }[] = [
@@ -77,11 +77,14 @@ describe('NetworkPolicies', () => {
     assert.deepEqual(ports(policy.spec.ingress[0]), ['5353/UDP', '5353/TCP']);
   });
 
-  test('API ingress only from the peer regions\' networks, never the region\'s own', () => {
+  test('API ingress only from the peers\' agent egress addresses and the operators, never the region\'s own', () => {
     const eu = object(SMALL, { regions: ['eu-west', 'us-east'] }, 'overlays/eu-west/networkpolicy-api-ingress.yaml');
-    assert.deepEqual(eu.spec.ingress.map((r: any) => [cidrs(r), ports(r)]), [[['10.2.0.0/16', 'fd00:2::/48'], ['7700/TCP']]]);
+    assert.deepEqual(eu.spec.ingress.map((r: any) => [cidrs(r), ports(r)]), [
+      [['198.51.100.72/32', '2001:db8:72::1/128'], ['7700/TCP']],
+      [['192.0.2.0/24'], ['7700/TCP']],
+    ]);
     const us = object(SMALL, { regions: ['eu-west', 'us-east'] }, 'overlays/us-east/networkpolicy-api-ingress.yaml');
-    assert.deepEqual(cidrs(us.spec.ingress[0]), ['10.1.0.0/16']);
+    assert.deepEqual(us.spec.ingress.map(cidrs), [['198.51.100.71/32'], ['192.0.2.0/24']]);
   });
 
   test('siblings: a headless Service listing every agent pod (ready or not), and API traffic between the pods, found through cluster DNS', () => {
