@@ -10,12 +10,16 @@
  *   POST /v1/stores/<store>/local/rejoin   {token, from, method}   coordinator → the member's own agent
  * Answers are JSON. 404 for an unknown store, 400 for a bad body, 409 when this agent is not the
  * coordinator (the answer names the one that is) or a token is not the coordinator's.
+ * The operator routes need role operator (checked before the body is read, ../auth), a forced
+ * rejoin role admin (checked here); `by` becomes the token's name, whatever the body said.
+ * The local routes are the coordinator's (peer routes: no role until mutual TLS).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { readBody } from '../../common/http-body.ts';
+import { FORCED_ROLE, type RequestAuth } from '../auth/index.ts';
 
-/** Who asked (the CLI sends user@host); recorded in the audit and the logs. */
+/** Who asked: replaced by the token's name (RequestAuth.principal) before a handler sees it. */
 const by = z.string().min(1).max(200);
 
 export const OperatorRequestSchema = z.discriminatedUnion('kind', [
@@ -53,7 +57,7 @@ const PLAN_ROUTE = /^\/v1\/stores\/([^/]+)\/plan$/;
 const MAX_BODY_BYTES = 64 * 1024;
 
 /** Serves the route if it is one of ours; resolves false otherwise. */
-export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse, handlers: StoreRouteHandlers): Promise<boolean> {
+export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse, handlers: StoreRouteHandlers, auth: RequestAuth): Promise<boolean> {
   const url = new URL(req.url ?? '/', 'http://agent');
   const plan = PLAN_ROUTE.exec(url.pathname);
   if (plan && handlers.plan) {
@@ -85,9 +89,17 @@ export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse
     send(res, parsed.success ? await handlers.local(store, parsed.data) : badBody(parsed.error));
   } else {
     const parsed = OperatorRequestSchema.safeParse({ ...body, kind: op });
-    send(res, parsed.success ? await handlers.operator(store, parsed.data) : badBody(parsed.error));
+    if (!parsed.success) send(res, badBody(parsed.error));
+    else send(res, forcedRefusal(parsed.data, auth) ?? await handlers.operator(store, { ...parsed.data, by: auth.principal(parsed.data.by) }));
   }
   return true;
+}
+
+/** A forced rejoin acts on a member whose database does not answer: an admin's call. */
+function forcedRefusal(request: OperatorRequest, auth: RequestAuth): RouteAnswer | undefined {
+  if (request.kind !== 'rejoin' || !request.force) return undefined;
+  const denial = auth.need(FORCED_ROLE, 'a forced rejoin (--force)');
+  return denial ? { status: denial.status, body: { error: denial.error } } : undefined;
 }
 
 function badBody(error: z.ZodError): RouteAnswer {
