@@ -7,6 +7,7 @@
 import { CheckFailed, InfraError, InputError } from '../common/errors.ts';
 import type { TrafficControls } from '../gslb/traffic-controls.ts';
 import { invalidNames, type TrafficRequest } from '../gslb/traffic-change.ts';
+import { authHeaders } from './credentials.ts';
 import { formatTable, printJson } from './output.ts';
 
 const NO_ETCD = 'traffic controls need etcd: the topology has no etcd members (regions[].etcd.client); nothing changed';
@@ -28,9 +29,11 @@ export async function sendTrafficRequest(file: string | undefined, request: Traf
   if (invalid) throw new InputError(invalid);
   if (!topology.regions.some((r) => r.etcd)) throw new InputError(NO_ETCD);
   const tried: string[] = [];
+  // Overriding a safety rule is an admin's call; the lab's admin token is picked only then.
+  const headers = authHeaders(request.kind !== 'undrain' && request.force ? 'admin' : 'operator', file);
   for (const region of topology.regions) {
     if (!region.agent) continue;
-    const got = await post(new URL(`/v1/traffic/${request.kind}`, region.agent.api), request);
+    const got = await post(new URL(`/v1/traffic/${request.kind}`, region.agent.api), request, headers);
     if ('error' in got || got.status === 503) {
       tried.push(`${region.name}: ${'error' in got ? got.error : got.answer.detail}`);
       continue;
@@ -51,12 +54,12 @@ function report(status: number, answer: Answer, json: boolean): void {
   }
 }
 
-async function post(url: URL, request: TrafficRequest): Promise<{ status: number; answer: Answer } | { error: string }> {
+async function post(url: URL, request: TrafficRequest, headers: Readonly<Record<string, string>>): Promise<{ status: number; answer: Answer } | { error: string }> {
   const { kind: _kind, ...body } = request;
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
     });
@@ -79,7 +82,7 @@ interface TrafficReading {
 
 export async function showTrafficStatus(file: string | undefined, json: boolean): Promise<void> {
   const [{ statusAgents }, { readStatusesOf }] = await Promise.all([import('./status-agents.ts'), import('../agent/status-client.ts')]);
-  const readings: TrafficReading[] = (await readStatusesOf(await statusAgents(file))).map((r) =>
+  const readings: TrafficReading[] = (await readStatusesOf(await statusAgents(file), 2_000, authHeaders('viewer', file))).map((r) =>
     r.kind === 'ok'
       ? { region: r.region, reachable: true, ...(r.status.traffic ?? { source: 'none', reason: 'this agent reports no traffic controls (an older version?)' }) }
       : { region: r.region, reachable: false, reason: r.reason });

@@ -13,6 +13,8 @@ export interface GetOptions {
   readonly localAddress?: string;
   /** Default 16 MiB: a status document with many services is large, but never that large. */
   readonly maxBytes?: number;
+  /** E.g. `authorization: Bearer …` (the agents' reads need a viewer token). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export type GetOutcome = { readonly body: unknown } | { readonly error: string };
@@ -27,6 +29,7 @@ export function getJson(url: URL, options: GetOptions): Promise<GetOutcome> {
     const req = get(url, {
       method: 'GET',
       agent: false,
+      ...(options.headers ? { headers: options.headers } : {}),
       signal: AbortSignal.timeout(options.timeoutMs),
       localAddress: options.localAddress && isIP(options.localAddress) === isIP(host) ? options.localAddress : undefined,
     }, (res) => {
@@ -41,7 +44,7 @@ export function getJson(url: URL, options: GetOptions): Promise<GetOutcome> {
         chunks.push(c);
       });
       res.on('end', () => {
-        if (res.statusCode !== 200) return resolve({ error: `status ${res.statusCode}` });
+        if (res.statusCode !== 200) return resolve({ error: `status ${res.statusCode}${errorLine(Buffer.concat(chunks))}` });
         try {
           resolve({ body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
         } catch {
@@ -53,4 +56,14 @@ export function getJson(url: URL, options: GetOptions): Promise<GetOutcome> {
     req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.name === 'AbortError' ? 'timeout' : (err.code ?? err.message) }));
     req.end();
   });
+}
+
+/** `: <the answer's error line>` when the answer is the agents' one-line JSON error (a 401 or 403 names the role needed). */
+function errorLine(body: Buffer): string {
+  try {
+    const error = (JSON.parse(body.toString('utf8')) as { error?: unknown }).error;
+    return typeof error === 'string' ? `: ${error.slice(0, 300)}` : '';
+  } catch {
+    return '';
+  }
 }

@@ -8,6 +8,7 @@
 import { rmSync } from 'node:fs';
 import { InfraError } from '../common/errors.ts';
 import { removeCredentials } from './credentials.ts';
+import { removeLabTokens } from './tokens.ts';
 import { removeDataDirectories } from './data-layer.ts';
 import { removeBridgeForwarding } from './firewall.ts';
 import { listLabLinks, listLabNamespaces, netnsPids, tryIp } from './ip.ts';
@@ -53,6 +54,7 @@ export async function teardown(): Promise<LabDownResult> {
   // Only once nothing runs any more: a live postmaster must never lose its data directory.
   if (survivors.length === 0) removeDataDirectories(dir);
   removeCredentials(dir);
+  removeLabTokens(dir);
 
   const leftNs = listLabNamespaces();
   const leftLinks = listLabLinks();

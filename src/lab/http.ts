@@ -6,9 +6,10 @@ export interface HttpResult {
   readonly body: string;
 }
 
-export function httpGet(url: string, timeoutMs: number): Promise<HttpResult> {
+/** `headers`: e.g. the lab's viewer token (token-files.ts `labAuthHeaders`) for an agent's /status. */
+export function httpGet(url: string, timeoutMs: number, headers: Readonly<Record<string, string>> = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, timeout: timeoutMs }, (res) => {
+    const req = request(url, { agent: false, timeout: timeoutMs, headers }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

@@ -71,4 +71,5 @@ export {
 } from './layout.ts';
 export { labDir, labTopologyFile, topologyPath, type ProcessKind, type ProcessRecord } from './state.ts';
 export { requireLabHost } from './preflight.ts';
+export { writeLabTokens, removeLabTokens, readLabToken, labTokenPath, agentTokensPath, labAuthHeaders } from './tokens.ts';
 export { httpGet, hostPort } from './http.ts';

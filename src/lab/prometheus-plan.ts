@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { alertingRules, EXPORT_FILES } from '../observe/export/index.ts';
 import { AGENT_API_PORT, CLIENT_REGION, labAddress, type LabLayout } from './layout.ts';
+import { labTokenPath } from './token-files.ts';
 
 export const PROMETHEUS_BIN = process.env.MERIDIAN_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
 /** Host number of each region's Prometheus (.2 is etcd, .5 the databases). */
@@ -75,7 +76,7 @@ export function prometheusPlan(layout: LabLayout, dir: string): PrometheusPlan {
     config,
     ruleFiles,
   });
-  const regions = layout.regions.map((r) => instance(r.name, labAddress(r.index, PROMETHEUS_HOST).ipv4, regionalConfig(r.name, r.agent.ipv4)));
+  const regions = layout.regions.map((r) => instance(r.name, labAddress(r.index, PROMETHEUS_HOST).ipv4, regionalConfig(r.name, r.agent.ipv4, labTokenPath(dir, 'viewer'))));
   const federated = regions.map((r) => ({ region: r.region, hostPort: `${r.ipv4}:${PROMETHEUS_PORT}` }));
   const rulesFile = join(root, EXPORT_FILES.rules);
   const rules = `# Written by meridian lab up --with prometheus (as meridian export prometheus).\n${stringify(alertingRules(), { lineWidth: 0 })}`;
@@ -98,14 +99,17 @@ export function prometheusArgs(p: PrometheusInstancePlan): string[] {
  * The agent's target label is `agent`, not `region`: the metrics use `region` for the endpoint's
  * region (a clash would rename it `exported_region`). The external label `region` names the
  * Prometheus itself; federation adds it to series that have no `region` of their own (e.g. `up`).
+ * `/metrics` needs a viewer token: Prometheus reads it from `viewerTokenFile` (the lab's, 0600)
+ * at every scrape, so a rotated token needs no reload.
  */
-export function regionalConfig(region: string, agentIpv4: string): Record<string, unknown> {
+export function regionalConfig(region: string, agentIpv4: string, viewerTokenFile: string): Record<string, unknown> {
   return {
     global: { scrape_interval: INTERVAL, scrape_timeout: TIMEOUT, evaluation_interval: INTERVAL, external_labels: { region } },
     scrape_configs: [
       {
         job_name: LAB_AGENT_JOB,
         metrics_path: '/metrics',
+        authorization: { type: 'Bearer', credentials_file: viewerTokenFile },
         static_configs: [{ targets: [`${agentIpv4}:${AGENT_API_PORT}`], labels: { agent: region } }],
       },
     ],

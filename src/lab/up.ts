@@ -11,6 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TOPOLOGY_YAML, loadTopologyFile, parseTopology, type Topology } from '../spec/index.ts';
 import { credentialsEnv, generateCredentials, writeCredentials, type DbCredentials } from './credentials.ts';
+import { agentTokensPath, writeLabTokens } from './tokens.ts';
 import { startDataLayer } from './data-layer.ts';
 import { agentDataArgs, checkLabEngines, checkLeaseTtl, storePlans } from './data-plan.ts';
 import { teardown } from './down.ts';
@@ -79,6 +80,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   try {
     const credentials = generateCredentials();
     writeCredentials(dir, credentials);
+    writeLabTokens(dir);
     for (const cmd of buildNetworkPlan(layout)) runIp(cmd);
     allowBridgeForwarding();
     writeResolvConfs(layout);
@@ -196,7 +198,7 @@ function demoStoreArgs(topology: Topology): string[] {
 async function startAgent(ctx: StartContext, region: RegionLayout, deadline: number, signal: AbortSignal): Promise<void> {
   const withStores = ctx.topology.stores.length > 0;
   const proc = startInRegion(region.name, 'agent', `agent-${region.name}`, [
-    process.execPath, MERIDIAN_BIN, 'agent', '-f', ctx.topologyFile, '--region', region.name,
+    process.execPath, MERIDIAN_BIN, 'agent', '-f', ctx.topologyFile, '--region', region.name, '--tokens', agentTokensPath(ctx.dir),
     ...(withStores ? agentDataArgs(storePlans(ctx.topology, ctx.layout, ctx.dir), ctx.dir, region.name) : []),
   ], withStores ? credentialsEnv(ctx.credentials) : {});
   return waitHealthy(proc, [`${region.api}/healthz`], deadline, signal);

@@ -15,24 +15,28 @@ export async function readAgentEvents(
   topology: Topology,
   since: ReadonlyMap<string, { readonly boot: string; readonly lastSeq: number }> = new Map(),
   timeoutMs = 2_000,
+  headers: Readonly<Record<string, string>> = {},
 ): Promise<EventsReading[]> {
   return Promise.all(
     topology.regions.map(async (r): Promise<EventsReading> => {
       const api = r.agent?.api;
       if (!api) return { region: r.name, api: '', kind: 'unreachable', reason: 'no agent address in the topology' };
       const known = since.get(r.name);
-      let got = await getPage(api, known?.lastSeq ?? 0, timeoutMs);
+      let got = await getPage(api, known?.lastSeq ?? 0, timeoutMs, headers);
       // A restarted agent numbers its events from 1 again: read it from the start.
-      if ('page' in got && known && got.page.boot !== known.boot) got = await getPage(api, 0, timeoutMs);
+      if ('page' in got && known && got.page.boot !== known.boot) got = await getPage(api, 0, timeoutMs, headers);
       return 'page' in got ? { region: r.name, api, kind: 'ok', page: got.page } : { region: r.name, api, kind: 'unreachable', reason: got.error };
     }),
   );
 }
 
-async function getPage(api: string, since: number, timeoutMs: number): Promise<{ page: EventsPage } | { error: string }> {
+async function getPage(api: string, since: number, timeoutMs: number, headers: Readonly<Record<string, string>>): Promise<{ page: EventsPage } | { error: string }> {
   try {
-    const res = await fetch(new URL(`/v1/events?since=${since}`, api), { signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status !== 200) return { error: `status ${res.status}` };
+    const res = await fetch(new URL(`/v1/events?since=${since}`, api), { headers, signal: AbortSignal.timeout(timeoutMs) });
+    if (res.status !== 200) {
+      const said = ((await res.json().catch(() => ({}))) as { error?: unknown }).error;
+      return { error: `status ${res.status}${typeof said === 'string' ? `: ${said.slice(0, 300)}` : ''}` };
+    }
     const body = (await res.json()) as EventsPage;
     if (!Array.isArray(body.events) || typeof body.boot !== 'string') return { error: 'response is not an events page' };
     return { page: body };
@@ -70,10 +74,12 @@ export class TimelineFollower {
   constructor(
     private readonly topology: Topology,
     private readonly timeoutMs = 2_000,
+    /** The caller's credential (a viewer token at least). */
+    private readonly headers: Readonly<Record<string, string>> = {},
   ) {}
 
   async round(): Promise<FollowRound> {
-    const readings = await readAgentEvents(this.topology, this.cursors, this.timeoutMs);
+    const readings = await readAgentEvents(this.topology, this.cursors, this.timeoutMs, this.headers);
     const lost: Extract<EventsReading, { kind: 'unreachable' }>[] = [];
     const back: string[] = [];
     const truncated: string[] = [];

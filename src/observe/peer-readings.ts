@@ -7,6 +7,10 @@
  * for readings in flight: an agent that hangs (a cut region) never holds back the others, it
  * turns unreachable when its deadline passes. Each agent's timeline is mirrored incrementally
  * (only events after the last one read), so a page asks for what it has not seen yet.
+ *
+ * The other agents' /status and /v1/events need a viewer token: the reads carry the credential
+ * of the request that caused them (the page's, already accepted by this agent), which every agent
+ * accepts as long as they share one tokens file (docs/security.md).
  */
 import { getJson } from '../common/http-get.ts';
 import type { EventsPage, TimelineEvent } from './timeline.ts';
@@ -73,9 +77,9 @@ export class PeerReadings {
   }
 
   /** Every other agent's latest reading, with the events after each `cursors` entry. */
-  async read(cursors: ReadonlyMap<string, Cursor> = new Map()): Promise<RegionReading[]> {
+  async read(cursors: ReadonlyMap<string, Cursor> = new Map(), authorization?: string): Promise<RegionReading[]> {
     const waitMs = this.options.waitMs ?? 300;
-    const pending = this.states.map((s) => this.maybeRefresh(s)).filter((p): p is Promise<void> => p !== undefined);
+    const pending = this.states.map((s) => this.maybeRefresh(s, authorization)).filter((p): p is Promise<void> => p !== undefined);
     if (pending.length > 0) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([Promise.all(pending), new Promise((r) => (timer = setTimeout(r, waitMs)))]);
@@ -84,17 +88,18 @@ export class PeerReadings {
     return this.states.map((s) => this.readingOf(s, cursors.get(s.peer.region)));
   }
 
-  private maybeRefresh(s: PeerState): Promise<void> | undefined {
+  private maybeRefresh(s: PeerState, authorization: string | undefined): Promise<void> | undefined {
     if (!s.inflight && this.now() - s.startedAtMs >= (this.options.maxAgeMs ?? 1_000)) {
       s.startedAtMs = this.now();
-      s.inflight = this.refresh(s).finally(() => (s.inflight = undefined));
+      s.inflight = this.refresh(s, authorization).finally(() => (s.inflight = undefined));
     }
     return s.inflight;
   }
 
-  private async refresh(s: PeerState): Promise<void> {
+  private async refresh(s: PeerState, authorization: string | undefined): Promise<void> {
     const get = (path: string) => getJson(new URL(path, s.peer.api), {
       timeoutMs: this.options.timeoutMs ?? 800,
+      ...(authorization ? { headers: { authorization } } : {}),
       ...(this.options.localAddress ? { localAddress: this.options.localAddress } : {}),
     });
     const [status, page] = await Promise.all([get('/status'), get(`/v1/events?since=${s.mirror?.lastSeq ?? 0}`)]);

@@ -69,7 +69,8 @@ export function observeRoutes(options: ObserveRoutesOptions): ObserveRoutes {
           return true;
         }
         case '/v1/regions': {
-          const agents = await others.read(parseCursors(url.searchParams.getAll('since')));
+          // The page's credential reads the others too (peer-readings.ts).
+          const agents = await others.read(parseCursors(url.searchParams.getAll('since')), req.headers.authorization);
           send(res, 200, 'application/json', JSON.stringify({ agents }));
           return true;
         }

@@ -36,12 +36,13 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'print the raw /status of every agent')
     .action(async (opts: { file?: string; json?: boolean }) => {
       // The status client and tables only: importing the agent itself would load etcd, pg and prom-client.
-      const [{ statusAgents }, { readStatusesOf }, { agentsTable, answersTable, healthTable }] = await Promise.all([
+      const [{ statusAgents }, { readStatusesOf }, { agentsTable, answersTable, healthTable }, { authHeaders }] = await Promise.all([
         import('../status-agents.ts'),
         import('../../agent/status-client.ts'),
         import('../../agent/status-report.ts'),
+        import('../credentials.ts'),
       ]);
-      const readings = await readStatusesOf(await statusAgents(opts.file));
+      const readings = await readStatusesOf(await statusAgents(opts.file), 2_000, authHeaders('viewer', opts.file));
       const answering = readings.flatMap((r) => (r.kind === 'ok' ? [r] : []));
       if (opts.json) printJson(readings);
       else {

@@ -29,8 +29,8 @@ export function registerObserveCommands(program: Command): void {
     .action(async (flags: EventsFlags) => {
       const interval = Number(flags.interval);
       if (!Number.isInteger(interval) || interval < 100 || interval > 60_000) throw new UsageError(`--interval must be milliseconds in [100, 60000], got '${flags.interval}'`);
-      const { TimelineFollower } = await import('../../observe/events-client.ts');
-      const follower = new TimelineFollower(await loadTopology(flags.file));
+      const [{ TimelineFollower }, { authHeaders }] = await Promise.all([import('../../observe/events-client.ts'), import('../credentials.ts')]);
+      const follower = new TimelineFollower(await loadTopology(flags.file), 2_000, authHeaders('viewer', flags.file));
       const first = await follower.round();
       report(first, flags.json ?? false);
       if (!flags.follow) {

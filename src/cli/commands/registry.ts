@@ -26,6 +26,7 @@ import { registerStoreCommands } from './store.ts';
 import { registerTrafficCommands } from './traffic.ts';
 import { registerObserveCommands } from './observe.ts';
 import { registerExportCommands } from './export.ts';
+import { registerTokenCommands } from './token.ts';
 
 export function registerOptionalCommands(program: Command): void {
   registerAgentCommands(program);
@@ -36,4 +37,5 @@ export function registerOptionalCommands(program: Command): void {
   registerTrafficCommands(program);
   registerObserveCommands(program);
   registerExportCommands(program);
+  registerTokenCommands(program);
 }

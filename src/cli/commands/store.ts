@@ -33,7 +33,7 @@ export function registerStoreCommands(program: Command): void {
       const { loadTopologyOrLab } = await import('../topology-source.ts');
       const topology = loadTopologyOrLab(opts.file);
       checkMember(topology, opts.store, opts.to);
-      await askCoordinator(topology, opts.store, { kind: 'switchover', to: opts.to, by: principal() }, opts.json ?? false);
+      await askCoordinator(topology, opts.store, { kind: 'switchover', to: opts.to, by: principal() }, opts.json ?? false, opts.file);
     });
 
   program
@@ -45,7 +45,7 @@ export function registerStoreCommands(program: Command): void {
     .option('--json', "print the coordinator's answer as JSON")
     .action(async (opts: { store: string; reason?: string; file?: string; json?: boolean }) => {
       const topology = await storeTopology(opts.file, opts.store);
-      await askCoordinator(topology, opts.store, { kind: 'pause', by: principal(), ...(opts.reason ? { reason: opts.reason } : {}) }, opts.json ?? false);
+      await askCoordinator(topology, opts.store, { kind: 'pause', by: principal(), ...(opts.reason ? { reason: opts.reason } : {}) }, opts.json ?? false, opts.file);
     });
 
   program
@@ -56,7 +56,7 @@ export function registerStoreCommands(program: Command): void {
     .option('--json', "print the coordinator's answer as JSON")
     .action(async (opts: { store: string; file?: string; json?: boolean }) => {
       const topology = await storeTopology(opts.file, opts.store);
-      await askCoordinator(topology, opts.store, { kind: 'resume', by: principal() }, opts.json ?? false);
+      await askCoordinator(topology, opts.store, { kind: 'resume', by: principal() }, opts.json ?? false, opts.file);
     });
 
   // `db` may already exist (db status): add to it rather than define it twice.
@@ -75,7 +75,7 @@ export function registerStoreCommands(program: Command): void {
       const topology = loadTopologyOrLab(opts.file);
       checkMember(topology, opts.store, opts.region);
       const request: OperatorRequest = { kind: 'rejoin', region: opts.region, method: opts.method, by: principal(), ...(opts.force ? { force: true } : {}) };
-      await askCoordinator(topology, opts.store, request, opts.json ?? false);
+      await askCoordinator(topology, opts.store, request, opts.json ?? false, opts.file);
     });
 
   const runbook = db.command('runbook').description("a store's runbooks (the audit of what the reconciler did)");
@@ -86,7 +86,7 @@ export function registerStoreCommands(program: Command): void {
     .option('--json', "print the coordinator's answer as JSON")
     .action(async (opts: { store: string; file?: string; json?: boolean }) => {
       const topology = await storeTopology(opts.file, opts.store);
-      await askCoordinator(topology, opts.store, { kind: 'abort', by: principal() }, opts.json ?? false);
+      await askCoordinator(topology, opts.store, { kind: 'abort', by: principal() }, opts.json ?? false, opts.file);
     });
 }
 
@@ -120,21 +120,23 @@ interface CoordinatorAnswer {
   readonly detail?: string;
 }
 
-async function askCoordinator(topology: Topology, store: string, request: OperatorRequest, json: boolean): Promise<void> {
-  const { readAgentStatuses } = await import('../../agent/status-client.ts');
+async function askCoordinator(topology: Topology, store: string, request: OperatorRequest, json: boolean, file: string | undefined): Promise<void> {
+  const [{ readAgentStatuses }, { authHeaders }] = await Promise.all([import('../../agent/status-client.ts'), import('../credentials.ts')]);
+  // A forced rejoin is an admin's call; the lab's admin token is picked only then.
+  const headers = authHeaders(request.kind === 'rejoin' && request.force ? 'admin' : 'operator', file);
   const path = `/v1/stores/${encodeURIComponent(store)}/${request.kind}`;
   const { kind: _kind, ...body } = request;
   // The election may be changing hands (a coordinator's lease lapsing after a heal): an agent
   // then answers 409, naming the holder of the old key. Ask again until the lease would have
   // run out twice over, rather than fail an operator's command on a hand-over.
   const deadline = Date.now() + 2 * topology.failover.leaseTtl + HANDOVER_SLACK_MS;
-  let readings = await readAgentStatuses(topology);
+  let readings = await readAgentStatuses(topology, 2_000, headers);
   let coordinator = coordinatorOf(readings, store);
   let waited = false;
   for (;;) {
     const api = topology.regions.find((r) => r.name === coordinator)?.agent?.api;
     if (api) {
-      const { status, answer } = await post(new URL(path, api), body);
+      const { status, answer } = await post(new URL(path, api), body, headers);
       if (status === 409 && answer.coordinator && answer.coordinator !== coordinator) {
         coordinator = answer.coordinator; // the election moved since /status was read
         continue;
@@ -155,7 +157,7 @@ async function askCoordinator(topology: Topology, store: string, request: Operat
     if (!waited) process.stderr.write('the failover coordinator is changing hands; waiting for the new one\n');
     waited = true;
     await new Promise((r) => setTimeout(r, HANDOVER_POLL_MS));
-    readings = await readAgentStatuses(topology);
+    readings = await readAgentStatuses(topology, 2_000, headers);
     coordinator = coordinatorOf(readings, store);
   }
 }
@@ -166,11 +168,11 @@ function coordinatorOf(readings: readonly AgentReading[], store: string): string
   return views.find((v) => v.s.coordinator.self)?.region ?? views.find((v) => v.s.coordinator.holder)?.s.coordinator.holder ?? undefined;
 }
 
-async function post(url: URL, body: unknown): Promise<{ status: number; answer: CoordinatorAnswer }> {
+async function post(url: URL, body: unknown, headers: Readonly<Record<string, string>>): Promise<{ status: number; answer: CoordinatorAnswer }> {
   try {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...headers, 'content-type': 'application/json' },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
     });

@@ -6,7 +6,7 @@
  * (a restarted agent has a new PID, and later rounds may kill it again).
  */
 import { InfraError, InputError } from '../../common/errors.ts';
-import { crashRecorded, credentialsEnv, httpGet, labDir, readCredentials, readLabStatus, restartRecorded, storeTargets } from '../../lab/index.ts';
+import { crashRecorded, credentialsEnv, httpGet, labAuthHeaders, labDir, readCredentials, readLabStatus, restartRecorded, storeTargets } from '../../lab/index.ts';
 import { loadTopologyFile } from '../../spec/index.ts';
 import { labDbDrillEnvironment } from '../db/lab-environment.ts';
 import { readAgentStoreStatus, type AgentStoreStatus } from './agent-status.ts';
@@ -41,7 +41,7 @@ export async function labChaosEnvironment(storeName: string): Promise<ChaosEnvir
 async function readStatuses(apis: readonly { region: string; api: string }[], store: string): Promise<AgentStoreStatus[]> {
   const read = await Promise.all(apis.map(async ({ region, api }) => {
     try {
-      const res = await httpGet(`${api}/status`, STATUS_TIMEOUT_MS);
+      const res = await httpGet(`${api}/status`, STATUS_TIMEOUT_MS, labAuthHeaders('viewer'));
       return res.status === 200 ? [readAgentStoreStatus(region, JSON.parse(res.body), store)] : [];
     } catch {
       return []; // Cut, killed or slow: says nothing this time.

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { InfraError, InputError } from '../../common/errors.ts';
 import {
   MERIDIAN_BIN, credentialsEnv, credentialsFromEnv, cutRegion, dataRoot, healRegion, httpGet, labDir, observeStores, readCredentials,
+  labAuthHeaders,
   readLabStatus, regionNamespace, requireLabHost, restartRecorded, storeTargets, type LabStatus,
 } from '../../lab/index.ts';
 import { loadTopologyFile, type Topology } from '../../spec/index.ts';
@@ -105,7 +106,7 @@ async function readAgentViews(status: LabStatus, store: string): Promise<AgentSt
   const views = await Promise.all(
     status.regions.map(async (r) => {
       try {
-        const res = await httpGet(`${r.api}/status`, 800);
+        const res = await httpGet(`${r.api}/status`, 800, labAuthHeaders('viewer'));
         return res.status === 200 ? [agentStoreView(r.name, Date.now(), JSON.parse(res.body), store)] : [];
       } catch {
         return []; // An agent that is cut, killed or slow says nothing this round.

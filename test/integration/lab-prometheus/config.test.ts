@@ -25,6 +25,8 @@ describe('lab prometheus configs', () => {
     // Planned under the temp dir, so the rule file the global config names exists where it says.
     const written = prometheusPlan(layout, dir);
     mkdirSync(join(dir, 'prometheus'), { recursive: true });
+    mkdirSync(join(dir, 'tokens'), { recursive: true });
+    writeFileSync(join(dir, 'tokens', 'viewer'), 'mrd_test\n', { mode: 0o600 }); // promtool checks that it exists
     for (const p of [...written.regions, written.global]) {
       for (const [path, content] of Object.entries(p.ruleFiles)) writeFileSync(path, content);
       writeFileSync(p.configFile, stringify(p.config));
@@ -52,6 +54,14 @@ describe('lab prometheus configs', () => {
       assert.equal(p.ipv4, `10.231.${i + 1}.3`);
       assert.deepEqual([...text.matchAll(/\d+\.\d+\.\d+\.\d+(:\d+)?/g)].map((m) => m[0]), [`10.231.${i + 1}.1:7700`]);
       assert.match(text, new RegExp(`"external_labels":\\{"region":"${p.region}"\\}`));
+    }
+  });
+
+  it('each regional Prometheus scrapes /metrics with the lab\'s viewer token file, never a token in the config', () => {
+    for (const p of plan.regions) {
+      const [job] = (p.config as { scrape_configs: Record<string, unknown>[] }).scrape_configs;
+      assert.deepEqual(job?.authorization, { type: 'Bearer', credentials_file: '/run/meridian/lab/tokens/viewer' });
+      assert.doesNotMatch(JSON.stringify(p.config), /mrd_/);
     }
   });
 
