@@ -32,4 +32,5 @@ export {
 export { checkSafety, describeViolation, minHealthyRegionsOf, regionStates, type SafetyRule, type SafetyVerdict, type Violation } from './traffic-safety.ts';
 export { planTrafficChange, invalidNames, type TrafficRequest, type ChangePlan } from './traffic-change.ts';
 export { encodeTrafficControls, decodeTrafficControls } from './traffic-records.ts';
+export { previewDrain, type DrainPreview, type ServiceDrainEffect } from './traffic-preview.ts';
 export { clientNetworkMatcher, type ClientNetworkMatcher } from './client-networks.ts';

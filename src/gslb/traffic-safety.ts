@@ -56,7 +56,8 @@ export function regionStates(service: Service, topology: Topology, health: Healt
     }));
 }
 
-const counts = (s: RegionState) => s.healthy && s.drain === undefined;
+/** What the rules count: a region the service can answer with, healthy by majority and not drained. */
+export const counts = (s: RegionState): boolean => s.healthy && s.drain === undefined;
 
 export function checkSafety(topology: Topology, health: HealthSnapshot, before: TrafficControls, after: TrafficControls): SafetyVerdict {
   const violations = topology.services.flatMap((service) => {

@@ -17,6 +17,7 @@ import type { Topology } from '../../spec/index.ts';
 import { TrafficReader } from './reader.ts';
 import { serveTrafficRequest, type TrafficAnswer } from './requests.ts';
 import type { RequestAuth } from '../auth/index.ts';
+import { handleDrainPlanRoute } from './plan-route.ts';
 import { handleTrafficRoute } from './routes.ts';
 import type { TrafficStatus } from './status.ts';
 
@@ -57,7 +58,7 @@ export function createTrafficControls(input: TrafficControlsInput): TrafficContr
     return {
       controls: () => NO_CONTROLS,
       status: () => ({ source: 'none', ok: false, reason, controls: NO_CONTROLS, revision: null, readAt: null }),
-      handle: (req, res, auth) => handleTrafficRoute(req, res, refuse, auth),
+      handle: async (req, res, auth) => (await handleDrainPlanRoute(req, res, { ...input, coord: undefined, noEtcd: reason })) || handleTrafficRoute(req, res, refuse, auth),
       start: async () => {},
       close: () => {},
     };
@@ -75,7 +76,7 @@ export function createTrafficControls(input: TrafficControlsInput): TrafficContr
   return {
     controls: () => reader.current(),
     status: () => reader.status(),
-    handle: (req, res, auth) => handleTrafficRoute(req, res, serve, auth),
+    handle: async (req, res, auth) => (await handleDrainPlanRoute(req, res, { ...input, coord, noEtcd: NO_ETCD })) || handleTrafficRoute(req, res, serve, auth),
     start: () => reader.start(),
     close: () => reader.close(),
   };
