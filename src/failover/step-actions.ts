@@ -64,7 +64,8 @@ async function call(action: () => Promise<PortOutcome>): Promise<StepResult> {
   }
 }
 
-type Probe = { readonly done: boolean; readonly detail: string };
+/** `hopeless`: waiting longer cannot help (the world moved on): fail now, so the next tick plans again. */
+type Probe = { readonly done: boolean; readonly detail: string; readonly hopeless?: boolean };
 
 /** Polls `probe` until done, the deadline, or the coordinator losing its lease. */
 async function poll(ctx: ActionContext, timeoutMs: number, probe: () => Promise<Probe>): Promise<StepResult> {
@@ -79,6 +80,7 @@ async function poll(ctx: ActionContext, timeoutMs: number, probe: () => Promise<
       last = { done: false, detail: describeError(err) };
     }
     if (last.done) return { kind: 'ok', detail: last.detail };
+    if (last.hopeless) return { kind: 'failed', detail: last.detail };
     const waited = ctx.clock.nowMs() - started;
     if (waited >= timeoutMs) return { kind: 'failed', detail: `gave up after ${waited} ms: ${last.detail}` };
     await ctx.clock.sleep(Math.min(ctx.timing.pollMs, timeoutMs - waited));
@@ -99,6 +101,12 @@ async function awaitFence(s: Extract<Step, { kind: 'await-fence' }>, ctx: Action
   const expired = await poll(ctx, ctx.timing.fenceTimeoutMs, async () => {
     const lease = await ctx.lease.primaryLease(s.region, s.token);
     if (lease.kind === 'expired') return { done: true, detail: `${s.region}'s lease (token ${s.token}) has expired` };
+    // A newer token: its agent took the lease again, which it does only with the record naming it
+    // and no rejoin mark, so it is a healthy primary again. Waiting out the step's timeout here held
+    // the store's loop (and every rebuild) for 17 s in a chaos round.
+    if (lease.token > s.token) {
+      return { done: false, hopeless: true, detail: `${s.region} took the primary lease again under a newer token ${lease.token} (the plan fenced token ${s.token}): its agent is back in charge; planning again` };
+    }
     return { done: false, detail: `${s.region}'s lease (token ${lease.token}) still held, deadline ${lease.validUntilMs}` };
   });
   if (expired.kind !== 'ok') return expired;

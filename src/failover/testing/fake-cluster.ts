@@ -494,9 +494,12 @@ export class FakeCluster {
   };
 
   private readonly leaseCheck: LeaseCheck = {
-    primaryLease: async (region, token) => {
+    // As the etcd adapter: whoever holds the key for `region` now, whatever the token asked about.
+    primaryLease: async (region) => {
       this.expireLeases();
-      return this.leaseOf(region, token);
+      const live = [...this.leases.entries()].filter(([t, l]) => l.region === region && this.leaseOf(region, t).kind === 'held');
+      const newest = live.map(([t]) => t).sort((a, b) => (a < b ? 1 : a > b ? -1 : 0))[0];
+      return newest === undefined ? { kind: 'expired' } : this.leaseOf(region, newest);
     },
     coordinator: async (token) =>
       this.isCoordinator(token) ? { kind: 'valid' } : { kind: 'lost', detail: `the coordinator key is held by another token` },

@@ -181,6 +181,29 @@ describe('executePlan', () => {
     assert.deepEqual(cluster.effects, [], 'nothing frozen, nothing promoted');
   });
 
+  it('stops waiting for the fence at once when the old primary took the lease again under a newer token (it thawed): the next tick plans again', async () => {
+    const cluster = threeRegions();
+    const audit = new MemoryAudit();
+    cluster.failDatabase('eu-west', 'frozen');
+    cluster.newCoordinator();
+    cluster.clock.advance(cluster.leaseTtlMs + 1);
+    const plan = planNow(cluster, audit, planFailover);
+    if (plan.kind !== 'run') throw new Error(plan.reason);
+    assert.equal(plan.steps[0]?.kind, 'await-fence');
+    // It thaws before the runbook runs; its agent re-acquires (the record still names it, no mark).
+    cluster.restore('eu-west');
+    cluster.agentsTick();
+    assert.deepEqual(cluster.writablePrimaries(), ['eu-west']);
+    const started = cluster.clock.nowMs();
+    const outcome = await executePlan(plan, { ...cluster.ports(), audit, clock: cluster.clock, timing: TIMING });
+    assert.equal(outcome.kind, 'failed');
+    assert.match(outcome.kind === 'failed' ? outcome.detail : '', /eu-west took the primary lease again under a newer token \d+ \(the plan fenced token 7\)/);
+    assert.ok(cluster.clock.nowMs() - started < TIMING.pollMs, 'no waiting out the fence timeout');
+    assert.deepEqual(cluster.effects, [], 'nothing frozen, nothing promoted');
+    const next = planNow(cluster, audit, planFailover);
+    assert.ok(next.kind !== 'run' || next.steps.every((s) => s.kind !== 'await-fence' && s.kind !== 'freeze' && s.kind !== 'promote'), 'the next tick keeps eu-west');
+  });
+
   it('with teeAudit, the audit store and the JSONL file get the same records', async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'meridian-failover-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
