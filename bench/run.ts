@@ -10,12 +10,13 @@ import { describeError, InputError, UsageError } from '../src/common/errors.ts';
 import { cliBenchmark } from './cli.ts';
 import { dnsBenchmark } from './dns.ts';
 import { failoverBenchmark } from './failover.ts';
+import { floodBenchmark } from './flood.ts';
 import { ProcessGroup } from './lib/processes.ts';
 import { parseOptions, usage } from './options.ts';
 import { shiftBenchmark } from './shift.ts';
 import type { BenchContext, Benchmark } from './types.ts';
 
-const BENCHMARKS: readonly Benchmark[] = [dnsBenchmark, shiftBenchmark, failoverBenchmark, cliBenchmark];
+const BENCHMARKS: readonly Benchmark[] = [dnsBenchmark, shiftBenchmark, failoverBenchmark, cliBenchmark, floodBenchmark];
 
 const INTERRUPT_GRACE_MS = 60_000;
 
