@@ -24,6 +24,7 @@ import { registerDrillCommands } from './drill.ts';
 import { registerDbCommands } from './db.ts';
 import { registerStoreCommands } from './store.ts';
 import { registerTrafficCommands } from './traffic.ts';
+import { registerPlanCommands } from './plan.ts';
 import { registerObserveCommands } from './observe.ts';
 import { registerExportCommands } from './export.ts';
 import { registerTokenCommands } from './token.ts';
@@ -35,6 +36,7 @@ export function registerOptionalCommands(program: Command): void {
   registerDbCommands(program);
   registerStoreCommands(program);
   registerTrafficCommands(program);
+  registerPlanCommands(program);
   registerObserveCommands(program);
   registerExportCommands(program);
   registerTokenCommands(program);

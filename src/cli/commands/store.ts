@@ -163,7 +163,7 @@ async function askCoordinator(topology: Topology, store: string, request: Operat
 }
 
 /** The region whose agent holds the election, as the agents report it (the holder's own word first). */
-function coordinatorOf(readings: readonly AgentReading[], store: string): string | undefined {
+export function coordinatorOf(readings: readonly AgentReading[], store: string): string | undefined {
   const views = readings.flatMap((r) => (r.kind === 'ok' ? (r.status.stores?.stores ?? []).filter((s) => s.store === store).map((s) => ({ region: r.region, s })) : []));
   return views.find((v) => v.s.coordinator.self)?.region ?? views.find((v) => v.s.coordinator.holder)?.s.coordinator.holder ?? undefined;
 }
