@@ -137,7 +137,10 @@ export class StoreCoordinator {
     // Only the old primary's lease stands between this plan and a failover: watch that one key
     // closely instead of waiting for the next tick (up to TTL/2 later), then plan again from a
     // fresh snapshot, since the standbys may have moved while the old primary still streamed.
-    if (retry && this.o.settings.automatic && !state.paused && promotesAway(plan, state) && state.lease.kind === 'held') {
+    // Only when the quorum says its region is down: when just its database did not answer this
+    // coordinator (a slow connection on a loaded machine), its own agent judges it, and watching
+    // held this store's loop, and every rebuild, for TTL + 3 s per tick in chaos rounds.
+    if (retry && this.o.settings.automatic && !state.paused && promotesAway(plan, state) && state.lease.kind === 'held' && regionDownByQuorum(state)) {
       const region = state.primary.region;
       this.o.log.info({ event: 'store.awaitLease', store: this.o.store, region, token: String(state.lease.token) }, `failover of ${this.o.store} waits for ${region}'s primary lease to end`);
       const ended = await this.leaseEnds(region, this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS);
@@ -296,4 +299,9 @@ function answer(outcome: AnswerOutcome, reason: string, runs: readonly RunOutcom
       ...(last && last.kind !== 'completed' ? { failedAt: last.stepId, detail: last.detail } : {}),
     },
   };
+}
+
+/** The quorum of vantage points says the recorded primary's region is down (not just its database silent). */
+function regionDownByQuorum(state: StoreState): boolean {
+  return state.members.some((m) => m.region === state.primary.region && m.regionDownByQuorum);
 }

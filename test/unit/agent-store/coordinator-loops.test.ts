@@ -145,6 +145,33 @@ describe('the coordinator loops (in-memory quorum, manual clock, fake clusters)'
     assert.deepEqual(cluster.violations, []);
   });
 
+  it('a primary whose database once does not answer the coordinator, while its agent holds the lease and its region is up, costs one period, not a lease watch', async () => {
+    const w = world(['orders']);
+    const { cluster, sc } = w.stores.get('orders')!;
+    // eu-west's agent holds the primary lease in the quorum, renewing it.
+    const held = await w.coord.acquire(coordKeys.primaryLease('orders'), 'eu-west/boot-1', TTL);
+    assert.equal(held.kind, 'acquired');
+    // The coordinator's first look at eu-west's database times out (a slow connection under load).
+    const snapshots = sc['o'].snapshots;
+    const looks: number[] = [];
+    (sc['o'] as { snapshots: StoreSnapshots }).snapshots = {
+      async snapshot(input) {
+        looks.push(w.clock.nowMs());
+        const seen = await snapshots.snapshot(input);
+        if (looks.length > 1 || seen.kind !== 'snapshot') return seen;
+        const members = seen.state.members.map((m) => (m.region === 'eu-west' ? { ...m, reachable: false } : m));
+        return { ...seen, state: { ...seen.state, members } };
+      },
+    };
+    running = { coordinator: w.coordinator, clock: w.clock };
+    w.coordinator.start();
+    await run(w, 4 * TTL, () => looks.length >= 2);
+    assert.ok(looks.length >= 2, 'a second look');
+    assert.ok(looks[1]! - looks[0]! <= PERIOD + 100, `the second look came ${looks[1]! - looks[0]!} ms after the first (the lease watch alone takes TTL + 3 s)`);
+    assert.equal(cluster.record.region, 'eu-west', 'no failover');
+    assert.deepEqual(cluster.effects, [], 'nothing fenced or frozen');
+  });
+
   it('paused: no automatic failover until resumed; the reason says who paused and how to resume; abort closes the open runbook', async () => {
     const w = world(['orders']);
     const { cluster, audit, sc } = w.stores.get('orders')!;
