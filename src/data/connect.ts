@@ -7,6 +7,7 @@
  * Failures become typed errors: DbUnavailable (could not reach or use the server at all: callers
  * map it to an `unreachable` outcome) and DbQueryFailed (the server answered with an error).
  */
+import { Socket } from 'node:net';
 import pg from 'pg';
 import { InfraError } from '../common/errors.ts';
 
@@ -28,6 +29,12 @@ export interface DbTimeouts {
 
 export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 3000, statementMs: 5000 };
 const CLIENT_GRACE_MS = 1000;
+/**
+ * pg's end() resolves only once the server closed its side too. A server behind a cut never does:
+ * an awaited end() after a query that timed out held a coordinator's whole store loop until the
+ * link healed (90 s in a benchmark run). After this, the socket is destroyed.
+ */
+const END_GRACE_MS = 300;
 
 export type UnavailableCode = 'refused' | 'timeout' | 'auth' | 'notAccepting' | 'lost' | 'other';
 
@@ -72,7 +79,10 @@ export async function withClient<T>(
   timeouts: Partial<DbTimeouts> = {},
 ): Promise<T> {
   const t = { ...DEFAULT_DB_TIMEOUTS, ...timeouts };
+  // Our own socket, so a connection that cannot be ended politely can be destroyed (closeClient).
+  const socket = new Socket();
   const client = new pg.Client({
+    stream: () => socket,
     host: target.host,
     port: target.port,
     user: target.user,
@@ -91,7 +101,7 @@ export async function withClient<T>(
   try {
     await client.connect();
   } catch (err) {
-    await client.end().catch(() => {});
+    await closeClient(client, socket);
     throw classifyError(target, err, 'connect');
   }
   try {
@@ -99,8 +109,16 @@ export async function withClient<T>(
   } catch (err) {
     throw err instanceof InfraError ? err : classifyError(target, err, 'query');
   } finally {
-    await client.end().catch(() => {});
+    await closeClient(client, socket);
   }
+}
+
+/** A polite Terminate, but never wait long for a server that may be cut off or frozen. */
+async function closeClient(client: pg.Client, socket: Socket): Promise<void> {
+  if (socket.destroyed) return void client.end().catch(() => {});
+  const timer = setTimeout(() => socket.destroy(), END_GRACE_MS);
+  await client.end().catch(() => {});
+  clearTimeout(timer);
 }
 
 /** Run one statement and return its rows, typed by the caller. */

@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { DbQueryFailed, DbUnavailable, queryRows, readMemberState, withClient, type PgMember } from '../../../src/data/index.ts';
 import { freePort } from '../../support/ports.ts';
 import { PgSandbox, admin } from '../../support/postgres.ts';
@@ -64,5 +64,34 @@ describe('connect', () => {
   it('a bad statement is DbQueryFailed, not a reachability problem', async () => {
     const err = await withClient(admin(primary), (c) => queryRows(c, 'SELECT * FROM no_such_table')).catch((e: unknown) => e);
     assert.ok(err instanceof DbQueryFailed && err.sqlState === '42P01', String(err));
+  });
+  it('a link that goes dark right after an answer: closing does not wait for a close the server can never send', async () => {
+    // A proxy that, once dark, forwards nothing and never closes (a cut, not a reset).
+    let dark = false;
+    const held: Socket[] = [];
+    const proxy = createServer({ allowHalfOpen: true }, (client) => {
+      const upstream = connect(primary.port, '127.0.0.1');
+      held.push(client, upstream);
+      for (const s of [client, upstream]) s.on('error', () => undefined);
+      client.on('data', (d) => void (dark || upstream.write(d)));
+      upstream.on('data', (d) => void (dark || client.write(d)));
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    try {
+      const port = (proxy.address() as { port: number }).port;
+      const started = Date.now();
+      const outcome = withClient({ ...admin(primary), port }, async (c) => {
+        const rows = await queryRows<{ one: number }>(c, 'SELECT 1 AS one');
+        dark = true;
+        return rows[0]?.one;
+      }).then((v) => v, (e: unknown) => e);
+      const first = await Promise.race([outcome, new Promise((r) => setTimeout(() => r('hung'), 10_000))]);
+      const took = Date.now() - started;
+      assert.equal(first, 1, 'the answer, without waiting for the dark server to close the connection');
+      assert.ok(took < 5000, `took ${took} ms`);
+    } finally {
+      for (const s of held) s.destroy();
+      proxy.close();
+    }
   });
 });
