@@ -1,4 +1,4 @@
-/** Who asks, for the audit and the logs of every operator request: MERIDIAN_OPERATOR, else user@host (never a secret: it is logged). */
+/** The `by` of an operator request (MERIDIAN_OPERATOR, else user@host; never a secret: it is logged). Agents record the token's name instead (docs/security.md). */
 import { hostname } from 'node:os';
 
 export function principal(): string {

@@ -7,7 +7,12 @@
  * counting after STALE_MS. When this page's own agent stops answering, so does everything else:
  * the agents list links to the other agents' dashboards.
  */
-/* global document, window, location, EventSource, fetch, AbortSignal, URL, Node, runbookPanels, runbookProgressText, operatorModel, operatorPanelKey, renderOperatorActions */
+/*
+ * Every read but the page itself needs a viewer token (docs/security.md): the operator pastes one
+ * in the header; it is kept in sessionStorage and sent as `authorization: Bearer`, on the stream
+ * too (read with fetch: EventSource cannot send a header).
+ */
+/* global document, window, location, fetch, AbortController, AbortSignal, TextDecoderStream, URL, Node, runbookPanels, runbookProgressText, operatorModel, operatorPanelKey, renderOperatorActions, authHeaders, rememberToken */
 'use strict';
 (function main() {
   const POLL_MS = 1000;
@@ -69,35 +74,100 @@
     schedule();
   }
 
-  function connectStream() {
-    const es = new EventSource('/v1/stream');
-    es.addEventListener('hello', (m) => {
-      const hello = JSON.parse(m.data);
+  const ON_STREAM = {
+    hello: (data) => {
+      const hello = JSON.parse(data);
       selfRegion = hello.region;
       const a = agentEntry(hello.region, location.origin);
       a.boot = hello.boot;
-    });
-    es.addEventListener('status', (m) => {
+    },
+    status: (data) => {
       streamState = 'live';
-      const status = JSON.parse(m.data);
+      const status = JSON.parse(data);
       selfRegion = status.region;
       onStatus(status, location.origin, true);
-    });
-    es.addEventListener('timeline', (m) => {
-      const e = JSON.parse(m.data);
+    },
+    timeline: (data) => {
+      const e = JSON.parse(data);
       const a = agentEntry(e.region, location.origin);
       a.boot = e.boot;
       a.lastSeq = Math.max(a.lastSeq, e.seq);
       addEvents([e]);
-    });
-    es.onopen = () => { streamState = 'live'; schedule(); };
-    es.onerror = () => { streamState = 'reconnecting'; schedule(); };
+    },
+  };
+  let streamAbort = new AbortController();
+  let authProblem = null;
+
+  /** Server-sent events over fetch (so the stream carries the token), reconnecting after a second. */
+  async function connectStream() {
+    for (;;) {
+      try {
+        const res = await fetch('/v1/stream', { headers: authHeaders(window.sessionStorage), cache: 'no-store', signal: streamAbort.signal });
+        if (!res.ok) throw await answerError(res);
+        streamState = 'live';
+        schedule();
+        await readEvents(res.body.pipeThrough(new TextDecoderStream()).getReader());
+      } catch (err) {
+        if (err && err.auth) authProblem = err.message;
+      }
+      streamState = authProblem ? 'sign in' : 'reconnecting';
+      schedule();
+      await new Promise((r) => window.setTimeout(r, 1000));
+    }
+  }
+
+  async function readEvents(reader) {
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      buffer += value.replace(/\r\n?/g, '\n');
+      for (let at = buffer.indexOf('\n\n'); at >= 0; at = buffer.indexOf('\n\n')) {
+        dispatch(buffer.slice(0, at));
+        buffer = buffer.slice(at + 2);
+      }
+    }
+  }
+
+  function dispatch(block) {
+    let event = 'message';
+    const data = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+    }
+    if (ON_STREAM[event] && data.length > 0) ON_STREAM[event](data.join('\n'));
+  }
+
+  /** The agent's one-line error; a 401 or 403 names the role needed. */
+  async function answerError(res) {
+    const body = await res.json().catch(() => ({}));
+    const err = new Error(body.error || `status ${res.status}`);
+    err.auth = res.status === 401 || res.status === 403;
+    return err;
   }
 
   async function getJson(path) {
-    const res = await fetch(path, { cache: 'no-store', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-    if (!res.ok) throw new Error(`status ${res.status}`);
+    const res = await fetch(path, { cache: 'no-store', headers: authHeaders(window.sessionStorage), signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    if (!res.ok) throw await answerError(res);
+    authProblem = null;
     return res.json();
+  }
+
+  /** The token field in the header: kept for this tab; the stream starts again with it. */
+  function setUpSignIn() {
+    const field = document.getElementById('token');
+    const apply = () => {
+      rememberToken(window.sessionStorage, field.value.trim());
+      field.value = '';
+      authProblem = null;
+      streamAbort.abort();
+      streamAbort = new AbortController();
+      schedule();
+    };
+    document.getElementById('token-save').onclick = apply;
+    field.onkeydown = (e) => { if (e.key === 'Enter') apply(); };
+    document.getElementById('token-clear').onclick = () => { field.value = ''; apply(); };
   }
 
   const describe = (err) => (err && err.name === 'TimeoutError' ? 'timeout' : String((err && err.message) || err));
@@ -124,6 +194,7 @@
       self.lastSeq = page.lastSeq;
       addEvents(page.events);
     } catch (err) {
+      if (err && err.auth) authProblem = err.message;
       if (a) onFailure(a, describe(err));
     }
   }
@@ -330,6 +401,9 @@
     const regions = allRegions();
     document.getElementById('stream').className = `pill ${streamState}`;
     document.getElementById('stream').textContent = streamState === 'live' ? 'live' : streamState;
+    const signedIn = Object.keys(authHeaders(window.sessionStorage)).length > 0;
+    document.getElementById('token-clear').hidden = !signedIn;
+    document.getElementById('auth-problem').textContent = authProblem ? `${authProblem}${signedIn ? '' : ': paste an API token (meridian token create)'}` : '';
     document.getElementById('self').textContent = selfRegion ? `served by agent ${selfRegion}` : '';
     document.getElementById('reach').textContent = `${fresh.length}/${agents.size} agents answering`;
     document.getElementById('clock').textContent = fmtTime(now());
@@ -526,6 +600,7 @@
     });
   }
 
+  setUpSignIn();
   connectStream();
   every(pollSelf);
   every(pollOthers);

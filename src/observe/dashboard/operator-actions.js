@@ -15,6 +15,24 @@
 
 /** Who confirmed, remembered in this browser only: the agents record it as `<name> (dashboard)`. */
 const OPERATOR_KEY = 'meridian.operator';
+/**
+ * The API token the operator typed, for this tab only (sessionStorage: gone when the tab closes,
+ * never sent by the browser on its own). Every request of the page sends it as a bearer header,
+ * and the agent accepts no cookie, so another site cannot make the browser act with it (no CSRF).
+ */
+const TOKEN_KEY = 'meridian.token';
+
+/** `authorization: Bearer …` with this tab's token, or nothing (the agent then answers 401). */
+export function authHeaders(storage) {
+  const token = storage && storage.getItem(TOKEN_KEY);
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+/** Keeps (or, with an empty value, forgets) this tab's token. */
+export function rememberToken(storage, token) {
+  if (token) storage.setItem(TOKEN_KEY, token);
+  else storage.removeItem(TOKEN_KEY);
+}
 
 /** What the panel shows, from the fresh readings (`{ region, origin, status }`) and this page's region. */
 export function operatorModel(fresh, selfRegion) {
@@ -148,7 +166,7 @@ export function confirmAction(action, model) {
     $('confirm-result').textContent = 'sending…';
     let result;
     try {
-      const res = await fetch(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(path, { method: 'POST', headers: { ...authHeaders(window.sessionStorage), 'content-type': 'application/json' }, body: JSON.stringify(body) });
       result = outcomeText(res.status, await res.json().catch(() => ({})));
     } catch (err) {
       result = { ok: false, refused: false, text: `error: ${String((err && err.message) || err)}` };

@@ -56,6 +56,8 @@ ${css}</style>
   <span id="self" class="meta"></span>
   <span id="reach" class="meta"></span>
   <span id="clock" class="meta"></span>
+  <span class="meta signin"><input id="token" type="password" autocomplete="off" placeholder="API token (viewer; operator to act)" aria-label="API token"><button type="button" id="token-save">Sign in</button><button type="button" id="token-clear" hidden>Sign out</button></span>
+  <span id="auth-problem" class="meta"></span>
 </header>
 <main>
   <div>
@@ -74,7 +76,7 @@ ${css}</style>
   <h3 id="confirm-title"></h3>
   <p id="confirm-text" class="small"></p>
   <label id="confirm-service-row">Service <select id="confirm-service"></select></label>
-  <label>Your name (recorded with the action) <input id="confirm-who" autocomplete="off"></label>
+  <label>Your name (for the log; the agent records your token's name) <input id="confirm-who" autocomplete="off"></label>
   <label id="confirm-reason-row">Reason <input id="confirm-reason" autocomplete="off"></label>
   <p id="confirm-result" class="small"></p>
   <div class="buttons"><button type="button" id="confirm-cancel">Cancel</button><button type="button" id="confirm-force" hidden>Force: override the rule</button><button type="button" id="confirm-ok">Confirm</button></div>

@@ -6,6 +6,7 @@
  * run unsupervised here and the traffic routes without etcd: the checks come before any route,
  * so they are the same.
  */
+import { testAuth, testTokensFile } from '../../support/tokens.ts';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { request } from 'node:http';
@@ -17,7 +18,8 @@ import { EndpointServer, portFreeOn, waitFor } from './fixtures.ts';
 
 const IP = { ra: '127.0.79.11', rb: '127.0.79.12' } as const;
 const ENDPOINTS = { ra: '127.0.79.21', rb: '127.0.79.31' } as const;
-const JSON_TYPE = { 'content-type': 'application/json' };
+// An admin's token: what is checked here is the request guard and the routes' parsing, not roles (test/unit/agent-auth).
+const JSON_TYPE = { 'content-type': 'application/json', ...testAuth('admin') };
 
 const STORE_ROUTES = ['switchover', 'rejoin', 'pause', 'resume', 'abort', 'local/demote', 'local/rejoin'].map((op) => `/v1/stores/orders/${op}`);
 const TRAFFIC_ROUTES = ['drain', 'undrain', 'weight'].map((op) => `/v1/traffic/${op}`);
@@ -46,8 +48,8 @@ services:
     await server.start();
   }
   const logger = pino({ level: 'silent' });
-  ra = await runAgent({ topology, region: 'ra', logger });
-  rb = await runAgent({ topology, region: 'rb', logger });
+  ra = await runAgent({ topology, region: 'ra', logger, tokensFile: testTokensFile() });
+  rb = await runAgent({ topology, region: 'rb', logger, tokensFile: testTokensFile() });
 });
 
 after(async () => {
@@ -122,7 +124,7 @@ describe('what a browser page could send', () => {
   }
 
   it('a GET from any Host still reads (load balancers and scrapers name the agent as they like)', async () => {
-    const answer = await send('/v1/view', { method: 'GET', headers: { host: 'attacker.example' } });
+    const answer = await send('/v1/view', { method: 'GET', headers: { host: 'attacker.example', ...testAuth('viewer') } });
     assert.equal(answer.status, 200);
     assert.equal(answer.body.vantage, 'ra');
   });

@@ -5,6 +5,7 @@
  * elected with a newer token, re-plans from the audit and the world, and finishes the same
  * runbook without promoting again. Exactly one primary at the end.
  */
+import { testAuth } from '../../support/tokens.ts';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -35,7 +36,7 @@ after(async () => {
 
 async function childStatus(): Promise<{ coordinator?: { self: boolean } } | undefined> {
   const api = cluster.topology.regions.find((r) => r.name === 'ap')?.agent?.api;
-  const res = await fetch(new URL('/status', api), { signal: AbortSignal.timeout(1000) });
+  const res = await fetch(new URL('/status', api), { headers: testAuth('viewer'), signal: AbortSignal.timeout(1000) });
   const body = (await res.json()) as { stores?: { stores: { coordinator: { self: boolean } }[] } };
   return body.stores?.stores[0];
 }

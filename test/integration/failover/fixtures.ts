@@ -4,6 +4,7 @@
  * port (as stores[].port says), and in-process regional agents that supervise the store.
  * Everything is stopped by PID / closed in `close()`.
  */
+import { testTokenEnv, testTokensFile } from '../../support/tokens.ts';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -104,7 +105,7 @@ failover: { leaseTtl: ${LEASE_TTL_MS}ms${opts.autoRejoin === false ? ', autoRejo
       etcd, topology, topologyFile, members, dir, agents, dnsPort,
       async startAgent(region, opts = {}) {
         const agent = await runAgent({
-          topology, region, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }).child({ region }),
+          topology, region, tokensFile: testTokensFile(), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }).child({ region }),
           stores: {
             auth: TEST_AUTH, stateDir: join(dir, `state-${region}`), dataDirs: { orders: members[region].dataDir },
             ...(opts.etcdEndpoints ? { etcdEndpoints: opts.etcdEndpoints } : {}),
@@ -200,7 +201,8 @@ export async function allAnswer(cluster: StoreCluster, regions: readonly RegionN
 export async function meridian(args: readonly string[], timeoutMs = 120_000): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [MERIDIAN_BIN, ...args], {
-      env: { ...process.env, MERIDIAN_LOG_LEVEL: 'silent' }, timeout: timeoutMs,
+      // An admin's token: the tests run switchovers and forced rejoins.
+      env: { ...process.env, MERIDIAN_LOG_LEVEL: 'silent', ...testTokenEnv('admin') }, timeout: timeoutMs,
     });
     return { code: 0, stdout, stderr };
   } catch (err) {

@@ -10,6 +10,7 @@
  * exist per machine: run it under the lab lock,
  *   flock /work/lab.lock node --import tsx --test test/integration/observe/dashboard-lab.test.ts
  */
+import { labAuth } from '../../support/tokens.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -75,7 +76,7 @@ interface TimelineEvent {
  */
 async function detectionBreakdown(agents: readonly { name: string; api: string }[], fromMs: number): Promise<string> {
   const parts = await Promise.all(agents.map(async (a) => {
-    const res = await httpGet(`${a.api}/v1/events?since=0`, 2_000);
+    const res = await httpGet(`${a.api}/v1/events?since=0`, 2_000, labAuth('viewer'));
     const events = (JSON.parse(res.body) as { events: TimelineEvent[] }).events;
     const last = (scope: string) => Math.max(...events
       .filter((e) => e.kind === 'health.transition' && e.details.scope === scope && e.details.to === 'down' && e.details.key?.includes(`/${CUT}/`))
@@ -104,6 +105,8 @@ describe('the dashboard on a running lab', { skip: skipReason() }, () => {
     topology = loadTopologyFile(status.topologyFile);
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Signed in with the lab's viewer token, as the sign-in field keeps it: in this tab's sessionStorage.
+    await page.addInitScript((token) => window.sessionStorage.setItem('meridian.token', token), labAuth('viewer').authorization?.replace(/^Bearer /, '') ?? '');
     page.on('request', (r) => requested.push(r.url()));
   });
 

@@ -47,8 +47,10 @@ test('each agent serves its own timeline after `since`; bad `since` is a 400', a
   const bad = await fetch(`${cluster.apiUrl.ra}/v1/events?since=-3`);
   assert.equal(bad.status, 400);
   assert.match(((await bad.json()) as { error: string }).error, /non-negative integer/);
+  // A POST to a read route is refused before the route: these agents have no tokens file (loopback reads only, no action).
   const post = await fetch(`${cluster.apiUrl.ra}/v1/events`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
-  assert.equal(post.status, 405);
+  assert.equal(post.status, 403);
+  assert.match(((await post.json()) as { error: string }).error, /^no tokens file configured on this agent/);
   assert.equal((await fetch(`${cluster.apiUrl.ra}/nope`)).status, 404, 'unknown paths still 404');
 });
 

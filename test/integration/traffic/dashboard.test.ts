@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { waitFor } from '../agent/fixtures.ts';
+import { testToken } from '../../support/tokens.ts';
 import { REGIONS, postTraffic, startTrafficCluster, type RegionName, type TrafficCluster } from './fixtures.ts';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
@@ -26,6 +27,8 @@ before(async () => {
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   page.on('request', (r) => requests.push({ url: r.url(), method: r.method(), type: r.headers()['content-type'] }));
+  // Signed in as the dashboard's sign-in field would do it: the tab's token, in sessionStorage.
+  await page.addInitScript((token) => window.sessionStorage.setItem('meridian.token', token), testToken('alice@ops'));
   const ra = cluster.agents.get('ra') ?? assert.fail('no agent ra');
   origin = `http://${ra.api.host}:${ra.api.port}`;
 }, { timeout: 60_000 });
@@ -56,9 +59,9 @@ test('drain from the dashboard: confirmed in a dialog, every agent leaves the re
   await page.waitForSelector('#confirm', { state: 'hidden', timeout: 10_000 });
   await everyAgentAnswersWeb('rb');
   const listed = await page.waitForSelector('#actions li[data-drain="ra/web"]', { timeout: 5_000 });
-  assert.match(await listed.innerText(), /^ra drained for web by carol \(dashboard\) \(patching\) since \S+/);
+  assert.match(await listed.innerText(), /^ra drained for web by alice@ops \(patching\) since \S+/);
   await page.waitForSelector('[data-last-action]');
-  assert.match(await page.locator('[data-last-action]').innerText(), /last action: applied: ra drained for web by carol \(dashboard\)/);
+  assert.match(await page.locator('[data-last-action]').innerText(), /last action: applied: ra drained for web by alice@ops/);
 });
 
 test('undrain from the panel restores the answers', { timeout: 60_000 }, async () => {

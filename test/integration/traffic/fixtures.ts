@@ -3,6 +3,7 @@
  * endpoints per region (127.0.81.21/31/41), and no store: the agents use etcd only for the
  * traffic controls. Agents run in-process, so a test can close one and start it again.
  */
+import { testAuth, testTokensFile } from '../../support/tokens.ts';
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,7 +81,7 @@ services:
     const cluster: TrafficCluster = {
       etcd, topology, topologyFile, dir, agents, servers,
       async startAgent(region) {
-        const agent = await runAgent({ topology, region, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }).child({ region }) });
+        const agent = await runAgent({ topology, region, tokensFile: testTokensFile(), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }).child({ region }) });
         agents.set(region, agent);
         return agent;
       },
@@ -113,10 +114,10 @@ export async function meridian(args: readonly string[], env: NodeJS.ProcessEnv =
   }
 }
 
-/** POSTs a traffic request to one agent's API, as the CLI and the dashboard do. */
+/** POSTs a traffic request to one agent's API, as the CLI and the dashboard do, with the token of `body.by` (the principal recorded). */
 export async function postTraffic(agent: RunningAgent, kind: string, body: Record<string, unknown>): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(`http://${agent.api.host}:${agent.api.port}/v1/traffic/${kind}`, {
-    method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000),
+    method: 'POST', headers: { ...testAuth(body.by === 'bob@ops' ? 'bob@ops' : 'alice@ops'), 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000),
   });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

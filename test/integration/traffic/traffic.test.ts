@@ -5,6 +5,7 @@
  * --force does it (never failing open to the drained region); undrain restores; a weight change
  * shows in the answers; two operators racing cannot break a rule together; all of it audited.
  */
+import { testAuth, testTokenEnv } from '../../support/tokens.ts';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -15,7 +16,8 @@ import { waitFor } from '../agent/fixtures.ts';
 import { ENDPOINT_IP, PROBE_INTERVAL_MS, REGIONS, meridian, postTraffic, startTrafficCluster, type RegionName, type TrafficCluster } from './fixtures.ts';
 
 let cluster: TrafficCluster;
-const OPERATOR = { MERIDIAN_OPERATOR: 'alice@ops' };
+// The principal recorded is the token's name: alice@ops (an admin, so --force works too).
+const OPERATOR = testTokenEnv('alice@ops');
 
 before(async () => {
   cluster = await startTrafficCluster();
@@ -66,7 +68,7 @@ describe('traffic controls on real agents and etcd', { timeout: 180_000 }, () =>
     await everyAgentAnswers('web', ['rb']);
     await everyAgentAnswers('wt', ['ra', 'rb']);
     assert.match(answerOf('rc', 'web')?.reason ?? '', /^ra drained by alice@ops \(kernel upgrade\); first healthy in failover order is rb$/);
-    const metrics = await (await fetch(`http://${agent('rc').api.host}:${agent('rc').api.port}/metrics`)).text();
+    const metrics = await (await fetch(`http://${agent('rc').api.host}:${agent('rc').api.port}/metrics`, { headers: testAuth('viewer') })).text();
     assert.match(metrics, /^meridian_traffic_drained\{service="web",region="ra"\} 1$/m);
     assert.match(metrics, /^meridian_traffic_drained\{service="wt",region="ra"\} 0$/m);
   });
@@ -150,7 +152,7 @@ describe('traffic controls on real agents and etcd', { timeout: 180_000 }, () =>
     } finally {
       await coord.close();
     }
-    const events = await (await fetch(`http://${agent('rb').api.host}:${agent('rb').api.port}/v1/events`)).json() as { events: { kind: string; summary: string }[] };
+    const events = await (await fetch(`http://${agent('rb').api.host}:${agent('rb').api.port}/v1/events`, { headers: testAuth('viewer') })).json() as { events: { kind: string; summary: string }[] };
     assert.ok(events.events.some((e) => e.kind === 'operator.action' && /^traffic drain ra for web by alice@ops: applied/.test(e.summary)), 'timeline');
   });
 });

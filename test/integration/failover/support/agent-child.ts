@@ -15,6 +15,8 @@ const agent = await runAgent({
   topology: loadTopologyFile(file),
   region,
   logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  // The parent's test tokens (test/support/tokens.ts), inherited through the environment.
+  ...(process.env.MERIDIAN_TEST_TOKENS_FILE ? { tokensFile: process.env.MERIDIAN_TEST_TOKENS_FILE } : {}),
   stores: {
     auth: TEST_AUTH,
     stateDir,
