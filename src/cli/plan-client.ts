@@ -2,7 +2,8 @@
  * `meridian plan …` against the agents, read-only. A store's plan is asked of the failover
  * coordinator (found through every agent's /status, as the store commands find it): only it has
  * the audit and takes the snapshot a tick plans from. A drain's plan is asked of the first agent
- * that can read etcd, in topology order, as a drain would be. Reads carry a viewer's credential.
+ * that can read etcd, in topology order, as a drain would be. A store's plan needs an operator's
+ * credential (it costs a fresh look at every member), a drain's a viewer's.
  */
 import { getJson } from '../common/http-get.ts';
 import { CheckFailed, InfraError, InputError } from '../common/errors.ts';
@@ -24,7 +25,8 @@ export async function planStore(file: string | undefined, store: string, to: str
   const topology = loadTopologyOrLab(file);
   checkStore(topology, store, to);
   const { readAgentStatuses } = await import('../agent/status-client.ts');
-  const headers = authHeaders('viewer', file);
+  // A dry run costs the coordinator a fresh look at every member: the agents grant it to operators.
+  const headers = authHeaders('operator', file);
   const path = `/v1/stores/${encodeURIComponent(store)}/plan${to ? `?to=${encodeURIComponent(to)}` : ''}`;
   // While the election changes hands an agent answers 409: look again, as the store commands do.
   const deadline = Date.now() + 2 * topology.failover.leaseTtl + HANDOVER_SLACK_MS;
