@@ -5,7 +5,7 @@
  * elected with a newer token, re-plans from the audit and the world, and finishes the same
  * runbook without promoting again. Exactly one primary at the end.
  */
-import { testAuth } from '../../support/tokens.ts';
+import { testAuth, testTokensFile } from '../../support/tokens.ts';
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -24,6 +24,8 @@ before(async () => {
   cluster = await startStoreCluster();
   child = spawn(process.execPath, ['--import', 'tsx', CHILD, cluster.topologyFile, 'ap', join(cluster.dir, 'state-ap'), cluster.members.ap.dataDir], {
     stdio: ['ignore', 'inherit', 'inherit'],
+    // The tokens file the parent's requests are checked against (made before the spawn).
+    env: { ...process.env, MERIDIAN_TEST_TOKENS_FILE: testTokensFile() },
   });
   childExit = new Promise((resolve) => child!.once('exit', (code, signal) => resolve(signal ?? code)));
 });
