@@ -43,7 +43,7 @@ const escapeRegex = (prefix) => prefix.replace(/[.*+?^{}()|[\]\\]/g, '\\$&');
 
 export default tseslint.config(
   // dist.*: a build being staged beside dist/ (scripts/build.js).
-  { ignores: ['node_modules/**', 'dist/**', 'dist.*/**', '.lab/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'dist.*/**', '.lab/**', '.tmp-test/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
