@@ -20,7 +20,10 @@ let sandbox: PgSandbox;
 let primary: PgMember;
 let systemId: string;
 const DEADLINES = { connectMs: 400, answerMs: 600 };
-/** For tests that judge outcomes, not deadlines: a loaded CI machine took over 400 ms to open a session. */
+/**
+ * For tests that judge outcomes, not deadlines: a loaded CI machine took over 400 ms to open a
+ * session. With patient sessions, concurrency is capped below the sandbox's 20 application slots.
+ */
 const PATIENT = { connectMs: 5000, answerMs: 5000 };
 
 function transport(runId: string, port = primary.port, deadlines = DEADLINES): SqlWriteTransport {
@@ -53,9 +56,10 @@ describe('SQL write client (real PostgreSQL)', () => {
   });
 
   it('acknowledged writes name the committing server and are all found afterwards', async () => {
-    const client = new WriteClient({ transport: transport('run-ok', primary.port, PATIENT), idPrefix: 'run-ok', rate: 100 });
+    const client = new WriteClient({ transport: transport('run-ok', primary.port, PATIENT), idPrefix: 'run-ok', rate: 100, maxConcurrency: 8 });
     client.start();
-    await sleep(400);
+    // Until 20 writes have been answered, however long sessions take to open on a loaded machine.
+    await eventually('20 answered writes', async () => client.ops.length >= 20, 30_000);
     await client.stop();
     assert.ok(client.ops.length >= 20, `only ${client.ops.length} writes`);
     for (const op of client.ops) {
@@ -126,7 +130,8 @@ describe('SQL write client (real PostgreSQL)', () => {
     assert.match(inFlight.error ?? '', /no answer within 600 ms/);
     releaseLock();
     await lockHolder;
-    await sleep(600); // writes succeed again after the thaw
+    // Writes succeed again after the thaw (the postmaster first works off the queued connections).
+    await eventually('a write sent after the thaw is acknowledged', async () => client.ops.some((o) => o.outcome === 'ok' && o.sentAtMs > thawedAt), 10_000).catch(() => undefined);
     await client.stop();
 
     const duringFreeze = client.ops.filter((o) => o.id !== inFlight.id && o.sentAtMs >= frozenAt + 50 && o.sentAtMs < thawedAt - DEADLINES.connectMs - 100);
