@@ -98,9 +98,9 @@ describe('lab data layer: etcd, PostgreSQL, demo writes, db status', { skip: ski
     assert.equal(orders.primarySource, 'observed');
     assert.equal(orders.replication, 'sync');
     assert.deepEqual(lsnOf(orders), [
-      { region: 'eu-west', role: 'primary', address: '10.231.1.5:5432', timeline: 1, streaming: null, reachable: true },
-      { region: 'us-east', role: 'standby', address: '10.231.2.5:5432', timeline: 1, streaming: true, reachable: true },
-      { region: 'ap-south', role: 'standby', address: '10.231.3.5:5432', timeline: 1, streaming: true, reachable: true },
+      { region: 'eu-west', role: 'primary', address: '10.231.1.5:5432', timeline: 1, streaming: null, fenced: false, reachable: true },
+      { region: 'us-east', role: 'standby', address: '10.231.2.5:5432', timeline: 1, streaming: true, fenced: null, reachable: true },
+      { region: 'ap-south', role: 'standby', address: '10.231.3.5:5432', timeline: 1, streaming: true, fenced: null, reachable: true },
     ]);
     for (const m of orders.members) assert.match(m.lsn ?? '', /^[0-9A-F]+\/[0-9A-F]+$/, m.region);
     const credentials = readCredentials(labDirPath);
