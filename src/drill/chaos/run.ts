@@ -53,6 +53,7 @@ export interface ChaosResult {
 }
 
 const MAX_WARMUP_MS = 30_000;
+const RECORD_POLL_MS = 500;
 /** How long the store may take to be whole before the first round. */
 const BASELINE_BOUND_MS = 60_000;
 /** Longest a round can take: its fault (at most ~4 TTL + 5 s plus a restart) and the bound. */
@@ -73,7 +74,12 @@ export async function runChaos(env: ChaosEnvironment, o: ChaosOptions, clock: Cl
     o.onEvent?.(event);
   };
   const records = new RecordLog(env, clock);
+  // Right after `lab up` the agents may not have written or read the first record yet.
   await records.poll();
+  for (const startedAtMs = clock.nowMs(); !records.newest() && clock.nowMs() - startedAtMs < MAX_WARMUP_MS;) {
+    await clock.sleep(RECORD_POLL_MS, o.signal);
+    await records.poll();
+  }
   const first = primaryMember(env, records.newest()?.region);
   await ensureDrillTable(appTarget(env, first)).catch((err: unknown) => {
     if (err instanceof DbQueryFailed && err.sqlState === '25006') throw new CheckFailed(`the primary ${first.region} refuses writes (read-only, fenced?): chaos rounds need a writable primary to start from`, { cause: err });
