@@ -71,9 +71,9 @@ export function decideLocal(input: LocalInput): LocalAction {
       // Fenced hard (killed, fence written to its configuration): if it is only frozen it must
       // not thaw into a writable primary after the failover this release allows.
       const over = input.unhealthyForMs !== undefined ? ` over ${Math.round(input.unhealthyForMs)} ms` : '';
-      return release(`the local database did not answer ${input.unhealthyChecks} checks in a row${over}: fence it hard and give the lease up so a failover can start`, true);
+      return release(`the local database did not answer ${input.unhealthyChecks} checks in a row${over} (last: ${db.reason}): fence it hard and give the lease up so a failover can start`, true);
     }
-    return none(`holding the lease (token ${holding}); the local database did not answer (${input.unhealthyChecks}/${input.releaseAfterChecks})`);
+    return none(`holding the lease (token ${holding}); the local database did not answer (${input.unhealthyChecks}/${input.releaseAfterChecks}): ${db.reason}`);
   }
   if (db.kind === 'standby') {
     return holding === undefined ? none('the local database is a standby') : release('the local database is a standby now', false);
