@@ -106,6 +106,20 @@ export class StoreCoordinator {
     });
   }
 
+  /**
+   * The tick's plan, logged when a wait changes: a store that waits (blocked, not executed)
+   * left no line in the agent's log, and a demo that had no primary for a minute could not say why.
+   */
+  private notePlan(next: PlanStatus): void {
+    const prev = this.lastPlan;
+    this.lastPlan = next;
+    const said = (p: PlanStatus | null) => p && `${p.kind}|${p.reason}|${p.waiting ?? ''}|${p.notExecuted ?? ''}`;
+    // A noop names positions that move every tick, and an executed run logs its runbook already.
+    if (next.kind === 'noop' || (next.kind === 'run' && next.executed) || said(prev) === said(next)) return;
+    const why = next.notExecuted ? `; not executed: ${next.notExecuted}` : '';
+    this.o.log.info({ event: 'store.plan', store: this.o.store, kind: next.kind, waiting: next.waiting }, `${this.o.store}: ${next.kind}: ${next.reason}${why}`);
+  }
+
   /** No tick, operator request or runbook is running or queued. */
   idle(): boolean {
     return this.pending === 0;
@@ -124,11 +138,11 @@ export class StoreCoordinator {
     if (!state) return 'wait';
     const plan = choosePlan(state, this.clock.nowMs(), this.o.settings);
     if (plan.kind !== 'run') {
-      this.lastPlan = planStatus(plan);
+      this.notePlan(planStatus(plan));
       return 'wait';
     }
     const decision = shouldExecute(plan, state, { ...this.o.settings, operator: false });
-    this.lastPlan = planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why, code: decision.code });
+    this.notePlan(planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why, code: decision.code }));
     if (decision.execute) {
       const outcome = await this.execute(plan);
       if (outcome.kind !== 'completed' || plan.steps.length === 0) return 'wait';
