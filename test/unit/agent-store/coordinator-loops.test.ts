@@ -7,15 +7,16 @@
  * - A paused store does nothing by itself until it is resumed; an open runbook can be aborted.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Coordinator } from '../../../src/agent/store/coordinator.ts';
 import { StoreCoordinator } from '../../../src/agent/store/store-coordinator.ts';
 import { ManualClock, MemoryQuorum, coordKeys, type CoordinationStore } from '../../../src/coord/index.ts';
-import { coordAuditSink, storeKeys, type StoreSnapshots } from '../../../src/failover/adapters/index.ts';
-import { runbookProgress, teeAudit, type Pause } from '../../../src/failover/index.ts';
+import { coordAuditSink, type StoreSnapshots } from '../../../src/failover/adapters/index.ts';
+import { runbookProgress, teeAudit } from '../../../src/failover/index.ts';
 import { FakeCluster, MemoryAudit } from '../../../src/failover/testing/index.ts';
 import { LSN } from '../failover/fixtures.ts';
+import { fakeSnapshots, stopCoordinatorAfterEach } from './coordinator-world.ts';
 
 const log = pino({ level: 'silent' });
 const TTL = 2000;
@@ -29,16 +30,7 @@ interface World {
   readonly coord: CoordinationStore;
 }
 
-let running: { coordinator: Coordinator; clock: ManualClock } | undefined;
-afterEach(async () => {
-  if (!running) return;
-  // A tick in flight waits on the manual clock: keep time moving until the loops have stopped.
-  let closed = false;
-  const closing = running.coordinator.close().then(() => (closed = true));
-  for (let i = 0; i < 2000 && !closed; i++) await running.clock.advance(100);
-  await closing;
-  running = undefined;
-});
+const stopsAfterTest = stopCoordinatorAfterEach();
 
 function world(names: readonly string[]): World {
   const clock = new ManualClock(1_000_000);
@@ -70,23 +62,6 @@ function world(names: readonly string[]): World {
   return { clock, coordinator, stores, coord };
 }
 
-/** The fake world as the observer would see it; the pause is read from the quorum, as the real one does. */
-function fakeSnapshots(cluster: FakeCluster, coord: CoordinationStore): StoreSnapshots {
-  return {
-    async snapshot(input) {
-      cluster.agentsTick();
-      const read = await coord.read(storeKeys.paused(cluster.store));
-      const paused = read.kind === 'found' ? (JSON.parse(read.value) as Pause) : null;
-      const s = cluster.snapshot(input.runbook);
-      const members = s.members.map((m) => {
-        const job = input.jobs?.get(m.region);
-        return job ? { ...m, rejoinJob: job } : m;
-      });
-      return { kind: 'snapshot', state: { ...s, members, paused, coordinator: { token: input.coordinatorToken } } };
-    },
-  };
-}
-
 /** Lets virtual time pass in small steps, so every loop gets its turns. */
 async function run(w: World, ms: number, until?: () => boolean): Promise<number> {
   const start = w.clock.nowMs();
@@ -115,7 +90,7 @@ describe('the coordinator loops (in-memory quorum, manual clock, fake clusters)'
         return replica.repoint(...args);
       },
     };
-    running = { coordinator: w.coordinator, clock: w.clock };
+    stopsAfterTest(w.coordinator, w.clock);
     w.coordinator.start();
     await run(w, 3000, () => hanging);
     assert.ok(hanging, 'the orders loop is stuck in its repoint');
@@ -132,7 +107,7 @@ describe('the coordinator loops (in-memory quorum, manual clock, fake clusters)'
   it('after the freeze, the choice is made at once, from a new look, not a period later', async () => {
     const w = world(['orders']);
     const { cluster, audit } = w.stores.get('orders')!;
-    running = { coordinator: w.coordinator, clock: w.clock };
+    stopsAfterTest(w.coordinator, w.clock);
     w.coordinator.start();
     await run(w, 1000);
     cluster.failRegion('eu-west');
@@ -163,7 +138,7 @@ describe('the coordinator loops (in-memory quorum, manual clock, fake clusters)'
         return { ...seen, state: { ...seen.state, members } };
       },
     };
-    running = { coordinator: w.coordinator, clock: w.clock };
+    stopsAfterTest(w.coordinator, w.clock);
     w.coordinator.start();
     await run(w, 4 * TTL, () => looks.length >= 2);
     assert.ok(looks.length >= 2, 'a second look');
@@ -175,7 +150,7 @@ describe('the coordinator loops (in-memory quorum, manual clock, fake clusters)'
   it('paused: no automatic failover until resumed; the reason says who paused and how to resume; abort closes the open runbook', async () => {
     const w = world(['orders']);
     const { cluster, audit, sc } = w.stores.get('orders')!;
-    running = { coordinator: w.coordinator, clock: w.clock };
+    stopsAfterTest(w.coordinator, w.clock);
     w.coordinator.start();
     await run(w, 1000, () => w.coordinator.heldLease() !== undefined);
     const token = w.coordinator.heldLease()!.token;

@@ -5,29 +5,22 @@
  * is lost (async and sync), and when the operator asks for the switchover it previewed.
  */
 import assert from 'node:assert/strict';
-import { afterEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { pino } from 'pino';
 import { Coordinator } from '../../../src/agent/store/coordinator.ts';
 import type { StorePlanPreview } from '../../../src/agent/store/plan-preview.ts';
 import { StoreCoordinator } from '../../../src/agent/store/store-coordinator.ts';
 import { ManualClock, MemoryQuorum, coordKeys } from '../../../src/coord/index.ts';
-import { coordAuditSink, type StoreSnapshots } from '../../../src/failover/adapters/index.ts';
+import { coordAuditSink } from '../../../src/failover/adapters/index.ts';
 import { teeAudit, type StoreMode } from '../../../src/failover/index.ts';
 import { FakeCluster, MemoryAudit } from '../../../src/failover/testing/index.ts';
 import { LSN } from '../failover/fixtures.ts';
+import { fakeSnapshots, stopCoordinatorAfterEach } from './coordinator-world.ts';
 
 const log = pino({ level: 'silent' });
 const TTL = 2000;
 
-let running: { coordinator: Coordinator; clock: ManualClock } | undefined;
-afterEach(async () => {
-  if (!running) return;
-  let closed = false;
-  const closing = running.coordinator.close().then(() => (closed = true));
-  for (let i = 0; i < 2000 && !closed; i++) await running.clock.advance(100);
-  await closing;
-  running = undefined;
-});
+const stopsAfterTest = stopCoordinatorAfterEach();
 
 async function world(mode: StoreMode) {
   const clock = new ManualClock(1_000_000);
@@ -43,20 +36,14 @@ async function world(mode: StoreMode) {
     ],
   });
   cluster.coordinatorIs = (token) => coordinator.heldLease()?.token === token;
-  const snapshots: StoreSnapshots = {
-    async snapshot(input) {
-      cluster.agentsTick();
-      const s = cluster.snapshot(input.runbook);
-      return { kind: 'snapshot', state: { ...s, coordinator: { token: input.coordinatorToken } } };
-    },
-  };
+  const snapshots = fakeSnapshots(cluster, coord);
   const audit = new MemoryAudit();
   stores.set('orders', new StoreCoordinator({
     store: 'orders', coord, ports: cluster.ports(), snapshots, audit: teeAudit(coordAuditSink(coord, 'orders', 'us-east'), audit),
     settings: { automatic: true, autoRejoin: true }, leaseTtlMs: TTL, leaseKey: coordKeys.primaryLease('orders'),
     coordinatorLease: () => coordinator.heldLease(), regions: ['eu-west', 'us-east', 'ap-south'], log, clock,
   }));
-  running = { coordinator, clock };
+  stopsAfterTest(coordinator, clock);
   coordinator.start();
   const run = async (ms: number, until: () => boolean) => {
     for (let t = 0; t < ms && !until(); t += 50) await clock.advance(50);
