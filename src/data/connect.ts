@@ -113,10 +113,13 @@ export async function withClient<T>(
   }
 }
 
-/** A polite Terminate, but never wait long for a server that may be cut off or frozen. */
-async function closeClient(client: pg.Client, socket: Socket): Promise<void> {
+/**
+ * A polite Terminate, but never wait long for a server that may be cut off or frozen: `socket` is
+ * the client's own (`stream: () => socket`), destroyed after `graceMs`.
+ */
+export async function closeClient(client: pg.Client, socket: Socket, graceMs = END_GRACE_MS): Promise<void> {
   if (socket.destroyed) return void client.end().catch(() => {});
-  const timer = setTimeout(() => socket.destroy(), END_GRACE_MS);
+  const timer = setTimeout(() => socket.destroy(), graceMs);
   await client.end().catch(() => {});
   clearTimeout(timer);
 }

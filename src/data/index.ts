@@ -25,7 +25,7 @@ export type {
 export { PG_AUTH_ENV } from './auth-env.ts';
 export { judgeEligibility, type Eligibility, type EligibilityEvidence, type IneligibleReason } from './eligibility.ts';
 export {
-  withClient, queryRows, describeTarget, DbUnavailable, DbQueryFailed, DEFAULT_DB_TIMEOUTS,
+  withClient, closeClient, queryRows, describeTarget, DbUnavailable, DbQueryFailed, DEFAULT_DB_TIMEOUTS,
   type PgTarget, type DbTimeouts, type UnavailableCode,
 } from './connect.ts';
 export { adminTarget, dropSlot, ensureMemberSlot } from './admin.ts';

@@ -10,6 +10,7 @@
  */
 import { Socket } from 'node:net';
 import pg from 'pg';
+import { closeClient } from '../../data/index.ts';
 
 export interface StatementTarget {
   readonly host: string;
@@ -40,6 +41,9 @@ export type StatementOutcome<R> =
  * happened (e.g. a backend terminated while waiting for a synchronous standby has committed
  * locally), so they are `noAnswer`, not `rejected`.
  */
+/** The drill's clients give a frozen server less time to take the Terminate than the agents do. */
+const END_GRACE_MS = 200;
+
 const SESSION_ENDED = new Set(['57P01', '57P02', '57P03', '08006', '08003', '08000']);
 
 export async function runStatement<R>(
@@ -71,8 +75,7 @@ export async function runStatement<R>(
     if (sqlState && !SESSION_ENDED.has(sqlState)) return { kind: 'rejected', error: describe(answered.error), sqlState };
     return { kind: 'noAnswer', error: describe(answered.error) };
   } finally {
-    if (socket.destroyed) void client.end().catch(() => {});
-    else await endOrDestroy(client, socket);
+    await closeClient(client, socket, END_GRACE_MS);
   }
 }
 
@@ -98,12 +101,6 @@ function withDeadline<T>(work: Promise<T>, ms: number, socket: Socket): Promise<
   });
 }
 
-/** A polite Terminate, but never wait long for a server that may be frozen. */
-async function endOrDestroy(client: pg.Client, socket: Socket): Promise<void> {
-  const timer = setTimeout(() => socket.destroy(), 200);
-  await client.end().catch(() => {});
-  clearTimeout(timer);
-}
 
 /** The SQLSTATE of an error the server sent; undefined for socket errors (ECONNRESET, EPIPE, …). */
 function sqlStateOf(err: unknown): string | undefined {
