@@ -124,10 +124,14 @@ export function storePlans(topology: Topology, layout: LabLayout, dir: string): 
   });
 }
 
-/** `meridian agent` arguments for a region: its failover audit directory, its members' data directories (demote, rejoin). */
+/** `meridian agent` arguments for a region: its failover audit directory, its members' data directories (demote, rejoin) and log files. */
 export function agentDataArgs(plans: readonly StorePlan[], dir: string, region: string): string[] {
   const local = plans.flatMap((plan) =>
-    [plan.primary, ...plan.standbys].filter((m) => m.region === region).map((m) => ['--pg-data', `${plan.store}=${m.dataDir}`]),
+    [plan.primary, ...plan.standbys].filter((m) => m.region === region).map((m) => [
+      '--pg-data', `${plan.store}=${m.dataDir}`,
+      // A PostgreSQL its agent restarts logs where the lab's own start did, not beside the data directory that `lab down` deletes.
+      ...(m.logFile ? ['--pg-log', `${plan.store}=${m.logFile}`] : []),
+    ]),
   );
   return ['--state-dir', agentStateDir(dir, region), ...local.flat()];
 }

@@ -16,6 +16,8 @@ export interface StoreSupervisionOptions {
   readonly auth?: PgAuth;
   /** Data directory of this region's member, per store: needed to demote or rejoin it. */
   readonly dataDirs?: Readonly<Record<string, string>>;
+  /** Log file of this region's member, per store, when its agent starts it. @default DATADIR.log */
+  readonly logFiles?: Readonly<Record<string, string>>;
   /** etcd client URLs to use. @default every regions[].etcd.client */
   readonly etcdEndpoints?: readonly string[];
   /** How often each store's records and local database are checked. @default leaseTtl / 4 */
@@ -101,6 +103,7 @@ function storeSetup(topology: Topology, region: string, store: Store, options: S
   }
   const mine = members.find((m) => m.region === region);
   const dataDir = options.dataDirs?.[store.name];
+  const logFile = options.logFiles?.[store.name];
   return {
     kind: 'plan',
     plan: {
@@ -110,7 +113,7 @@ function storeSetup(topology: Topology, region: string, store: Store, options: S
       replicaName: replicaFqdn(topology.zone, store),
       // Without a data directory the member is still guarded over SQL (fence, lease); only
       // the file-level steps (demote, rejoin) are refused.
-      local: mine ? { ...mine.endpoint, dataDir: dataDir ?? '' } : undefined,
+      local: mine ? { ...mine.endpoint, dataDir: dataDir ?? '', ...(logFile ? { logFile } : {}) } : undefined,
     },
   };
 }

@@ -14,14 +14,15 @@ export function registerAgentCommands(program: Command): void {
     .option('--api <ip:port>', 'serve the HTTP API here instead of the host:port of regions[].agent.api')
     .option('--siblings <host:port,...>', "the other agents of this region, to relay peer views to (a DNS name lists them all, e.g. a headless Service); for a region running more than one agent")
     .option('--state-dir <dir>', 'where the failover audit (JSON lines) is kept (default /var/lib/meridian/<region>)')
-    .option('--pg-data <store=dir>', "data directory of this region's member of a store, for demote and rejoin (repeatable)", collectPairs, {})
+    .option('--pg-data <store=dir>', "data directory of this region's member of a store, for demote and rejoin (repeatable)", pairsOf('--pg-data', 'DIR'), {})
+    .option('--pg-log <store=file>', "log file of this region's member of a store when the agent starts it (default: beside its data directory, DIR.log) (repeatable)", pairsOf('--pg-log', 'FILE'), {})
     .option('--tokens <file>', 'bearer tokens (name, role, SHA-256) the API accepts, reread when it changes (meridian token create); without it the API serves reads to loopback only and refuses every operator action')
-    .action(async (opts: { file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string>; tokens?: string }) => {
+    .action(async (opts: { file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string>; pgLog: Record<string, string>; tokens?: string }) => {
       const [{ loadTopologyFile }, { runAgent }] = await Promise.all([import('../../spec/index.ts'), import('../../agent/index.ts')]);
       const topology = loadTopologyFile(opts.file);
       // Listen for signals first: a SIGTERM during start-up still ends in a clean close.
       const signalled = untilSignal();
-      const stores = { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), dataDirs: opts.pgData };
+      const stores = { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), dataDirs: opts.pgData, logFiles: opts.pgLog };
       const agent = await runAgent({
         topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, siblings: opts.siblings, stores, ...(opts.tokens ? { tokensFile: opts.tokens } : {}),
       });
@@ -61,10 +62,12 @@ export function registerAgentCommands(program: Command): void {
 }
 
 /** `--pg-data orders=/srv/pg/orders` (repeatable) → { orders: '/srv/pg/orders' }. */
-function collectPairs(value: string, previous: Record<string, string>): Record<string, string> {
-  const at = value.indexOf('=');
-  if (at <= 0 || at === value.length - 1) throw new UsageError(`--pg-data: '${value}' is not STORE=DIR`);
-  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+function pairsOf(flag: string, what: string): (value: string, previous: Record<string, string>) => Record<string, string> {
+  return (value, previous) => {
+    const at = value.indexOf('=');
+    if (at <= 0 || at === value.length - 1) throw new UsageError(`${flag}: '${value}' is not STORE=${what}`);
+    return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+  };
 }
 
 /** Resolves on the first SIGTERM or SIGINT; the handlers are removed so a second signal kills. */

@@ -89,6 +89,10 @@ test('supervision plan: reasons when not supervised, members and local member ot
   assert.deepEqual(setup.plan.members.map((m) => `${m.region}@${m.endpoint.host}:${m.endpoint.port}`), ['eu@10.0.0.5:5432', 'us@10.0.1.5:5432', 'ap@10.0.2.5:5432']);
   assert.deepEqual(setup.plan.local, { name: 'us', host: '10.0.1.5', port: 5432, dataDir: '/srv/pg/orders' });
   assert.equal(setup.plan.primaryName, 'primary.orders.db.global.test');
+
+  const logged = planSupervision(topology(), 'us', { env: ENV, dataDirs: { orders: '/srv/pg/orders' }, logFiles: { orders: '/var/log/pg-orders.log' } });
+  const loggedSetup = logged.kind === 'supervise' ? logged.stores[0] : undefined;
+  assert.equal(loggedSetup?.kind === 'plan' ? loggedSetup.plan.local?.logFile : undefined, '/var/log/pg-orders.log');
 });
 
 test('a store without an address for a member is reported, not supervised', () => {

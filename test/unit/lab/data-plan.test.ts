@@ -87,9 +87,11 @@ describe('storePlans', () => {
 });
 
 describe('agentDataArgs', () => {
-  it("points each agent at its audit directory and its region's data directory per store", () => {
+  it("points each agent at its audit directory and its region's data directory and log file per store", () => {
     const plans = storePlans(topology, layout, '/lab');
-    assert.deepEqual(agentDataArgs(plans, '/lab', 'us-east'), ['--state-dir', '/lab/agents/us-east', '--pg-data', 'orders=/lab/data/orders/us-east']);
+    assert.deepEqual(agentDataArgs(plans, '/lab', 'us-east'), [
+      '--state-dir', '/lab/agents/us-east', '--pg-data', 'orders=/lab/data/orders/us-east', '--pg-log', 'orders=/lab/logs/postgres-orders-us-east.log',
+    ]);
     const oneStandby = parseTopology(DEFAULT_TOPOLOGY_YAML.replace('replicaRegions: [us-east, ap-south]', 'replicaRegions: [us-east]'));
     assert.deepEqual(agentDataArgs(storePlans(oneStandby, labLayout(oneStandby), '/lab'), '/lab', 'ap-south'), ['--state-dir', '/lab/agents/ap-south']);
   });
