@@ -36,6 +36,7 @@ export function storeEvents(labDir: string, max = 80): string {
       }
     }
   }
+  if (lines.length === 0) return `(no store events in ${files.join(', ')}: were the agents started with MERIDIAN_LOG_LEVEL=info?)`;
   lines.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
   return lines
     .slice(-max)

@@ -28,8 +28,9 @@ function skipReason(): string | false {
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-demo-'));
 const labDir = join(dir, 'lab');
-// Info level: a failure prints the agents' store decisions (storeEvents) next to the reports.
-const env = { ...process.env, MERIDIAN_LAB_DIR: labDir };
+// Info level (the suite runs silent, and the lab's agents inherit it): a failure prints the
+// agents' store decisions (storeEvents) next to the reports.
+const env = { ...process.env, MERIDIAN_LAB_DIR: labDir, MERIDIAN_LOG_LEVEL: 'info' };
 
 describe('the README main job: bash scripts/demo.sh', { skip: skipReason(), timeout: 15 * 60_000 }, () => {
   after(() => {
