@@ -17,6 +17,9 @@ export interface AgentPlan {
   readonly region: string;
   readonly dns: ListenAddress;
   readonly api: ListenAddress;
+  /** The peer listener (mutual TLS), when the agent runs with `--peer-tls` and its region has `agent.peer`. */
+  readonly peer?: ListenAddress;
+  /** Each other region's view URL: its peer listener over https when both sides use mutual TLS, else its API. */
   readonly peers: readonly PeerTarget[];
   /** Source address of probes and pushes: this agent's own address, when it is a single IP. */
   readonly localAddress?: string;
@@ -31,6 +34,10 @@ export interface PlanOverrides {
   readonly apiListen?: string;
   /** `host:port[,host:port…]`: the other agents of this region (a host may be a DNS name listing them all). */
   readonly siblings?: string;
+  /** The agent has peer certificates (`--peer-tls`): serve and reach peer listeners where the topology has them. */
+  readonly peerTls?: boolean;
+  /** `ip:port`; default regions[R].agent.peer (with peerTls only). */
+  readonly peerListen?: string;
 }
 
 export function planAgent(topology: Topology, region: string, overrides: PlanOverrides = {}): AgentPlan {
@@ -44,12 +51,29 @@ export function planAgent(topology: Topology, region: string, overrides: PlanOve
   const agent = agentOf(self);
   const dns = parseHostPort(overrides.dnsListen ?? agent.dns, '--dns');
   const api = overrides.apiListen ? parseHostPort(overrides.apiListen, '--api') : apiListenOf(agent.api);
+  const peer = peerListenOf(agent.peer, region, overrides);
   const peers = topology.regions
     .filter((r) => r.name !== region)
-    .map((r) => ({ region: r.name, viewUrl: new URL('/v1/view', agentOf(r).api).toString() }));
+    .map((r) => ({ region: r.name, viewUrl: peerViewUrl(agentOf(r), overrides.peerTls === true) }));
   const localAddress = [dns.host, api.host].find((h) => isIP(h) !== 0 && !isWildcard(h));
   const siblings = overrides.siblings === undefined ? [] : parseSiblings(overrides.siblings);
-  return { region, dns, api, peers, siblings, ...(localAddress ? { localAddress } : {}) };
+  return { region, dns, api, peers, siblings, ...(peer ? { peer } : {}), ...(localAddress ? { localAddress } : {}) };
+}
+
+/** Over mutual TLS to a region that has a peer listener; else its API, as before mutual TLS. */
+export function peerViewUrl(agent: NonNullable<Region['agent']>, peerTls: boolean): string {
+  return peerTls && agent.peer ? `https://${agent.peer}/v1/view` : new URL('/v1/view', agent.api).toString();
+}
+
+function peerListenOf(topologyPeer: string | undefined, region: string, overrides: PlanOverrides): ListenAddress | undefined {
+  if (!overrides.peerTls) {
+    if (overrides.peerListen !== undefined) throw new InputError('--peer: a peer listener needs the peer certificates (--peer-tls DIR)');
+    return undefined;
+  }
+  const text = overrides.peerListen ?? topologyPeer;
+  // Certificates without a peer listener (a rollout's first step): peer routes stay on the API, peers that have one are reached over TLS.
+  if (text === undefined) return undefined;
+  return parseHostPort(text, overrides.peerListen !== undefined ? '--peer' : `regions.${region}.agent.peer`);
 }
 
 /** `agents.meridian.svc.cluster.local:7700` or `10.0.0.5:7700,10.0.0.6:7700` → entries. */

@@ -21,6 +21,7 @@ import { startApiServer, type ApiServer } from './http-api.ts';
 import { planAgent, type AgentPlan } from './plan.ts';
 import { apiHostNames } from './request-guard.ts';
 import { AccessControl, TokensFile } from './auth/index.ts';
+import { PeerTlsFiles, peerClientTls } from './tls/index.ts';
 import { buildStatus, type AgentStatus } from './status.ts';
 import { createStoreSupervisor, type StoreSupervisionOptions } from './store/index.ts';
 import { createTrafficControls } from './traffic/index.ts';
@@ -39,6 +40,14 @@ export interface RunAgentOptions {
   readonly stores?: StoreSupervisionOptions;
   /** The tokens file (./auth, docs/security.md); without one the agent serves loopback reads only and refuses every action. */
   readonly tokensFile?: string;
+  /**
+   * Peer certificates (`--peer-tls DIR`: ca.crt, tls.crt, tls.key; ./tls). With them and the region's
+   * `agent.peer`, the peer routes are served over mutual TLS on that listener only, and peers that
+   * have one are reached there.
+   */
+  readonly peerTlsDir?: string;
+  /** `ip:port`; default regions[region].agent.peer (with peerTlsDir only). */
+  readonly peerListen?: string;
 }
 
 export interface RunningAgent {
@@ -47,6 +56,8 @@ export interface RunningAgent {
   /** Where DNS and the API are actually bound (port 0 in the options picks a free one). */
   readonly dns: { readonly host: string; readonly port: number };
   readonly api: { readonly host: string; readonly port: number };
+  /** The peer listener (mutual TLS), when there is one. */
+  readonly peer?: { readonly host: string; readonly port: number };
   status(): AgentStatus;
   close(): Promise<void>;
 }
@@ -59,8 +70,15 @@ const monotonicNow = () => Math.round(performance.timeOrigin + performance.now()
 
 export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> {
   const { topology, region } = options;
-  const plan = planAgent(topology, region, { dnsListen: options.dnsListen, apiListen: options.apiListen, siblings: options.siblings });
+  const peerTls = options.peerTlsDir !== undefined;
+  const plan = planAgent(topology, region, {
+    dnsListen: options.dnsListen, apiListen: options.apiListen, siblings: options.siblings, peerTls, ...(options.peerListen ? { peerListen: options.peerListen } : {}),
+  });
   const logger = options.logger ?? createLogger('agent', { region });
+  // Read before anything starts: unusable certificates stop the start (InputError naming the file).
+  const tlsFiles = options.peerTlsDir !== undefined ? new PeerTlsFiles(options.peerTlsDir, region, logger) : undefined;
+  // A peer over https (it has a peer listener): this agent's certificate, and its answer must name that region.
+  const clientTls = (to: string, url: string) => (tlsFiles && url.startsWith('https:') ? { tls: peerClientTls(tlsFiles, to) } : {});
   const periodMs = smallestIntervalMs(topology);
   const staleAfterMs = staleAfterMsFor(topology);
   const endpoints = topologyEndpoints(topology);
@@ -74,6 +92,12 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   // Stores add their primary/replica names to the zone; the table is rebuilt when they move.
   const stores = createStoreSupervisor({
     topology, region, bootId, logger, health: () => snapshot, options: { env: process.env, ...options.stores },
+    memberAgent: (to) => {
+      const agent = topology.regions.find((r) => r.name === to)?.agent;
+      if (!tlsFiles || !agent?.peer) return undefined;
+      const baseUrl = `https://${agent.peer}`;
+      return { baseUrl, ...clientTls(to, baseUrl) };
+    },
     ...(coord.store ? { coord: coord.store } : {}),
     onNamesChanged: () => {
       table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });
@@ -115,7 +139,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
 
   const peers = new PeerExchange({
     self: region,
-    peers: plan.peers,
+    peers: plan.peers.map((p) => ({ ...p, ...clientTls(p.region, p.viewUrl) })),
     periodMs,
     timeoutMs: periodMs,
     staleAfterMs,
@@ -125,9 +149,15 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     onView: tick,
   });
   // A region with more than one agent: each forwards the peer views it got to the others.
-  const siblingDirectory = plan.siblings.length > 0 ? new SiblingDirectory(plan.siblings, plan.api, logger) : undefined;
+  // With a peer listener, --siblings names the siblings' peer listeners, and relays go over mutual TLS.
+  const siblingDirectory = plan.siblings.length > 0
+    ? new SiblingDirectory(plan.siblings, plan.peer ?? plan.api, logger, undefined, plan.peer ? 'https' : 'http')
+    : undefined;
   const relay = siblingDirectory
-    ? new SiblingRelay({ siblings: () => siblingDirectory.current(), timeoutMs: periodMs, localAddress: plan.localAddress, logger })
+    ? new SiblingRelay({
+        siblings: () => siblingDirectory.current(), timeoutMs: periodMs, localAddress: plan.localAddress, logger,
+        ...(plan.peer && tlsFiles ? { tls: peerClientTls(tlsFiles, region) } : {}),
+      })
     : undefined;
   const prober = new Prober({
     endpoints,
@@ -170,13 +200,19 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
         if (outcome === 'accepted' && !relayed) relay?.forward(v);
         return outcome;
       },
-      extra: async (req, res, auth) => (await stores.handle(req, res, auth)) || (await traffic.handle(req, res, auth)) || routes.handle(req, res),
-    }, logger, { hostNames: apiHostNames(topology, region, plan.api.host), access });
+      extra: async (req, res, auth, peer) => (await stores.handle(req, res, auth, peer)) || (await traffic.handle(req, res, auth)) || routes.handle(req, res),
+    }, logger, {
+      hostNames: apiHostNames(topology, region, plan.api.host), access,
+      ...(plan.peer && tlsFiles ? { peer: { listen: plan.peer, files: tlsFiles, region } } : {}),
+    });
   } catch (err) {
     traffic.close();
     await Promise.all([dns.close(), coord.store?.close()]);
     throw err;
   }
+  // The server swaps its secure context when the files change; clients read them per connection.
+  tlsFiles?.start();
+  if (tlsFiles && !plan.peer) logger.warn({ event: 'peerTls.unused' }, 'peer certificates given but this region has no agent.peer: the peer routes stay on the API, unauthenticated; peers with a peer listener are reached over mutual TLS');
 
   void siblingDirectory?.start(SIBLING_REFRESH_MS); // its lookups never throw; DNS and probes do not wait for them
   prober.start();
@@ -184,13 +220,14 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   await stores.start();
   // Peer views go stale with time alone, so merge on a timer as well as on every message.
   const ticker = setInterval(tick, periodMs);
-  logger.info({ event: 'agent.started', vantage: region, bootId, dns: plan.dns, api: plan.api, peers: plan.peers.map((p) => p.region), staleAfterMs }, 'agent serving');
+  logger.info({ event: 'agent.started', vantage: region, bootId, dns: plan.dns, api: plan.api, peers: plan.peers.map((p) => p.region), ...(api.peer ? { peerListener: api.peer } : {}), staleAfterMs }, 'agent serving');
 
   return {
     region,
     bootId,
     dns: { host: dns.host, port: dns.udpPort },
     api: { host: api.host, port: api.port },
+    ...(api.peer ? { peer: api.peer } : {}),
     status: statusNow,
     close: async () => {
       clearInterval(ticker);
@@ -200,6 +237,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       routes.close();
       siblingDirectory?.close();
       await Promise.all([prober.close(), peers.close(), relay?.close()]);
+      tlsFiles?.close();
       await Promise.all([api.close(), dns.close()]);
       logger.info({ event: 'agent.stopped', vantage: region, bootId }, 'agent stopped');
     },

@@ -1,28 +1,49 @@
 /**
- * A small JSON POST with a hard deadline, for the peer exchange. Never throws: the outcome says
- * whether the peer took the view. node:http rather than fetch so the source address can be bound
- * and no connection pool outlives a request (a dead peer must not pin sockets).
+ * A small JSON POST with a hard deadline, for the peer exchange and the agents' other peer routes.
+ * Never throws: the outcome says whether the peer took the body. node:http rather than fetch so
+ * the source address can be bound, client certificates given (mutual TLS between agents), and no
+ * connection pool outlives a request (a dead peer must not pin sockets).
  */
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
+import type { ConnectionOptions } from 'node:tls';
 
 export type PostOutcome = { readonly kind: 'delivered' } | { readonly kind: 'failed'; readonly reason: string };
+
+/** The client side of mutual TLS to a peer listener (the agent builds it from its certificates). */
+export type ClientTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'minVersion' | 'checkServerIdentity'>;
 
 export interface PostOptions {
   readonly timeoutMs: number;
   readonly localAddress?: string;
   readonly headers?: Readonly<Record<string, string>>;
+  /** For an `https:` URL: this agent's certificate and what the server must prove. */
+  readonly tls?: ClientTls;
 }
 
-export function postJson(url: string, body: unknown, options: PostOptions): Promise<PostOutcome> {
+export type AnswerOutcome = { readonly kind: 'answered'; readonly status: number; readonly body: unknown } | { readonly kind: 'failed'; readonly reason: string };
+
+export async function postJson(url: string, body: unknown, options: PostOptions): Promise<PostOutcome> {
+  const outcome = await exchange(url, body, options, false);
+  if (outcome.kind === 'failed') return outcome;
+  return outcome.status >= 200 && outcome.status < 300 ? { kind: 'delivered' } : { kind: 'failed', reason: `status ${outcome.status}` };
+}
+
+/** The same POST, reading the answer's JSON body (`{}` when it is not JSON). */
+export function postJsonForAnswer(url: string, body: unknown, options: PostOptions): Promise<AnswerOutcome> {
+  return exchange(url, body, options, true);
+}
+
+function exchange(url: string, body: unknown, options: PostOptions, readAnswer: boolean): Promise<AnswerOutcome> {
   const payload = Buffer.from(JSON.stringify(body));
   const target = new URL(url);
-  const request = target.protocol === 'https:' ? httpsRequest : httpRequest;
+  const secure = target.protocol === 'https:';
+  const request = secure ? httpsRequest : httpRequest;
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (outcome: PostOutcome) => {
+    const finish = (outcome: AnswerOutcome) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -34,14 +55,29 @@ export function postJson(url: string, body: unknown, options: PostOptions): Prom
       agent: false,
       localAddress: options.localAddress && isIP(options.localAddress) === isIP(host) ? options.localAddress : undefined,
       headers: { ...options.headers, 'content-type': 'application/json', 'content-length': payload.length },
+      ...(secure && options.tls ? options.tls : {}),
     });
     const timer = setTimeout(() => finish({ kind: 'failed', reason: 'timeout' }), options.timeoutMs);
     req.on('response', (res) => {
-      res.resume();
       const status = res.statusCode ?? 0;
-      finish(status >= 200 && status < 300 ? { kind: 'delivered' } : { kind: 'failed', reason: `status ${status}` });
+      if (!readAnswer) {
+        res.resume();
+        return finish({ kind: 'answered', status, body: {} });
+      }
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failed', reason: err.code ?? err.message }));
+      res.on('end', () => finish({ kind: 'answered', status, body: parseOr(Buffer.concat(chunks).toString('utf8')) }));
     });
     req.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failed', reason: err.code ?? err.message }));
     req.end(payload);
   });
+}
+
+function parseOr(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return {};
+  }
 }

@@ -15,7 +15,7 @@ export { Prober, type ProberOptions, type EndpointTransition, type ProbeFn } fro
 export { mergeViews, isFresh, sameRouting, routingChanges, type ReceivedView } from './quorum.ts';
 export { PeerExchange, type PeerTarget, type PeerStatus, type PeerReachability, type PeerExchangeOptions, type ReceiveOutcome, type PostFn } from './peers.ts';
 export { orderView, parseView, VantageViewSchema, type ViewVerdict } from './view-order.ts';
-export { postJson, type PostOutcome } from './http-post.ts';
+export { postJson, postJsonForAnswer, type AnswerOutcome, type ClientTls, type PostOptions, type PostOutcome } from './http-post.ts';
 export { topologyEndpoints, smallestIntervalMs, staleAfterMsFor, type ProbedEndpoint } from './endpoints.ts';
 export { newBootId, firstView, nextView } from './view.ts';
 export { SiblingRelay, RELAYED_HEADER, type SiblingRelayOptions, type SiblingStatus } from './sibling-relay.ts';

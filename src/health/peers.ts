@@ -9,15 +9,17 @@
  */
 import type { Logger } from 'pino';
 import { CoalescingSender } from './coalescing-sender.ts';
-import { postJson, type PostOptions, type PostOutcome } from './http-post.ts';
+import { postJson, type ClientTls, type PostOptions, type PostOutcome } from './http-post.ts';
 import { isFresh, type ReceivedView } from './quorum.ts';
 import { orderView, type ViewVerdict } from './view-order.ts';
 import type { VantageView } from './types.ts';
 
 export interface PeerTarget {
   readonly region: string;
-  /** Full URL of the peer's view endpoint: `<agent.api>/v1/view`. */
+  /** Full URL of the peer's view endpoint: `<agent.api>/v1/view`, or `https://<agent.peer>/v1/view` over mutual TLS. */
   readonly viewUrl: string;
+  /** For an https viewUrl: the TLS options of each new connection (read per push, so rotated certificates are used). */
+  readonly tls?: () => ClientTls;
 }
 
 export type PeerReachability = 'unknown' | 'reachable' | 'unreachable';
@@ -126,7 +128,8 @@ export class PeerExchange {
 
   private slotFor(target: PeerTarget): PeerSlot {
     const post = this.options.post ?? postJson;
-    const send = (view: VantageView) => post(target.viewUrl, view, { timeoutMs: this.options.timeoutMs, localAddress: this.options.localAddress });
+    const send = (view: VantageView) =>
+      post(target.viewUrl, view, { timeoutMs: this.options.timeoutMs, localAddress: this.options.localAddress, ...(target.tls ? { tls: target.tls() } : {}) });
     const slot: PeerSlot = { target, reachability: 'unknown', received: new Map(), sender: new CoalescingSender(send, (outcome) => this.record(slot, outcome)) };
     return slot;
   }

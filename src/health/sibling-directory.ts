@@ -24,10 +24,10 @@ export type LookupAll = (host: string) => Promise<readonly string[]>;
 const lookupAll: LookupAll = async (host) => (await lookup(host, { all: true })).map((a) => a.address);
 
 /** Pure: the view URLs of the siblings among resolved (address, port) pairs, without this agent. */
-export function siblingViewUrls(resolved: readonly SiblingEntry[], self: SelfApi, localAddresses: ReadonlySet<string>): string[] {
+export function siblingViewUrls(resolved: readonly SiblingEntry[], self: SelfApi, localAddresses: ReadonlySet<string>, scheme: 'http' | 'https' = 'http'): string[] {
   const wildcard = self.host === '0.0.0.0' || self.host === '::';
   const isSelf = (e: SiblingEntry) => e.port === self.port && (e.host === self.host || (wildcard && localAddresses.has(e.host)));
-  const urls = resolved.filter((e) => !isSelf(e)).map((e) => `http://${isIP(e.host) === 6 ? `[${e.host}]` : e.host}:${e.port}/v1/view`);
+  const urls = resolved.filter((e) => !isSelf(e)).map((e) => `${scheme}://${isIP(e.host) === 6 ? `[${e.host}]` : e.host}:${e.port}/v1/view`);
   return [...new Set(urls)].sort();
 }
 
@@ -42,6 +42,8 @@ export class SiblingDirectory {
     private readonly self: SelfApi,
     private readonly logger: Logger,
     private readonly resolve: LookupAll = lookupAll,
+    /** `https`: the entries are the siblings' peer listeners (mutual TLS), `self` this agent's. */
+    private readonly scheme: 'http' | 'https' = 'http',
   ) {}
 
   /** The siblings as of the last refresh (empty until the first one ends). */
@@ -66,7 +68,7 @@ export class SiblingDirectory {
     for (const entry of this.entries) {
       for (const address of await this.addressesOf(entry, problems)) resolved.push({ host: address, port: entry.port });
     }
-    this.urls = siblingViewUrls(resolved, this.self, localAddresses());
+    this.urls = siblingViewUrls(resolved, this.self, localAddresses(), this.scheme);
     this.report(problems.join('; ') || undefined);
   }
 

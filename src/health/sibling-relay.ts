@@ -10,7 +10,7 @@
  */
 import type { Logger } from 'pino';
 import { CoalescingSender } from './coalescing-sender.ts';
-import { postJson, type PostOutcome } from './http-post.ts';
+import { postJson, type ClientTls, type PostOutcome } from './http-post.ts';
 import type { PostFn } from './peers.ts';
 import type { VantageView } from './types.ts';
 
@@ -18,8 +18,10 @@ import type { VantageView } from './types.ts';
 export const RELAYED_HEADER = 'x-meridian-relayed';
 
 export interface SiblingRelayOptions {
-  /** View URLs (`http://ip:port/v1/view`) of the other agents of this region, now; self excluded. */
+  /** View URLs (`http://ip:port/v1/view`, `https://…` to peer listeners) of the other agents of this region, now; self excluded. */
   readonly siblings: () => readonly string[];
+  /** For https siblings: the TLS options of each new connection (the server must name this agent's own region). */
+  readonly tls?: () => ClientTls;
   readonly timeoutMs: number;
   readonly localAddress?: string;
   readonly logger: Logger;
@@ -77,7 +79,10 @@ export class SiblingRelay {
     if (!sender) {
       const post = this.options.post ?? postJson;
       const send = (view: VantageView) =>
-        post(url, view, { timeoutMs: this.options.timeoutMs, localAddress: this.options.localAddress, headers: { [RELAYED_HEADER]: '1' } });
+        post(url, view, {
+          timeoutMs: this.options.timeoutMs, localAddress: this.options.localAddress, headers: { [RELAYED_HEADER]: '1' },
+          ...(this.options.tls ? { tls: this.options.tls() } : {}),
+        });
       sender = new CoalescingSender(send, (outcome) => this.record(url, outcome));
       byVantage.set(vantage, sender);
     }

@@ -78,6 +78,12 @@ export const RegionSchema = z.strictObject({
       dns: hostPort,
       api: z.url({ protocol: /^https?$/ }),
       /**
+       * Where this region's agent serves the peer routes (views, the coordinator's demote/rejoin)
+       * over mutual TLS, when it runs with `--peer-tls` (docs/security.md "Mutual TLS between
+       * agents"). Without it peers use `api`, unauthenticated.
+       */
+      peer: hostPort.optional(),
+      /**
        * The addresses this region's agents' connections come from, as its peers see them (a NAT
        * gateway's or egress gateway's fixed IPs). Not `dns`/`api`: those are where peers send to.
        * The k8s export admits only these (as /32 or /128) to the peers' APIs.

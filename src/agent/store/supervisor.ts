@@ -25,9 +25,11 @@ import { planSupervision, type StorePlan, type StoreSupervisionOptions } from '.
 import { Coordinator } from './coordinator.ts';
 import { mergeStaticNames, regionDownByHealth } from './dns-names.ts';
 import { LocalGuard } from './local-guard.ts';
-import { remoteMemberHost } from './remote-host.ts';
+import { remoteMemberHost, type MemberAgent } from './remote-host.ts';
 import { replicationRows } from './replication.ts';
 import type { RequestAuth } from '../auth/index.ts';
+import { authorizeLocal, type CoordinatorNow, type PeerCaller } from '../tls/index.ts';
+import { holderRegion } from '../../failover/adapters/index.ts';
 import { handleStoreRoute, type LocalRequest, type RouteAnswer } from './routes.ts';
 import type { StoreStatus, StoresStatus } from './status.ts';
 import { StoreAgent } from './store-agent.ts';
@@ -46,6 +48,8 @@ export interface StoreSupervisorInput {
   readonly coord?: CoordinationStore;
   /** @default systemClock (monotonic) */
   readonly clock?: Clock;
+  /** Where another region's agent serves the local routes: its peer listener over mutual TLS when both have one. @default its API, in clear */
+  readonly memberAgent?: (region: string) => MemberAgent | undefined;
 }
 
 export interface StoreSupervisor {
@@ -53,7 +57,7 @@ export interface StoreSupervisor {
   staticNames(): StaticNames;
   status(): StoresStatus;
   /** Serves the store routes of the agent API; resolves false for other paths. */
-  handle(req: IncomingMessage, res: ServerResponse, auth: RequestAuth): Promise<boolean>;
+  handle(req: IncomingMessage, res: ServerResponse, auth: RequestAuth, peer?: PeerCaller): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -176,7 +180,7 @@ class Supervisor implements StoreSupervisor {
     if (region === this.input.region && mine) return mine.host;
     const api = this.input.topology.regions.find((r) => r.name === region)?.agent?.api;
     if (!api) return { demote: async () => noAgent(region), rejoin: async () => noAgent(region) };
-    return remoteMemberHost(api, store, () => this.coordinator.heldLease()?.token);
+    return remoteMemberHost(this.input.memberAgent?.(region) ?? { baseUrl: api }, store, () => this.coordinator.heldLease()?.token);
   }
 
   async start(): Promise<void> {
@@ -281,22 +285,22 @@ class Supervisor implements StoreSupervisor {
     };
   }
 
-  handle(req: IncomingMessage, res: ServerResponse, auth: RequestAuth): Promise<boolean> {
+  handle(req: IncomingMessage, res: ServerResponse, auth: RequestAuth, peer: PeerCaller = { kind: 'plain' }): Promise<boolean> {
     return handleStoreRoute(req, res, {
       operator: (store, request) => this.coordinator.request(store, request),
       plan: (store, to) => this.coordinator.plan(store, to),
-      local: (store, request) => this.local(store, request).catch((err: unknown) => ({ status: 500, body: { error: describeError(err) } })),
+      local: (store, request) => this.local(store, request, peer).catch((err: unknown) => ({ status: 500, body: { error: describeError(err) } })),
     }, auth);
   }
 
-  private async local(store: string, request: LocalRequest): Promise<RouteAnswer> {
+  /** `caller`: over mutual TLS, the region the caller's certificate names must be the coordinator's (../tls/peer-access.ts). */
+  private async local(store: string, request: LocalRequest, caller: PeerCaller): Promise<RouteAnswer> {
     const mine = this.guards.get(store);
     if (!mine) return { status: 404, body: { kind: 'refused', detail: `${this.input.region} has no member of store '${store}'` } };
     const holder = await this.coord.currentHolder(coordKeys.election());
-    if (holder.kind !== 'held' || holder.token.toString() !== request.token) {
-      const now = holder.kind === 'held' ? `token ${holder.token} (${holder.holder})` : holder.kind === 'free' ? 'no coordinator' : `unknown: ${holder.reason}`;
-      return { status: 409, body: { kind: 'refused', detail: `token ${request.token} is not the coordinator's: the quorum says ${now}` } };
-    }
+    const coordinator: CoordinatorNow = holder.kind === 'held' ? { kind: 'held', region: holderRegion(holder.holder), token: holder.token.toString() } : holder;
+    const verdict = authorizeLocal({ certRegion: caller.kind === 'mtls' ? caller.region : undefined, token: request.token, coordinator });
+    if (verdict.kind === 'refused') return { status: verdict.status, body: { kind: 'refused', detail: verdict.reason } };
     const peer = mine.plan.members.find((m) => m.region === (request.kind === 'demote' ? request.to : request.from));
     if (!peer) return { status: 400, body: { error: `not a member of ${store}` } };
     const outcome = request.kind === 'demote'

@@ -17,7 +17,12 @@ export function registerAgentCommands(program: Command): void {
     .option('--pg-data <store=dir>', "data directory of this region's member of a store, for demote and rejoin (repeatable)", pairsOf('--pg-data', 'DIR'), {})
     .option('--pg-log <store=file>', "log file of this region's member of a store when the agent starts it (default: beside its data directory, DIR.log) (repeatable)", pairsOf('--pg-log', 'FILE'), {})
     .option('--tokens <file>', 'bearer tokens (name, role, SHA-256) the API accepts, reread when it changes (meridian token create); without it the API serves reads to loopback only and refuses every operator action')
-    .action(async (opts: { file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string>; pgLog: Record<string, string>; tokens?: string }) => {
+    .option('--peer-tls <dir>', "mutual TLS between agents: DIR holds ca.crt, tls.crt (naming spiffe://meridian/region/<region>) and tls.key, reread when they change; with the region's agent.peer, the peer routes are served there only")
+    .option('--peer <ip:port>', 'serve the peer listener here instead of regions[].agent.peer (needs --peer-tls)')
+    .action(async (opts: {
+      file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string>; pgLog: Record<string, string>;
+      tokens?: string; peerTls?: string; peer?: string;
+    }) => {
       const [{ loadTopologyFile }, { runAgent }] = await Promise.all([import('../../spec/index.ts'), import('../../agent/index.ts')]);
       const topology = loadTopologyFile(opts.file);
       // Listen for signals first: a SIGTERM during start-up still ends in a clean close.
@@ -25,6 +30,7 @@ export function registerAgentCommands(program: Command): void {
       const stores = { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), dataDirs: opts.pgData, logFiles: opts.pgLog };
       const agent = await runAgent({
         topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, siblings: opts.siblings, stores, ...(opts.tokens ? { tokensFile: opts.tokens } : {}),
+        ...(opts.peerTls ? { peerTlsDir: opts.peerTls } : {}), ...(opts.peer ? { peerListen: opts.peer } : {}),
       });
       await signalled;
       await agent.close();

@@ -74,6 +74,11 @@ describe('topology loading', () => {
       expected: ['12:38: services[0].health.timeout: timeout (1000ms) must be shorter than interval (1000ms)'],
     },
     {
+      name: 'agent.peer that is not ip:port',
+      text: base(web('{ type: all-healthy }')).replace('    geo: { lat: 53.3, lon: -6.2 }\n', '    geo: { lat: 53.3, lon: -6.2 }\n    agent: { dns: "10.0.0.1:53", api: "http://10.0.0.1:7700", peer: "10.0.0.1" }\n'),
+      expected: ["6:69: regions[0].agent.peer: an address such as '10.0.0.1:53' or '[fd00::1]:53'"],
+    },
+    {
       name: 'bad duration',
       text: base(web('{ type: all-healthy }', '    health: { interval: 5 seconds }\n')),
       expected: ["12:25: services[0].health.interval: a duration such as '500ms', '2s' or '1m'"],

@@ -1,0 +1,145 @@
+/**
+ * The peer certificates of an agent (`--peer-tls DIR`, the layout of a cert-manager Secret):
+ * `ca.crt` (the CA that signs every agent), `tls.crt` (this agent's chain, naming its region,
+ * identity.ts) and `tls.key`. Read at start and again within a second of a change, without a
+ * restart, as the tokens file is (../auth/tokens-file.ts): polled identity (inode, size, mtime) of
+ * the three files, since a Secret's update replaces them by a rename that a watch would lose.
+ *
+ * At start a missing or invalid file is an InputError naming the file. Later, a set that does not
+ * load (unreadable, not PEM, key and certificate that do not match, another region) keeps the
+ * last good one and is logged once per version: half of a rotation must not cut the peers off.
+ */
+import { createSecureContext } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from 'pino';
+import { InputError } from '../../common/errors.ts';
+import { regionOfCertificate } from './identity.ts';
+
+export const PEER_TLS_FILES = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' } as const;
+
+export interface PeerTlsMaterial {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  /** Serial of this agent's certificate (hex), for the logs. */
+  readonly serial: string;
+}
+
+export class PeerTlsFiles {
+  private material: PeerTlsMaterial;
+  private identity: string;
+  private checkedAtMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly listeners: ((m: PeerTlsMaterial) => void)[] = [];
+
+  /** Throws an InputError when the files do not make a usable set for `region`. */
+  constructor(
+    readonly dir: string,
+    private readonly region: string,
+    private readonly logger: Logger,
+    private readonly checkEveryMs = 1_000,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.material = loadMaterial(dir, region);
+    this.identity = identityOf(dir);
+    this.checkedAtMs = this.now();
+  }
+
+  /** The set in force now (rechecked at most once per `checkEveryMs`): new connections use it. */
+  current(): PeerTlsMaterial {
+    if (this.now() - this.checkedAtMs >= this.checkEveryMs) this.maybeReload();
+    return this.material;
+  }
+
+  /** Called with each new good set (the server swaps its secure context). */
+  onChange(listener: (m: PeerTlsMaterial) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Polls every `checkEveryMs` (a server has no request to check on): until close(). */
+  start(): void {
+    this.timer ??= setInterval(() => this.current(), this.checkEveryMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private maybeReload(): void {
+    this.checkedAtMs = this.now();
+    let identity: string;
+    try {
+      identity = identityOf(this.dir);
+    } catch (err) {
+      return this.keep((err as Error).message, 'gone');
+    }
+    if (identity === this.identity) return;
+    try {
+      this.material = loadMaterial(this.dir, this.region);
+      this.identity = identity;
+      this.logger.info({ event: 'peerTls.reloaded', dir: this.dir, serial: this.material.serial }, `peer certificates reloaded from ${this.dir} (serial ${this.material.serial})`);
+    } catch (err) {
+      return this.keep((err as Error).message, identity);
+    }
+    for (const listener of this.listeners) listener(this.material);
+  }
+
+  /** Logged once per version of the files, not once per connection. */
+  private keep(problem: string, identity: string): void {
+    if (identity === this.identity) return;
+    this.identity = identity;
+    this.logger.error({ event: 'peerTls.invalid', dir: this.dir, problem }, `${problem}; the peer certificates in force (serial ${this.material.serial}) stay`);
+  }
+}
+
+/** Reads and checks the three files; each problem is an InputError naming the file. */
+export function loadMaterial(dir: string, region: string): PeerTlsMaterial {
+  const read = (name: string) => {
+    try {
+      return readFileSync(join(dir, name));
+    } catch (err) {
+      throw new InputError(`peer TLS file ${join(dir, name)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  };
+  const ca = read(PEER_TLS_FILES.ca);
+  const cert = read(PEER_TLS_FILES.cert);
+  const key = read(PEER_TLS_FILES.key);
+  const certPath = join(dir, PEER_TLS_FILES.cert);
+  let x509: X509Certificate;
+  try {
+    new X509Certificate(ca);
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    const which = isPemCertificate(ca) ? certPath : join(dir, PEER_TLS_FILES.ca);
+    throw new InputError(`peer TLS file ${which}: not a PEM certificate (${(err as Error).message})`);
+  }
+  try {
+    createSecureContext({ ca, cert, key });
+  } catch (err) {
+    throw new InputError(`peer TLS file ${join(dir, PEER_TLS_FILES.key)}: not the key of ${certPath}, or not a PEM key (${(err as Error).message})`);
+  }
+  const named = regionOfCertificate({ subjectaltname: x509.subjectAltName });
+  if (named.kind === 'none') throw new InputError(`peer TLS file ${certPath}: ${named.reason}`);
+  if (named.region !== region) throw new InputError(`peer TLS file ${certPath}: the certificate names region ${named.region}, this agent runs in ${region}`);
+  return { ca, cert, key, serial: x509.serialNumber };
+}
+
+function isPemCertificate(pem: Buffer): boolean {
+  try {
+    new X509Certificate(pem);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function identityOf(dir: string): string {
+  return Object.values(PEER_TLS_FILES).map((name) => {
+    const stats = statSync(join(dir, name));
+    return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+  }).join('|');
+}
