@@ -36,7 +36,8 @@ const CLIENT_GRACE_MS = 1000;
  */
 const END_GRACE_MS = 300;
 
-export type UnavailableCode = 'refused' | 'timeout' | 'auth' | 'notAccepting' | 'lost' | 'other';
+/** `full`: every connection slot is taken (too_many_connections): the server runs and answers, it is busy. */
+export type UnavailableCode = 'refused' | 'timeout' | 'auth' | 'notAccepting' | 'full' | 'lost' | 'other';
 
 /** The server could not be reached or refused us: the caller treats the member as unreachable. */
 export class DbUnavailable extends InfraError {
@@ -139,7 +140,7 @@ const UNAVAILABLE_SQLSTATE: Readonly<Record<string, UnavailableCode>> = {
   '57P03': 'notAccepting', // cannot_connect_now: starting up, shutting down, not yet consistent
   '57P01': 'lost', // admin_shutdown: our backend was terminated
   '57P02': 'lost', // crash_shutdown
-  '53300': 'notAccepting', // too_many_connections
+  '53300': 'full', // too_many_connections
 };
 
 const UNAVAILABLE_ERRNO: Readonly<Record<string, UnavailableCode>> = {

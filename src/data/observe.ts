@@ -14,7 +14,7 @@ export async function readMemberState(target: PgTarget, timeouts?: Partial<DbTim
   try {
     return await withClient(target, readWithRetry, timeouts);
   } catch (err) {
-    if (err instanceof DbUnavailable) return { reachable: false, reason: err.message };
+    if (err instanceof DbUnavailable) return { reachable: false, reason: err.message, code: err.code };
     throw err;
   }
 }

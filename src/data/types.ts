@@ -1,6 +1,7 @@
 /** Shared vocabulary of the PostgreSQL adapter: members, credentials, observed state. */
 import type { TimelineHistory } from './history.ts';
 import type { Lsn } from './lsn.ts';
+import type { UnavailableCode } from './connect.ts';
 
 /** Enough to reach a member over SQL (possibly from another region). */
 export interface PgEndpoint {
@@ -96,7 +97,8 @@ export interface StandbyState extends ReachableState {
 }
 
 /** A member's database as read over SQL (src/failover's MemberState is the planner's view of a member). */
-export type DbState = { readonly reachable: false; readonly reason: string } | PrimaryState | StandbyState;
+/** `code`: how it failed (connect.ts UnavailableCode): a timeout or full slots are not a stopped server. */
+export type DbState = { readonly reachable: false; readonly reason: string; readonly code?: UnavailableCode } | PrimaryState | StandbyState;
 
 /** One look at a candidate standby, with the primary's WAL position read just before it. */
 export interface Observation {

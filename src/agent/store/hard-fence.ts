@@ -39,6 +39,21 @@ export async function hardFence(member: PgMember): Promise<HardFenceResult> {
   return { kind: 'fenced', killed };
 }
 
+/**
+ * What the kernel says of the data directory's postmaster: `stopped` (SIGSTOP: state T or t),
+ * `gone` (no process, a zombie, or a pid reused by another program), else `running` (busy,
+ * sleeping, or waiting on disk). A database that does not answer while its postmaster runs is
+ * overloaded, not frozen; undefined without a data directory.
+ */
+export async function postmasterState(dataDir: string): Promise<'running' | 'stopped' | 'gone' | undefined> {
+  if (!dataDir) return undefined;
+  const pid = await postmasterPid(dataDir);
+  if (pid === undefined || !(await runsFrom(pid, dataDir))) return 'gone';
+  const state = /^State:\s+(\S)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1];
+  if (state === undefined || state === 'Z' || state === 'X') return 'gone';
+  return state === 'T' || state === 't' ? 'stopped' : 'running';
+}
+
 async function postmasterPid(dataDir: string): Promise<number | undefined> {
   const text = await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '');
   const pid = Number(text.split('\n')[0]);

@@ -18,12 +18,17 @@
  *   configuration); it is given up and the database fenced when the records say so.
  */
 import type { FencingToken } from '../../coord/index.ts';
-import type { Lsn, SyncNames } from '../../data/index.ts';
+import type { Lsn, SyncNames, UnavailableCode } from '../../data/index.ts';
 import { leaseHeldFor, type StoreView } from '../../failover/adapters/index.ts';
 
 export type LocalDb =
-  /** `running`: its postmaster runs (known only with the data directory): frozen or overloaded, not stopped. */
-  | { readonly kind: 'unreachable'; readonly reason: string; readonly running?: boolean }
+  | {
+      readonly kind: 'unreachable'; readonly reason: string;
+      /** How the connection failed (src/data UnavailableCode): `timeout`, `full` (every slot taken), `refused`… */
+      readonly code?: UnavailableCode;
+      /** What the kernel says of its postmaster (known only with the data directory). */
+      readonly postmaster?: 'running' | 'stopped' | 'gone';
+    }
   | {
       readonly kind: 'primary'; readonly fenced: boolean; readonly timeline: number; readonly lsn: Lsn;
       /** synchronous_standby_names, parsed. */
@@ -49,6 +54,8 @@ export interface LocalInput {
   readonly releaseAfterChecks: number;
   /** … spanning at least this long (a primary slow to answer under load is not killed on two blips). */
   readonly releaseAfterMs?: number;
+  /** … or this long when it is busy, not stopped (see `busy`). @default releaseAfterMs */
+  readonly releaseWhenBusyMs?: number;
   /** Since when it has not answered as a primary (monotonic ms), while we held the lease. */
   readonly unhealthyForMs?: number;
 }
@@ -67,13 +74,15 @@ export function decideLocal(input: LocalInput): LocalAction {
   const { db, holding } = input;
   if (db.kind === 'unreachable') {
     if (holding === undefined) return none(`the local database does not answer (${db.reason})`);
-    if (input.unhealthyChecks >= input.releaseAfterChecks && (input.unhealthyForMs ?? Infinity) >= (input.releaseAfterMs ?? 0)) {
+    const waitMs = busy(db) ? (input.releaseWhenBusyMs ?? input.releaseAfterMs ?? 0) : (input.releaseAfterMs ?? 0);
+    if (input.unhealthyChecks >= input.releaseAfterChecks && (input.unhealthyForMs ?? Infinity) >= waitMs) {
       // Fenced hard (killed, fence written to its configuration): if it is only frozen it must
       // not thaw into a writable primary after the failover this release allows.
       const over = input.unhealthyForMs !== undefined ? ` over ${Math.round(input.unhealthyForMs)} ms` : '';
       return release(`the local database did not answer ${input.unhealthyChecks} checks in a row${over} (last: ${db.reason}): fence it hard and give the lease up so a failover can start`, true);
     }
-    return none(`holding the lease (token ${holding}); the local database did not answer (${input.unhealthyChecks}/${input.releaseAfterChecks}): ${db.reason}`);
+    const patience = busy(db) ? `busy, not stopped: given ${Math.round(waitMs)} ms` : `${input.unhealthyChecks}/${input.releaseAfterChecks}`;
+    return none(`holding the lease (token ${holding}); the local database did not answer (${patience}): ${db.reason}`);
   }
   if (db.kind === 'standby') {
     return holding === undefined ? none('the local database is a standby') : release('the local database is a standby now', false);
@@ -113,6 +122,16 @@ function decideForPrimary(input: LocalInput, db: Extract<LocalDb, { kind: 'prima
     return none(`the lease is held for ${self} by ${view.lease.holder} (token ${view.lease.token}): wait until it is ours`);
   }
   return { kind: 'fence', reason: `the primary lease is held by ${view.lease.holder} (token ${view.lease.token})`, needsRejoin: false };
+}
+
+/**
+ * A database whose every connection slot is taken, or whose postmaster runs while connections
+ * time out, is overloaded (a fresh primary whose commits wait for a standby that is still being
+ * repointed fills its slots): killing it turns a slow primary into an outage. A stopped (SIGSTOP)
+ * or gone postmaster, or a refused connection, is not busy.
+ */
+function busy(db: Extract<LocalDb, { kind: 'unreachable' }>): boolean {
+  return db.code === 'full' || (db.code === 'timeout' && db.postmaster === 'running');
 }
 
 export type Confirmation =

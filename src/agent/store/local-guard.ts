@@ -9,10 +9,10 @@ import type { Logger } from '../../common/log.ts';
 import type { CoordinationStore, HeldLease, LeaseLostReason } from '../../coord/index.ts';
 import {
   adminTarget, fencePrimary, formatLsn, parseSyncNames, readMemberState, unfencePrimary,
-  type DbTimeouts, type PgAuth, type PgEndpoint, type PgMember,
+  type DbState, type DbTimeouts, type PgAuth, type PgEndpoint, type PgMember,
 } from '../../data/index.ts';
 import { encodePrimaryRecord, holderIds, isFenced, readStoreView, storeKeys, type StoreView, type StoreViewOutcome } from '../../failover/adapters/index.ts';
-import { hardFence } from './hard-fence.ts';
+import { hardFence, postmasterState } from './hard-fence.ts';
 import { confirmAcquired, decideLocal, type LocalAction, type LocalDb } from './local-decision.ts';
 import { decideRestart, postmasterRunning, rebuildFrom, startAsStandby } from './local-restart.ts';
 import { maintainSyncSet } from './local-sync.ts';
@@ -61,6 +61,13 @@ export interface LocalStatus {
  * connections were merely slow on a loaded machine (chaos rounds, issue 10).
  */
 const RELEASE_AFTER_CHECKS = 2;
+/**
+ * A busy database (slots full, or its postmaster runs while connections time out) keeps the lease
+ * this many lease TTLs before it is killed and failed over: a fresh primary whose slots filled while
+ * its standby was repointed was killed by its own agent in fresh-clone demos (issue 10), leaving
+ * the store without a writable primary. A truly hung one still fails over, within 3 TTLs (12 s by default).
+ */
+const BUSY_TTLS = 3;
 /** Between two restart or rebuild attempts of a stopped member (a base backup that fails is costly). */
 const RESTART_BACKOFF_MS = 10_000;
 
@@ -130,7 +137,7 @@ export class LocalGuard {
     const action = decideLocal({
       self: this.o.self, holderId: this.holderId, bootstrapRegion: this.o.bootstrapRegion, db, etcd, holding,
       unhealthyChecks: this.unhealthy, releaseAfterChecks: RELEASE_AFTER_CHECKS,
-      releaseAfterMs: this.o.leaseTtlMs / 2, ...(this.unhealthySinceMs !== undefined ? { unhealthyForMs: now - this.unhealthySinceMs } : {}),
+      releaseAfterMs: this.o.leaseTtlMs / 2, releaseWhenBusyMs: this.o.leaseTtlMs * BUSY_TTLS, ...(this.unhealthySinceMs !== undefined ? { unhealthyForMs: now - this.unhealthySinceMs } : {}),
     });
     if (etcd.kind === 'read') this.needsRejoin = etcd.view.rejoin.has(this.o.self) || (action.kind !== 'none' && 'needsRejoin' in action && action.needsRejoin);
     await this.apply(action, db, etcd);
@@ -160,7 +167,7 @@ export class LocalGuard {
   /** A stopped member is started as a standby in the background: the checks go on meanwhile. */
   private async maybeRestart(db: Extract<LocalDb, { kind: 'unreachable' }>, view: StoreView): Promise<void> {
     const { running, hasData } = await postmasterRunning(this.o.member);
-    const decision = decideRestart({ self: this.o.self, peers: this.o.peers, autoRejoin: this.o.autoRejoin }, view, running ?? db.running, hasData);
+    const decision = decideRestart({ self: this.o.self, peers: this.o.peers, autoRejoin: this.o.autoRejoin }, view, running ?? (db.postmaster === undefined ? undefined : db.postmaster !== 'gone'), hasData);
     if (decision.kind === 'leave') return;
     this.restarting = true;
     this.note('restart', decision.reason);
@@ -303,10 +310,13 @@ export class LocalGuard {
   }
 
   private async readDb(): Promise<LocalDb> {
-    const state = await readMemberState(adminTarget(this.o.member, this.o.auth), this.o.timeouts).catch((err: unknown) => ({
+    const state: DbState = await readMemberState(adminTarget(this.o.member, this.o.auth), this.o.timeouts).catch((err: unknown) => ({
       reachable: false as const, reason: describeError(err),
     }));
-    if (!state.reachable) return { kind: 'unreachable', reason: state.reason };
+    if (!state.reachable) {
+      const postmaster = await postmasterState(this.o.member.dataDir);
+      return { kind: 'unreachable', reason: state.reason, ...(state.code ? { code: state.code } : {}), ...(postmaster ? { postmaster } : {}) };
+    }
     if (state.role === 'primary') {
       const members = new Set(this.o.peers.keys());
       const streaming = state.replicas.filter((r) => r.state === 'streaming' && members.has(r.applicationName)).map((r) => r.applicationName);
