@@ -9,6 +9,7 @@ import { rmSync } from 'node:fs';
 import { InfraError } from '../common/errors.ts';
 import { removeCredentials } from './credentials.ts';
 import { removeLabTokens } from './tokens.ts';
+import { labPeerTlsRoot } from './peer-certs.ts';
 import { removeDataDirectories } from './data-layer.ts';
 import { removeBridgeForwarding } from './firewall.ts';
 import { listLabLinks, listLabNamespaces, netnsPids, tryIp } from './ip.ts';
@@ -55,6 +56,7 @@ export async function teardown(): Promise<LabDownResult> {
   if (survivors.length === 0) removeDataDirectories(dir);
   removeCredentials(dir);
   removeLabTokens(dir);
+  rmSync(labPeerTlsRoot(dir), { recursive: true, force: true });
 
   const leftNs = listLabNamespaces();
   const leftLinks = listLabLinks();

@@ -57,6 +57,7 @@ export {
   CLIENT_REGION,
   LAB_PREFIX,
   AGENT_API_PORT,
+  AGENT_PEER_PORT,
   AGENT_DNS_PORT,
   ETCD_HOST,
   DATABASE_HOST,
@@ -73,3 +74,4 @@ export { labDir, labTopologyFile, topologyPath, type ProcessKind, type ProcessRe
 export { requireLabHost } from './preflight.ts';
 export { writeLabTokens, removeLabTokens, readLabToken, labTokenPath, agentTokensPath, labAuthHeaders } from './tokens.ts';
 export { httpGet, hostPort } from './http.ts';
+export { writeLabPeerCertificates, issuePeerCertificate, makePeerCa, labPeerTlsDir, labPeerTlsRoot, type PeerCa, type PeerIdentity } from './peer-certs.ts';

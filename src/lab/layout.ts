@@ -5,7 +5,7 @@
  * L2 segment on the bridge `mrd-br0`, so no forwarding or NAT is involved.
  *
  * Host part per region i (1-based, topology order), in 10.231.<i>.x and fd77:231::<i>:x:
- *   .1          the region's agent (DNS :53, API :7700)
+ *   .1          the region's agent (DNS :53, API :7700, peer listener :7701, mutual TLS)
  *   .2          the region's etcd member (client :2379, peer :2380), when the topology has stores
  *   .5          the region's database (every store with a member here, each on its own port)
  *   .3–.4, .6–.9 reserved for what later layers add (addRegionAddress)
@@ -24,6 +24,8 @@ export const LAB_PREFIX = 'mrd-';
 export const CLIENT_REGION = 'client';
 export const AGENT_DNS_PORT = 53;
 export const AGENT_API_PORT = 7700;
+/** The agents' peer listener (mutual TLS, docs/security.md): next to the API. */
+export const AGENT_PEER_PORT = 7701;
 export const CLIENT_SUBNET_OCTET = 250;
 /** Regions take third octets 1..MAX_REGIONS; 250 is the clients'. */
 export const MAX_REGIONS = 249;
@@ -73,6 +75,8 @@ export interface RegionLayout extends NetnsLayout {
   readonly dns: string;
   /** `http://ip:7700`. */
   readonly api: string;
+  /** `ip:7701`: the peer listener. */
+  readonly peer: string;
   readonly instances: readonly InstanceLayout[];
   /** The region's etcd member; only when the topology has stores (nothing else needs a quorum). */
   readonly etcd?: EtcdLayout;
@@ -161,6 +165,7 @@ function regionLayout(topology: Topology, name: string, index: number): RegionLa
     agent,
     dns: `${agent.ipv4}:${AGENT_DNS_PORT}`,
     api: `http://${agent.ipv4}:${AGENT_API_PORT}`,
+    peer: `${agent.ipv4}:${AGENT_PEER_PORT}`,
     instances,
     ...(etcd ? { etcd } : {}),
     ...(database ? { database } : {}),

@@ -16,7 +16,7 @@ export function materializeTopology(topology: Topology, layout: LabLayout = labL
       if (!at || at.name !== region.name) throw new Error(`layout does not match region ${region.name}`);
       // An etcd address the file carried is dropped when the lab runs none (a topology without stores).
       const { etcd: _ignored, ...rest } = region;
-      return { ...rest, agent: { dns: at.dns, api: at.api }, ...(at.etcd ? { etcd: { client: at.etcd.client, peer: at.etcd.peer } } : {}) };
+      return { ...rest, agent: { dns: at.dns, api: at.api, peer: at.peer }, ...(at.etcd ? { etcd: { client: at.etcd.client, peer: at.etcd.peer } } : {}) };
     }),
     services: topology.services.map((service) => ({
       ...service,

@@ -7,6 +7,8 @@ export interface HostFacts {
   readonly platform: string;
   readonly uid: number | undefined;
   readonly hasIp: boolean;
+  /** The lab makes its agents' peer certificates with the openssl CLI (peer-certs.ts). */
+  readonly hasOpenssl: boolean;
 }
 
 /** Pure: the first missing requirement as one line, or undefined when the lab can run. */
@@ -20,6 +22,9 @@ export function missingRequirement(host: HostFacts): { kind: 'usage' | 'input'; 
   if (!host.hasIp) {
     return { kind: 'input', message: "meridian lab needs the 'ip' command from iproute2 (apt-get install iproute2)" };
   }
+  if (!host.hasOpenssl) {
+    return { kind: 'input', message: "meridian lab needs the 'openssl' command for its agents' peer certificates (apt-get install openssl)" };
+  }
   return undefined;
 }
 
@@ -28,6 +33,7 @@ export function hostFacts(): HostFacts {
     platform: process.platform,
     uid: process.getuid?.(),
     hasIp: onPath('ip'),
+    hasOpenssl: onPath('openssl'),
   };
 }
 

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_TOPOLOGY_YAML, loadTopologyFile, parseTopology, type Topology } from '../spec/index.ts';
 import { credentialsEnv, generateCredentials, writeCredentials, type DbCredentials } from './credentials.ts';
 import { agentTokensPath, writeLabTokens } from './tokens.ts';
+import { labPeerTlsDir, writeLabPeerCertificates } from './peer-certs.ts';
 import { startDataLayer } from './data-layer.ts';
 import { agentDataArgs, checkLabEngines, checkLeaseTtl, storePlans } from './data-plan.ts';
 import { teardown } from './down.ts';
@@ -81,6 +82,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     const credentials = generateCredentials();
     writeCredentials(dir, credentials);
     writeLabTokens(dir);
+    // A CA and one certificate per region (openssl): the agents talk to each other over mutual TLS.
+    await writeLabPeerCertificates(dir, layout.regions.map((r) => ({ region: r.name, ips: [r.agent.ipv4, r.agent.ipv6] })));
     for (const cmd of buildNetworkPlan(layout)) runIp(cmd);
     allowBridgeForwarding();
     writeResolvConfs(layout);
@@ -199,6 +202,7 @@ async function startAgent(ctx: StartContext, region: RegionLayout, deadline: num
   const withStores = ctx.topology.stores.length > 0;
   const proc = startInRegion(region.name, 'agent', `agent-${region.name}`, [
     process.execPath, MERIDIAN_BIN, 'agent', '-f', ctx.topologyFile, '--region', region.name, '--tokens', agentTokensPath(ctx.dir),
+    '--peer-tls', labPeerTlsDir(ctx.dir, region.name),
     ...(withStores ? agentDataArgs(storePlans(ctx.topology, ctx.layout, ctx.dir), ctx.dir, region.name) : []),
   ], withStores ? credentialsEnv(ctx.credentials) : {});
   return waitHealthy(proc, [`${region.api}/healthz`], deadline, signal);

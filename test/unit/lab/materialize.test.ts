@@ -20,9 +20,9 @@ describe('materializeTopology', () => {
     assert.deepEqual(
       lab.regions.map((r) => [r.name, r.agent]),
       [
-        ['eu-west', { dns: '10.231.1.1:53', api: 'http://10.231.1.1:7700' }],
-        ['us-east', { dns: '10.231.2.1:53', api: 'http://10.231.2.1:7700' }],
-        ['ap-south', { dns: '10.231.3.1:53', api: 'http://10.231.3.1:7700' }],
+        ['eu-west', { dns: '10.231.1.1:53', api: 'http://10.231.1.1:7700', peer: '10.231.1.1:7701' }],
+        ['us-east', { dns: '10.231.2.1:53', api: 'http://10.231.2.1:7700', peer: '10.231.2.1:7701' }],
+        ['ap-south', { dns: '10.231.3.1:53', api: 'http://10.231.3.1:7700', peer: '10.231.3.1:7701' }],
       ],
     );
   });

@@ -26,10 +26,11 @@ describe('resolvConf', () => {
 
 describe('missingRequirement', () => {
   const cases = [
-    { name: 'linux, root, ip present: runs', host: { platform: 'linux', uid: 0, hasIp: true }, want: undefined },
-    { name: 'not root: usage error naming sudo', host: { platform: 'linux', uid: 1000, hasIp: true }, want: { kind: 'usage', message: 'meridian lab needs root (network namespaces): run as root, e.g. sudo' } },
-    { name: 'not Linux: says so first', host: { platform: 'darwin', uid: 501, hasIp: false }, want: { kind: 'input', message: 'meridian lab needs Linux (network namespaces); this machine runs darwin' } },
-    { name: 'no ip: names the package', host: { platform: 'linux', uid: 0, hasIp: false }, want: { kind: 'input', message: "meridian lab needs the 'ip' command from iproute2 (apt-get install iproute2)" } },
+    { name: 'linux, root, ip present: runs', host: { platform: 'linux', uid: 0, hasIp: true, hasOpenssl: true }, want: undefined },
+    { name: 'not root: usage error naming sudo', host: { platform: 'linux', uid: 1000, hasIp: true, hasOpenssl: true }, want: { kind: 'usage', message: 'meridian lab needs root (network namespaces): run as root, e.g. sudo' } },
+    { name: 'not Linux: says so first', host: { platform: 'darwin', uid: 501, hasIp: false, hasOpenssl: false }, want: { kind: 'input', message: 'meridian lab needs Linux (network namespaces); this machine runs darwin' } },
+    { name: 'no ip: names the package', host: { platform: 'linux', uid: 0, hasIp: false, hasOpenssl: true }, want: { kind: 'input', message: "meridian lab needs the 'ip' command from iproute2 (apt-get install iproute2)" } },
+    { name: 'no openssl: names the package', host: { platform: 'linux', uid: 0, hasIp: true, hasOpenssl: false }, want: { kind: 'input', message: "meridian lab needs the 'openssl' command for its agents' peer certificates (apt-get install openssl)" } },
   ] as const;
   for (const c of cases) it(c.name, () => assert.deepEqual(missingRequirement(c.host), c.want));
 });
