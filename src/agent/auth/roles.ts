@@ -7,8 +7,9 @@
  *   admin     forced actions (`--force`: a forced rejoin, drain or weight)
  *
  * Two kinds of route need no token: `public` ones (a load balancer's /healthz, the dashboard's
- * page itself, which carries no data) and `peer` ones, which agents send each other and which
- * stay unauthenticated until mutual TLS lands (a separate work item).
+ * page itself, which carries no data) and `peer` ones, which agents send each other: with a peer
+ * listener they are served there only, to a verified certificate (../tls); without one they stay
+ * unauthenticated on the API.
  */
 
 export const ROLES = ['viewer', 'operator', 'admin'] as const;

@@ -12,7 +12,7 @@
  * coordinator (the answer names the one that is) or a token is not the coordinator's.
  * The operator routes need role operator (checked before the body is read, ../auth), a forced
  * rejoin role admin (checked here); `by` becomes the token's name, whatever the body said.
- * The local routes are the coordinator's (peer routes: no role until mutual TLS).
+ * The local routes are the coordinator's (peer routes: no role; over mutual TLS only the coordinator's region, ../tls).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';

@@ -12,7 +12,7 @@ export function registerAgentCommands(program: Command): void {
     .requiredOption('--region <name>', 'the region this agent runs in')
     .option('--dns <ip:port>', 'listen for DNS here instead of regions[].agent.dns')
     .option('--api <ip:port>', 'serve the HTTP API here instead of the host:port of regions[].agent.api')
-    .option('--siblings <host:port,...>', "the other agents of this region, to relay peer views to (a DNS name lists them all, e.g. a headless Service); for a region running more than one agent")
+    .option('--siblings <host:port,...>', "the other agents of this region, to relay peer views to (a DNS name lists them all, e.g. a headless Service); for a region running more than one agent; with a peer listener, their peer listeners")
     .option('--state-dir <dir>', 'where the failover audit (JSON lines) is kept (default /var/lib/meridian/<region>)')
     .option('--pg-data <store=dir>', "data directory of this region's member of a store, for demote and rejoin (repeatable)", pairsOf('--pg-data', 'DIR'), {})
     .option('--pg-log <store=file>', "log file of this region's member of a store when the agent starts it (default: beside its data directory, DIR.log) (repeatable)", pairsOf('--pg-log', 'FILE'), {})
