@@ -137,7 +137,7 @@ async function route(
   if (path === '/healthz' && method === 'GET') return void res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
   if (path === '/status' && method === 'GET') return send(res, 200, handlers.status());
   if (path === '/v1/view' && method === 'GET') return send(res, 200, handlers.view());
-  if (path === '/v1/view' && method === 'POST') return receive(req, res, handlers, listener);
+  if (path === '/v1/view' && method === 'POST') return receive(req, res, handlers, listener, peer);
   if (handlers.extra && (await handlers.extra(req, res, checked.auth, peer))) return;
   if (['/healthz', '/status', '/v1/view'].includes(path)) return send(res, 405, { error: `${method} not allowed on ${path}` });
   send(res, 404, { error: `no route ${path}` });
@@ -158,7 +158,7 @@ function requestPath(url: string | undefined): string | undefined {
   }
 }
 
-async function receive(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers, listener: Listener): Promise<void> {
+async function receive(req: IncomingMessage, res: ServerResponse, handlers: ApiHandlers, listener: Listener, peer: PeerCaller): Promise<void> {
   let text: string;
   try {
     // The guard checked the declared length; the reader enforces it again while reading.
@@ -177,10 +177,10 @@ async function receive(req: IncomingMessage, res: ServerResponse, handlers: ApiH
   if ('error' in parsed) return send(res, 400, { error: parsed.error });
   const relayed = req.headers[RELAYED_HEADER] !== undefined;
   if (listener.kind === 'peer') {
-    const named = callerRegion(req);
-    const verdict = named.kind === 'none'
-      ? { kind: 'refused' as const, reason: named.reason }
-      : authorizeView({ certRegion: named.region, vantage: parsed.view.vantage, relayed, self: listener.region });
+    // Closed by default: on the peer listener a view needs the region of a verified certificate.
+    const verdict = peer.kind === 'mtls'
+      ? authorizeView({ certRegion: peer.region, vantage: parsed.view.vantage, relayed, self: listener.region })
+      : { kind: 'refused' as const, reason: 'no verified client certificate' };
     if (verdict.kind === 'refused') return send(res, 403, { error: verdict.reason });
   }
   const outcome = handlers.receiveView(parsed.view, relayed);

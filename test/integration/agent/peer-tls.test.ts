@@ -1,6 +1,7 @@
 /**
  * Mutual TLS between agents (docs/security.md "Mutual TLS between agents"), on loopback only (no
- * lab): three real agents (127.0.83.11-13), each with a peer listener and certificates made by the
+ * lab): three real agents (127.0.83.11-13, and a second agent of ra on .14 that hears its region's
+ * peers only through ra's sibling relay), each with a peer listener and certificates made by the
  * real openssl (src/lab/peer-certs.ts) in a temp dir. Views flow over mutual TLS; the peer
  * listener refuses a client without a certificate, one from another CA, a region sending another
  * region's view, a relayed view from a non-sibling; the API refuses the peer routes; a client
@@ -34,12 +35,15 @@ import { EndpointServer, portFreeOn, waitFor } from './fixtures.ts';
 const REGIONS = ['ra', 'rb', 'rc'] as const;
 type RegionName = (typeof REGIONS)[number];
 const IP: Record<RegionName, string> = { ra: '127.0.83.11', rb: '127.0.83.12', rc: '127.0.83.13' };
+/** A second agent of region ra (as a second pod would be): peers push to ra only, ra relays to it. */
+const RA2 = '127.0.83.14';
 const ENDPOINT: Record<RegionName, string> = { ra: '127.0.83.21', rb: '127.0.83.31', rc: '127.0.83.41' };
 const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
 let dir: string;
 let topology: Topology;
-const ports = {} as Record<RegionName, { dns: number; api: number; peer: number }>;
+const ports = {} as Record<RegionName | 'ra2', { dns: number; api: number; peer: number }>;
+let ra2: RunningAgent | undefined;
 const agents = new Map<RegionName, RunningAgent>();
 const servers: EndpointServer[] = [];
 
@@ -94,8 +98,8 @@ async function servedSerial(r: RegionName): Promise<string> {
   }
 }
 
-async function statusOf(r: RegionName): Promise<AgentStatus> {
-  const a = agents.get(r)!;
+async function statusOf(r: RegionName | 'ra2'): Promise<AgentStatus> {
+  const a = r === 'ra2' ? ra2! : agents.get(r)!;
   const res = await fetch(`http://${a.api.host}:${a.api.port}/status`, { headers: testAuth('viewer'), signal: AbortSignal.timeout(2_000) });
   return (await res.json()) as AgentStatus;
 }
@@ -105,6 +109,7 @@ before(async () => {
   await writeLabPeerCertificates(dir, REGIONS.map((r) => ({ region: r, ips: [IP[r]] })));
   const servicePort = await portFreeOn(Object.values(ENDPOINT));
   for (const r of REGIONS) ports[r] = { dns: await freePort(IP[r]), api: await freePort(IP[r]), peer: await freePort(IP[r]) };
+  ports.ra2 = { dns: await freePort(RA2), api: await freePort(RA2), peer: await freePort(RA2) };
   const region = (r: RegionName) => `  - { name: ${r}, agent: { dns: "${IP[r]}:${ports[r].dns}", api: "http://${IP[r]}:${ports[r].api}", peer: "${IP[r]}:${ports[r].peer}" } }`;
   topology = parseTopology(`
 apiVersion: meridian/v1
@@ -120,12 +125,18 @@ services:
     await server.start();
   }
   for (const r of REGIONS) {
-    agents.set(r, await runAgent({ topology, region: r, logger: logger.child({ region: r }), tokensFile: testTokensFile(), peerTlsDir: labPeerTlsDir(dir, r) }));
+    // With a peer listener, --siblings names the siblings' peer listeners.
+    const siblings = r === 'ra' ? { siblings: `${RA2}:${ports.ra2.peer}` } : {};
+    agents.set(r, await runAgent({ topology, region: r, logger: logger.child({ region: r }), tokensFile: testTokensFile(), peerTlsDir: labPeerTlsDir(dir, r), ...siblings }));
   }
+  ra2 = await runAgent({
+    topology, region: 'ra', logger: logger.child({ region: 'ra2' }), tokensFile: testTokensFile(), peerTlsDir: labPeerTlsDir(dir, 'ra'),
+    dnsListen: `${RA2}:${ports.ra2.dns}`, apiListen: `${RA2}:${ports.ra2.api}`, peerListen: `${RA2}:${ports.ra2.peer}`, siblings: `${IP.ra}:${ports.ra.peer}`,
+  });
 });
 
 after(async () => {
-  await Promise.all([...agents.values()].map((a) => a.close()));
+  await Promise.all([...agents.values(), ...(ra2 ? [ra2] : [])].map((a) => a.close()));
   await Promise.all(servers.map((s) => s.stop()));
   rmSync(dir, { recursive: true, force: true });
 });
@@ -140,6 +151,15 @@ describe('three agents over mutual TLS', () => {
       for (const p of status.peers) assert.equal(p.viewUrl, `https://${IP[p.region as RegionName]}:${ports[p.region as RegionName].peer}/v1/view`);
     }
     assert.deepEqual(agents.get('ra')?.peer, { host: IP.ra, port: ports.ra.peer });
+  });
+
+  it('a second agent of ra hears ra\'s peers through ra\'s sibling relay, over mutual TLS', async () => {
+    await waitFor('ra2 hears rb and rc (relayed by ra)', async () => {
+      const s = await statusOf('ra2');
+      return s.peers.every((p) => p.fresh) ? true : undefined;
+    });
+    const siblings = (await statusOf('ra')).siblings;
+    assert.deepEqual(siblings, [{ viewUrl: `https://${RA2}:${ports.ra2.peer}/v1/view`, reachable: true }]);
   });
 
   it('the API refuses the peer routes and names the peer listener', async () => {
