@@ -22,6 +22,9 @@ export interface PostOptions {
   readonly tls?: ClientTls;
 }
 
+/** Answers are one JSON line: a peer that sends more is not read further. */
+const MAX_ANSWER_BYTES = 64 * 1024;
+
 export type AnswerOutcome = { readonly kind: 'answered'; readonly status: number; readonly body: unknown } | { readonly kind: 'failed'; readonly reason: string };
 
 export async function postJson(url: string, body: unknown, options: PostOptions): Promise<PostOutcome> {
@@ -65,7 +68,12 @@ function exchange(url: string, body: unknown, options: PostOptions, readAnswer: 
         return finish({ kind: 'answered', status, body: {} });
       }
       const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      let size = 0;
+      res.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) finish({ kind: 'failed', reason: `answer over ${MAX_ANSWER_BYTES} bytes` });
+        else chunks.push(chunk);
+      });
       res.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failed', reason: err.code ?? err.message }));
       res.on('end', () => finish({ kind: 'answered', status, body: parseOr(Buffer.concat(chunks).toString('utf8')) }));
     });
