@@ -21,6 +21,7 @@ import { parseTopology, type Topology } from '../../../src/spec/index.ts';
 import { startEtcdCluster, type EtcdTestCluster } from '../../support/etcd-cluster.ts';
 import { freePort } from '../../support/ports.ts';
 import { MERIDIAN_BIN } from '../../support/cli.ts';
+import { labPeerTlsDir, writeLabPeerCertificates } from '../../../src/lab/peer-certs.ts';
 import { PgSandbox, TEST_AUTH, TEST_INITDB_ARGS, TEST_SETTINGS, sql } from '../../support/postgres.ts';
 import { dig, portFreeOn } from '../agent/fixtures.ts';
 
@@ -49,8 +50,10 @@ export interface StoreCluster {
   close(): Promise<void>;
 }
 
-export async function startStoreCluster(opts: { replication?: 'async' | 'sync'; autoRejoin?: boolean } = {}): Promise<StoreCluster> {
+/** `peerTls`: agents with openssl-made certificates and a peer listener each (mutual TLS between agents, docs/security.md). */
+export async function startStoreCluster(opts: { replication?: 'async' | 'sync'; autoRejoin?: boolean; peerTls?: boolean } = {}): Promise<StoreCluster> {
   const replication = opts.replication ?? 'async';
+  const peerTls = opts.peerTls === true;
   const dir = await mkdtemp(join(tmpdir(), 'meridian-failover-'));
   const etcd = await startEtcdCluster();
   const sandbox = await PgSandbox.create();
@@ -79,8 +82,10 @@ export async function startStoreCluster(opts: { replication?: 'async' | 'sync'; 
     for (const [i, r] of REGIONS.entries()) {
       dnsPort[r] = await freePort();
       const m = etcd.members[i]!;
-      regionsYaml.push(`  - { name: ${r}, agent: { dns: "127.0.0.1:${dnsPort[r]}", api: "http://127.0.0.1:${await freePort()}" }, etcd: { client: "${m.clientUrl}", peer: "${m.peerUrl}" } }`);
+      const peer = peerTls ? `, peer: "127.0.0.1:${await freePort()}"` : '';
+      regionsYaml.push(`  - { name: ${r}, agent: { dns: "127.0.0.1:${dnsPort[r]}", api: "http://127.0.0.1:${await freePort()}"${peer} }, etcd: { client: "${m.clientUrl}", peer: "${m.peerUrl}" } }`);
     }
+    if (peerTls) await writeLabPeerCertificates(dir, REGIONS.map((r) => ({ region: r, ips: ['127.0.0.1'] })));
     const yaml = `apiVersion: meridian/v1
 zone: ${ZONE}
 dns: { ttl: 1 }
@@ -106,6 +111,7 @@ failover: { leaseTtl: ${LEASE_TTL_MS}ms${opts.autoRejoin === false ? ', autoRejo
       async startAgent(region, opts = {}) {
         const agent = await runAgent({
           topology, region, tokensFile: testTokensFile(), logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }).child({ region }),
+          ...(peerTls ? { peerTlsDir: labPeerTlsDir(dir, region) } : {}),
           stores: {
             auth: TEST_AUTH, stateDir: join(dir, `state-${region}`), dataDirs: { orders: members[region].dataDir },
             ...(opts.etcdEndpoints ? { etcdEndpoints: opts.etcdEndpoints } : {}),
