@@ -27,6 +27,13 @@ export interface CoordinatorOptions {
 
 /** A store loop asks for its next tick at once at most this many times in a row. */
 const MAX_TICKS_IN_A_ROW = 8;
+/**
+ * After a failed runbook the next look comes this soon, once; failing again, a period later. A
+ * promotion that failed on a stalled machine (its candidate took a connection late) waited out the
+ * whole period plus a snapshot, 5 s of a chaos round's write gap; a step that keeps failing still
+ * runs once per period, not four times as often.
+ */
+const RETRY_AFTER_FAILURE_MS = 250;
 
 /**
  * Coordinator placement: a coordinator in the region it must fail over from is lost with it, and
@@ -163,12 +170,19 @@ export class Coordinator {
   private async storeLoop(name: string, store: StoreCoordinator, lease: HeldLease, holding: () => boolean): Promise<void> {
     let inARow = 0;
     let quick = false;
+    let retriedSoon = false;
     while (holding()) {
       const next: TickResult = await store.tick(lease.token, quick).catch((err: unknown) => {
         this.o.log.error({ event: 'coordinator.tickFailed', store: name, err }, 'coordinator tick failed');
         return 'wait' as const;
       });
       quick = next === 'again-quick';
+      if (next === 'retry') {
+        await this.pause(retriedSoon ? this.o.periodMs : Math.min(RETRY_AFTER_FAILURE_MS, this.o.periodMs));
+        retriedSoon = true;
+        continue;
+      }
+      retriedSoon = false;
       if (next !== 'wait' && inARow < MAX_TICKS_IN_A_ROW) {
         inARow += 1;
         continue;

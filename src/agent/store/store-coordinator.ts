@@ -51,8 +51,8 @@ const QUICK_SLACK_MS = 3000;
 /** The samples of the look before a freeze serve as the first ones after it. */
 const AFTER_FREEZE_QUICK_MS = 10_000;
 
-/** What a tick asks of the store's loop. */
-export type TickResult = 'again' | 'again-quick' | 'wait';
+/** What a tick asks of the store's loop. `retry`: a runbook failed; the next look comes soon (coordinator.ts). */
+export type TickResult = 'again' | 'again-quick' | 'retry' | 'wait';
 
 export class StoreCoordinator {
   private records: StepRecord[] | undefined;
@@ -145,6 +145,7 @@ export class StoreCoordinator {
     this.notePlan(planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why, code: decision.code }));
     if (decision.execute) {
       const outcome = await this.execute(plan);
+      if (outcome.kind === 'failed') return 'retry';
       if (outcome.kind !== 'completed' || plan.steps.length === 0) return 'wait';
       return plan.continues ? 'again-quick' : 'again';
     }

@@ -120,6 +120,28 @@ describe('the coordinator loops (in-memory quorum, manual clock, fake clusters)'
     assert.deepEqual(cluster.violations, []);
   });
 
+  it('a runbook that failed is looked at again within 250 ms, once; failing again, a period later', async () => {
+    const w = world(['orders']);
+    const { cluster, audit } = w.stores.get('orders')!;
+    stopsAfterTest(w.coordinator, w.clock);
+    w.coordinator.start();
+    await run(w, 1000);
+    // The candidate's promotion fails twice (a machine that stalled), then succeeds.
+    cluster.failNext('promote');
+    cluster.failRegion('eu-west');
+    await run(w, 15_000, () => audit.records.filter((r) => r.stepId === 'promote:us-east' && r.result === 'failed').length === 1);
+    cluster.failNext('promote');
+    await run(w, 15_000, () => audit.records.some((r) => r.stepId === 'promote:us-east' && r.result === 'ok'));
+    const ends = audit.records.filter((r) => r.stepId === 'runbook' && r.result === 'failed').map((r) => r.endedAtMs!);
+    const starts = audit.records.filter((r) => r.stepId === 'promote:us-east' && r.result === 'started').map((r) => r.startedAtMs);
+    assert.equal(ends.length, 2, 'two failed runs');
+    assert.equal(starts.length, 3, 'three promotion attempts');
+    assert.ok(starts[1]! - ends[0]! <= 300, `after the first failure, the next attempt came ${starts[1]! - ends[0]!} ms later`);
+    assert.ok(starts[2]! - ends[1]! >= PERIOD, `after the second failure in a row, ${starts[2]! - ends[1]!} ms: a period`);
+    assert.equal(cluster.record.region, 'us-east');
+    assert.deepEqual(cluster.violations, []);
+  });
+
   it('a primary whose database once does not answer the coordinator, while its agent holds the lease and its region is up, costs one period, not a lease watch', async () => {
     const w = world(['orders']);
     const { cluster, sc } = w.stores.get('orders')!;
