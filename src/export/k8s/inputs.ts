@@ -5,7 +5,7 @@
  * the operators' networks. Pure; a missing input is one InputError naming its field.
  */
 import { isIP } from 'node:net';
-import { planAgent } from '../../agent/index.ts';
+import { parseHostPort, planAgent } from '../../agent/index.ts';
 import { InputError } from '../../common/errors.ts';
 import type { Region, Topology } from '../../spec/index.ts';
 import { agentImage } from './image.ts';
@@ -33,6 +33,12 @@ export interface K8sInputs {
   readonly operatorCidrs: readonly string[];
   readonly dnsLoadBalancer: boolean;
   readonly apiLoadBalancer: boolean;
+  /**
+   * The agents' peer listener port (mutual TLS), when the topology gives regions `agent.peer`:
+   * the container listens there with `--peer-tls`, and peers reach it through the API Service.
+   * Undefined without any `agent.peer`: the export is then what it was before mutual TLS.
+   */
+  readonly peerPort?: number;
 }
 
 /** Listen addresses inside the pod: unprivileged ports on every interface. */
@@ -45,11 +51,14 @@ export function checkK8sInputs(topology: Topology, options: K8sExportOptions): K
   }
   const pinned = agentImage(image, options.image !== undefined ? '--image' : 'kubernetes.image', options.imageDigest);
   if (options.regions.length === 0) throw new InputError('no region to export: pass --region NAME or --all-regions');
+  const peerPort = peerListenerPort(topology);
+  const peerListen = peerPort !== undefined ? { peerTls: true, peerListen: peerListenAddress(peerPort) } : {};
   // The same checks the agent runs at start (region known, every agent address, service
   // endpoints): a manifest the agent would refuse is never written.
-  for (const region of options.regions) planAgent(topology, region, { dnsListen: LISTEN.dns, apiListen: LISTEN.api });
+  for (const region of options.regions) planAgent(topology, region, { dnsListen: LISTEN.dns, apiListen: LISTEN.api, ...peerListen });
   const regions = [...new Set(options.regions)].map((name) => topology.regions.find((r) => r.name === name)!);
   for (const region of regions) checkPeerEgress(topology, region.name);
+  if (peerPort !== undefined) for (const region of regions) checkPeerAddress(topology, region.name);
   return {
     topology: withImage(topology, pinned),
     image: pinned,
@@ -58,7 +67,55 @@ export function checkK8sInputs(topology: Topology, options: K8sExportOptions): K
     operatorCidrs: [...new Set(topology.kubernetes?.operatorCidrs ?? [])].sort(),
     dnsLoadBalancer: options.dnsLoadBalancer ?? false,
     apiLoadBalancer: options.apiLoadBalancer ?? false,
+    ...(peerPort !== undefined ? { peerPort } : {}),
   };
+}
+
+/** The pod's peer listener: every interface (the pod's address changes), on the topology's peer port. */
+export function peerListenAddress(port: number): string {
+  return `0.0.0.0:${port}`;
+}
+
+/**
+ * The one peer port of the topology's `agent.peer` addresses, or undefined when no region has
+ * one. The base (the Deployment, the Services) is the same in every region, so the port must be
+ * too; and the pod drops NET_BIND_SERVICE, so it must be unprivileged.
+ */
+export function peerListenerPort(topology: Topology): number | undefined {
+  const ports = new Map<number, string>();
+  topology.regions.forEach((r, i) => {
+    if (r.agent?.peer === undefined) return;
+    const { port } = parseHostPort(r.agent.peer, `regions[${i}].agent.peer`);
+    if (!ports.has(port)) ports.set(port, `regions[${i}].agent.peer '${r.agent.peer}'`);
+  });
+  if (ports.size === 0) return undefined;
+  if (ports.size > 1) {
+    throw new InputError(`the k8s export needs one peer port for every region (its base Deployment is shared), but the topology has several: ${[...ports.values()].join(', ')}`);
+  }
+  const [port, where] = [...ports][0]!;
+  if (port < 1024) {
+    throw new InputError(`${where}: the k8s export runs the agent without NET_BIND_SERVICE, so its peer listener needs a port from 1024 up (e.g. 7701)`);
+  }
+  return port;
+}
+
+/**
+ * With a peer listener in the shared base, every exported region needs `agent.peer`, at the
+ * address of its API: the export puts the peer port on the API Service, and the agent answers
+ * POSTs only to a Host naming its `agent.api` or `agent.dns` (a peer's request to another
+ * address would get 421).
+ */
+function checkPeerAddress(topology: Topology, region: string): void {
+  const i = topology.regions.findIndex((r) => r.name === region);
+  const agent = topology.regions[i]!.agent!;
+  if (agent.peer === undefined) {
+    throw new InputError(`regions[${i}].agent.peer is missing for '${region}': other regions have a peer listener, and the k8s export runs every agent with one (--peer-tls, its base is shared); give '${region}' agent.peer at its API's address`);
+  }
+  const peerHost = parseHostPort(agent.peer, `regions[${i}].agent.peer`).host.toLowerCase();
+  const apiHost = new URL(agent.api).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  if (peerHost !== apiHost) {
+    throw new InputError(`regions[${i}].agent.peer '${agent.peer}' is not at the host of agent.api '${agent.api}': the k8s export serves the peer port on the API Service, and the agent refuses (421) POSTs naming another host`);
+  }
 }
 
 /** The topology the ConfigMap carries names the image that runs, so no stale tag is left in it. */

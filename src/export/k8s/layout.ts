@@ -10,7 +10,7 @@ import { validated, type Validatable } from '../validated.ts';
 import { regionConfigMap, topologyConfigMap } from './config.ts';
 import { checkK8sInputs, type K8sExportOptions, type K8sInputs } from './inputs.ts';
 import { API_SERVICE, DNS_SERVICE, GENERATED_COMMENT, REGION_LABEL } from './names.ts';
-import { apiIngressPolicy, apiSourceRanges, dnsIngressPolicy, peerEgressPolicy, sharedEgressPolicy, siblingsPolicy } from './network-policies.ts';
+import { apiIngressPolicy, apiSourceRanges, dnsIngressPolicy, peerEgressPolicy, peerIngressPolicy, sharedEgressPolicy, siblingsPolicy } from './network-policies.ts';
 import { apiService, dnsService, loadBalancerPatch, siblingsService } from './services.ts';
 import { agentDeployment, agentNamespace, agentPodDisruptionBudget, agentServiceAccount } from './workload.ts';
 
@@ -34,7 +34,7 @@ export function kubernetesExport(topology: Topology, options: K8sExportOptions):
 }
 
 function baseFiles(inputs: K8sInputs): Files {
-  const { namespace, topology } = inputs;
+  const { namespace, topology, peerPort } = inputs;
   return [
     ['namespace.yaml', agentNamespace(namespace)],
     ['serviceaccount.yaml', agentServiceAccount(namespace), NO_ROLE_COMMENT],
@@ -42,11 +42,11 @@ function baseFiles(inputs: K8sInputs): Files {
     ['deployment.yaml', agentDeployment(inputs)],
     ['poddisruptionbudget.yaml', agentPodDisruptionBudget(namespace)],
     ['service-dns.yaml', dnsService(namespace)],
-    ['service-api.yaml', apiService(namespace)],
-    ['service-agents.yaml', siblingsService(namespace)],
+    ['service-api.yaml', apiService(namespace, peerPort)],
+    ['service-agents.yaml', siblingsService(namespace, peerPort)],
     ['networkpolicy-dns-ingress.yaml', dnsIngressPolicy(namespace)],
     ['networkpolicy-egress.yaml', sharedEgressPolicy(topology, namespace)],
-    ['networkpolicy-siblings.yaml', siblingsPolicy(namespace)],
+    ['networkpolicy-siblings.yaml', siblingsPolicy(namespace, peerPort)],
   ];
 }
 
@@ -56,6 +56,9 @@ function overlayFiles(inputs: K8sInputs, region: Region): [string, string][] {
     ['configmap-region.yaml', regionConfigMap(region.name, namespace)],
     ['networkpolicy-api-ingress.yaml', apiIngressPolicy(topology, region.name, inputs.operatorCidrs, namespace)],
     ['networkpolicy-egress-peers.yaml', peerEgressPolicy(topology, region.name, namespace)],
+    ...(inputs.peerPort !== undefined
+      ? [['networkpolicy-peer-ingress.yaml', peerIngressPolicy(topology, region.name, inputs.peerPort, namespace)] as Files[number]]
+      : []),
   ];
   const patches: Files = [];
   if (inputs.dnsLoadBalancer) patches.push(['patch-service-dns.yaml', loadBalancerPatch(DNS_SERVICE, namespace, region, 'public')]);

@@ -11,6 +11,11 @@ export const TOPOLOGY_CONFIGMAP = 'meridian-topology';
 export const REGION_CONFIGMAP = 'meridian-region';
 /** Holds the MERIDIAN_DB_* variables as keys of the same names; the export only refers to it. */
 export const DB_SECRET = 'meridian-db-credentials';
+/**
+ * The region's peer certificate (cert-manager's Secret layout: ca.crt, tls.crt, tls.key), made
+ * by the user in each region's cluster; the export only refers to it and issues nothing.
+ */
+export const PEER_TLS_SECRET = 'meridian-peer-tls';
 
 export const DEFAULT_NAMESPACE = 'meridian';
 
@@ -20,13 +25,15 @@ export const PORTS = {
   api: 7700,
 } as const;
 
-export const PORT_NAMES = { dnsUdp: 'dns-udp', dnsTcp: 'dns-tcp', api: 'api' } as const;
+export const PORT_NAMES = { dnsUdp: 'dns-udp', dnsTcp: 'dns-tcp', api: 'api', peer: 'peer' } as const;
 
 export const PATHS = {
   configDir: '/etc/meridian',
   topologyFile: 'meridian.yaml',
   stateDir: '/var/lib/meridian',
   tmp: '/tmp',
+  /** The peer certificate Secret (`agent --peer-tls`), nested in the topology's mount. */
+  peerTlsDir: '/etc/meridian/peer-tls',
 } as const;
 
 /** The agent's readiness route: 200 once it serves DNS (src/agent/http-api.ts). */

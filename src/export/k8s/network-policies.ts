@@ -9,6 +9,7 @@
  */
 import { isIP } from 'node:net';
 import { NetworkPolicy, type INetworkPolicyEgressRule, type INetworkPolicyPeer } from 'kubernetes-models/networking.k8s.io/v1';
+import { parseHostPort } from '../../agent/index.ts';
 import type { Region, Topology } from '../../spec/index.ts';
 import { hostCidr, peerAgentCidrs, peersOf } from './inputs.ts';
 import { COMMON_LABELS, PORTS, SELECTOR_LABELS } from './names.ts';
@@ -51,13 +52,28 @@ export function apiSourceRanges(topology: Topology, region: string, operatorCidr
   return sortedUnique([...peerAgentCidrs(topology, region), ...operatorCidrs]);
 }
 
-/** The agent pods of a region relay peer views to each other's API, found through cluster DNS. */
-export function siblingsPolicy(namespace: string): NetworkPolicy {
-  const api = [{ port: PORTS.api, protocol: 'TCP' as const }];
+/**
+ * The peer listener (mutual TLS, `peerPort`) admits the peers' agents by their egress addresses
+ * only: it serves nothing an operator uses, so `operatorCidrs` stay out.
+ */
+export function peerIngressPolicy(topology: Topology, region: string, peerPort: number, namespace: string): NetworkPolicy {
+  const peer = [{ port: peerPort, protocol: 'TCP' as const }];
+  return policy('meridian-peer-ingress', namespace, {
+    policyTypes: ['Ingress'],
+    ingress: [{ from: peerAgentCidrs(topology, region).map(ipBlock), ports: peer }],
+  });
+}
+
+/**
+ * The agent pods of a region relay peer views to each other, found through cluster DNS: on the
+ * API, or on the peer listener when there is one (`peerPort`: `--siblings` names it then).
+ */
+export function siblingsPolicy(namespace: string, peerPort?: number): NetworkPolicy {
+  const relay = [{ port: peerPort ?? PORTS.api, protocol: 'TCP' as const }];
   return policy('meridian-siblings', namespace, {
     policyTypes: ['Ingress', 'Egress'],
-    ingress: [{ from: [{ podSelector: podSelector() }], ports: api }],
-    egress: [clusterDnsRule(), { to: [{ podSelector: podSelector() }], ports: api }],
+    ingress: [{ from: [{ podSelector: podSelector() }], ports: relay }],
+    egress: [clusterDnsRule(), { to: [{ podSelector: podSelector() }], ports: relay }],
   });
 }
 
@@ -66,7 +82,7 @@ export function sharedEgressPolicy(topology: Topology, namespace: string): Netwo
   return policy('meridian-egress', namespace, { policyTypes: ['Egress'], egress: egressRules(sharedDestinations(topology)) });
 }
 
-/** Egress to this region's peers' APIs (view pushes, demote/rejoin requests). */
+/** Egress to this region's peers' APIs and peer listeners (view pushes, demote/rejoin requests). */
 export function peerEgressPolicy(topology: Topology, region: string, namespace: string): NetworkPolicy {
   return policy('meridian-egress-peers', namespace, { policyTypes: ['Egress'], egress: egressRules(peerDestinations(topology, region)) });
 }
@@ -81,8 +97,13 @@ export function sharedDestinations(topology: Topology): Destination[] {
   return [...probes, ...etcd, ...stores];
 }
 
+/** Each peer's API, and its peer listener where it has one (reached over mutual TLS then). */
 export function peerDestinations(topology: Topology, region: string): Destination[] {
-  return peersOf(topology, region).flatMap((p: Region) => (p.agent ? [urlDestination(p.agent.api)] : []));
+  return peersOf(topology, region).flatMap((p: Region) => {
+    if (!p.agent) return [];
+    const api = urlDestination(p.agent.api);
+    return p.agent.peer === undefined ? [api] : [api, parseHostPort(p.agent.peer, `regions.${p.name}.agent.peer`)];
+  });
 }
 
 export function urlDestination(url: string): Destination {

@@ -5,7 +5,7 @@
  * LoadBalancer with a patch: DNS public (the global zone is delegated to that address), the API
  * internal and open only to the peers' agents and the operators' networks.
  */
-import { Service } from 'kubernetes-models/v1';
+import { Service, type IServicePort } from 'kubernetes-models/v1';
 import type { Region, RegionCloud } from '../../spec/index.ts';
 import { API_SERVICE, COMMON_LABELS, DNS_SERVICE, PORTS, PORT_NAMES, SELECTOR_LABELS, SIBLINGS_SERVICE } from './names.ts';
 
@@ -25,15 +25,25 @@ export function dnsService(namespace: string): Service {
   });
 }
 
-export function apiService(namespace: string): Service {
+/**
+ * The API, and the peer listener when there is one (`peerPort`): peers reach `agent.peer`, which
+ * the export requires at the API's address, so both ports share the Service (and its
+ * LoadBalancer). Who may use which port is the NetworkPolicies' business.
+ */
+export function apiService(namespace: string, peerPort?: number): Service {
   return new Service({
     metadata: { name: API_SERVICE, namespace, labels: { ...COMMON_LABELS } },
     spec: {
       type: 'ClusterIP',
       selector: { ...SELECTOR_LABELS },
-      ports: [{ name: PORT_NAMES.api, port: PORTS.api, targetPort: PORT_NAMES.api, protocol: 'TCP' }],
+      ports: agentPorts(peerPort),
     },
   });
+}
+
+function agentPorts(peerPort: number | undefined): IServicePort[] {
+  const api: IServicePort = { name: PORT_NAMES.api, port: PORTS.api, targetPort: PORT_NAMES.api, protocol: 'TCP' };
+  return peerPort === undefined ? [api] : [api, { name: PORT_NAMES.peer, port: peerPort, targetPort: PORT_NAMES.peer, protocol: 'TCP' }];
 }
 
 /**
@@ -41,14 +51,14 @@ export function apiService(namespace: string): Service {
  * the API Service, and that pod relays it to the others. Not-ready pods are listed too: a pod
  * still starting needs the peers' views before it can answer as the others do.
  */
-export function siblingsService(namespace: string): Service {
+export function siblingsService(namespace: string, peerPort?: number): Service {
   return new Service({
     metadata: { name: SIBLINGS_SERVICE, namespace, labels: { ...COMMON_LABELS } },
     spec: {
       clusterIP: 'None',
       publishNotReadyAddresses: true,
       selector: { ...SELECTOR_LABELS },
-      ports: [{ name: PORT_NAMES.api, port: PORTS.api, targetPort: PORT_NAMES.api, protocol: 'TCP' }],
+      ports: agentPorts(peerPort),
     },
   });
 }

@@ -6,14 +6,14 @@
  * would be a permission nobody uses.
  */
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Namespace, ServiceAccount, type IContainer, type IEnvVar, type IProbe } from 'kubernetes-models/v1';
+import { Namespace, ServiceAccount, type IContainer, type IEnvVar, type IProbe, type IVolume } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { DB_ENV } from '../../agent/store/index.ts';
 import type { Topology } from '../../spec/index.ts';
 import { topologyHash } from './config.ts';
-import { LISTEN, type K8sInputs } from './inputs.ts';
+import { LISTEN, peerListenAddress, type K8sInputs } from './inputs.ts';
 import {
-  AGENT_NAME, COMMON_LABELS, DB_SECRET, HEALTH_PATH, PATHS, PORTS, PORT_NAMES, REGION_CONFIGMAP, SELECTOR_LABELS,
+  AGENT_NAME, COMMON_LABELS, DB_SECRET, HEALTH_PATH, PATHS, PEER_TLS_SECRET, PORTS, PORT_NAMES, REGION_CONFIGMAP, SELECTOR_LABELS,
   SIBLINGS_SERVICE, TOPOLOGY_CONFIGMAP, TOPOLOGY_HASH_ANNOTATION,
 } from './names.ts';
 
@@ -84,11 +84,12 @@ export function agentDeployment(inputs: K8sInputs): Deployment {
               }],
             },
           },
-          containers: [agentContainer(inputs.image, topology, namespace)],
+          containers: [agentContainer(inputs.image, topology, namespace, inputs.peerPort)],
           volumes: [
             { name: 'topology', configMap: { name: TOPOLOGY_CONFIGMAP } },
             { name: 'state', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
+            ...(inputs.peerPort !== undefined ? [peerTlsVolume()] : []),
           ],
         },
       },
@@ -96,7 +97,18 @@ export function agentDeployment(inputs: K8sInputs): Deployment {
   });
 }
 
-function agentContainer(image: string, topology: Topology, namespace: string): IContainer {
+/**
+ * The region's peer certificate, from a Secret volume without subPath: the kubelet swaps the
+ * files in place when the Secret changes (cert-manager renewing it), and the agent rereads them
+ * within a second. Readable by the pod's group (fsGroup) only.
+ */
+function peerTlsVolume(): IVolume {
+  return { name: 'peer-tls', secret: { secretName: PEER_TLS_SECRET, defaultMode: 0o440 } };
+}
+
+function agentContainer(image: string, topology: Topology, namespace: string, peerPort: number | undefined): IContainer {
+  // With a peer listener, the sibling relay goes to the siblings' peer listeners, over mutual TLS.
+  const siblingsPort = peerPort ?? PORTS.api;
   return {
     name: 'agent',
     image,
@@ -107,8 +119,10 @@ function agentContainer(image: string, topology: Topology, namespace: string): I
       '--region', '$(MERIDIAN_REGION)',
       '--dns', LISTEN.dns,
       '--api', LISTEN.api,
+      // Mutual TLS between agents: the peer routes are served on the peer listener only.
+      ...(peerPort !== undefined ? ['--peer-tls', PATHS.peerTlsDir, '--peer', peerListenAddress(peerPort)] : []),
       // The other pods of this Deployment: each relays the peer views it receives to them.
-      '--siblings', `${SIBLINGS_SERVICE}.${namespace}.svc:${PORTS.api}`,
+      '--siblings', `${SIBLINGS_SERVICE}.${namespace}.svc:${siblingsPort}`,
       '--state-dir', PATHS.stateDir,
     ],
     env: agentEnv(topology),
@@ -116,6 +130,7 @@ function agentContainer(image: string, topology: Topology, namespace: string): I
       { name: PORT_NAMES.dnsUdp, containerPort: PORTS.dnsContainer, protocol: 'UDP' },
       { name: PORT_NAMES.dnsTcp, containerPort: PORTS.dnsContainer, protocol: 'TCP' },
       { name: PORT_NAMES.api, containerPort: PORTS.api, protocol: 'TCP' },
+      ...(peerPort !== undefined ? [{ name: PORT_NAMES.peer, containerPort: peerPort, protocol: 'TCP' as const }] : []),
     ],
     readinessProbe: healthProbe({ periodSeconds: 5, failureThreshold: 2 }),
     livenessProbe: healthProbe({ initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 }),
@@ -134,6 +149,8 @@ function agentContainer(image: string, topology: Topology, namespace: string): I
       // The failover audit (also kept in etcd); scratch files under /tmp (the root is read-only).
       { name: 'state', mountPath: PATHS.stateDir },
       { name: 'tmp', mountPath: PATHS.tmp },
+      // Nested in the topology's mount: the kubelet makes the mount point (Kubernetes >= 1.10).
+      ...(peerPort !== undefined ? [{ name: 'peer-tls', mountPath: PATHS.peerTlsDir, readOnly: true }] : []),
     ],
   };
 }
