@@ -111,9 +111,8 @@ function checkPeerAddress(topology: Topology, region: string): void {
   if (agent.peer === undefined) {
     throw new InputError(`regions[${i}].agent.peer is missing for '${region}': other regions have a peer listener, and the k8s export runs every agent with one (--peer-tls, its base is shared); give '${region}' agent.peer at its API's address`);
   }
-  const peerHost = parseHostPort(agent.peer, `regions[${i}].agent.peer`).host.toLowerCase();
-  const apiHost = new URL(agent.api).hostname.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (peerHost !== apiHost) {
+  // Both as a URL's host, the form peers' requests carry in Host: IPv6 compressed alike.
+  if (new URL(`https://${agent.peer}`).hostname !== new URL(agent.api).hostname) {
     throw new InputError(`regions[${i}].agent.peer '${agent.peer}' is not at the host of agent.api '${agent.api}': the k8s export serves the peer port on the API Service, and the agent refuses (421) POSTs naming another host`);
   }
 }

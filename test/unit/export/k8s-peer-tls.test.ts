@@ -222,6 +222,17 @@ describe('what the export refuses with agent.peer', () => {
     });
   }
 
+  test('agent.peer and agent.api name the same IPv6 address written differently: accepted', () => {
+    const t = smallWith([
+      ['api: "http://10.2.0.10:7700"', 'api: "http://[fd00:2::10]:7700"'],
+      [EU_AGENT, 'egress: ["198.51.100.71"], peer: "10.1.0.10:7701" }'],
+      [US_AGENT, 'egress: ["198.51.100.72"], peer: "[fd00:2:0::10]:7701" }'],
+    ]);
+    const files = kubernetesExport(t, BOTH);
+    const egress = documents(files.get('overlays/eu-west/networkpolicy-egress-peers.yaml')!)[0] as any;
+    assert.deepEqual(egress.spec.egress.map((r: any) => r.ports[0].port), [7700, 7701]);
+  });
+
   test('a region without agent.peer that is not exported (e.g. on VMs) does not stop the others', () => {
     const t = smallWith([[US_AGENT, 'egress: ["198.51.100.72"], peer: "10.2.0.10:7701" }']]);
     const files = kubernetesExport(t, { regions: ['us-east'] });
