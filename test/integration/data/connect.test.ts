@@ -36,7 +36,7 @@ describe('connect', () => {
     assert.equal(err.message, `postgres at 127.0.0.1:${port}: connection refused (ECONNREFUSED): is the server running and listening there?`);
     assert.doesNotMatch(err.message, /\n/);
     const state = await readMemberState({ ...admin(primary), port });
-    assert.deepEqual(state, { reachable: false, reason: err.message });
+    assert.deepEqual(state, { reachable: false, reason: err.message, code: 'refused' });
   });
 
   it('a server that never answers times out after connectMs', async () => {
