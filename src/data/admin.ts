@@ -21,7 +21,8 @@ export function standbyConninfo(standby: PgEndpoint, upstream: Pick<PgEndpoint, 
     host: upstream.host,
     port: upstream.port,
     user: auth.replicationUser,
-    password: auth.replicationPassword,
+    // A passfile keeps the password out of the SQL that sets this and out of the server's log.
+    ...(auth.replicationPassfile ? { passfile: auth.replicationPassfile } : { password: auth.replicationPassword }),
     application_name: standby.name,
     connect_timeout: 3,
   });

@@ -9,4 +9,6 @@ export const PG_AUTH_ENV = {
   adminPassword: 'MERIDIAN_DB_ADMIN_PASSWORD',
   replicationUser: 'MERIDIAN_DB_REPLICATION_USER',
   replicationPassword: 'MERIDIAN_DB_REPLICATION_PASSWORD',
+  /** Optional (PgAuth.replicationPassfile). */
+  replicationPassfile: 'MERIDIAN_DB_REPLICATION_PASSFILE',
 } as const satisfies Readonly<Record<keyof PgAuth, string>>;

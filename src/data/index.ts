@@ -29,6 +29,7 @@ export {
   type PgTarget, type DbTimeouts, type UnavailableCode,
 } from './connect.ts';
 export { adminTarget, dropSlot, ensureMemberSlot } from './admin.ts';
+export { passfileLine, writeReplicationPassfile } from './passfile.ts';
 export { readMemberState, readPrimaryLsn, observeCandidate } from './observe.ts';
 export {
   initPrimary, createStandby, start, stop, stopSurely, restart, isRunning, hasDataDir, logFileOf, CLUSTER_SETTINGS,

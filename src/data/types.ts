@@ -32,6 +32,13 @@ export interface PgAuth {
   /** REPLICATION role used by standbys, pg_basebackup and pg_rewind (granted the functions pg_rewind needs). */
   readonly replicationUser: string;
   readonly replicationPassword: string;
+  /**
+   * A libpq password file with the replication role's password (passfile.ts), at the same path on
+   * every member's host: standbys' primary_conninfo names it instead of carrying the password, which
+   * ALTER SYSTEM's SQL text and the server's log of every reload would otherwise show. Optional:
+   * without it the password goes in primary_conninfo, as before.
+   */
+  readonly replicationPassfile?: string;
 }
 
 export type Unreachable = { readonly kind: 'unreachable'; readonly reason: string };

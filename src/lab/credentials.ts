@@ -41,7 +41,10 @@ export function generateCredentials(random: (bytes: number) => Buffer = randomBy
 
 /** The environment a process needs to use the lab's databases. */
 export function credentialsEnv(credentials: DbCredentials, fields: readonly (keyof DbCredentials)[] = FIELDS): Record<string, string> {
-  return Object.fromEntries(fields.map((f) => [DB_CREDENTIAL_ENV[f], credentials[f]]));
+  return Object.fromEntries(fields.flatMap((f) => {
+    const value = credentials[f];
+    return value === undefined ? [] : [[DB_CREDENTIAL_ENV[f], value]];
+  }));
 }
 
 /** Whatever credentials the environment carries (any subset). */
@@ -71,7 +74,8 @@ export function readCredentials(dir: string): DbCredentials | undefined {
   }
   try {
     const parsed = JSON.parse(text) as Partial<DbCredentials>;
-    return FIELDS.every((f) => typeof parsed[f] === 'string') ? (parsed as DbCredentials) : undefined;
+    // The passfile is optional (labs before it had none); every other field must be there.
+    return FIELDS.every((f) => f === 'replicationPassfile' || typeof parsed[f] === 'string') ? (parsed as DbCredentials) : undefined;
   } catch {
     return undefined;
   }

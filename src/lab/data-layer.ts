@@ -7,7 +7,7 @@
 import { readFileSync, rmSync, mkdirSync, statSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InfraError } from '../common/errors.ts';
-import { createStandby, ensureOwnedDir, initPrimary, type PgMember } from '../data/index.ts';
+import { createStandby, ensureOwnedDir, initPrimary, writeReplicationPassfile, type PgMember } from '../data/index.ts';
 import type { Topology } from '../spec/index.ts';
 import type { DbCredentials } from './credentials.ts';
 import {
@@ -38,6 +38,7 @@ export async function startDataLayer(opts: DataLayerOptions): Promise<void> {
   const etcd = etcdPlan(topology, layout, dir, opts.clusterToken);
   const stores = storePlans(topology, layout, dir);
   await prepareDirectories(dir, stores);
+  if (stores.length > 0) await writeReplicationPassfile(opts.credentials, 'postgres');
   const giveUp = new AbortController();
   const signal = AbortSignal.any([opts.signal, giveUp.signal]);
   await settleAll([startEtcd(etcd, opts.deadline, signal), ...stores.map((s) => startStore(s, opts.credentials, signal))], giveUp);

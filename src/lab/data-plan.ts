@@ -48,6 +48,8 @@ export const LAB_PG_SETTINGS: Readonly<Record<string, ConfValue>> = {
 export const LAB_INITDB_ARGS: readonly string[] = ['--no-sync', '--wal-segsize=1'];
 
 export const dataRoot = (dir: string) => join(dir, 'data');
+/** The replication role's libpq password file: beside the members' data directories, wiped with them. */
+export const replicationPassfilePath = (dir: string) => join(dataRoot(dir), 'replication.pgpass');
 export const etcdRoot = (dir: string) => join(dir, 'etcd');
 /** Each agent's failover audit (JSON lines): kept after `down` like the logs, wiped by the next `up`. */
 export const agentsRoot = (dir: string) => join(dir, 'agents');

@@ -14,7 +14,7 @@ import { credentialsEnv, generateCredentials, writeCredentials, type DbCredentia
 import { agentTokensPath, writeLabTokens } from './tokens.ts';
 import { labPeerTlsDir, writeLabPeerCertificates } from './peer-certs.ts';
 import { startDataLayer } from './data-layer.ts';
-import { agentDataArgs, checkLabEngines, checkLeaseTtl, storePlans } from './data-plan.ts';
+import { agentDataArgs, checkLabEngines, checkLeaseTtl, replicationPassfilePath, storePlans } from './data-plan.ts';
 import { teardown } from './down.ts';
 import { allowBridgeForwarding } from './firewall.ts';
 import { hostPort } from './http.ts';
@@ -79,7 +79,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
   const state = initialState(layout, digest, agents, topologyFile);
   writeState(state, dir);
   try {
-    const credentials = generateCredentials();
+    // The replication password reaches standbys through a password file, never in primary_conninfo.
+    const credentials = { ...generateCredentials(), replicationPassfile: replicationPassfilePath(dir) };
     writeCredentials(dir, credentials);
     writeLabTokens(dir);
     // A CA and one certificate per region (openssl): the agents talk to each other over mutual TLS.

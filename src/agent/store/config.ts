@@ -54,16 +54,20 @@ export type SupervisionPlan =
 
 /** The variables the agent reads its database roles from (defined once, in src/data). */
 export const DB_ENV = PG_AUTH_ENV;
+/** The ones it cannot do without: the roles and passwords (the passfile's path is optional). */
+export const REQUIRED_DB_ENV = (({ replicationPassfile: _optional, ...required }) => required)(DB_ENV);
 
 /** Database roles from the environment, or the names of the variables that are missing. */
 export function dbAuthFromEnv(env: Readonly<Record<string, string | undefined>>): PgAuth | { readonly missing: readonly string[] } {
-  const missing = Object.values(DB_ENV).filter((name) => !env[name]);
+  const missing = Object.values(REQUIRED_DB_ENV).filter((name) => !env[name]);
   if (missing.length > 0) return { missing };
+  const passfile = env[DB_ENV.replicationPassfile];
   return {
     adminUser: env[DB_ENV.adminUser]!,
     adminPassword: env[DB_ENV.adminPassword]!,
     replicationUser: env[DB_ENV.replicationUser]!,
     replicationPassword: env[DB_ENV.replicationPassword]!,
+    ...(passfile ? { replicationPassfile: passfile } : {}),
   };
 }
 

@@ -15,7 +15,7 @@
  * /status, route API requests through `handle`, and close() it on shutdown.
  */
 export { createStoreSupervisor, type StoreSupervisor, type StoreSupervisorInput } from './supervisor.ts';
-export { planSupervision, dbAuthFromEnv, defaultStateDir, DB_ENV, type StoreSupervisionOptions, type SupervisionPlan, type StorePlan } from './config.ts';
+export { planSupervision, dbAuthFromEnv, defaultStateDir, DB_ENV, REQUIRED_DB_ENV, type StoreSupervisionOptions, type SupervisionPlan, type StorePlan } from './config.ts';
 export { decideLocal, confirmAcquired, type LocalAction, type LocalDb, type LocalInput, type Confirmation } from './local-decision.ts';
 export { choosePlan, shouldExecute, promotesAway, type PolicySettings, type ExecutionDecision } from './coordinator-policy.ts';
 export { storeStaticNames, regionDownByHealth, primaryFqdn, replicaFqdn, mergeStaticNames } from './dns-names.ts';

@@ -8,7 +8,7 @@
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Namespace, ServiceAccount, type IContainer, type IEnvVar, type IProbe, type IVolume } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
-import { DB_ENV } from '../../agent/store/index.ts';
+import { REQUIRED_DB_ENV } from '../../agent/store/index.ts';
 import type { Topology } from '../../spec/index.ts';
 import { topologyHash } from './config.ts';
 import { LISTEN, peerListenAddress, type K8sInputs } from './inputs.ts';
@@ -164,7 +164,8 @@ function agentEnv(topology: Topology): IEnvVar[] {
   const region: IEnvVar = { name: 'MERIDIAN_REGION', valueFrom: { configMapKeyRef: { name: REGION_CONFIGMAP, key: 'region' } } };
   // The agent supervises only PostgreSQL stores (Aurora fails over inside AWS).
   if (!topology.stores.some((s) => s.engine === 'postgres')) return [region];
-  const credentials = Object.values(DB_ENV).sort().map((name): IEnvVar => ({
+  // The replication passfile is not wired here: the password stays in the Secret's variables.
+  const credentials = Object.values(REQUIRED_DB_ENV).sort().map((name): IEnvVar => ({
     name,
     valueFrom: { secretKeyRef: { name: DB_SECRET, key: name } },
   }));

@@ -68,6 +68,10 @@ const ENV = {
 test('credentials come from the environment; a missing one is named', () => {
   assert.deepEqual(dbAuthFromEnv(ENV), { adminUser: 'a', adminPassword: 'b', replicationUser: 'c', replicationPassword: 'd' });
   assert.deepEqual(dbAuthFromEnv({ ...ENV, MERIDIAN_DB_REPLICATION_PASSWORD: undefined }), { missing: ['MERIDIAN_DB_REPLICATION_PASSWORD'] });
+  // The passfile is optional: named when set, never reported missing.
+  assert.deepEqual(dbAuthFromEnv({ ...ENV, MERIDIAN_DB_REPLICATION_PASSFILE: '/etc/meridian/replication.pgpass' }), {
+    adminUser: 'a', adminPassword: 'b', replicationUser: 'c', replicationPassword: 'd', replicationPassfile: '/etc/meridian/replication.pgpass',
+  });
 });
 
 test('supervision plan: reasons when not supervised, members and local member otherwise', () => {

@@ -13,7 +13,7 @@ import { after, describe, test } from 'node:test';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { DB_ENV } from '../../../src/agent/store/index.ts';
+import { REQUIRED_DB_ENV } from '../../../src/agent/store/index.ts';
 import { startApiServer, type ApiHandlers } from '../../../src/agent/http-api.ts';
 import { registerAgentCommands } from '../../../src/cli/commands/agent.ts';
 import { writeExportFiles } from '../../../src/export/files.ts';
@@ -144,7 +144,7 @@ describe('the agent workload', () => {
   test('database credentials come from a Secret by reference, with the names the agent reads', () => {
     const [container] = podSpec(objects(SMALL)).containers;
     const secretEnv = container.env.filter((e: any) => e.valueFrom?.secretKeyRef);
-    assert.deepEqual(secretEnv.map((e: any) => e.name).sort(), Object.values(DB_ENV).sort());
+    assert.deepEqual(secretEnv.map((e: any) => e.name).sort(), Object.values(REQUIRED_DB_ENV).sort());
     assert.ok(container.env.every((e: any) => e.value === undefined), 'no literal values');
   });
 
