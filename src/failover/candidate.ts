@@ -10,6 +10,7 @@
  * wins; ties go to the earlier region in topology order. In async mode (or a degraded sync set)
  * `maxLagOnFailoverBytes` bounds how far behind the old primary's last known position it may be.
  */
+import { rejoinRecheckMs } from './converge.ts';
 import { formatLsn, heldLsn, lagBytes } from './lsn.ts';
 import { position } from './member.ts';
 import { isFrozen, syncProof, type SyncProof } from './sync-proof.ts';
@@ -26,12 +27,12 @@ export interface CandidateOptions {
   readonly maxLagOnFailoverBytes?: bigint;
 }
 
-export function chooseCandidate(state: StoreState, oldPrimary: MemberState, options: CandidateOptions = {}): CandidateChoice {
+export function chooseCandidate(state: StoreState, oldPrimary: MemberState, options: CandidateOptions = {}, nowMs?: number): CandidateChoice {
   const rejected: string[] = [];
   let pool: MemberState[] = [];
   for (const m of state.members) {
     if (m.region === oldPrimary.region) continue;
-    const why = disqualification(m);
+    const why = disqualification(m, nowMs);
     if (why) rejected.push(`${m.region}: ${why}`);
     else pool.push(m);
   }
@@ -67,21 +68,35 @@ export function chooseCandidate(state: StoreState, oldPrimary: MemberState, opti
   if (loss?.kind === 'tooFar') return { kind: 'none', code: 'max-lag', reason: loss.reason };
   const others = pool.filter((m) => m !== best).map((m) => `${m.region} ${formatLsn(heldLsn(m))}`);
   const rest = [...others, ...rejected];
+  const stale = best.needsRejoin ? `; its rejoin mark is stale (it is a standby on the cluster's history, its rebuild done): the promotion clears it` : '';
   const reason =
     `${best.region} holds the most WAL, ${formatLsn(heldLsn(best))} on timeline ${best.timeline}` +
-    (rest.length > 0 ? ` (${rest.join('; ')})` : '') + note + (loss?.kind === 'within' ? loss.note : '');
+    (rest.length > 0 ? ` (${rest.join('; ')})` : '') + note + (loss?.kind === 'within' ? loss.note : '') + stale;
   return { kind: 'chosen', member: best, reason };
 }
 
-function disqualification(m: MemberState): string | undefined {
+/**
+ * A rejoin mark alone does not disqualify: the mark says "must come back as a standby", and a
+ * member observed frozen as a standby on the cluster's history (eligibility checks it, `diverged`
+ * holds what is past the fork) has come back. The mark stays until a rejoin step sees it follow
+ * the primary, and in a benchmark the primary died first: the only standby left, rebuilt and
+ * streaming, was refused for its stale mark and the store never failed over. Only a rebuild its
+ * agent may still be running (asked about within the recheck window) keeps it out.
+ */
+function disqualification(m: MemberState, nowMs: number | undefined): string | undefined {
   if (m.regionDownByQuorum) return 'region down by quorum';
   if (!m.reachable) return 'unreachable';
   if (m.role !== 'standby') return m.role === 'primary' ? 'runs as a primary' : 'role unknown';
-  if (m.needsRejoin) return 'awaits rejoin';
+  if (m.needsRejoin && (nowMs === undefined || rebuildMayRun(m, nowMs))) return 'awaits rejoin';
   if (m.diverged) return 'diverged from the timeline history';
   if (!isFrozen(m)) return 'still streaming: not frozen yet';
   if (!m.eligibility.eligible) return `not eligible: ${m.eligibility.reason}${m.eligibility.detail ? ` (${m.eligibility.detail})` : ''}`;
   return undefined;
+}
+
+function rebuildMayRun(m: MemberState, nowMs: number): boolean {
+  const job = m.rejoinJob;
+  return job !== undefined && nowMs - job.askedAtMs < rejoinRecheckMs(job, nowMs);
 }
 
 type LossBound = { readonly kind: 'within'; readonly note: string } | { readonly kind: 'tooFar'; readonly reason: string };

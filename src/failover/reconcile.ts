@@ -71,7 +71,7 @@ function failover(state: StoreState, old: MemberState, why: string, nowMs: numbe
     const summary = `fail over ${state.store} away from ${old.region} (${why}): fence it, then freeze the standbys`;
     return run(state, 'failover', old.region, nowMs, summary, dropCompleted(state, 'failover', [fence, ...freezes]), true);
   }
-  const choice = chooseCandidate(state, old, options);
+  const choice = chooseCandidate(state, old, options, nowMs);
   if (choice.kind === 'none') return blocked(`no failover: ${why}; ${choice.reason}`, choice.code);
   const next = choice.member;
   const fork: ForkPoint = { timeline: next.timeline, lsn: heldLsn(next) };

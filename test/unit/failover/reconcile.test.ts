@@ -92,6 +92,33 @@ const cases: Case[] = [
     says: ['us-east: on timeline 1, older than 2'],
   },
   {
+    name: 'primary down; the other standby carries a stale rejoin mark (rebuilt, frozen on the history): it is a candidate, and its promotion says the mark is stale',
+    state: storeState([
+      primaryDown(),
+      frozen('us-east', { replayLsn: LSN('0/3000090'), needsRejoin: true, rejoinJob: { sinceMs: NOW - 40_000, askedAtMs: NOW - 25_000, detail: 'rebuild from eu-west started' } }),
+      member('ap-south', { reachable: false }),
+    ], { mode: 'sync', syncSet: { count: 1, members: ['us-east'] } }),
+    kind: 'run',
+    promote: 'us-east',
+    says: ['its rejoin mark is stale', 'every acknowledged write is at or before 0/3000090'],
+  },
+  {
+    name: 'primary down; a marked standby whose rebuild was asked about a moment ago may still be rebuilt by its agent: no candidate',
+    state: storeState([
+      primaryDown(),
+      frozen('us-east', { needsRejoin: true, rejoinJob: { sinceMs: NOW - 3000, askedAtMs: NOW - 1000, detail: 'rebuild from eu-west started' } }),
+      member('ap-south', { reachable: false }),
+    ]),
+    kind: 'blocked',
+    says: ['us-east: awaits rejoin'],
+  },
+  {
+    name: 'primary down; a marked standby that diverged stays out, mark or not',
+    state: storeState([primaryDown(), frozen('us-east', { needsRejoin: true, diverged: true }), member('ap-south', { reachable: false })]),
+    kind: 'blocked',
+    says: ['us-east: diverged from the timeline history'],
+  },
+  {
     name: 'no standby eligible: blocked with every reason',
     state: storeState([
       primaryDown(),
