@@ -49,9 +49,14 @@ export async function postmasterState(dataDir: string): Promise<'running' | 'sto
   if (!dataDir) return undefined;
   const pid = await postmasterPid(dataDir);
   if (pid === undefined || !(await runsFrom(pid, dataDir))) return 'gone';
-  const state = /^State:\s+(\S)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1];
+  const state = await processState(pid);
   if (state === undefined || state === 'Z' || state === 'X') return 'gone';
   return state === 'T' || state === 't' ? 'stopped' : 'running';
+}
+
+/** The process's state letter from /proc (R, S, D, T, t, Z, X…); undefined when there is no such process. */
+async function processState(pid: number): Promise<string | undefined> {
+  return /^State:\s+(\S)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1];
 }
 
 async function postmasterPid(dataDir: string): Promise<number | undefined> {
@@ -94,7 +99,7 @@ function kill(pid: number): boolean {
 export async function clearStalePidFile(dataDir: string): Promise<boolean> {
   const pid = await postmasterPid(dataDir);
   if (pid === undefined) return false;
-  const state = /^State:\s+(\S)/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))?.[1];
+  const state = await processState(pid);
   if (state !== undefined && state !== 'Z') return false;
   await rm(join(dataDir, 'postmaster.pid'), { force: true });
   return true;
