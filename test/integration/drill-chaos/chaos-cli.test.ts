@@ -13,20 +13,12 @@
  *   flock /tmp/meridian-lab.lock node --import tsx --test test/integration/drill-chaos/chaos-cli.test.ts
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { labDown, labUp } from '../../../src/lab/index.ts';
-import { DEFAULT_TOPOLOGY_YAML } from '../../../src/spec/index.ts';
+import { describe, it } from 'node:test';
 import { runMeridian } from '../../support/cli.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (!existsSync('/usr/lib/postgresql/15/bin/postgres') || !existsSync('/usr/bin/etcd')) return 'needs PostgreSQL 15 and etcd';
-  return false;
-}
+import { labSkipReason, useBuiltInLab } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-chaos-'));
 
@@ -50,22 +42,9 @@ describe('meridian drill chaos: bad usage', () => {
   }
 });
 
-describe('meridian drill chaos on the lab', { skip: skipReason(), timeout: 12 * 60_000 }, () => {
-  const labDir = join(dir, 'lab');
+describe('meridian drill chaos on the lab', { skip: labSkipReason({ store: true }), timeout: 12 * 60_000 }, () => {
+  const labDir = useBuiltInLab(dir);
   const out = join(dir, 'out');
-  before(async () => {
-    process.env.MERIDIAN_LAB_DIR = labDir;
-    process.env.MERIDIAN_LOG_LEVEL ??= 'warn';
-    const file = join(dir, 'meridian.yaml');
-    writeFileSync(file, DEFAULT_TOPOLOGY_YAML);
-    await labDown();
-    // Generous: on a loaded 2-core machine the agents take well over the default 30 s to answer.
-    await labUp({ topologyFile: file, readyTimeoutMs: 120_000 });
-  });
-  after(async () => {
-    await labDown();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   it('--store orders --rounds 3 --seed 1: every round converges, nothing lost, no zombie ack', () => {
     const r = runMeridian(['drill', 'chaos', '--store', 'orders', '--rounds', '3', '--seed', '1', '--rate', '10', '--out', out], { env: { MERIDIAN_LAB_DIR: labDir }, timeoutMs: 8 * 60_000 });

@@ -15,21 +15,13 @@
  * or under the lab lock: flock /tmp/meridian-lab.lock node --import tsx --test <this file>
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { labChaosEnvironment } from '../../../src/drill/chaos/lab-environment.ts';
 import { formatChaosReport, runChaos, type Round } from '../../../src/drill/chaos/index.ts';
-import { labDown, labUp } from '../../../src/lab/index.ts';
-import { DEFAULT_TOPOLOGY_YAML } from '../../../src/spec/index.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (!existsSync('/usr/lib/postgresql/15/bin/postgres') || !existsSync('/usr/bin/etcd')) return 'needs PostgreSQL 15 and etcd';
-  return false;
-}
+import { labSkipReason, useBuiltInLab } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-incidents-'));
 
@@ -44,19 +36,8 @@ async function replay(name: string, rounds: readonly Round[]): Promise<void> {
   assert.equal(report.pass, true, why);
 }
 
-describe('issue 10 incidents on the lab, as meridian init writes the topology', { skip: skipReason(), timeout: 12 * 60_000 }, () => {
-  before(async () => {
-    process.env.MERIDIAN_LAB_DIR = join(dir, 'lab');
-    process.env.MERIDIAN_LOG_LEVEL ??= 'warn';
-    const file = join(dir, 'meridian.yaml');
-    writeFileSync(file, DEFAULT_TOPOLOGY_YAML);
-    await labDown();
-    await labUp({ topologyFile: file, readyTimeoutMs: 120_000 });
-  });
-  after(async () => {
-    await labDown();
-    rmSync(dir, { recursive: true, force: true });
-  });
+describe('issue 10 incidents on the lab, as meridian init writes the topology', { skip: labSkipReason({ store: true }), timeout: 12 * 60_000 }, () => {
+  useBuiltInLab(dir);
 
   it('a 4.46 s cut of the primary region that heals in the middle of the failover: the store converges and takes writes', async () => {
     await replay('4.46 s cut', [{ index: 1, fault: { kind: 'primary-cut', cutMs: 4460 } }]);

@@ -12,7 +12,7 @@
  *   flock /work/lab.lock node --import tsx --test test/integration/drill-db/db-drills.test.ts
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,13 +20,7 @@ import { runDbDrill, runStatement, type DbDrillEnvironment, type DbDrillHistory,
 import { labDbDrillEnvironment } from '../../../src/drill/db/lab-environment.ts';
 import { labDown, labUp } from '../../../src/lab/index.ts';
 import { DEFAULT_TOPOLOGY_YAML } from '../../../src/spec/index.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (!existsSync('/usr/lib/postgresql/15/bin/postgres') || !existsSync('/usr/bin/etcd')) return 'needs PostgreSQL 15 and etcd';
-  return false;
-}
+import { labSkipReason } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-db-drills-'));
 process.env.MERIDIAN_LAB_DIR = join(dir, 'lab');
@@ -81,7 +75,7 @@ async function wholeStore(env: DbDrillEnvironment, timeoutMs = 60_000): Promise<
 }
 
 function labSuite(name: string, replication: 'sync' | 'async', skip: string | false, body: () => void): void {
-  describe(name, { skip: skipReason() || skip }, () => {
+  describe(name, { skip: labSkipReason({ store: true }) || skip }, () => {
     const file = join(dir, `${replication}.yaml`);
     before(async () => {
       // The built-in topology with this replication mode and autoRejoin, so a drill leaves a whole store.

@@ -7,24 +7,17 @@
  * About 3-5 minutes. Needs root on Linux (network namespaces), PostgreSQL 15, etcd and dig.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { runMeridian } from '../../support/cli.ts';
 import { storeEvents } from '../../support/lab-logs.ts';
+import { labSkipReason } from '../../support/lab-suite.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (!existsSync('/usr/lib/postgresql/15/bin/postgres') || !existsSync('/usr/bin/etcd')) return 'needs PostgreSQL 15 and etcd';
-  if (spawnSync('dig', ['-v'], { stdio: 'ignore' }).status !== 0) return 'needs dig (bind9-dnsutils)';
-  return false;
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-demo-'));
 const labDir = join(dir, 'lab');
@@ -32,7 +25,7 @@ const labDir = join(dir, 'lab');
 // agents' store decisions (storeEvents) next to the reports.
 const env = { ...process.env, MERIDIAN_LAB_DIR: labDir, MERIDIAN_LOG_LEVEL: 'info' };
 
-describe('the README main job: bash scripts/demo.sh', { skip: skipReason(), timeout: 15 * 60_000 }, () => {
+describe('the README main job: bash scripts/demo.sh', { skip: labSkipReason({ store: true, dig: true }), timeout: 15 * 60_000 }, () => {
   after(() => {
     runMeridian(['lab', 'down'], { env, timeoutMs: 120_000 });
     rmSync(dir, { recursive: true, force: true });

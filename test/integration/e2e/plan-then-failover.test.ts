@@ -8,20 +8,13 @@
  * cannot know. About 2 minutes. Needs root on Linux; run alone or under the lab lock.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { cutRegion, healRegion, labDown, labUp } from '../../../src/lab/index.ts';
-import { DEFAULT_TOPOLOGY_YAML } from '../../../src/spec/index.ts';
+import { describe, it } from 'node:test';
+import { cutRegion, healRegion } from '../../../src/lab/index.ts';
 import { runMeridian } from '../../support/cli.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (!existsSync('/usr/lib/postgresql/15/bin/postgres') || !existsSync('/usr/bin/etcd')) return 'needs PostgreSQL 15 and etcd';
-  return false;
-}
+import { labSkipReason, useBuiltInLab } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-plan-failover-'));
 const env = { MERIDIAN_LAB_DIR: join(dir, 'lab') };
@@ -54,19 +47,8 @@ function finishedFailover(region: string): string[] | undefined {
     .map((r) => r.stepId);
 }
 
-describe('plan failover, then the failover it previewed', { skip: skipReason(), timeout: 8 * 60_000 }, () => {
-  before(async () => {
-    process.env.MERIDIAN_LAB_DIR = env.MERIDIAN_LAB_DIR;
-    process.env.MERIDIAN_LOG_LEVEL ??= 'warn';
-    const file = join(dir, 'meridian.yaml');
-    writeFileSync(file, DEFAULT_TOPOLOGY_YAML);
-    await labDown();
-    await labUp({ topologyFile: file, readyTimeoutMs: 120_000 });
-  });
-  after(async () => {
-    await labDown();
-    rmSync(dir, { recursive: true, force: true });
-  });
+describe('plan failover, then the failover it previewed', { skip: labSkipReason({ store: true }), timeout: 8 * 60_000 }, () => {
+  useBuiltInLab(dir);
 
   it('the runbook taken after the cut holds exactly the previewed steps, in order', async () => {
     // The store is whole first: a preview of a store still settling would name its catch-up steps.
