@@ -62,7 +62,12 @@ export function planAgent(topology: Topology, region: string, overrides: PlanOve
 
 /** Over mutual TLS to a region that has a peer listener; else its API, as before mutual TLS. */
 export function peerViewUrl(agent: NonNullable<Region['agent']>, peerTls: boolean): string {
-  return peerTls && agent.peer ? `https://${agent.peer}/v1/view` : new URL('/v1/view', agent.api).toString();
+  return peerTls && agent.peer ? `${peerBaseUrl(agent.peer)}/v1/view` : new URL('/v1/view', agent.api).toString();
+}
+
+/** The base URL of a region's peer listener (`agent.peer`, host:port). */
+export function peerBaseUrl(peer: string): string {
+  return `https://${peer}`;
 }
 
 function peerListenOf(topologyPeer: string | undefined, region: string, overrides: PlanOverrides): ListenAddress | undefined {

@@ -18,7 +18,7 @@ import type { Topology } from '../spec/index.ts';
 import { AgentObserver, observeRoutes } from '../observe/index.ts';
 import { explainBindError } from './bind.ts';
 import { startApiServer, type ApiServer } from './http-api.ts';
-import { planAgent, type AgentPlan } from './plan.ts';
+import { peerBaseUrl, planAgent, type AgentPlan } from './plan.ts';
 import { apiHostNames } from './request-guard.ts';
 import { AccessControl, TokensFile } from './auth/index.ts';
 import { PeerTlsFiles, peerClientTls } from './tls/index.ts';
@@ -95,7 +95,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     memberAgent: (to) => {
       const agent = topology.regions.find((r) => r.name === to)?.agent;
       if (!tlsFiles || !agent?.peer) return undefined;
-      const baseUrl = `https://${agent.peer}`;
+      const baseUrl = peerBaseUrl(agent.peer);
       return { baseUrl, ...clientTls(to, baseUrl) };
     },
     ...(coord.store ? { coord: coord.store } : {}),
