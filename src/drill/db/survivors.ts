@@ -3,7 +3,7 @@
  * surviving primary, listed once per row, so an id applied twice shows up twice (the checker
  * counts it as a duplicate).
  */
-import { queryRows, withClient, type PgTarget } from '../../data/index.ts';
+import { DbUnavailable, queryRows, withClient, type PgTarget } from '../../data/index.ts';
 import { DRILL_TABLE, DRILL_TABLE_DDL } from './sql-transport.ts';
 import type { WrittenRows } from './types.ts';
 
@@ -14,7 +14,27 @@ export async function ensureDrillTable(target: PgTarget): Promise<void> {
   });
 }
 
+/**
+ * Right after a failover the new primary may still be busy (every slot taken by sessions waiting
+ * for a standby, or slow to accept): a read that finds it so is tried again, a few times over a
+ * few seconds, before the drill gives up on it (a loopback drill failed on one `full` answer).
+ */
+const SURVIVOR_READ_ATTEMPTS = 5;
+const SURVIVOR_READ_PAUSE_MS = 1000;
+
 export async function readSurvivingIds(target: PgTarget, runId: string, rows: WrittenRows = { kind: 'drillTable' }): Promise<string[]> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await readSurvivingIdsOnce(target, runId, rows);
+    } catch (err) {
+      const busy = err instanceof DbUnavailable && (err.code === 'full' || err.code === 'timeout' || err.code === 'notAccepting');
+      if (!busy || attempt >= SURVIVOR_READ_ATTEMPTS) throw err;
+      await new Promise((r) => setTimeout(r, SURVIVOR_READ_PAUSE_MS));
+    }
+  }
+}
+
+function readSurvivingIdsOnce(target: PgTarget, runId: string, rows: WrittenRows): Promise<string[]> {
   return withClient(
     target,
     async (c) => {
