@@ -10,6 +10,7 @@
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { InfraError } from '../common/errors.ts';
+import { backendKeyOf, sendCancelRequest } from './cancel-request.ts';
 
 export interface PgTarget {
   readonly host: string;
@@ -29,6 +30,8 @@ export interface DbTimeouts {
 
 export const DEFAULT_DB_TIMEOUTS: DbTimeouts = { connectMs: 3000, statementMs: 5000 };
 const CLIENT_GRACE_MS = 1000;
+/** A cancel request to a server that does not take it at once is dropped: that server is judged elsewhere. */
+const CANCEL_MS = 500;
 /**
  * pg's end() resolves only once the server closed its side too. A server behind a cut never does:
  * an awaited end() after a query that timed out held a coordinator's whole store loop until the
@@ -108,10 +111,21 @@ export async function withClient<T>(
   try {
     return await work(client);
   } catch (err) {
-    throw err instanceof InfraError ? err : classifyError(target, err, 'query');
+    const failure = err instanceof InfraError ? err : classifyError(target, err, 'query');
+    if (failure instanceof DbUnavailable && failure.code === 'timeout') await cancelOnServer(target, client);
+    throw failure;
   } finally {
     await closeClient(client, socket);
   }
+}
+
+/**
+ * The server may still run what we gave up on: a commit waiting for a synchronous standby waits
+ * on, holding a slot and its locks, after our socket is gone (src/data/cancel-request.ts).
+ */
+async function cancelOnServer(target: PgTarget, client: pg.Client): Promise<void> {
+  const key = backendKeyOf(client);
+  if (key) await sendCancelRequest(target.host, target.port, key, CANCEL_MS);
 }
 
 /**

@@ -23,6 +23,13 @@ const UPSERT = `INSERT INTO meridian_heartbeat AS h (writer, token, seq) VALUES 
 /** SQLSTATEs meaning "this member does not take writes now". */
 const REFUSING = new Set(['25006', '57P01', '25P02']); // read_only_sql_transaction, admin_shutdown, in_failed_sql_transaction
 
+/**
+ * Who must hold the row before the commit counts: `standbys` (the database's synchronous set: a
+ * test write that proves the member takes writes) or `local` (only WAL is wanted, for standbys to
+ * replay: it must not wait for a synchronous standby that cannot confirm, and hold up its caller).
+ */
+export type HeartbeatAck = 'standbys' | 'local';
+
 /** Commits one heartbeat row as `writer` and reads it back in a new session. */
 export async function writeHeartbeat(
   member: PgEndpoint,
@@ -30,9 +37,12 @@ export async function writeHeartbeat(
   writer: string,
   token: string,
   timeouts: Partial<DbTimeouts>,
+  ack: HeartbeatAck = 'standbys',
 ): Promise<HeartbeatOutcome> {
   try {
     const seq = await withClient(adminTarget(member, auth), async (c) => {
+      // A session's own setting; a fenced member still refuses the row (read-only by default).
+      if (ack === 'local') await c.query('SET synchronous_commit = local');
       try {
         await c.query(CREATE);
       } catch (err) {

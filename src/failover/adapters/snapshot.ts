@@ -261,7 +261,7 @@ export class StoreObserver implements StoreSnapshots {
     // second look runs during the gap, and the standbys do not ask it for its position again.
     const silent = primary !== undefined && !first[at]!.member.reachable;
     if (primary && !silent) {
-      await writeHeartbeat(primary.endpoint, this.o.auth, `observer:${this.o.self}`, record.token.toString(), { ...this.reach.timeoutsFor(primary.region), statementMs: 1000 })
+      await writeHeartbeat(primary.endpoint, this.o.auth, `observer:${this.o.self}`, record.token.toString(), { ...this.reach.timeoutsFor(primary.region), statementMs: 1000 }, 'local')
         .catch(() => undefined); // only there to make WAL; a fenced or dead primary is judged elsewhere
     }
     const gap = new Promise((r) => setTimeout(r, this.o.sampleGapMs ?? 300));
