@@ -2,8 +2,7 @@
  * The peer certificates of an agent (`--peer-tls DIR`, the layout of a cert-manager Secret):
  * `ca.crt` (the CA that signs every agent), `tls.crt` (this agent's chain, naming its region,
  * identity.ts) and `tls.key`. Read at start and again within a second of a change, without a
- * restart, as the tokens file is (../auth/tokens-file.ts): polled identity (inode, size, mtime) of
- * the three files, since a Secret's update replaces them by a rename that a watch would lose.
+ * restart, as the tokens file is (common/polled-files.ts).
  *
  * At start a missing or invalid file is an InputError naming the file. Later, a set that does not
  * load (unreadable, not PEM, key and certificate that do not match, another region) keeps the
@@ -11,10 +10,11 @@
  */
 import { createSecureContext } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { InputError } from '../../common/errors.ts';
+import { PolledFiles } from '../../common/polled-files.ts';
 import { regionOfCertificate } from './identity.ts';
 
 export const PEER_TLS_FILES = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' } as const;
@@ -28,71 +28,43 @@ export interface PeerTlsMaterial {
 }
 
 export class PeerTlsFiles {
-  private material: PeerTlsMaterial;
-  private identity: string;
-  private checkedAtMs: number;
-  private timer: NodeJS.Timeout | undefined;
-  private readonly listeners: ((m: PeerTlsMaterial) => void)[] = [];
+  private readonly files: PolledFiles<PeerTlsMaterial>;
 
   /** Throws an InputError when the files do not make a usable set for `region`. */
   constructor(
     readonly dir: string,
-    private readonly region: string,
-    private readonly logger: Logger,
-    private readonly checkEveryMs = 1_000,
-    private readonly now: () => number = Date.now,
+    region: string,
+    logger: Logger,
+    checkEveryMs = 1_000,
+    now: () => number = Date.now,
   ) {
-    this.material = loadMaterial(dir, region);
-    this.identity = identityOf(dir);
-    this.checkedAtMs = this.now();
+    this.files = new PolledFiles({
+      paths: Object.values(PEER_TLS_FILES).map((name) => join(dir, name)),
+      load: () => loadMaterial(dir, region),
+      onReload: (m) => logger.info({ event: 'peerTls.reloaded', dir, serial: m.serial }, `peer certificates reloaded from ${dir} (serial ${m.serial})`),
+      onInvalid: (problem, kept) => logger.error({ event: 'peerTls.invalid', dir, problem }, `${problem}; the peer certificates in force (serial ${kept.serial}) stay`),
+      checkEveryMs,
+      now,
+    });
   }
 
   /** The set in force now (rechecked at most once per `checkEveryMs`): new connections use it. */
   current(): PeerTlsMaterial {
-    if (this.now() - this.checkedAtMs >= this.checkEveryMs) this.maybeReload();
-    return this.material;
+    return this.files.current();
   }
 
   /** Called with each new good set (the server swaps its secure context). */
   onChange(listener: (m: PeerTlsMaterial) => void): void {
-    this.listeners.push(listener);
+    this.files.onChange(listener);
   }
 
   /** Polls every `checkEveryMs` (a server has no request to check on): until close(). */
   start(): void {
-    this.timer ??= setInterval(() => this.current(), this.checkEveryMs);
-    this.timer.unref();
+    this.files.start();
   }
 
   close(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
-  }
-
-  private maybeReload(): void {
-    this.checkedAtMs = this.now();
-    let identity: string;
-    try {
-      identity = identityOf(this.dir);
-    } catch (err) {
-      return this.keep((err as Error).message, 'gone');
-    }
-    if (identity === this.identity) return;
-    try {
-      this.material = loadMaterial(this.dir, this.region);
-      this.identity = identity;
-      this.logger.info({ event: 'peerTls.reloaded', dir: this.dir, serial: this.material.serial }, `peer certificates reloaded from ${this.dir} (serial ${this.material.serial})`);
-    } catch (err) {
-      return this.keep((err as Error).message, identity);
-    }
-    for (const listener of this.listeners) listener(this.material);
-  }
-
-  /** Logged once per version of the files, not once per connection. */
-  private keep(problem: string, identity: string): void {
-    if (identity === this.identity) return;
-    this.identity = identity;
-    this.logger.error({ event: 'peerTls.invalid', dir: this.dir, problem }, `${problem}; the peer certificates in force (serial ${this.material.serial}) stay`);
+    this.files.close();
   }
 }
 
@@ -135,11 +107,4 @@ function isPemCertificate(pem: Buffer): boolean {
   } catch {
     return false;
   }
-}
-
-function identityOf(dir: string): string {
-  return Object.values(PEER_TLS_FILES).map((name) => {
-    const stats = statSync(join(dir, name));
-    return `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
-  }).join('|');
 }
