@@ -23,7 +23,7 @@ export class TokensFile implements TokenSource {
     checkEveryMs = 1_000,
     now: () => number = Date.now,
   ) {
-    this.file = new PolledFiles({
+    this.file = new PolledFiles<readonly TokenEntry[]>({
       paths: [path],
       load: () => parseTokens(readFileSync(path, 'utf8'), path),
       onReload: (entries) => logger.info({ event: 'auth.tokens.reloaded', file: path, entries: entries.length }, `tokens file reloaded: ${entries.length} entries`),
