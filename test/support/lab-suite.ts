@@ -15,6 +15,11 @@ export interface LabNeeds {
   readonly store?: boolean;
   /** dig (bind9-dnsutils). */
   readonly dig?: boolean;
+  readonly curl?: boolean;
+  /** Debian's prometheus package. */
+  readonly prometheus?: boolean;
+  /** Debian's chromium package. */
+  readonly chromium?: boolean;
 }
 
 /** The reason to skip a lab suite here, or false: Linux, root, and what the suite needs besides. */
@@ -23,6 +28,9 @@ export function labSkipReason(needs: LabNeeds = {}): string | false {
   if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
   if (needs.store && (!existsSync('/usr/lib/postgresql/15/bin/postgres') || !existsSync('/usr/bin/etcd'))) return 'needs PostgreSQL 15 and etcd';
   if (needs.dig && spawnSync('dig', ['-v'], { stdio: 'ignore' }).status !== 0) return 'needs dig (bind9-dnsutils)';
+  if (needs.curl && spawnSync('curl', ['--version'], { stdio: 'ignore' }).status !== 0) return 'needs curl';
+  if (needs.prometheus && !existsSync('/usr/bin/prometheus')) return 'needs the Debian prometheus package';
+  if (needs.chromium && !existsSync('/usr/bin/chromium')) return 'needs the Debian chromium package';
   return false;
 }
 

@@ -5,20 +5,14 @@
  * Needs root on Linux (network namespaces) and dig.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { MERIDIAN_BIN, type LabStatus } from '../../../src/lab/index.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (spawnSync('dig', ['-v'], { stdio: 'ignore' }).status !== 0) return 'needs dig (bind9-dnsutils)';
-  return false;
-}
+import { labSkipReason } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-e2e-'));
 const env = { ...process.env, MERIDIAN_LAB_DIR: join(dir, 'lab'), MERIDIAN_LOG_LEVEL: 'silent' };
@@ -46,7 +40,7 @@ async function digStatus(server: string, ...query: string[]): Promise<string> {
   return /status: (\w+)/.exec(r.stdout)?.[1] ?? `no status in: ${r.stdout}`;
 }
 
-const skip = skipReason();
+const skip = labSkipReason({ dig: true });
 describe('spine: lab, GSLB answers and a region outage', { skip }, () => {
   let lab: LabStatus;
 

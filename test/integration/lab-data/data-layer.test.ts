@@ -15,14 +15,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { withClient } from '../../../src/data/index.ts';
 import { labDown, MERIDIAN_BIN, netnsExec, readCredentials, type LiveLabStatus, type StoreStatus } from '../../../src/lab/index.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status !== 0) return 'needs curl';
-  if (!existsSync('/usr/lib/postgresql/15/bin/postgres') || !existsSync('/usr/bin/etcd')) return 'needs PostgreSQL 15 and etcd';
-  return false;
-}
+import { labSkipReason } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-lab-data-')); // 0700: the lab must make it traversable for postgres
 const labDirPath = join(dir, 'lab');
@@ -64,7 +57,7 @@ function processesUsingLabDir(): string[] {
 
 const lsnOf = (s: StoreStatus) => s.members.map(({ lsn: _l, ...m }) => m);
 
-describe('lab data layer: etcd, PostgreSQL, demo writes, db status', { skip: skipReason() }, () => {
+describe('lab data layer: etcd, PostgreSQL, demo writes, db status', { skip: labSkipReason({ curl: true, store: true }) }, () => {
   let status: LiveLabStatus;
   let upMs = 0;
 

@@ -7,8 +7,8 @@
  * PostgreSQL: faster). Run it under the lab lock: `flock /work/lab.lock node --import tsx --test …`.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -17,14 +17,7 @@ import { cutRegion, healRegion, httpGet, labDown, MERIDIAN_BIN, netnsExec, PROME
 import { DEFAULT_TOPOLOGY_YAML } from '../../../src/spec/index.ts';
 import { isAlive } from '../../../src/lab/procs.ts';
 import { readState } from '../../../src/lab/state.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (!existsSync('/usr/bin/prometheus')) return 'needs the Debian prometheus package';
-  if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status !== 0) return 'needs curl';
-  return false;
-}
+import { labSkipReason } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-lab-prom-test-'));
 const labDirPath = join(dir, 'lab');
@@ -69,7 +62,7 @@ async function eventually(ms: number, what: string, check: () => Promise<boolean
 const regionsOf = (samples: readonly VectorSample[]) => [...new Set(samples.map((s) => s.metric.region ?? '?'))].sort();
 const valuesByRegion = (samples: readonly VectorSample[]) => Object.fromEntries(samples.map((s) => [s.metric.region ?? '?', s.value[1]]));
 
-describe('lab up --with prometheus', { skip: skipReason() }, () => {
+describe('lab up --with prometheus', { skip: labSkipReason({ prometheus: true, curl: true }) }, () => {
   after(async () => {
     await labDown();
     rmSync(dir, { recursive: true, force: true });

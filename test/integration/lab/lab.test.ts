@@ -15,13 +15,7 @@ import { DEFAULT_TOPOLOGY_YAML } from '../../../src/spec/index.ts';
 import { FORWARD_RULE } from '../../../src/lab/firewall.ts';
 import { isAlive } from '../../../src/lab/procs.ts';
 import { readState } from '../../../src/lab/state.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (spawnSync('curl', ['--version'], { stdio: 'ignore' }).status !== 0) return 'needs curl';
-  return false;
-}
+import { labSkipReason } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-lab-test-'));
 const labDirPath = join(dir, 'lab');
@@ -96,7 +90,7 @@ function allPids(status: LabStatus) {
   return status.regions.flatMap((r) => r.processes.map((p) => p.pid));
 }
 
-describe('lab (network namespaces)', { skip: skipReason() }, () => {
+describe('lab (network namespaces)', { skip: labSkipReason({ curl: true }) }, () => {
   // In-process teardown around each test (cheaper than a CLI start); the tests run the CLI's own.
   const clean = async () => void (await labDown());
   beforeEach(clean);

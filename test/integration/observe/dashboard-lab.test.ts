@@ -13,21 +13,14 @@
 import { labAuth } from '../../support/tokens.ts';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { healRegion, httpGet, labDown, MERIDIAN_BIN, readLabStatus, type LiveLabStatus } from '../../../src/lab/index.ts';
 import { loadTopologyFile, type Topology } from '../../../src/spec/index.ts';
-
-function skipReason(): string | false {
-  if (process.platform !== 'linux') return 'the lab needs Linux (network namespaces)';
-  if (process.getuid?.() !== 0) return 'the lab needs root (network namespaces): run the suite as root';
-  if (!existsSync('/usr/bin/chromium')) return 'needs the Debian chromium package';
-  if (!existsSync('/usr/lib/postgresql/15/bin/postgres') || !existsSync('/usr/bin/etcd')) return 'needs PostgreSQL 15 and etcd (the built-in topology has a store)';
-  return false;
-}
+import { labSkipReason } from '../../support/lab-suite.ts';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
 /** As test/integration/observe/dashboard.test.ts launches it. */
@@ -89,7 +82,7 @@ async function detectionBreakdown(agents: readonly { name: string; api: string }
 const card = (region: string, state?: string) => `.region-card[data-region="${region}"]${state ? `[data-state="${state}"]` : ''}`;
 const whyOf = (page: Page, region: string) => page.locator(`${card(region)} .why`).innerText().catch(() => '');
 
-describe('the dashboard on a running lab', { skip: skipReason() }, () => {
+describe('the dashboard on a running lab', { skip: labSkipReason({ chromium: true, store: true }) }, () => {
   let status: LiveLabStatus;
   let topology: Topology;
   let browser: Browser;
