@@ -8,16 +8,14 @@
  * load (unreadable, not PEM, key and certificate that do not match, another region) keeps the
  * last good one and is logged once per version: half of a rotation must not cut the peers off.
  */
-import { createSecureContext } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { InputError } from '../../common/errors.ts';
 import { PolledFiles } from '../../common/polled-files.ts';
+import { loadTlsDir, TLS_DIR_FILES } from '../../common/tls-dir.ts';
 import { regionOfCertificate } from './identity.ts';
 
-export const PEER_TLS_FILES = { ca: 'ca.crt', cert: 'tls.crt', key: 'tls.key' } as const;
+export const PEER_TLS_FILES = TLS_DIR_FILES;
 
 export interface PeerTlsMaterial {
   readonly ca: Buffer;
@@ -68,43 +66,12 @@ export class PeerTlsFiles {
   }
 }
 
-/** Reads and checks the three files; each problem is an InputError naming the file. */
+/** Reads and checks the three files (common/tls-dir.ts) and the region named; each problem is an InputError naming the file. */
 export function loadMaterial(dir: string, region: string): PeerTlsMaterial {
-  const read = (name: string) => {
-    try {
-      return readFileSync(join(dir, name));
-    } catch (err) {
-      throw new InputError(`peer TLS file ${join(dir, name)}: cannot read it (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
-    }
-  };
-  const ca = read(PEER_TLS_FILES.ca);
-  const cert = read(PEER_TLS_FILES.cert);
-  const key = read(PEER_TLS_FILES.key);
+  const { ca, cert, key, x509 } = loadTlsDir(dir, 'peer TLS');
   const certPath = join(dir, PEER_TLS_FILES.cert);
-  let x509: X509Certificate;
-  try {
-    new X509Certificate(ca);
-    x509 = new X509Certificate(cert);
-  } catch (err) {
-    const which = isPemCertificate(ca) ? certPath : join(dir, PEER_TLS_FILES.ca);
-    throw new InputError(`peer TLS file ${which}: not a PEM certificate (${(err as Error).message})`);
-  }
-  try {
-    createSecureContext({ ca, cert, key });
-  } catch (err) {
-    throw new InputError(`peer TLS file ${join(dir, PEER_TLS_FILES.key)}: not the key of ${certPath}, or not a PEM key (${(err as Error).message})`);
-  }
   const named = regionOfCertificate({ subjectaltname: x509.subjectAltName });
   if (named.kind === 'none') throw new InputError(`peer TLS file ${certPath}: ${named.reason}`);
   if (named.region !== region) throw new InputError(`peer TLS file ${certPath}: the certificate names region ${named.region}, this agent runs in ${region}`);
   return { ca, cert, key, serial: x509.serialNumber };
-}
-
-function isPemCertificate(pem: Buffer): boolean {
-  try {
-    new X509Certificate(pem);
-    return true;
-  } catch {
-    return false;
-  }
 }
