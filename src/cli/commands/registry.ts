@@ -28,6 +28,7 @@ import { registerPlanCommands } from './plan.ts';
 import { registerObserveCommands } from './observe.ts';
 import { registerExportCommands } from './export.ts';
 import { registerTokenCommands } from './token.ts';
+import { registerFailbackCommands } from './failback.ts';
 
 export function registerOptionalCommands(program: Command): void {
   registerAgentCommands(program);
@@ -40,4 +41,5 @@ export function registerOptionalCommands(program: Command): void {
   registerObserveCommands(program);
   registerExportCommands(program);
   registerTokenCommands(program);
+  registerFailbackCommands(program);
 }
