@@ -37,3 +37,8 @@ export {
 } from './audit.ts';
 export { jsonlAuditSink, readJsonlAudit, type JsonlAudit } from './audit-jsonl.ts';
 export { formatLsn, heldLsn } from './lsn.ts';
+export {
+  gateApproval, answerRun, startsFailover, promotesAway, situationOf, isOpen, runId,
+  type ApprovalMode, type ApprovalRun, type RunState, type PlannedStep, type GateInput, type GateOutcome, type GateDecision, type AnswerOutcome,
+} from './approval.ts';
+export { runbookHistory, type RunbookHistory } from './run-history.ts';

@@ -158,7 +158,10 @@ export type StepKind = Step['kind'];
 export type RejoinMethod = 'rewind' | 'base-backup';
 
 /** Why a plan waits, as a short code (a metric label); the reason says it in words. */
-export type WaitCode = 'no-candidate' | 'sync-proof' | 'max-lag' | 'lease-held' | 'paused' | 'automatic-off' | 'unavailable';
+export type WaitCode =
+  | 'no-candidate' | 'sync-proof' | 'max-lag' | 'lease-held' | 'paused' | 'automatic-off' | 'unavailable'
+  /** stores[].failover.approval: a run waits for an operator, one was rejected, or approval is off (approval.ts). */
+  | 'approval' | 'rejected' | 'approval-off';
 
 export type Plan =
   | { readonly kind: 'noop'; readonly reason: string }

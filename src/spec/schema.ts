@@ -34,6 +34,12 @@ const walSize = z
     return Number(n) * SIZE_UNIT[unit as keyof typeof SIZE_UNIT];
   });
 
+/** stores[].failover.approval: who decides a failover (docs/failover.md "Approval"). */
+export const APPROVAL_MODES = ['automatic', 'manual', 'off'] as const;
+export type ApprovalMode = (typeof APPROVAL_MODES)[number];
+/** stores[].failover.approvalExpiry when the topology does not say: 10 minutes. */
+export const APPROVAL_EXPIRY_DEFAULT_MS = 10 * 60_000;
+
 /** dns.rateLimit when the topology does not say (window in milliseconds). */
 export const RATE_LIMIT_DEFAULTS = { enabled: true, responsesPerSecond: 1000, slip: 2, window: 5000, exemptLoopback: true } as const;
 
@@ -174,6 +180,22 @@ export const StoreSchema = z.strictObject({
   targets: z
     .strictObject({ rto: duration.default(30_000), rpo: z.union([z.literal(0), duration]).default(0) })
     .default({ rto: 30_000, rpo: 0 }),
+  /**
+   * Who decides this store's automatic failover (docs/failover.md "Approval"). Optional, so a
+   * parsed topology (and its k8s ConfigMap) shows only what was written; absent: automatic.
+   */
+  failover: z
+    .strictObject({
+      /**
+       * `automatic`: the coordinator fails over by itself. `manual`: it records a pending run and
+       * waits for `meridian approve`. `off`: it never fails over by itself. Rebuilds, repoints, the
+       * sync set and each agent fencing its own database never wait, whatever this says.
+       */
+      approval: z.enum(APPROVAL_MODES, { error: `expected one of: ${APPROVAL_MODES.join(', ')}` }).default('automatic'),
+      /** A pending run not approved within this expires (and a rejection holds this long). */
+      approvalExpiry: duration.default(APPROVAL_EXPIRY_DEFAULT_MS),
+    })
+    .optional(),
 });
 
 export const TopologySchema = z.strictObject({

@@ -3,7 +3,7 @@
  * granting what the one before it grants, and one table from route to the role it needs. Pure.
  *
  *   viewer    status, events, metrics, the dashboard's reads
- *   operator  switchover, rejoin, pause/resume, runbook abort, drills, traffic drain/undrain/weight
+ *   operator  switchover, rejoin, pause/resume, runbook abort, approve/reject a failover run, drills, traffic drain/undrain/weight
  *   admin     forced actions (`--force`: a forced rejoin, drain or weight)
  *
  * Two kinds of route need no token: `public` ones (a load balancer's /healthz, the dashboard's
@@ -46,7 +46,8 @@ const RULES: readonly Rule[] = [
   { methods: READ, path: /^\/(status|metrics|v1\/view|v1\/events|v1\/stream|v1\/regions)$/, access: role('viewer') },
   // A dry run plans from a fresh snapshot of every member: an operator's tool, not a dashboard read.
   { methods: READ, path: /^\/v1\/stores\/[^/]+\/plan$/, access: role('operator') },
-  { methods: POST, path: /^\/v1\/stores\/[^/]+\/(switchover|rejoin|pause|resume|abort)$/, access: role('operator') },
+  { methods: READ, path: /^\/v1\/stores\/[^/]+\/runs$/, access: role('viewer') },
+  { methods: POST, path: /^\/v1\/stores\/[^/]+\/(switchover|rejoin|pause|resume|abort|approve|reject)$/, access: role('operator') },
   { methods: POST, path: /^\/v1\/traffic\/(drain|undrain|weight)$/, access: role('operator') },
 ];
 

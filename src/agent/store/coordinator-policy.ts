@@ -13,7 +13,7 @@
  *   an operator's own request always runs.
  * Every "not now" is a sentence that names what blocks and how to unblock it.
  */
-import { planRejoin, planSwitchover, reconcile, type Plan, type ReconcileOptions, type RunPlan, type StoreState, type WaitCode } from '../../failover/index.ts';
+import { planRejoin, planSwitchover, promotesAway, reconcile, type Plan, type ReconcileOptions, type RunPlan, type StoreState, type WaitCode } from '../../failover/index.ts';
 
 export interface PolicySettings extends ReconcileOptions {
   readonly automatic: boolean;
@@ -51,7 +51,5 @@ export function shouldExecute(plan: RunPlan, state: StoreState, settings: Policy
   return { execute: true };
 }
 
-/** The plan fences the recorded primary, freezes its standbys, or promotes another member. */
-export function promotesAway(plan: RunPlan, state: StoreState): boolean {
-  return plan.steps.some((s) => s.kind === 'await-fence' || s.kind === 'freeze' || (s.kind === 'promote' && s.region !== state.primary.region));
-}
+/** The plan fences the recorded primary, freezes its standbys, or promotes another member (one definition, also approval's). */
+export { promotesAway };

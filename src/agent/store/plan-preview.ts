@@ -7,8 +7,8 @@
  * Plain JSON: LSNs and byte counts as strings (64-bit), steps as the runbooks' ids and kinds.
  */
 import {
-  assumePrimaryLost, formatLsn, previewFailover, previewSwitchover,
-  type Plan, type Promotion, type StandbyLag, type StepKind, type StoreState, type WaitCode,
+  assumePrimaryLost, formatLsn, previewFailover, previewSwitchover, startsFailover,
+  type ApprovalMode, type Plan, type Promotion, type StandbyLag, type StepKind, type StoreState, type WaitCode,
 } from '../../failover/index.ts';
 import { choosePlan, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
 
@@ -64,13 +64,15 @@ export interface PreviewInput {
   readonly to?: string;
   /** pg_stat_replication.replay_lag per standby, where the primary reported one (replication.ts). */
   readonly lagSeconds?: ReadonlyMap<string, number | null>;
+  /** stores[].failover.approval: manual and off make a failover wait for (or never get) a decision. @default automatic */
+  readonly approval?: ApprovalMode;
 }
 
 export function storePlanPreview(input: PreviewInput): StorePlanPreview {
   return input.to === undefined ? failover(input) : switchover(input, input.to);
 }
 
-function failover({ state, nowMs, settings, lagSeconds }: PreviewInput): StorePlanPreview {
+function failover({ state, nowMs, settings, lagSeconds, approval }: PreviewInput): StorePlanPreview {
   const preview = previewFailover(state, nowMs, { planner: (s, now) => choosePlan(s, now, settings) });
   // A lost primary's lease has expired, so only the pause and failover.automatic can hold a run plan.
   const lost = assumePrimaryLost(state);
@@ -80,6 +82,7 @@ function failover({ state, nowMs, settings, lagSeconds }: PreviewInput): StorePl
     if (plan.kind !== 'run') continue;
     const decision = shouldExecute(plan, lost, { ...settings, operator: false });
     if (!decision.execute && !waits.some((w) => w.reason === decision.why)) waits.push({ code: decision.code, reason: decision.why });
+    if (decision.execute && approval && approval !== 'automatic' && startsFailover(plan, lost)) waits.push(approvalWait(approval));
   }
   const outcome = waits.length > 0 ? 'waits' : preview.plans.every((p) => p.kind === 'noop') ? 'noop' : 'runs';
   return body(state, 'failover', preview.lost, outcome, preview.plans, preview.promote, preview.syncProof ?? null, preview.lag, lagSeconds, waits);
@@ -121,6 +124,12 @@ function body(
     lag: lag.map((l) => ({ region: l.region, bytes: l.lagBytes === null ? null : l.lagBytes.toString(), seconds: lagSeconds?.get(l.region) ?? null })),
     waits,
   };
+}
+
+function approvalWait(mode: 'manual' | 'off'): PreviewWait {
+  return mode === 'manual'
+    ? { code: 'approval', reason: 'failover.approval is manual: the coordinator would record a pending run and wait for meridian approve ID' }
+    : { code: 'approval-off', reason: 'no failover: approval: off: the coordinator never fails over by itself' };
 }
 
 function previewPlan(plan: Plan): PreviewPlan {

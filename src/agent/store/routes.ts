@@ -5,6 +5,9 @@
  *   POST /v1/stores/<store>/pause          {reason?, by}                    operator: maintenance mode, no automatic action
  *   POST /v1/stores/<store>/resume         {by}                             operator: end the pause
  *   POST /v1/stores/<store>/abort          {by}                             operator: close the open runbook (`aborted`)
+ *   POST /v1/stores/<store>/approve        {id, reason?, by}                operator: let a pending failover run start (coordinator only)
+ *   POST /v1/stores/<store>/reject         {id, reason?, by}                operator: close a pending failover run, nothing changes (coordinator only)
+ *   GET  /v1/stores/<store>/runs                                           viewer: the current and past failover runs and runbooks (any agent)
  *   GET  /v1/stores/<store>/plan[?to=R]                                     operator: dry run, a failover (or switchover to R) planned from a fresh snapshot, nothing done (coordinator only)
  *   POST /v1/stores/<store>/local/demote   {token, to}             coordinator → the member's own agent
  *   POST /v1/stores/<store>/local/rejoin   {token, from, method}   coordinator → the member's own agent
@@ -31,6 +34,8 @@ export const OperatorRequestSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('pause'), reason: z.string().max(500).optional(), by }),
   z.strictObject({ kind: z.literal('resume'), by }),
   z.strictObject({ kind: z.literal('abort'), by }),
+  z.strictObject({ kind: z.literal('approve'), id: z.string().min(1).max(100), reason: z.string().max(500).optional(), by }),
+  z.strictObject({ kind: z.literal('reject'), id: z.string().min(1).max(100), reason: z.string().max(500).optional(), by }),
 ]);
 export type OperatorRequest = z.infer<typeof OperatorRequestSchema>;
 
@@ -49,10 +54,13 @@ export interface StoreRouteHandlers {
   operator(store: string, request: OperatorRequest): Promise<RouteAnswer>;
   /** Read-only: what a failover (or a switchover to `to`) would do now. Absent: no such route. */
   plan?(store: string, to: string | undefined): Promise<RouteAnswer>;
+  /** Read-only: the store's failover runs (approval) and past runbooks. Absent: no such route. */
+  runs?(store: string): Promise<RouteAnswer>;
   local(store: string, request: LocalRequest): Promise<RouteAnswer>;
 }
 
-const ROUTE = /^\/v1\/stores\/([^/]+)\/(switchover|rejoin|pause|resume|abort|local\/demote|local\/rejoin)$/;
+const ROUTE = /^\/v1\/stores\/([^/]+)\/(switchover|rejoin|pause|resume|abort|approve|reject|local\/demote|local\/rejoin)$/;
+const RUNS_ROUTE = /^\/v1\/stores\/([^/]+)\/runs$/;
 const PLAN_ROUTE = /^\/v1\/stores\/([^/]+)\/plan$/;
 const MAX_BODY_BYTES = 64 * 1024;
 
@@ -63,6 +71,12 @@ export async function handleStoreRoute(req: IncomingMessage, res: ServerResponse
   if (plan && handlers.plan) {
     if (req.method !== 'GET') send(res, { status: 405, body: { error: `${req.method ?? 'POST'} not allowed; GET` } });
     else send(res, await handlers.plan(decodeURIComponent(plan[1] ?? ''), url.searchParams.get('to') || undefined));
+    return true;
+  }
+  const runs = RUNS_ROUTE.exec(url.pathname);
+  if (runs && handlers.runs) {
+    if (req.method !== 'GET') send(res, { status: 405, body: { error: `${req.method ?? 'POST'} not allowed; GET` } });
+    else send(res, await handlers.runs(decodeURIComponent(runs[1] ?? '')));
     return true;
   }
   const match = ROUTE.exec(url.pathname);

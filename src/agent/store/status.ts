@@ -5,7 +5,7 @@
  * coordinator) the last plan and the last runbook with every step. Plain JSON: tokens and LSNs
  * as strings.
  */
-import type { RunOutcome, RunPlan, StepRecord, WaitCode } from '../../failover/index.ts';
+import type { ApprovalMode, ApprovalRun, RunOutcome, RunPlan, StepRecord, WaitCode } from '../../failover/index.ts';
 import type { StoreView } from '../../failover/adapters/index.ts';
 import type { LocalStatus } from './local-guard.ts';
 import type { ReplicationStatus } from './replication.ts';
@@ -39,6 +39,11 @@ export interface StoreStatus {
   readonly lastRunbook: RunbookStatus | null;
   /** The runbook this agent is executing right now, with the steps recorded so far. */
   readonly runningRunbook?: RunbookStatus | null;
+  /**
+   * stores[].failover.approval, and (manual, off) the store's current failover run as every agent
+   * last read it from etcd: a pending run shows on every agent. Absent in older agents.
+   */
+  readonly approval?: { readonly mode: ApprovalMode; readonly run: ApprovalRun | null };
 }
 
 export interface PlanStatus {

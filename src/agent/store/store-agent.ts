@@ -5,6 +5,8 @@
  * elected coordinator knows the primary's last position and history.
  */
 import type { CoordinationStore } from '../../coord/index.ts';
+import type { ApprovalRun } from '../../failover/index.ts';
+import { readCurrentRun } from './approval-records.ts';
 import { readStoreView, type PrimaryRecord, type StoreObserver, type StoreView } from '../../failover/adapters/index.ts';
 import type { StaticNames } from '../../gslb/index.ts';
 import { storeStaticNames } from './dns-names.ts';
@@ -33,6 +35,7 @@ export class StoreAgent {
   private view: StoreView | undefined;
   private etcd: { ok: boolean; reason?: string } = { ok: false, reason: 'not read yet' };
   private checks = 0;
+  private run: ApprovalRun | null = null;
 
   constructor(private readonly o: StoreAgentOptions) {}
 
@@ -49,6 +52,11 @@ export class StoreAgent {
       this.etcd = { ok: true };
     } else {
       this.etcd = { ok: false, reason: `coordination unavailable: ${outcome.reason}` };
+    }
+    // The approval run is read only where it can exist (manual, off): the default mode costs nothing.
+    if (this.approvalMode() !== 'automatic') {
+      const run = await readCurrentRun(this.o.coord, this.name);
+      if (run.kind === 'read') this.run = run.run;
     }
     const record = this.record();
     if (record && this.checks++ % OBSERVE_PRIMARY_EVERY === 0) await this.o.observer.observePrimary(record.region).catch(() => undefined);
@@ -89,6 +97,11 @@ export class StoreAgent {
       lastPlan: coordinator.self ? (coordination?.lastPlan ?? null) : null,
       lastRunbook: coordination?.lastRunbook ?? null,
       runningRunbook: coordination?.runningRunbook ?? null,
+      approval: { mode: this.approvalMode(), run: this.run },
     };
+  }
+
+  private approvalMode() {
+    return this.o.plan.store.failover?.approval ?? 'automatic';
   }
 }

@@ -14,6 +14,8 @@ import {
   type AuditSink, type Plan, type RunOutcome, type RunPlan, type StepRecord, type StoreState,
 } from '../../failover/index.ts';
 import { leaseHeldFor, readStepRecords, type RealPorts, type RejoinJobReport, type StoreSnapshots } from '../../failover/adapters/index.ts';
+import type { ApprovalMode } from '../../failover/index.ts';
+import { ApprovalKeeper } from './approval-records.ts';
 import { choosePlan, promotesAway, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
 import { applyPause, abortRunbook } from './operator-records.ts';
 import { storePlanPreview } from './plan-preview.ts';
@@ -40,6 +42,10 @@ export interface StoreCoordinatorOptions {
   readonly onStepRecord?: (record: StepRecord) => void;
   /** pg_stat_replication.replay_lag (seconds) per standby of `primary`, where its last answer had one; for plan previews. */
   readonly lagSeconds?: (primary: string) => ReadonlyMap<string, number | null>;
+  /** stores[].failover: who decides the automatic failover (approval-records.ts). @default automatic, 10 min */
+  readonly approval?: { readonly mode: ApprovalMode; readonly expiryMs: number };
+  /** This agent's region: the actor of the approval records it writes. @default 'coordinator' */
+  readonly self?: string;
 }
 
 const OPERATOR_ROUNDS = 3;
@@ -67,7 +73,14 @@ export class StoreCoordinator {
   /** The pause as last read (null: not paused). */
   paused: StoreState['paused'] = null;
 
-  constructor(private readonly o: StoreCoordinatorOptions) {}
+  private readonly approvals: ApprovalKeeper;
+
+  constructor(private readonly o: StoreCoordinatorOptions) {
+    this.approvals = new ApprovalKeeper({
+      store: o.store, mode: o.approval?.mode ?? 'automatic', expiryMs: o.approval?.expiryMs ?? 10 * 60_000, coord: o.coord,
+      coordinatorLease: o.coordinatorLease, self: o.self ?? 'coordinator', log: o.log,
+    });
+  }
 
   private get clock(): Clock {
     return this.o.clock ?? systemClock;
@@ -77,6 +90,7 @@ export class StoreCoordinator {
   forget(): void {
     this.records = undefined;
     this.jobs.clear();
+    this.approvals.forget();
   }
 
   tick(token: FencingToken, quick = false): Promise<TickResult> {
@@ -102,7 +116,7 @@ export class StoreCoordinator {
         return { status: 404, body: { error: `region '${to}' is not a member of store '${this.o.store}' (members: ${state.members.map((m) => m.region).join(', ')})` } };
       }
       const lagSeconds = this.o.lagSeconds?.(state.primary.region);
-      return { status: 200, body: storePlanPreview({ state, nowMs: this.clock.nowMs(), settings: this.o.settings, ...(to !== undefined ? { to } : {}), ...(lagSeconds ? { lagSeconds } : {}) }) };
+      return { status: 200, body: storePlanPreview({ state, nowMs: this.clock.nowMs(), settings: this.o.settings, approval: this.approvals.mode, ...(to !== undefined ? { to } : {}), ...(lagSeconds ? { lagSeconds } : {}) }) };
     });
   }
 
@@ -136,12 +150,16 @@ export class StoreCoordinator {
     const quickWithinMs = !retry ? this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS + QUICK_SLACK_MS : quick ? AFTER_FREEZE_QUICK_MS : undefined;
     const state = await this.snapshot(token, quickWithinMs);
     if (!state) return 'wait';
-    const plan = choosePlan(state, this.clock.nowMs(), this.o.settings);
+    const now = this.clock.nowMs();
+    const plan = choosePlan(state, now, this.o.settings);
     if (plan.kind !== 'run') {
+      await this.approvals.gate(plan, state, now, undefined, () => []);
       this.notePlan(planStatus(plan));
       return 'wait';
     }
-    const decision = shouldExecute(plan, state, { ...this.o.settings, operator: false });
+    // Approval (stores[].failover.approval) may hold the start of a failover the other rules let run.
+    const ruled = shouldExecute(plan, state, { ...this.o.settings, operator: false });
+    const decision = (await this.approvals.gate(plan, state, now, ruled, () => this.plannedSteps(state, now))) ?? ruled;
     this.notePlan(planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why, code: decision.code }));
     if (decision.execute) {
       const outcome = await this.execute(plan);
@@ -155,7 +173,7 @@ export class StoreCoordinator {
     // Only when the quorum says its region is down: when just its database did not answer this
     // coordinator (a slow connection on a loaded machine), its own agent judges it, and watching
     // held this store's loop, and every rebuild, for TTL + 3 s per tick in chaos rounds.
-    if (retry && this.o.settings.automatic && !state.paused && promotesAway(plan, state) && state.lease.kind === 'held' && regionDownByQuorum(state)) {
+    if (retry && this.o.settings.automatic && this.approvals.mode !== 'off' && !state.paused && promotesAway(plan, state) && state.lease.kind === 'held' && regionDownByQuorum(state)) {
       const region = state.primary.region;
       this.o.log.info({ event: 'store.awaitLease', store: this.o.store, region, token: String(state.lease.token) }, `failover of ${this.o.store} waits for ${region}'s primary lease to end`);
       const ended = await this.leaseEnds(region, this.o.leaseTtlMs + LEASE_WATCH_MARGIN_MS);
@@ -163,6 +181,11 @@ export class StoreCoordinator {
       if (ended) return this.automatic(token, false, false);
     }
     return 'wait';
+  }
+
+  /** The failover's steps as the dry run shows them (the choice after the freezes included), for a pending run. */
+  private plannedSteps(state: StoreState, nowMs: number): { id: string; kind: string; reason: string }[] {
+    return storePlanPreview({ state, nowMs, settings: this.o.settings }).steps.map((s) => ({ id: s.id, kind: s.kind, reason: s.reason }));
   }
 
   /** Polls the primary lease key until it is free or held for another region; false on timeout. */
@@ -180,6 +203,7 @@ export class StoreCoordinator {
   private async operator(token: FencingToken, request: OperatorRequest): Promise<RouteAnswer> {
     if (request.kind === 'pause' || request.kind === 'resume') return this.pauseOrResume(request);
     if (request.kind === 'abort') return this.abort(token, request.by);
+    if (request.kind === 'approve' || request.kind === 'reject') return this.approvals.answer(request, this.clock.nowMs());
     const runs: RunOutcome[] = [];
     let summary = '';
     for (let round = 1; round <= OPERATOR_ROUNDS; round++) {

@@ -20,7 +20,8 @@ import {
 } from '../../failover/adapters/index.ts';
 import type { StaticNames } from '../../gslb/index.ts';
 import type { HealthSnapshot } from '../../health/index.ts';
-import type { Topology } from '../../spec/index.ts';
+import { APPROVAL_EXPIRY_DEFAULT_MS, type Topology } from '../../spec/index.ts';
+import { readStoreRuns } from './approval-records.ts';
 import { planSupervision, type StorePlan, type StoreSupervisionOptions } from './config.ts';
 import { Coordinator } from './coordinator.ts';
 import { mergeStaticNames, regionDownByHealth } from './dns-names.ts';
@@ -82,6 +83,7 @@ export function createStoreSupervisor(input: StoreSupervisorInput): StoreSupervi
       handle: async (req, res, auth) => handleStoreRoute(req, res, {
         operator: async () => ({ status: 409, body: { error: `stores are not supervised by this agent: ${plan.reason}` } }),
         plan: async () => ({ status: 409, body: { error: `stores are not supervised by this agent: ${plan.reason}` } }),
+        runs: async () => ({ status: 409, body: { error: `stores are not supervised by this agent: ${plan.reason}` } }),
         local: async () => ({ status: 409, body: { kind: 'refused', detail: `stores are not supervised by this agent: ${plan.reason}` } }),
       }, auth),
       close: async () => {},
@@ -170,6 +172,7 @@ class Supervisor implements StoreSupervisor {
       coordinatorLease: () => this.coordinator.heldLease(), regions: storePlan.members.map((m) => m.region),
       ...(this.input.clock ? { clock: this.input.clock } : {}),
       leaseTtlMs, leaseKey, log, onStepRecord: (r) => this.input.options.onStepRecord?.(store.name, r),
+      approval: { mode: store.failover?.approval ?? 'automatic', expiryMs: store.failover?.approvalExpiry ?? APPROVAL_EXPIRY_DEFAULT_MS }, self: region,
       lagSeconds: (primary) => new Map(replicationRows(observer.primaryObservation(), primary, storePlan.members.map((m) => m.region)).map((r) => [r.region, r.lagSeconds])),
     }));
   }
@@ -289,8 +292,16 @@ class Supervisor implements StoreSupervisor {
     return handleStoreRoute(req, res, {
       operator: (store, request) => this.coordinator.request(store, request),
       plan: (store, to) => this.coordinator.plan(store, to),
+      runs: (store) => this.runs(store),
       local: (store, request) => this.local(store, request, peer).catch((err: unknown) => ({ status: 500, body: { error: describeError(err) } })),
     }, auth);
+  }
+
+  /** Any agent reads a store's runs from etcd: the coordinator need not answer. */
+  private async runs(store: string): Promise<RouteAnswer> {
+    if (!this.coordinators.has(store)) return { status: 404, body: { error: `store '${store}' is not supervised by this agent` } };
+    const read = await readStoreRuns(this.coord, store);
+    return read.kind === 'read' ? { status: 200, body: read.runs } : { status: 503, body: { error: `runs of ${store} not readable: etcd ${read.reason}` } };
   }
 
   /** `caller`: over mutual TLS, the region the caller's certificate names must be the coordinator's (../tls/peer-access.ts). */

@@ -6,13 +6,14 @@
  *   meridian/stores/<store>/paused             {by, reason, at}           maintenance mode
  *   meridian/stores/<store>/rejoin/<region>    {token, reason, at}        "must come back as a standby"
  *   meridian/stores/<store>/blocked/<region>   {token, reason, at}        switchover write block
+ *   meridian/stores/<store>/approval           {id, state, steps, …}      failover run awaiting approval, or the last one
  *
  * The primary record is written ONLY under the primary lease, fenced by it: by the coordinator's
  * promote (it takes the key for the new primary while it writes) and by the primary's agent when
  * it acquires the lease (it records its own, newer token). Two writers can never interleave,
  * because only one of them can hold the key. The synchronous set is written under the same
  * lease (the promotion, then the primary's agent, which keeps it equal to the standbys that
- * stream). The marks and the pause are written by the coordinator, fenced by its election lease. Every agent reads all of them on each tick (see readStoreView).
+ * stream). The marks, the pause and the approval run are written by the coordinator, fenced by its election lease. Every agent reads all of them on each tick (see readStoreView).
  *
  * Holder ids of the primary lease name the region first: `<region>/agent:<boot id>` for an
  * agent, `<region>/promotion:<coordinator>` while a coordinator promotes that region.
@@ -33,6 +34,8 @@ export const storeKeys = {
   paused: (store: string) => `${KEY_PREFIX}stores/${name('store', store)}/paused`,
   rejoinMark: (store: string, region: string) => `${KEY_PREFIX}stores/${name('store', store)}/rejoin/${name('region', region)}`,
   blockMark: (store: string, region: string) => `${KEY_PREFIX}stores/${name('store', store)}/blocked/${name('region', region)}`,
+  /** The store's current failover run awaiting approval, or the last one (agent/store/approval-records.ts). */
+  approval: (store: string) => `${KEY_PREFIX}stores/${name('store', store)}/approval`,
 } as const;
 
 /** Which region is primary, and the fencing token (primary lease create revision) it was written under. */
