@@ -61,6 +61,6 @@ export function nextActions(store: string, region: string, file: string | undefi
   const f = file ? ` -f ${file}` : '';
   return [
     `continue: once it passes, run the same command again (meridian failback --store ${store} --region ${region}${f}): it resumes at the next step`,
-    `undo the traffic: meridian traffic drain --region ${region}${f} --reason "failback stopped" (the primary stays in ${region}; move it with meridian switchover --store ${store} --to R)`,
+    `undo the traffic: meridian traffic drain --region ${region}${f} --reason "failback stopped" (the primary stays in ${region}; move it with meridian switchover --store ${store} --to <region>)`,
   ];
 }
