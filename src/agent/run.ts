@@ -8,7 +8,7 @@
  */
 import { describeError, InputError } from '../common/errors.ts';
 import { createLogger, type Logger } from '../common/log.ts';
-import { EtcdStore, type CoordinationStore } from '../coord/index.ts';
+import { checkEtcdEndpoints, EtcdStore, loadEtcdTls, type CoordinationStore, type EtcdTls } from '../coord/index.ts';
 import { buildAnswerTable, chooseUdpTransport, rateLimitOf, startDnsServer, type AnswerTable, type DnsServer, type DnsServerOptions, type ServiceAnswers } from '../gslb/index.ts';
 import {
   PeerExchange, Prober, SiblingDirectory, SiblingRelay, firstView, mergeViews, newBootId, nextView, routingChanges, sameRouting, smallestIntervalMs,
@@ -48,6 +48,11 @@ export interface RunAgentOptions {
   readonly peerTlsDir?: string;
   /** `ip:port`; default regions[region].agent.peer (with peerTlsDir only). */
   readonly peerListen?: string;
+  /**
+   * etcd client certificates (`--etcd-tls DIR`: ca.crt, tls.crt, tls.key; coord/etcd-tls.ts), for an etcd that
+   * requires them (`--client-cert-auth`); the etcd endpoints must then be https://. Read at start only.
+   */
+  readonly etcdTlsDir?: string;
 }
 
 export interface RunningAgent {
@@ -88,7 +93,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   let view: VantageView = firstView(region, bootId, Object.fromEntries(endpoints.map((e) => [e.key, 'unknown'])), monotonicNow());
   let snapshot: HealthSnapshot = mergeViews(topology, view, [], monotonicNow(), staleAfterMs);
   // One etcd client for the stores and the traffic controls.
-  const coord = coordinationStore(topology, region, options.stores?.etcdEndpoints, logger);
+  const coord = coordinationStore(topology, region, options.stores?.etcdEndpoints, etcdTlsOf(options.etcdTlsDir, topology, options.stores?.etcdEndpoints, logger), logger);
   // Stores add their primary/replica names to the zone; the table is rebuilt when they move.
   const stores = createStoreSupervisor({
     topology, region, bootId, logger, health: () => snapshot, options: { env: process.env, ...options.stores },
@@ -249,16 +254,39 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
  * the stores), and its own region's member to watch through. A bad endpoint list is a reason, not
  * a crash: the agent serves DNS without traffic controls and /status says why.
  */
-function coordinationStore(topology: Topology, region: string, override: readonly string[] | undefined, logger: Logger): { store?: CoordinationStore; own?: string; problem?: string } {
-  const endpoints = override ?? topology.regions.flatMap((r) => (r.etcd ? [r.etcd.client] : []));
+function coordinationStore(
+  topology: Topology, region: string, override: readonly string[] | undefined, tls: EtcdTls | undefined, logger: Logger,
+): { store?: CoordinationStore; own?: string; problem?: string } {
+  const endpoints = etcdEndpointsOf(topology, override);
   if (endpoints.length === 0) return {};
   try {
-    const store = new EtcdStore({ endpoints, log: logger.child({ component: 'coord' }) });
+    const store = new EtcdStore({ endpoints, log: logger.child({ component: 'coord' }), ...(tls ? { tls } : {}) });
     const own = topology.regions.find((r) => r.name === region)?.etcd?.client;
     return { store, ...(own && endpoints.includes(own) ? { own } : {}) };
   } catch (err) {
     return { problem: `traffic controls unavailable: ${describeError(err)}` };
   }
+}
+
+const etcdEndpointsOf = (topology: Topology, override: readonly string[] | undefined): readonly string[] =>
+  override ?? topology.regions.flatMap((r) => (r.etcd ? [r.etcd.client] : []));
+
+/**
+ * Reads the etcd TLS directory now, and checks it against the endpoints: unusable files, or
+ * certificates with http:// endpoints (or https:// ones without certificates), stop the start with
+ * one line. Not a soft "traffic controls unavailable": the store supervisor builds its own client
+ * when this one is missing, and that must never be a plaintext fallback.
+ */
+function etcdTlsOf(dir: string | undefined, topology: Topology, override: readonly string[] | undefined, logger: Logger): EtcdTls | undefined {
+  const endpoints = etcdEndpointsOf(topology, override);
+  const tls = dir !== undefined ? loadEtcdTls(dir) : undefined;
+  if (endpoints.length === 0) {
+    if (tls) logger.warn({ event: 'etcdTls.unused', dir }, 'etcd certificates given but the topology has no etcd members: not used');
+    return undefined;
+  }
+  checkEtcdEndpoints(endpoints, tls !== undefined);
+  if (tls) logger.info({ event: 'etcdTls.loaded', dir, user: tls.user ?? null }, `etcd over TLS with the client certificate in ${dir} (CN ${tls.user ?? 'none'}: the etcd user when etcd's auth is on)`);
+  return tls;
 }
 
 /** Reads the tokens file now: a missing or invalid one stops the start (InputError), with the file and entry. */

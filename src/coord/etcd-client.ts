@@ -10,6 +10,7 @@
 import { ExponentialBackoff, handleWhen, noop, retry, type IBackoff } from 'cockatiel';
 import { Etcd3, isRecoverableError, type ICompare, type IKeyValue, type IRequestOp } from 'etcd3';
 import { describeError } from '../common/errors.ts';
+import { etcd3Credentials, type EtcdTls } from './etcd-tls.ts';
 import { MemberHealth } from './member-health.ts';
 
 export interface EtcdClientOptions {
@@ -17,6 +18,8 @@ export interface EtcdClientOptions {
   readonly endpoints: readonly string[];
   /** Deadline of every unary call (per attempt). */
   readonly requestTimeoutMs: number;
+  /** CA and client certificate (etcd-tls.ts); the endpoints are then https://. */
+  readonly tls?: EtcdTls;
 }
 
 /** The client and the member health it routes by; close both. */
@@ -33,11 +36,13 @@ const PROBE_EVERY_MS = 500;
 export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
   if (options.endpoints.length === 0) throw new Error('etcd client needs at least one endpoint');
   const single = new Map<string, Etcd3>();
+  // Every channel, the per-member ones included, presents the same certificate.
+  const credentials = options.tls ? { credentials: etcd3Credentials(options.tls) } : {};
   // Its own client per member, without retries on other hosts: the call must reach exactly it.
   const onMember = (host: string): Etcd3 => {
     let client = single.get(host);
     if (!client) {
-      client = new Etcd3({ hosts: [host], faultHandling: { global: noop, host: () => noop, watchBackoff: shortWatchBackoff() } });
+      client = new Etcd3({ hosts: [host], ...credentials, faultHandling: { global: noop, host: () => noop, watchBackoff: shortWatchBackoff() } });
       single.set(host, client);
     }
     return client;
@@ -48,6 +53,7 @@ export function createEtcdClient(options: EtcdClientOptions): EtcdClient {
   });
   const client = new Etcd3({
     hosts: [...options.endpoints],
+    ...credentials,
     // Streams (watch, keepalive) set their own deadlines; a watch must be allowed to live long.
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + options.requestTimeoutMs }),
     grpcOptions: {
@@ -81,8 +87,26 @@ function shortWatchBackoff(): IBackoff<unknown> {
 
 /** One line for an `unavailable` outcome. */
 export function unreachableReason(err: unknown): string {
-  return `etcd unreachable: ${describeError(err)}`;
+  return `etcd unreachable: ${describeEtcdError(describeError(err))}`;
 }
+
+/**
+ * gRPC's message for a failed channel, as one line an operator can act on. Its text spans lines,
+ * ends in a timestamp and "Resolution note:", and names a TLS refusal only by OpenSSL's alert; the
+ * alerts a client-cert setup produces are spelled out (what was refused, and the likely cause).
+ */
+export function describeEtcdError(message: string): string {
+  const line = message.replace(/(\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\))?\.?\s*Resolution note:.*$/s, '').replace(/\s+/g, ' ').trim();
+  const tls = TLS_CAUSES.find((c) => c.pattern.test(line));
+  return tls ? `${tls.explain} [${line}]` : line;
+}
+
+const TLS_CAUSES: readonly { readonly pattern: RegExp; readonly explain: string }[] = [
+  { pattern: /alert bad certificate|alert certificate required|alert unknown ca|alert certificate unknown/i, explain: "etcd refused this client's TLS certificate (none sent, or not signed by the CA etcd trusts: check --etcd-tls tls.crt)" },
+  { pattern: /certificate verify failed|unable to verify|self[- ]signed certificate|unable to get (local )?issuer/i, explain: "etcd's server certificate is not signed by the CA in --etcd-tls ca.crt" },
+  { pattern: /Hostname\/IP does not match|IP: [^ ]+ is not in the cert's list|altnames/i, explain: "etcd's server certificate does not name the endpoint's host (its SANs)" },
+  { pattern: /wrong version number|packet length too long|http_request/i, explain: 'a TLS client met a plaintext etcd endpoint (use http:// without --etcd-tls, or start etcd with TLS)' },
+];
 
 const bytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 

@@ -13,6 +13,17 @@ export interface EtcdMember {
   /** URL the other members use, e.g. http://127.0.0.1:23800. */
   readonly peerUrl: string;
   readonly dataDir: string;
+  /** Client TLS (the client URL is then https://): this member's certificate, and the CA every client's certificate must be signed by. */
+  readonly clientTls?: EtcdServerTls;
+}
+
+/** Files of a member's client listener. Peer (member-to-member) traffic is not covered. */
+export interface EtcdServerTls {
+  /** The member's server certificate; its SANs must name the client URL's host (an IP SAN for an address). */
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Clients must present a certificate signed by this CA (`--client-cert-auth`); its CN is their etcd user once auth is on. */
+  readonly trustedCaFile: string;
 }
 
 export interface EtcdClusterSettings {
@@ -58,7 +69,17 @@ export function etcdMemberArgs(self: EtcdMember, members: readonly EtcdMember[],
     '--pre-vote=true',
     `--log-level=${settings.logLevel ?? 'info'}`,
     '--logger=zap',
+    ...clientTlsArgs(self.clientTls),
   ];
+}
+
+/**
+ * `--client-cert-auth` makes the handshake itself require a certificate from the trusted CA, on
+ * gRPC and on the HTTP gateway (/health included): an unauthenticated client reaches no handler.
+ */
+function clientTlsArgs(tls: EtcdServerTls | undefined): string[] {
+  if (!tls) return [];
+  return [`--cert-file=${tls.certFile}`, `--key-file=${tls.keyFile}`, '--client-cert-auth', `--trusted-ca-file=${tls.trustedCaFile}`];
 }
 
 function checkCluster(self: EtcdMember, members: readonly EtcdMember[], settings: EtcdClusterSettings): void {
@@ -71,6 +92,9 @@ function checkCluster(self: EtcdMember, members: readonly EtcdMember[], settings
     for (const url of [m.clientUrl, m.peerUrl]) {
       if (!/^https?:\/\/[^/,\s]+$/.test(url)) throw new InputError(`etcd member ${m.name}: ${JSON.stringify(url)} is not a URL like http://10.0.0.1:2379`);
     }
+    // etcd serves TLS on an https:// listen URL only, and plaintext on an http:// one, whatever the files say.
+    if (m.clientTls && !m.clientUrl.startsWith('https://')) throw new InputError(`etcd member ${m.name}: client TLS needs an https:// client URL, got ${m.clientUrl}`);
+    if (!m.clientTls && m.clientUrl.startsWith('https://')) throw new InputError(`etcd member ${m.name}: ${m.clientUrl} is https:// but no client TLS files were given`);
   }
   // etcd's own rule: it refuses to start otherwise.
   if (settings.electionMs < 5 * settings.heartbeatMs) {

@@ -23,6 +23,7 @@ import { changeSignal, runCampaign, type KeyWatch } from './campaign.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { deadlineAfterRound, leaseTiming, type LeaseTiming } from './deadline.ts';
 import { chooseLeader } from './leader-placement.ts';
+import { checkEtcdEndpoints, type EtcdTls } from './etcd-tls.ts';
 import { BrokenInvariant, createdAt, createEtcdClient, type EtcdClient, deleteOp, keyValue, modifiedAt, putOp, rangeOp, unavailableUnlessBug, unreachableReason } from './etcd-client.ts';
 import { assertFence, coordKeys, decodeHolderValue, encodeHolderValue, KEY_PREFIX, newAuditKey } from './keys.ts';
 import { LeaseKeeper, type RoundResult } from './lease-keeper.ts';
@@ -34,6 +35,8 @@ const ENDED_LEASES_KEPT = 32;
 export interface EtcdStoreOptions {
   /** Client URLs of the etcd members this agent may use. */
   readonly endpoints: readonly string[];
+  /** CA and client certificate for etcd's client-cert-auth (etcd-tls.ts); every endpoint is then https://. */
+  readonly tls?: EtcdTls;
   /** Deadline of ordinary requests. Default 1000 ms. */
   readonly requestTimeoutMs?: number;
   /** Lease safety margin; default safetyMarginMs(ttl). */
@@ -62,7 +65,8 @@ export class EtcdStore implements P.CoordinationStore {
     if (options.endpoints.length === 0 || bad !== undefined) {
       throw new InputError(`etcd endpoints must be URLs like http://10.0.0.1:2379, got ${JSON.stringify(options.endpoints)}`);
     }
-    this.etcd = createEtcdClient({ endpoints: options.endpoints, requestTimeoutMs: options.requestTimeoutMs ?? 1000 });
+    checkEtcdEndpoints(options.endpoints, options.tls !== undefined);
+    this.etcd = createEtcdClient({ endpoints: options.endpoints, requestTimeoutMs: options.requestTimeoutMs ?? 1000, ...(options.tls ? { tls: options.tls } : {}) });
     this.client = this.etcd.client;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 1000;
     this.clock = options.clock ?? systemClock;

@@ -15,6 +15,7 @@
 export type * from './ports.ts';
 export { EtcdStore, type EtcdStoreOptions } from './etcd-store.ts';
 export { BrokenInvariant } from './etcd-client.ts';
+export { loadEtcdTls, checkEtcdEndpoints, etcdEndpointProblem, type EtcdTls } from './etcd-tls.ts';
 export { MemoryQuorum, MemoryStore } from './memory-store.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
 export { leaseTiming, safetyMarginMs, deadlineAfterRound, extendDeadline, type LeaseTiming } from './deadline.ts';
@@ -24,5 +25,6 @@ export {
   minimumLeaseTtlMs,
   FAST_TEST_SETTINGS,
   type EtcdMember,
+  type EtcdServerTls,
   type EtcdClusterSettings,
 } from './etcd-member.ts';

@@ -2,6 +2,10 @@
  * A real etcd cluster on loopback for integration tests: N members (default 3) on free ports,
  * data in a temp dir, fast raft settings, killed by PID in close(). Members can be stopped,
  * started again (same data dir), frozen (SIGSTOP) and thawed (SIGCONT).
+ *
+ * With `tls: true` the members serve clients over https only and require a client certificate
+ * from the cluster's own CA (`--client-cert-auth`; made with openssl, etcd-tls.ts): `pki` issues
+ * client certificates, and the helper itself checks health with one (CN `root`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -9,6 +13,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdMemberArgs, FAST_TEST_SETTINGS, type EtcdClusterSettings, type EtcdMember } from '../../src/coord/index.ts';
+import { httpsJson, makeEtcdTestPki, type EtcdTestPki } from './etcd-tls.ts';
 import { freePort } from './ports.ts';
 
 const ETCD_BIN = process.env.MERIDIAN_ETCD_BIN ?? '/usr/bin/etcd';
@@ -18,6 +23,8 @@ export interface EtcdTestCluster {
   /** Client URLs of all members, in member order. */
   readonly endpoints: readonly string[];
   readonly settings: EtcdClusterSettings;
+  /** With `tls`: the cluster's CA, which issues client certificates. */
+  readonly pki?: EtcdTestPki;
   /** Kills member i (SIGKILL) and waits for it to exit. */
   stop(i: number): Promise<void>;
   /** Starts member i again from its data dir; waits until it serves. */
@@ -38,14 +45,28 @@ process.once('exit', () => {
   for (const child of allLive) child.kill('SIGKILL');
 });
 
-export async function startEtcdCluster(options: { size?: number; settings?: Partial<EtcdClusterSettings> } = {}): Promise<EtcdTestCluster> {
+export async function startEtcdCluster(options: { size?: number; settings?: Partial<EtcdClusterSettings>; tls?: boolean } = {}): Promise<EtcdTestCluster> {
   const size = options.size ?? 3;
   const dir = await mkdtemp(join(tmpdir(), 'meridian-etcd-'));
-  const members: EtcdMember[] = [];
-  for (let i = 0; i < size; i++) {
-    const [client, peer] = [await freePort(), await freePort()];
-    members.push({ name: `m${i}`, clientUrl: `http://127.0.0.1:${client}`, peerUrl: `http://127.0.0.1:${peer}`, dataDir: join(dir, `m${i}`) });
+  const names = Array.from({ length: size }, (_, i) => `m${i}`);
+  let pki: EtcdTestPki | undefined;
+  let probeTls: string | undefined;
+  try {
+    pki = options.tls ? await makeEtcdTestPki(join(dir, 'pki'), names) : undefined;
+    probeTls = await pki?.client('root');
+  } catch (err) {
+    await rm(dir, { recursive: true, force: true });
+    throw err;
   }
+  const members: EtcdMember[] = [];
+  for (const name of names) {
+    const [client, peer] = [await freePort(), await freePort()];
+    members.push({
+      name, clientUrl: `${pki ? 'https' : 'http'}://127.0.0.1:${client}`, peerUrl: `http://127.0.0.1:${peer}`, dataDir: join(dir, name),
+      ...(pki ? { clientTls: pki.server(name) } : {}),
+    });
+  }
+  const health = (clientUrl: string) => healthOf(clientUrl, probeTls);
   const settings: EtcdClusterSettings = { ...FAST_TEST_SETTINGS, clusterToken: `meridian-test-${process.pid}-${Date.now()}`, ...options.settings };
   const procs: (ChildProcess | undefined)[] = new Array(size).fill(undefined);
   const paused = new Set<number>();
@@ -75,6 +96,7 @@ export async function startEtcdCluster(options: { size?: number; settings?: Part
     members,
     endpoints: members.map((m) => m.clientUrl),
     settings,
+    ...(pki ? { pki } : {}),
     stop: kill,
     async start(i) {
       if (procs[i]) throw new Error(`etcd member ${i} is already running`);
@@ -98,7 +120,7 @@ export async function startEtcdCluster(options: { size?: number; settings?: Part
     async leaderName() {
       for (const [i, m] of members.entries()) {
         if (!procs[i] || paused.has(i)) continue;
-        const leader = await leaderOf(m.clientUrl, members);
+        const leader = await leaderOf(m.clientUrl, members, probeTls);
         if (leader) return leader;
       }
       return undefined;
@@ -129,11 +151,17 @@ export async function startEtcdCluster(options: { size?: number; settings?: Part
 
 type Health = 'healthy' | 'unhealthy' | 'down';
 
+/** POST {} (or GET) and parse the JSON answer; over https with the client certificate in `tlsDir`. */
+async function askJson(url: string, method: 'GET' | 'POST', tlsDir: string | undefined): Promise<Record<string, unknown>> {
+  if (tlsDir) return httpsJson(url, tlsDir, method);
+  const res = await fetch(url, { method, ...(method === 'POST' ? { body: '{}' } : {}), signal: AbortSignal.timeout(1000) });
+  return (await res.json()) as Record<string, unknown>;
+}
+
 /** etcd's /health says true once the member has a leader and can serve a quorum read. */
-async function health(clientUrl: string): Promise<Health> {
+async function healthOf(clientUrl: string, tlsDir: string | undefined): Promise<Health> {
   try {
-    const res = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) });
-    const body = (await res.json()) as { health?: string };
+    const body = (await askJson(`${clientUrl}/health`, 'GET', tlsDir)) as { health?: string };
     return body.health === 'true' ? 'healthy' : 'unhealthy';
   } catch {
     return 'down';
@@ -141,12 +169,9 @@ async function health(clientUrl: string): Promise<Health> {
 }
 
 /** Leader via the v3 JSON gateway: the member's status names the leader's member id. */
-async function leaderOf(clientUrl: string, members: readonly EtcdMember[]): Promise<string | undefined> {
+async function leaderOf(clientUrl: string, members: readonly EtcdMember[], tlsDir: string | undefined): Promise<string | undefined> {
   try {
-    const post = async (path: string): Promise<Record<string, unknown>> => {
-      const res = await fetch(`${clientUrl}${path}`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(1000) });
-      return (await res.json()) as Record<string, unknown>;
-    };
+    const post = (path: string) => askJson(`${clientUrl}${path}`, 'POST', tlsDir);
     const status = (await post('/v3/maintenance/status')) as { leader?: string };
     const list = (await post('/v3/cluster/member/list')) as { members?: { ID: string; peerURLs?: string[] }[] };
     const leader = list.members?.find((m) => m.ID === status.leader);

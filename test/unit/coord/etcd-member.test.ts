@@ -32,7 +32,22 @@ describe('etcd member command line', () => {
     ]);
   });
 
+  test('with client TLS: https client URLs, its certificate, and client certificates required from the trusted CA', () => {
+    const tls = (n: number): EtcdMember => ({
+      ...member(`r${n}`, n), clientUrl: `https://10.0.${n}.2:2379`,
+      clientTls: { certFile: `/etc/etcd/r${n}/tls.crt`, keyFile: `/etc/etcd/r${n}/tls.key`, trustedCaFile: '/etc/etcd/ca.crt' },
+    });
+    const list = [tls(1), tls(2)];
+    const args = etcdMemberArgs(list[0]!, list, settings);
+    assert.ok(args.includes('--listen-client-urls=https://10.0.1.2:2379'));
+    assert.deepEqual(args.slice(-4), ['--cert-file=/etc/etcd/r1/tls.crt', '--key-file=/etc/etcd/r1/tls.key', '--client-cert-auth', '--trusted-ca-file=/etc/etcd/ca.crt']);
+    assert.ok(args.includes('--listen-peer-urls=http://10.0.1.2:2380'), 'peer traffic unchanged');
+  });
+
+  const withTls = { ...members[0]!, clientTls: { certFile: 'c', keyFile: 'k', trustedCaFile: 'ca' } };
   const invalid = [
+    { name: 'client TLS on an http:// client URL', self: withTls, list: [withTls], s: settings, error: /client TLS needs an https:\/\/ client URL/ },
+    { name: 'an https:// client URL without TLS files', self: members[0]!, list: [{ ...members[0]!, clientUrl: 'https://10.0.1.2:2379' }], s: settings, error: /is https:\/\/ but no client TLS files/ },
     { name: 'member not in the list', self: member('eu-central', 9), list: members, s: settings, error: /not in the member list/ },
     { name: 'duplicate name', self: members[0]!, list: [...members, member('eu-west', 4)], s: settings, error: /used twice/ },
     { name: 'URL without scheme', self: members[0]!, list: [{ ...members[0]!, peerUrl: '10.0.1.2:2380' }], s: settings, error: /not a URL/ },
