@@ -23,6 +23,7 @@ import { registerLabCommands } from './lab.ts';
 import { registerDrillCommands } from './drill.ts';
 import { registerDbCommands } from './db.ts';
 import { registerStoreCommands } from './store.ts';
+import { registerRunCommands } from './runs.ts';
 import { registerTrafficCommands } from './traffic.ts';
 import { registerPlanCommands } from './plan.ts';
 import { registerObserveCommands } from './observe.ts';
@@ -36,6 +37,7 @@ export function registerOptionalCommands(program: Command): void {
   registerDrillCommands(program);
   registerDbCommands(program);
   registerStoreCommands(program);
+  registerRunCommands(program);
   registerTrafficCommands(program);
   registerPlanCommands(program);
   registerObserveCommands(program);

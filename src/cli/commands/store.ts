@@ -120,7 +120,7 @@ interface CoordinatorAnswer {
   readonly detail?: string;
 }
 
-async function askCoordinator(topology: Topology, store: string, request: OperatorRequest, json: boolean, file: string | undefined): Promise<void> {
+export async function askCoordinator(topology: Topology, store: string, request: OperatorRequest, json: boolean, file: string | undefined): Promise<void> {
   const [{ readAgentStatuses }, { authHeaders }] = await Promise.all([import('../../agent/status-client.ts'), import('../credentials.ts')]);
   // A forced rejoin is an admin's call; the lab's admin token is picked only then.
   const headers = authHeaders(request.kind === 'rejoin' && request.force ? 'admin' : 'operator', file);

@@ -9,13 +9,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { approvalStream, decodeRun, readCurrentRun } from '../../../src/agent/store/approval-records.ts';
+import { approvalStream, decodeRun, readCurrentRun, readStoreRuns } from '../../../src/agent/store/approval-records.ts';
 import { Coordinator } from '../../../src/agent/store/coordinator.ts';
 import { StoreCoordinator } from '../../../src/agent/store/store-coordinator.ts';
 import { ManualClock, MemoryQuorum, coordKeys, type CoordinationStore } from '../../../src/coord/index.ts';
 import { coordAuditSink } from '../../../src/failover/adapters/index.ts';
 import { teeAudit, type ApprovalMode, type ApprovalRun } from '../../../src/failover/index.ts';
 import { FakeCluster, MemoryAudit } from '../../../src/failover/testing/index.ts';
+import { renderRuns } from '../../../src/cli/runs-client.ts';
 import { LSN } from '../failover/fixtures.ts';
 import { fakeSnapshots, stopCoordinatorAfterEach } from './coordinator-world.ts';
 
@@ -97,6 +98,12 @@ describe('approval mode manual: the coordinator asks before it fails over', () =
     assert.equal(w.store.lastPlan?.waiting, 'approval');
     assert.equal(w.store.lastPlan?.notExecuted, `no failover: waiting for approval of run ${run.id} (expires at ${new Date(run.expiresAtMs).toISOString()}): meridian approve ${run.id}, or meridian reject ${run.id}`);
     assert.deepEqual(await transitions(w.coord), [[run.id, 'pending', 'us-east']], 'one run, raised once, not every tick');
+    const read = await readStoreRuns(w.coord, 'orders');
+    assert.ok(read.kind === 'read');
+    const text = renderRuns(read.runs, 'manual');
+    assert.match(text, new RegExp(`^orders \\(approval: manual\\)\n  PENDING ${run.id}: fail over orders away from eu-west`));
+    assert.match(text, /\n {4}4\. promote:us-east: /);
+    assert.match(text, new RegExp(`answer: meridian approve ${run.id}   or   meridian reject ${run.id}`));
   });
 
   it('approve: the failover runs on the next tick and completes; the run names its runbook and who approved it', async () => {
@@ -116,6 +123,18 @@ describe('approval mode manual: the coordinator asks before it fails over', () =
     assert.equal(after.state, 'running');
     assert.equal(after.runbookId, w.audit.records.find((r) => r.kind === 'runbook')?.runbookId);
     assert.deepEqual(await transitions(w.coord), [[pending.id, 'pending', 'us-east'], [pending.id, 'approved', 'alice@ops'], [pending.id, 'running', 'us-east']]);
+    // What `meridian runs` reads (any agent, from etcd): the run, who approved it, its runbook and outcome.
+    const read = await readStoreRuns(w.coord, 'orders');
+    assert.ok(read.kind === 'read');
+    const [shown] = read.runs.runs;
+    assert.deepEqual([shown?.id, shown?.state, shown?.decidedBy, shown?.transitions.map((t) => t.state)], [pending.id, 'running', 'alice@ops', ['pending', 'approved', 'running']]);
+    const book = read.runs.runbooks.find((b) => b.runbookId === after.runbookId);
+    assert.equal(book?.outcome, 'ok');
+    assert.deepEqual(book?.steps.map((s) => s.stepId), pending.steps.map((s) => s.id));
+    assert.ok(book?.steps.every((s) => s.result === 'ok'), JSON.stringify(book?.steps));
+    const text = renderRuns(read.runs, 'manual');
+    assert.match(text, /^orders \(approval: manual\)\n {2}no run waits for approval\n/);
+    assert.match(text, new RegExp(`${pending.id} +running +alice@ops .* ${after.runbookId!.replace(/[/]/g, '\\/')} +ok`));
   });
 
   it('reject: nothing changes, and the same situation raises no new run', async () => {
