@@ -137,6 +137,15 @@ describe('data stores', () => {
     assert.deepEqual(s.targets, { rto: 30_000, rpo: 0 });
   });
 
+  test('failover.approval: absent means automatic (not written back); manual with an expiry parses to milliseconds', () => {
+    const plain = parseTopology(store('    primaryRegion: eu-west\n')).stores[0];
+    assert.equal(plain?.failover, undefined);
+    const manual = parseTopology(store('    primaryRegion: eu-west\n    failover: { approval: manual, approvalExpiry: 5m }\n')).stores[0];
+    assert.deepEqual(manual?.failover, { approval: 'manual', approvalExpiry: 300_000 });
+    const off = parseTopology(store('    primaryRegion: eu-west\n    failover: { approval: off }\n')).stores[0];
+    assert.deepEqual(off?.failover, { approval: 'off', approvalExpiry: 600_000 });
+  });
+
   const cases: { name: string; fields: string; expected: string[] }[] = [
     {
       name: 'unknown primary region',
@@ -157,6 +166,21 @@ describe('data stores', () => {
       name: 'hostname clash with a service',
       fields: '    primaryRegion: eu-west\n    replicaHostname: web\n',
       expected: ["18:22: stores[0].replicaHostname: 'web' is already a service or store hostname"],
+    },
+    {
+      name: 'an approval mode that does not exist',
+      fields: '    primaryRegion: eu-west\n    failover: { approval: manaul }\n',
+      expected: ['18:27: stores[0].failover.approval: expected one of: automatic, manual, off'],
+    },
+    {
+      name: 'an approval expiry that is not a duration',
+      fields: '    primaryRegion: eu-west\n    failover: { approval: manual, approvalExpiry: ten minutes }\n',
+      expected: ["18:51: stores[0].failover.approvalExpiry: a duration such as '500ms', '2s' or '1m'"],
+    },
+    {
+      name: 'an unknown key in a store\'s failover block',
+      fields: '    primaryRegion: eu-west\n    failover: { automatic: false }\n',
+      expected: ["18:17: stores[0].failover.automatic: unknown key 'automatic'"],
     },
   ];
   for (const c of cases) {
