@@ -104,7 +104,9 @@ export class ApprovalKeeper {
     const outcome = gateApproval({ mode: this.o.mode, expiryMs: this.o.expiryMs, nowMs, plan, state, current: this.current, plannedSteps, ...(decision ? { decision } : {}) });
     for (const run of outcome.writes) {
       const problem = await this.write(run, this.o.self);
-      // Another rule's wait stands; otherwise nothing starts on a record that is not written.
+      // Another rule's wait stands; otherwise nothing starts on a record that is not written
+      // (automatic only closes a leftover run: that never holds a failover back).
+      if (problem && this.o.mode === 'automatic') return decision;
       if (problem) return decision && !decision.execute ? decision : decision && unavailable(`approval record of ${run.id} not written (${problem}): no failover starts without it`);
     }
     return outcome.decision;

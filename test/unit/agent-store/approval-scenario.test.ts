@@ -9,12 +9,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { pino } from 'pino';
-import { approvalStream, decodeRun, readCurrentRun, readStoreRuns } from '../../../src/agent/store/approval-records.ts';
+import { ApprovalKeeper, approvalStream, decodeRun, readCurrentRun, readStoreRuns } from '../../../src/agent/store/approval-records.ts';
 import { Coordinator } from '../../../src/agent/store/coordinator.ts';
 import { StoreCoordinator } from '../../../src/agent/store/store-coordinator.ts';
 import { ManualClock, MemoryQuorum, coordKeys, type CoordinationStore } from '../../../src/coord/index.ts';
-import { coordAuditSink } from '../../../src/failover/adapters/index.ts';
-import { teeAudit, type ApprovalMode, type ApprovalRun } from '../../../src/failover/index.ts';
+import { coordAuditSink, storeKeys } from '../../../src/failover/adapters/index.ts';
+import { reconcile, teeAudit, type ApprovalMode, type ApprovalRun } from '../../../src/failover/index.ts';
 import { FakeCluster, MemoryAudit } from '../../../src/failover/testing/index.ts';
 import { renderRuns } from '../../../src/cli/runs-client.ts';
 import { LSN } from '../failover/fixtures.ts';
@@ -104,6 +104,10 @@ describe('approval mode manual: the coordinator asks before it fails over', () =
     assert.match(text, new RegExp(`^orders \\(approval: manual\\)\n  PENDING ${run.id}: fail over orders away from eu-west`));
     assert.match(text, /\n {4}4\. promote:us-east: /);
     assert.match(text, new RegExp(`answer: meridian approve ${run.id}   or   meridian reject ${run.id}`));
+    // The dry run says the same: the failover would wait for an approval.
+    const preview = (await w.coordinator.plan('orders', undefined)).body as { outcome: string; waits: { code: string }[] };
+    assert.equal(preview.outcome, 'waits');
+    assert.ok(preview.waits.some((x) => x.code === 'approval'), JSON.stringify(preview.waits));
   });
 
   it('approve: the failover runs on the next tick and completes; the run names its runbook and who approved it', async () => {
@@ -211,5 +215,34 @@ describe('approval mode off', () => {
     await w.run(10_000, () => w.cluster.member('ap-south').upstream === 'eu-west');
     assert.equal(w.cluster.member('ap-south').upstream, 'eu-west');
     assert.ok(taken(w.audit).includes('repoint:ap-south->eu-west'), JSON.stringify(taken(w.audit)));
+  });
+});
+
+describe('approval mode automatic', () => {
+  it('a run left pending by an earlier manual mode never holds the failover back, even when it cannot be closed', async () => {
+    const clock = new ManualClock(1_000_000);
+    const coord = new MemoryQuorum(clock).connect('us-east');
+    const election = await coord.acquire(coordKeys.election(), 'us-east', 5000);
+    assert.ok(election.kind === 'acquired');
+    const left: ApprovalRun = {
+      id: 'orders-abc', store: 'orders', situation: 'eu-west@7', subject: 'eu-west', summary: 's', why: 'w', steps: [],
+      detectedAtMs: clock.nowMs(), expiresAtMs: clock.nowMs() + EXPIRY, state: 'pending',
+    };
+    await coord.fencedTxn(election.lease.fence, [{ kind: 'put', key: storeKeys.approval('orders'), value: JSON.stringify(left) }]);
+    const cluster = new FakeCluster({ clock, store: 'orders', leaseTtlMs: TTL, primaryToken: 7n, members: [
+      { region: 'eu-west', role: 'primary', lsn: LSN('0/3000100') }, { region: 'us-east', role: 'standby', lsn: LSN('0/3000060') },
+    ] });
+    cluster.failRegion('eu-west');
+    await clock.advance(3 * TTL);
+    const state = { ...cluster.snapshot(), coordinator: { token: 9n } };
+    const plan = reconcile(state, clock.nowMs());
+    assert.ok(plan.kind === 'run');
+    // No coordinator lease: the leftover run cannot be closed, and the failover still runs.
+    const keeper = new ApprovalKeeper({ store: 'orders', mode: 'automatic', expiryMs: EXPIRY, coord, coordinatorLease: () => undefined, self: 'us-east', log });
+    assert.deepEqual(await keeper.gate(plan, state, clock.nowMs(), { execute: true }, () => []), { execute: true });
+    // With the lease, it is closed as not needed.
+    const closing = new ApprovalKeeper({ store: 'orders', mode: 'automatic', expiryMs: EXPIRY, coord, coordinatorLease: () => election.lease, self: 'us-east', log });
+    assert.deepEqual(await closing.gate(plan, state, clock.nowMs(), { execute: true }, () => []), { execute: true });
+    assert.deepEqual([(await currentRun(coord))?.state, (await currentRun(coord))?.note], ['not-needed', 'failover.approval is automatic now']);
   });
 });
