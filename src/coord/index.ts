@@ -16,6 +16,7 @@ export type * from './ports.ts';
 export { EtcdStore, type EtcdStoreOptions } from './etcd-store.ts';
 export { BrokenInvariant } from './etcd-client.ts';
 export { loadEtcdTls, checkEtcdEndpoints, etcdEndpointProblem, type EtcdTls } from './etcd-tls.ts';
+export { etcdRbacCommands, agentEtcdUser, AGENT_ROLE } from './etcd-rbac.ts';
 export { MemoryQuorum, MemoryStore } from './memory-store.ts';
 export { systemClock, ManualClock, type Clock } from './clock.ts';
 export { leaseTiming, safetyMarginMs, deadlineAfterRound, extendDeadline, type LeaseTiming } from './deadline.ts';

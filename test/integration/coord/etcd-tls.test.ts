@@ -9,9 +9,14 @@
  * - Without a client certificate, with one from another CA, or trusting another CA for the
  *   server, the connection is refused and the error is one line naming the cause.
  * - `meridian agent --etcd-tls` refuses unusable files and http/https mismatches with one line.
+ * - Last (it turns etcd's auth on for the rest of the file): the RBAC commands of
+ *   src/coord/etcd-rbac.ts, run with etcdctl and a root certificate; an agent user limited to
+ *   meridian/ can still do all the store does (leases, fenced writes, watches, leader placement),
+ *   and nothing outside the prefix; a certificate whose CN is no user is refused.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +24,7 @@ import { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
 import { runAgent } from '../../../src/agent/index.ts';
 import { InfraError } from '../../../src/common/errors.ts';
-import { coordKeys, EtcdStore, loadEtcdTls, type AcquireOutcome, type HeldLease } from '../../../src/coord/index.ts';
+import { agentEtcdUser, coordKeys, etcdRbacCommands, EtcdStore, loadEtcdTls, type AcquireOutcome, type HeldLease } from '../../../src/coord/index.ts';
 import { unreachableReason } from '../../../src/coord/etcd-client.ts';
 import { issueCertificate, makeCa } from '../../../src/lab/openssl-certs.ts';
 import { parseTopology } from '../../../src/spec/index.ts';
@@ -49,6 +54,20 @@ async function connect(tlsDir: string, endpoints = cluster.endpoints): Promise<E
   const store = await EtcdStore.connect({ endpoints, tls: loadEtcdTls(tlsDir), log: silent });
   stores.push(store);
   return store;
+}
+
+/** The raft leader's member name, asked over gRPC (etcd's JSON gateway does not pass a certificate's CN to auth). */
+async function leaderAsSeenBy(tlsDir: string): Promise<string> {
+  const tls = loadEtcdTls(tlsDir);
+  const client = new Etcd3({ hosts: [...cluster.endpoints], credentials: { rootCertificate: tls.ca, certChain: tls.cert, privateKey: tls.key } });
+  try {
+    const [status, list] = await Promise.all([client.maintenance.status(), client.cluster.memberList({})]);
+    const name = list.members.find((m) => m.ID === status.leader)?.name;
+    assert.ok(name, 'the cluster has a leader');
+    return name;
+  } finally {
+    client.close();
+  }
 }
 
 /** The error of a connect that must fail, checked to be one line. */
@@ -171,5 +190,40 @@ services:
     const noTls = runMeridian(['agent', '-f', file, '--region', 'ra']);
     assert.equal(noTls.code, 2, noTls.stderr);
     assert.match(noTls.stderr.trim(), /^meridian: etcd endpoints https:\/\/127\.0\.0\.1:\d+ are https:\/\/ but no etcd TLS directory was given \(meridian agent --etcd-tls DIR: ca\.crt, tls\.crt, tls\.key\)$/);
+  });
+
+  test('RBAC: an agent user limited to meridian/ runs the store and leader placement, and nothing else', async () => {
+    const root = await cluster.pki!.client('root');
+    const ctl = (args: readonly string[]) => execFileSync('etcdctl', [
+      `--endpoints=${cluster.endpoints.join(',')}`, `--cacert=${join(root, 'ca.crt')}`, `--cert=${join(root, 'tls.crt')}`, `--key=${join(root, 'tls.key')}`, ...args,
+    ], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+    for (const command of etcdRbacCommands([agentEtcdUser('eu'), agentEtcdUser('us')])) ctl(command);
+
+    const agent = await connect(await cluster.pki!.client(agentEtcdUser('eu')));
+    const lease = acquired(await agent.acquire(coordKeys.primaryLease('rbac-db'), 'eu', TTL));
+    assert.equal((await agent.fencedWrite(lease.fence, 'meridian/test/rbac', 'x')).kind, 'written');
+    const changed = new Promise<void>((resolve) => {
+      const watch = agent.watchPrefix('meridian/test/', () => {
+        watch.close();
+        resolve();
+      });
+    });
+    await new Promise((r) => setTimeout(r, 200)); // the watch is established
+    assert.equal((await agent.fencedWrite(lease.fence, 'meridian/test/rbac', 'y')).kind, 'written');
+    await changed;
+    // Leader placement: status, member list and MoveLeader (the leader's "region" hosts a primary, so it must move).
+    const regionOf = (url: string) => cluster.members.find((m) => m.clientUrl === url)?.name;
+    const leader = await leaderAsSeenBy(root);
+    assert.match(await agent.placeLeader([leader], regionOf), /^etcd leader moved to m\d/);
+    assert.deepEqual(await lease.release(), { kind: 'revoked' });
+
+    const outside = await agent.read('elsewhere/key');
+    assert.equal(outside.kind, 'unavailable');
+    assert.match(outside.kind === 'unavailable' ? outside.reason : '', /permission denied/);
+    // A certificate from the right CA whose CN is no etcd user: authenticated by TLS, refused by auth.
+    const stranger = await connect(await cluster.pki!.client('meridian-nobody')).catch((err: Error) => err);
+    assert.ok(stranger instanceof InfraError, 'refused');
+    assert.match(stranger.message, /etcd unreachable: 7 PERMISSION_DENIED: etcdserver: permission denied$/);
+    assert.doesNotMatch(stranger.message, /\n/);
   });
 });
