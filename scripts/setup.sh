@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 # postgresql (real streaming replication), etcd-server/etcd-client (quorum), dnsperf + bind9 +
 # knot + pdns-server + patroni (benchmark references), util-linux (taskset, runuser, setpriv), procps, psmisc,
 # time (GNU time: CPU seconds and peak memory of the commands the CLI benchmark runs), openssl
-# (the lab's CA and the agents' peer certificates for mutual TLS).
+# (the lab's CA and the agents' peer certificates for mutual TLS), chromium (the dashboard and
+# report tests drive it headless through playwright-core).
 APT_PACKAGES=(iproute2 bind9-dnsutils curl postgresql etcd-server etcd-client dnsperf bind9 knot prometheus
-  pdns-server pdns-backend-bind patroni util-linux procps psmisc iptables ca-certificates time openssl)
+  pdns-server pdns-backend-bind patroni util-linux procps psmisc iptables ca-certificates time openssl chromium)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
