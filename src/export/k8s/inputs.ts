@@ -39,6 +39,11 @@ export interface K8sInputs {
    * Undefined without any `agent.peer`: the export is then what it was before mutual TLS.
    */
   readonly peerPort?: number;
+  /**
+   * The topology's etcd client URLs are https://: the agent runs with `--etcd-tls` on the
+   * meridian-etcd-tls Secret. False with http:// URLs or no etcd: the export is what it was.
+   */
+  readonly etcdTls: boolean;
 }
 
 /** Listen addresses inside the pod: unprivileged ports on every interface. */
@@ -59,6 +64,7 @@ export function checkK8sInputs(topology: Topology, options: K8sExportOptions): K
   const regions = [...new Set(options.regions)].map((name) => topology.regions.find((r) => r.name === name)!);
   for (const region of regions) checkPeerEgress(topology, region.name);
   if (peerPort !== undefined) for (const region of regions) checkPeerAddress(topology, region.name);
+  const etcdTls = etcdOverTls(topology);
   return {
     topology: withImage(topology, pinned),
     image: pinned,
@@ -68,7 +74,22 @@ export function checkK8sInputs(topology: Topology, options: K8sExportOptions): K
     dnsLoadBalancer: options.dnsLoadBalancer ?? false,
     apiLoadBalancer: options.apiLoadBalancer ?? false,
     ...(peerPort !== undefined ? { peerPort } : {}),
+    etcdTls,
   };
+}
+
+/**
+ * Whether the agents reach etcd over TLS with a client certificate: every etcd client URL is
+ * https://. A mix is refused, as the agent would refuse it at start (coord/etcd-tls.ts).
+ */
+export function etcdOverTls(topology: Topology): boolean {
+  const endpoints = topology.regions.flatMap((r) => (r.etcd ? [r.etcd.client] : []));
+  const plain = endpoints.filter((e) => !e.startsWith('https://'));
+  const tls = plain.length < endpoints.length;
+  if (tls && plain.length > 0) {
+    throw new InputError(`regions[].etcd.client: ${plain.join(', ')} are http:// while other members are https://: the agent reaches every member with one client certificate (--etcd-tls), so use https:// for all`);
+  }
+  return tls;
 }
 
 /** The pod's peer listener: every interface (the pod's address changes), on the topology's peer port. */

@@ -16,6 +16,11 @@ export const DB_SECRET = 'meridian-db-credentials';
  * by the user in each region's cluster; the export only refers to it and issues nothing.
  */
 export const PEER_TLS_SECRET = 'meridian-peer-tls';
+/**
+ * The region's etcd client certificate (same layout; its CN is the agent's etcd user), made by the
+ * user when the topology's etcd client URLs are https://; the export only refers to it.
+ */
+export const ETCD_TLS_SECRET = 'meridian-etcd-tls';
 
 export const DEFAULT_NAMESPACE = 'meridian';
 
@@ -34,6 +39,8 @@ export const PATHS = {
   tmp: '/tmp',
   /** The peer certificate Secret (`agent --peer-tls`), nested in the topology's mount. */
   peerTlsDir: '/etc/meridian/peer-tls',
+  /** The etcd client certificate Secret (`agent --etcd-tls`), nested in the topology's mount. */
+  etcdTlsDir: '/etc/meridian/etcd-tls',
 } as const;
 
 /** The agent's readiness route: 200 once it serves DNS (src/agent/http-api.ts). */

@@ -13,7 +13,7 @@ import type { Topology } from '../../spec/index.ts';
 import { topologyHash } from './config.ts';
 import { LISTEN, peerListenAddress, type K8sInputs } from './inputs.ts';
 import {
-  AGENT_NAME, COMMON_LABELS, DB_SECRET, HEALTH_PATH, PATHS, PEER_TLS_SECRET, PORTS, PORT_NAMES, REGION_CONFIGMAP, SELECTOR_LABELS,
+  AGENT_NAME, COMMON_LABELS, DB_SECRET, ETCD_TLS_SECRET, HEALTH_PATH, PATHS, PEER_TLS_SECRET, PORTS, PORT_NAMES, REGION_CONFIGMAP, SELECTOR_LABELS,
   SIBLINGS_SERVICE, TOPOLOGY_CONFIGMAP, TOPOLOGY_HASH_ANNOTATION,
 } from './names.ts';
 
@@ -84,12 +84,13 @@ export function agentDeployment(inputs: K8sInputs): Deployment {
               }],
             },
           },
-          containers: [agentContainer(inputs.image, topology, namespace, inputs.peerPort)],
+          containers: [agentContainer(inputs.image, topology, namespace, inputs.peerPort, inputs.etcdTls)],
           volumes: [
             { name: 'topology', configMap: { name: TOPOLOGY_CONFIGMAP } },
             { name: 'state', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
             ...(inputs.peerPort !== undefined ? [peerTlsVolume()] : []),
+            ...(inputs.etcdTls ? [etcdTlsVolume()] : []),
           ],
         },
       },
@@ -106,7 +107,15 @@ function peerTlsVolume(): IVolume {
   return { name: 'peer-tls', secret: { secretName: PEER_TLS_SECRET, defaultMode: 0o440 } };
 }
 
-function agentContainer(image: string, topology: Topology, namespace: string, peerPort: number | undefined): IContainer {
+/**
+ * The region's etcd client certificate, mounted like the peer one. The agent reads it at start
+ * only (etcd3 cannot swap it), so a renewed Secret is used after the pods restart (a rollout).
+ */
+function etcdTlsVolume(): IVolume {
+  return { name: 'etcd-tls', secret: { secretName: ETCD_TLS_SECRET, defaultMode: 0o440 } };
+}
+
+function agentContainer(image: string, topology: Topology, namespace: string, peerPort: number | undefined, etcdTls: boolean): IContainer {
   // With a peer listener, the sibling relay goes to the siblings' peer listeners, over mutual TLS.
   const siblingsPort = peerPort ?? PORTS.api;
   return {
@@ -121,6 +130,8 @@ function agentContainer(image: string, topology: Topology, namespace: string, pe
       '--api', LISTEN.api,
       // Mutual TLS between agents: the peer routes are served on the peer listener only.
       ...(peerPort !== undefined ? ['--peer-tls', PATHS.peerTlsDir, '--peer', peerListenAddress(peerPort)] : []),
+      // etcd over TLS with a client certificate (https:// etcd client URLs in the topology).
+      ...(etcdTls ? ['--etcd-tls', PATHS.etcdTlsDir] : []),
       // The other pods of this Deployment: each relays the peer views it receives to them.
       '--siblings', `${SIBLINGS_SERVICE}.${namespace}.svc:${siblingsPort}`,
       '--state-dir', PATHS.stateDir,
@@ -151,6 +162,7 @@ function agentContainer(image: string, topology: Topology, namespace: string, pe
       { name: 'tmp', mountPath: PATHS.tmp },
       // Nested in the topology's mount: the kubelet makes the mount point (Kubernetes >= 1.10).
       ...(peerPort !== undefined ? [{ name: 'peer-tls', mountPath: PATHS.peerTlsDir, readOnly: true }] : []),
+      ...(etcdTls ? [{ name: 'etcd-tls', mountPath: PATHS.etcdTlsDir, readOnly: true }] : []),
     ],
   };
 }
