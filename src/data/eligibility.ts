@@ -121,6 +121,29 @@ function judgeProgress(evidence: EligibilityEvidence, last: Observation, m: Stan
   );
 }
 
+/**
+ * Where a frozen standby really stands. A stream cut mid-record (a primary stopped at once, a cut)
+ * leaves the standby with the first bytes of a record it can never replay: flushed (receive LSN)
+ * past its replay position, for good. A new timeline forks at the end of the last complete record
+ * and the standby, once repointed, follows it from there: those bytes do not make it diverged.
+ * So when the standby takes WAL from nobody, received nothing and replayed nothing over the window,
+ * and the tail is no longer than one record plausibly is, its position is its replay position;
+ * otherwise what it flushed counts too (it replays that soon).
+ */
+export function settledPosition(samples: readonly Observation[], opts: { readonly minSpanMs?: number; readonly incompleteTailBytes?: bigint } = {}): Lsn | undefined {
+  const standbys = standbySamples(samples);
+  const last = standbys.at(-1);
+  if (!last) return undefined;
+  const m = last.member;
+  const held = maxLsn(m.replayLsn, m.receiveLsn) ?? m.replayLsn;
+  const first = standbys.find((s) => last.atMs - s.atMs >= (opts.minSpanMs ?? DEFAULT_MIN_SPAN_MS));
+  const frozen = !m.walReceiver && m.upstreamConfigured === undefined;
+  if (!first || !frozen || m.receiveLsn === undefined) return held;
+  const still = first.member.replayLsn === m.replayLsn && first.member.receiveLsn === m.receiveLsn && first.member.timeline === m.timeline;
+  const tail = lsnLagBytes(m.receiveLsn, m.replayLsn);
+  return still && tail <= (opts.incompleteTailBytes ?? DEFAULT_INCOMPLETE_TAIL) ? m.replayLsn : held;
+}
+
 /** Received WAL beyond the replay position (only meaningful while it is not advancing). */
 function hasUnreplayedTail(m: StandbyState): boolean {
   return m.receiveLsn !== undefined && m.receiveLsn > m.replayLsn;

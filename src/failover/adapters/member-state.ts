@@ -7,7 +7,7 @@
  * them and uses the old primary's position to say how much WAL may be lost).
  */
 import {
-  isFenced, judgeEligibility, locateOnHistory, maxLsn,
+  isFenced, judgeEligibility, locateOnHistory, settledPosition,
   type Lsn, type Observation, type ReplicaInfo, type StandbyState, type TimelineHistory,
 } from '../../data/index.ts';
 import type { MemberState } from '../types.ts';
@@ -97,7 +97,7 @@ export function toMemberState(e: MemberEvidence, c: ClusterEvidence): MemberStat
     follows: followsOf(c.members, last),
     ...(e.notStreamingForMs !== undefined ? { notStreamingForMs: e.notStreamingForMs } : {}),
     synchronous: sync !== undefined && (sync.syncState === 'sync' || sync.syncState === 'quorum'),
-    diverged: (!eligibility.eligible && eligibility.reason === 'timeline-diverged') || heldPastHistory(last, c.history),
+    diverged: (!eligibility.eligible && eligibility.reason === 'timeline-diverged') || heldPastHistory(e.samples, last, c.history),
   };
 }
 
@@ -110,11 +110,13 @@ function followsOf(members: readonly StoreMember[], m: StandbyState): string | n
 
 /**
  * WAL flushed but not replayed yet counts: a standby that received WAL past the primary's fork
- * point (from an old primary after a heal) replays it soon and then can no longer follow.
+ * point (from an old primary after a heal) replays it soon and then can no longer follow. The
+ * unfinished last record of a frozen standby does not (data/eligibility.ts settledPosition): a
+ * coordinator that took it for divergence asked a dead agent for a rebuild, again and again.
  */
-function heldPastHistory(m: StandbyState, history: TimelineHistory | undefined): boolean {
+function heldPastHistory(samples: readonly Observation[], m: StandbyState, history: TimelineHistory | undefined): boolean {
   if (!history) return false;
-  const held = maxLsn(m.replayLsn, m.receiveLsn) ?? m.replayLsn;
+  const held = settledPosition(samples) ?? m.replayLsn;
   return locateOnHistory(history, { timeline: m.timeline, lsn: held }).kind !== 'onHistory';
 }
 

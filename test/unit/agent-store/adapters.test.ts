@@ -91,3 +91,21 @@ test('store records: keys, encoding, holder ids', () => {
   assert.deepEqual(decodeMark(encodeMark({ token: 5n, reason: 'r', at: 'a' })), { token: 5n, reason: 'r', at: 'a' });
   assert.equal(holderRegion(holderIds.promotion('us-east', 'eu')), 'us-east');
 });
+
+test('divergence: the unfinished last record of a frozen standby does not make it diverged; WAL it may still replay does', () => {
+  // us was promoted: timeline 2 forked off timeline 1 at 100 (the end of the last complete record).
+  const forked: ClusterEvidence = { ...cluster, history: { timeline: 2, ancestors: [{ timeline: 1, switchLsn: 100n }] }, primaryReplicas: [] };
+  const frozen = (replay: bigint, receive: bigint): StandbyState => ({ ...standby(replay, receive), walReceiver: undefined, upstreamConfigured: undefined });
+  const divergedWith = (...samples: Observation[]) => toMemberState({ region: 'ap', samples, needsRejoin: false, regionDownByQuorum: false }, forked).diverged;
+  const rows: [string, Observation[], boolean][] = [
+    ['frozen, replay at the fork, 50 unreplayable bytes past it, nothing moved', [obs(0, frozen(100n, 150n)), obs(300, frozen(100n, 150n))], false],
+    ['one sample only: what it flushed counts', [obs(0, frozen(100n, 150n))], true],
+    ['samples too close together to trust "nothing moved"', [obs(0, frozen(100n, 150n)), obs(100, frozen(100n, 150n))], true],
+    ['frozen but its receive position moved in the window', [obs(0, frozen(100n, 120n)), obs(300, frozen(100n, 150n))], true],
+    ['still streaming: it may replay what it flushed', [obs(0, standby(100n, 150n)), obs(300, standby(100n, 150n))], true],
+    ['frozen with replay past the fork', [obs(0, frozen(120n, 150n)), obs(300, frozen(120n, 150n))], true],
+    ['frozen, a tail longer than a record plausibly is', [obs(0, frozen(100n, 100n + 70_000n)), obs(300, frozen(100n, 100n + 70_000n))], true],
+    ['frozen at the fork with nothing unreplayed', [obs(0, frozen(100n, 100n)), obs(300, frozen(100n, 100n))], false],
+  ];
+  for (const [name, samples, diverged] of rows) assert.equal(divergedWith(...samples), diverged, name);
+});
