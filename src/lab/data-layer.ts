@@ -7,6 +7,7 @@
 import { readFileSync, rmSync, mkdirSync, statSync, chmodSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InfraError } from '../common/errors.ts';
+import { loadTlsDir } from '../common/tls-dir.ts';
 import { createStandby, ensureOwnedDir, initPrimary, writeReplicationPassfile, type PgMember } from '../data/index.ts';
 import type { Topology } from '../spec/index.ts';
 import type { DbCredentials } from './credentials.ts';
@@ -14,6 +15,8 @@ import {
   agentsRoot, dataRoot, etcdPlan, etcdRoot, LAB_INITDB_ARGS, LAB_NETWORKS, LAB_PG_SETTINGS, postgresProcessName, storePlans,
   type EtcdMemberPlan, type StorePlan,
 } from './data-plan.ts';
+import { labEtcdRootDir } from './etcd-certs.ts';
+import { enableLabEtcdRbac } from './etcd-rbac.ts';
 import type { LabLayout } from './layout.ts';
 import { settleAll } from './settle.ts';
 import { logsDir } from './state.ts';
@@ -41,7 +44,7 @@ export async function startDataLayer(opts: DataLayerOptions): Promise<void> {
   if (stores.length > 0) await writeReplicationPassfile(opts.credentials, 'postgres');
   const giveUp = new AbortController();
   const signal = AbortSignal.any([opts.signal, giveUp.signal]);
-  await settleAll([startEtcd(etcd, opts.deadline, signal), ...stores.map((s) => startStore(s, opts.credentials, signal))], giveUp);
+  await settleAll([startEtcd(etcd, dir, opts.deadline, signal), ...stores.map((s) => startStore(s, opts.credentials, signal))], giveUp);
 }
 
 /** Data of an earlier lab is never reused: its passwords and history belong to another build. */
@@ -73,10 +76,18 @@ function allowTraversal(path: string): void {
   }
 }
 
-async function startEtcd(members: readonly EtcdMemberPlan[], deadline: number, signal: AbortSignal): Promise<void> {
+/**
+ * Starts the members (clients over TLS with certificates, etcd-certs.ts), waits until each is
+ * healthy, then turns RBAC on: the agents start after this, as users limited to meridian/.
+ */
+async function startEtcd(members: readonly EtcdMemberPlan[], dir: string, deadline: number, signal: AbortSignal): Promise<void> {
   const started = members.map((m) => ({ m, proc: startInRegion(m.region, 'etcd', `etcd-${m.region}`, m.argv) }));
+  // The members take no client without a certificate from the lab's etcd CA, /health included.
+  const tls = loadTlsDir(labEtcdRootDir(dir), 'etcd TLS');
   // /health answers 200 only once the member sees a leader and can serve a quorum read.
-  await Promise.all(started.map(({ m, proc }) => waitHealthy(proc, [`${m.member.clientUrl}/health`], deadline, signal)));
+  await Promise.all(started.map(({ m, proc }) => waitHealthy(proc, [`${m.member.clientUrl}/health`], deadline, signal, tls)));
+  if (signal.aborted || members.length === 0) return;
+  await enableLabEtcdRbac(dir, members.map((m) => m.member.clientUrl), members.map((m) => m.region));
 }
 
 async function startStore(plan: StorePlan, credentials: DbCredentials, signal: AbortSignal): Promise<void> {

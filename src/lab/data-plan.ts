@@ -4,7 +4,8 @@
  * directory, so it is table-tested and the executor (data-layer.ts) only carries it out.
  *
  * Conventions other code relies on:
- * - one etcd member per region, named after the region, at 10.231.<i>.2 (client :2379, peer :2380);
+ * - one etcd member per region, named after the region, at 10.231.<i>.2 (client :2379 over TLS with
+ *   client certificates from the lab's etcd CA, etcd-certs.ts; peer :2380);
  * - each store has one PostgreSQL member per member region, NAMED AFTER THE REGION (that name is
  *   the standby's application_name, its replication slot and the server's cluster_name), at
  *   10.231.<i>.5:<store.port>, data in `<state>/data/<store>/<region>`, log in
@@ -19,6 +20,7 @@ import { etcdMemberArgs, minimumLeaseTtlMs, type EtcdClusterSettings, type EtcdM
 import type { ConfValue } from '../data/index.ts';
 import type { PgMember } from '../data/index.ts';
 import type { Topology } from '../spec/index.ts';
+import { labEtcdServerTls } from './etcd-certs.ts';
 import type { LabLayout, RegionLayout } from './layout.ts';
 import { logsDir } from './state.ts';
 
@@ -68,7 +70,7 @@ export function etcdPlan(topology: Topology, layout: LabLayout, dir: string, clu
   checkLeaseTtl(topology.failover.leaseTtl);
   const members = layout.regions.map((r) => {
     const etcd = regionEtcd(r);
-    return { name: r.name, clientUrl: etcd.client, peerUrl: etcd.peer, dataDir: join(etcdRoot(dir), r.name) };
+    return { name: r.name, clientUrl: etcd.client, peerUrl: etcd.peer, dataDir: join(etcdRoot(dir), r.name), clientTls: labEtcdServerTls(dir, r.name) };
   });
   const settings: EtcdClusterSettings = { ...LAB_ETCD_SETTINGS, clusterToken };
   return members.map((member) => ({ region: member.name, member, argv: [ETCD_BIN, ...etcdMemberArgs(member, members, settings)] }));

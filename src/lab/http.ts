@@ -1,15 +1,27 @@
 /** One short HTTP GET without connection reuse, for readiness polls (nothing left open after). */
 import { request } from 'node:http';
+import { request as requestTls } from 'node:https';
 
 export interface HttpResult {
   readonly status: number;
   readonly body: string;
 }
 
-/** `headers`: e.g. the lab's viewer token (token-files.ts `labAuthHeaders`) for an agent's /status. */
-export function httpGet(url: string, timeoutMs: number, headers: Readonly<Record<string, string>> = {}): Promise<HttpResult> {
+/** A client certificate and the CA to trust, for an https:// URL (the lab's etcd members). */
+export interface ClientTls {
+  readonly ca: Buffer;
+  readonly cert: Buffer;
+  readonly key: Buffer;
+}
+
+/**
+ * `headers`: e.g. the lab's viewer token (token-files.ts `labAuthHeaders`) for an agent's /status.
+ * `tls`: for an https:// URL, the certificate to present and the only CA trusted.
+ */
+export function httpGet(url: string, timeoutMs: number, headers: Readonly<Record<string, string>> = {}, tls?: ClientTls): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { agent: false, timeout: timeoutMs, headers }, (res) => {
+    const send = tls && url.startsWith('https:') ? requestTls : request;
+    const req = send(url, { agent: false, timeout: timeoutMs, headers, ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}) }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

@@ -4,9 +4,11 @@
  * `lab up` print; `readLabStatus` (status.ts) stays the cheap, synchronous view without I/O.
  * Reading the databases needs the lab's passwords, so only root sees the stores' live state.
  */
+import { loadTlsDir } from '../common/tls-dir.ts';
 import { loadTopologyFile } from '../spec/index.ts';
 import { readCredentials, type DbCredentials } from './credentials.ts';
-import { httpGet } from './http.ts';
+import { labEtcdRootDir } from './etcd-certs.ts';
+import { httpGet, type ClientTls } from './http.ts';
 import type { LabLayout } from './layout.ts';
 import { isAlive } from './procs.ts';
 import { labDir, readState } from './state.ts';
@@ -33,22 +35,34 @@ export async function readLiveLabStatus(): Promise<LiveLabStatus | undefined> {
   const state = readState(dir);
   if (!state) return undefined;
   const base = labStatus(state, dir, isAlive);
-  const [etcd, stores] = await Promise.all([observeEtcd(state.layout), observeLabStores(base.topologyFile, readCredentials(dir))]);
+  const [etcd, stores] = await Promise.all([observeEtcd(state.layout, etcdClientTls(dir)), observeLabStores(base.topologyFile, readCredentials(dir))]);
   return { ...base, etcd, stores };
 }
 
-/** Etcd members of the layout with their health, asked over HTTP with a one-second bound. */
-export async function observeEtcd(layout: LabLayout): Promise<EtcdStatus[]> {
+/**
+ * Etcd members of the layout with their health, asked over HTTP with a one-second bound; over
+ * https with `tls` (the lab's root client certificate: the members require one).
+ */
+export async function observeEtcd(layout: LabLayout, tls?: ClientTls): Promise<EtcdStatus[]> {
   return Promise.all(
     layout.regions
       .flatMap((r) => (r.etcd ? [{ region: r.name, client: r.etcd.client, peer: r.etcd.peer }] : []))
-      .map(async (m) => ({ ...m, healthy: await etcdHealthy(m.client) })),
+      .map(async (m) => ({ ...m, healthy: await etcdHealthy(m.client, tls) })),
   );
 }
 
-async function etcdHealthy(clientUrl: string): Promise<boolean> {
+/** The lab's root etcd certificate, or undefined when it cannot be read (no stores, not root, being rebuilt): members then show unhealthy. */
+function etcdClientTls(dir: string): ClientTls | undefined {
   try {
-    const res = await httpGet(`${clientUrl}/health`, 1000);
+    return loadTlsDir(labEtcdRootDir(dir), 'etcd TLS');
+  } catch {
+    return undefined;
+  }
+}
+
+async function etcdHealthy(clientUrl: string, tls: ClientTls | undefined): Promise<boolean> {
+  try {
+    const res = await httpGet(`${clientUrl}/health`, 1000, {}, tls);
     return res.status === 200 && (JSON.parse(res.body) as { health?: unknown }).health === 'true';
   } catch {
     return false;

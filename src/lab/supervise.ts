@@ -8,7 +8,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InfraError, InputError } from '../common/errors.ts';
-import { httpGet } from './http.ts';
+import { httpGet, type ClientTls } from './http.ts';
 import { CLIENT_REGION, type LabLayout } from './layout.ts';
 import { isAlive, processStartTicks, stopProcesses } from './procs.ts';
 import { labDir, logsDir, readState, updateState, type ProcessKind, type ProcessRecord } from './state.ts';
@@ -99,7 +99,7 @@ function namespaceOf(layout: LabLayout, region: string): string {
  * Polls every URL until each answers 200, the process exits (InfraError with its log tail), the
  * deadline passes (InfraError) or `signal` aborts (stops quietly: someone else already failed).
  */
-export async function waitHealthy(proc: Supervised, urls: readonly string[], deadlineMs: number, signal?: AbortSignal): Promise<void> {
+export async function waitHealthy(proc: Supervised, urls: readonly string[], deadlineMs: number, signal?: AbortSignal, tls?: ClientTls): Promise<void> {
   let exitedWith: string | undefined;
   void proc.exited.then((why) => (exitedWith = why));
   const pending = new Set(urls);
@@ -111,7 +111,7 @@ export async function waitHealthy(proc: Supervised, urls: readonly string[], dea
       throw new InfraError(`${proc.record.name} was not ready in time (no 200 from ${[...pending].join(', ')}); see ${proc.record.log}`);
     }
     for (const url of [...pending]) {
-      const ok = await httpGet(url, 500).then((r) => r.status === 200, () => false);
+      const ok = await httpGet(url, 500, {}, tls).then((r) => r.status === 200, () => false);
       if (ok) pending.delete(url);
     }
     if (pending.size > 0) await sleep(100);

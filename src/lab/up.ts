@@ -13,6 +13,7 @@ import { DEFAULT_TOPOLOGY_YAML, loadTopologyFile, parseTopology, type Topology }
 import { credentialsEnv, generateCredentials, writeCredentials, type DbCredentials } from './credentials.ts';
 import { agentTokensPath, writeLabTokens } from './tokens.ts';
 import { labPeerTlsDir, writeLabPeerCertificates } from './peer-certs.ts';
+import { labEtcdAgentDir, writeLabEtcdCertificates } from './etcd-certs.ts';
 import { startDataLayer } from './data-layer.ts';
 import { agentDataArgs, checkLabEngines, checkLeaseTtl, replicationPassfilePath, storePlans } from './data-plan.ts';
 import { teardown } from './down.ts';
@@ -85,6 +86,9 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     writeLabTokens(dir);
     // A CA and one certificate per region (openssl): the agents talk to each other over mutual TLS.
     await writeLabPeerCertificates(dir, layout.regions.map((r) => ({ region: r.name, ips: [r.agent.ipv4, r.agent.ipv6] })));
+    // With stores, etcd too: its own CA, member and agent certificates; the members require client certificates.
+    const etcdMembers = layout.regions.flatMap((r) => (r.etcd ? [{ region: r.name, ips: [r.etcd.address.ipv4, r.etcd.address.ipv6] }] : []));
+    if (etcdMembers.length > 0) await writeLabEtcdCertificates(dir, etcdMembers);
     for (const cmd of buildNetworkPlan(layout)) runIp(cmd);
     allowBridgeForwarding();
     writeResolvConfs(layout);
@@ -204,6 +208,7 @@ async function startAgent(ctx: StartContext, region: RegionLayout, deadline: num
   const proc = startInRegion(region.name, 'agent', `agent-${region.name}`, [
     process.execPath, MERIDIAN_BIN, 'agent', '-f', ctx.topologyFile, '--region', region.name, '--tokens', agentTokensPath(ctx.dir),
     '--peer-tls', labPeerTlsDir(ctx.dir, region.name),
+    ...(region.etcd ? ['--etcd-tls', labEtcdAgentDir(ctx.dir, region.name)] : []),
     ...(withStores ? agentDataArgs(storePlans(ctx.topology, ctx.layout, ctx.dir), ctx.dir, region.name) : []),
   ], withStores ? credentialsEnv(ctx.credentials) : {});
   return waitHealthy(proc, [`${region.api}/healthz`], deadline, signal);

@@ -78,9 +78,9 @@ describe('lab data layer: etcd, PostgreSQL, demo writes, db status', { skip: lab
     t.diagnostic(`lab up with the data layer took ${upMs} ms`);
     assert.ok(upMs < 60_000, `lab up took ${upMs} ms`);
     assert.deepEqual(status.etcd, [
-      { region: 'eu-west', client: 'http://10.231.1.2:2379', peer: 'http://10.231.1.2:2380', healthy: true },
-      { region: 'us-east', client: 'http://10.231.2.2:2379', peer: 'http://10.231.2.2:2380', healthy: true },
-      { region: 'ap-south', client: 'http://10.231.3.2:2379', peer: 'http://10.231.3.2:2380', healthy: true },
+      { region: 'eu-west', client: 'https://10.231.1.2:2379', peer: 'http://10.231.1.2:2380', healthy: true },
+      { region: 'us-east', client: 'https://10.231.2.2:2379', peer: 'http://10.231.2.2:2380', healthy: true },
+      { region: 'ap-south', client: 'https://10.231.3.2:2379', peer: 'http://10.231.3.2:2380', healthy: true },
     ]);
     assert.equal(status.stores.length, 1);
     const orders = status.stores[0]!;
@@ -115,10 +115,26 @@ describe('lab data layer: etcd, PostgreSQL, demo writes, db status', { skip: lab
 
   it('the topology the agents load carries etcd and store endpoints; agents and apps get the logins by environment', () => {
     const topology = readFileSync(status.topologyFile, 'utf8');
-    assert.match(topology, /client: http:\/\/10\.231\.1\.2:2379/);
+    assert.match(topology, /client: https:\/\/10\.231\.1\.2:2379/);
     assert.match(topology, /eu-west: 10\.231\.1\.5/);
     const state = JSON.parse(readFileSync(join(labDirPath, 'state.json'), 'utf8')) as { processes: { name: string; command: string[] }[] };
     assert.ok(state.processes.every((p) => !p.command.join(' ').includes(readCredentials(labDirPath)!.appPassword)), 'no password on a command line');
+  });
+
+  it('etcd takes clients over TLS with a certificate from the lab etcd CA only, and its auth is on (RBAC)', async () => {
+    const tls = join(labDirPath, 'etcd-tls');
+    const withRoot = ['--cacert', join(tls, 'root', 'ca.crt'), '--cert', join(tls, 'root', 'tls.crt'), '--key', join(tls, 'root', 'tls.key')];
+    assert.equal((await curlIn('mrd-client', ...withRoot, 'https://10.231.1.2:2379/health')).status, 200);
+    // No client certificate: the handshake fails, curl reports no HTTP status at all.
+    assert.equal((await curlIn('mrd-client', '--cacert', join(tls, 'ca.crt'), 'https://10.231.1.2:2379/health')).status, 0);
+    assert.equal((await curlIn('mrd-client', 'http://10.231.1.2:2379/health')).status, 0, 'no plaintext listener');
+    const auth = spawnSync('etcdctl', ['--endpoints=https://10.231.1.2:2379', ...withRoot, 'auth', 'status'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+    assert.match(auth.stdout, /Authentication Status: true/, auth.stderr);
+    if (agentsAvailable) {
+      const state = JSON.parse(readFileSync(join(labDirPath, 'state.json'), 'utf8')) as { processes: { name: string; command: string[] }[] };
+      const agent = state.processes.find((p) => p.name === 'agent-eu-west')!;
+      assert.equal(agent.command[agent.command.indexOf('--etcd-tls') + 1], join(tls, 'agent', 'eu-west'));
+    }
   });
 
   it('a demo instance in another region takes an order: 201 from eu-west after COMMIT, replayed on both standbys; 409 again', async () => {

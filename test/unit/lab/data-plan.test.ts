@@ -15,9 +15,9 @@ describe('etcdPlan', () => {
     assert.deepEqual(
       plan.map((m) => [m.region, m.member.clientUrl, m.member.peerUrl, m.member.dataDir]),
       [
-        ['eu-west', 'http://10.231.1.2:2379', 'http://10.231.1.2:2380', '/lab/etcd/eu-west'],
-        ['us-east', 'http://10.231.2.2:2379', 'http://10.231.2.2:2380', '/lab/etcd/us-east'],
-        ['ap-south', 'http://10.231.3.2:2379', 'http://10.231.3.2:2380', '/lab/etcd/ap-south'],
+        ['eu-west', 'https://10.231.1.2:2379', 'http://10.231.1.2:2380', '/lab/etcd/eu-west'],
+        ['us-east', 'https://10.231.2.2:2379', 'http://10.231.2.2:2380', '/lab/etcd/us-east'],
+        ['ap-south', 'https://10.231.3.2:2379', 'http://10.231.3.2:2380', '/lab/etcd/ap-south'],
       ],
     );
   });
@@ -31,10 +31,18 @@ describe('etcdPlan', () => {
       '--initial-cluster-token=meridian-lab-1',
       '--heartbeat-interval=100',
       '--election-timeout=1000',
-      '--listen-client-urls=http://10.231.2.2:2379',
+      '--listen-client-urls=https://10.231.2.2:2379',
     ]) {
       assert.ok(argv.includes(flag), flag);
     }
+  });
+
+  it("serves clients over TLS only, requiring certificates from the lab's etcd CA (member-to-member traffic stays plain)", () => {
+    const argv = plan[0]!.argv;
+    for (const flag of ['--cert-file=/lab/etcd-tls/server/eu-west/tls.crt', '--key-file=/lab/etcd-tls/server/eu-west/tls.key', '--client-cert-auth', '--trusted-ca-file=/lab/etcd-tls/server/eu-west/ca.crt']) {
+      assert.ok(argv.includes(flag), flag);
+    }
+    assert.ok(argv.includes('--listen-peer-urls=http://10.231.1.2:2380'));
   });
 
   it('plans nothing for a topology without stores', () => {
