@@ -35,16 +35,16 @@ export function labSkipReason(needs: LabNeeds = {}): string | false {
 }
 
 /**
- * Inside a describe: a lab with the built-in topology in `<dir>/lab` (MERIDIAN_LAB_DIR for this
+ * Inside a describe: a lab with the built-in topology (or `topologyYaml`, a variant of it) in `<dir>/lab` (MERIDIAN_LAB_DIR for this
  * process), agents at warn unless told otherwise; down and `dir` removed after. Returns the lab's directory.
  */
-export function useBuiltInLab(dir: string): string {
+export function useBuiltInLab(dir: string, topologyYaml: string = DEFAULT_TOPOLOGY_YAML): string {
   const labDir = join(dir, 'lab');
   before(async () => {
     process.env.MERIDIAN_LAB_DIR = labDir;
     process.env.MERIDIAN_LOG_LEVEL ??= 'warn';
     const file = join(dir, 'meridian.yaml');
-    writeFileSync(file, DEFAULT_TOPOLOGY_YAML);
+    writeFileSync(file, topologyYaml);
     await labDown();
     // Generous: on a loaded 2-core machine the agents take well over the default 30 s to answer.
     await labUp({ topologyFile: file, readyTimeoutMs: 120_000 });
