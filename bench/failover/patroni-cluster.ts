@@ -1,6 +1,7 @@
 /**
  * Runs the Patroni baseline on a lab brought up without agents: one Patroni per region inside
- * the region's namespace, as the `postgres` user (Patroni refuses root), on the lab's etcd,
+ * the region's namespace, as the `postgres` user (Patroni refuses root), on the lab's etcd (over
+ * TLS with a login of its own when the lab's etcd wants that: patroni-etcd.ts),
  * managing its own PostgreSQL on the region's database address, port 5433. The first region's
  * member bootstraps the cluster (so the first leader is known), the others clone from it.
  *
@@ -12,12 +13,13 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, readdirSync, readFileSync } from 'node:fs';
 import { InfraError } from '../../src/common/errors.ts';
 import { DEFAULT_PG_BIN_DIR, ensureOwnedDir, writeOwnedFile } from '../../src/data/index.ts';
-import { regionNamespace } from '../../src/lab/index.ts';
+import { labDir, regionNamespace } from '../../src/lab/index.ts';
 import type { Topology } from '../../src/spec/index.ts';
 import { waitUntil, type Managed, type ProcessGroup } from '../lib/processes.ts';
 import {
   memberConfigFile, memberDataDir, memberLogDir, memberSocketDir, patroniYaml, PATRONI_PG_PORT, type PatroniClusterSpec, type PatroniMember, type PatroniSetting,
 } from './patroni-config.ts';
+import { grantPatroniEtcd } from './patroni-etcd.ts';
 import { apiUrl, getJson, readPatroniCluster } from './patroni-rest.ts';
 
 const OS_USER = 'postgres';
@@ -69,20 +71,25 @@ export async function startPatroniCluster(o: StartPatroniOptions): Promise<Patro
   const baseDir = o.group.tempDir(`patroni-${o.setting.name}`);
   chmodSync(baseDir, 0o755); // postgres must reach its member directory below
   const stamp = Date.now();
+  const namespace = `/meridian-bench-${stamp}/`;
+  const members = patroniMembers(o.topology, baseDir);
+  for (const m of members) await ensureOwnedDir(m.dir, OS_USER, 0o700);
+  const etcdAccess = await grantPatroniEtcd({
+    labDir: labDir(), clientUrls: o.topology.regions.flatMap((r) => (r.etcd ? [r.etcd.client] : [])), namespace, memberDirs: members.map((m) => m.dir), osUser: OS_USER,
+  });
   const spec: PatroniClusterSpec = {
     scope: `meridian-bench-${o.setting.name}`,
-    namespace: `/meridian-bench-${stamp}/`,
+    namespace,
     etcdHosts: etcdHosts(o.topology),
+    ...(etcdAccess ? { etcdAccess } : {}),
     setting: o.setting,
     superuserPassword: randomBytes(18).toString('base64url'),
     replicationPassword: randomBytes(18).toString('base64url'),
     binDir: DEFAULT_PG_BIN_DIR,
     ...(o.logDir ? { logDir: o.logDir } : {}),
   };
-  const members = patroniMembers(o.topology, baseDir);
   for (const m of members) {
     if (o.logDir) await ensureOwnedDir(memberLogDir(o.logDir, m), OS_USER, 0o755);
-    await ensureOwnedDir(m.dir, OS_USER, 0o700);
     await ensureOwnedDir(memberSocketDir(m), OS_USER, 0o700);
     await writeOwnedFile(memberConfigFile(m), patroniYaml(spec, m), OS_USER);
   }

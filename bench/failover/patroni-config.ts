@@ -7,6 +7,7 @@
  */
 import { stringify } from 'yaml';
 import { LAB_INITDB_ARGS, LAB_NETWORKS, LAB_PG_SETTINGS } from '../../src/lab/data-plan.ts';
+import type { PatroniEtcdAccess } from './patroni-etcd.ts';
 
 export const PATRONI_PG_PORT = 5433;
 export const PATRONI_API_PORT = 8008;
@@ -89,6 +90,18 @@ export interface PatroniClusterSpec {
   readonly binDir: string;
   /** Where each member writes its log (`<logDir>/<region>/patroni.log`); stderr when absent. */
   readonly logDir?: string;
+  /** The lab's etcd wants TLS, a client certificate and a login (patroni-etcd.ts); absent: plain http. */
+  readonly etcdAccess?: PatroniEtcdAccess;
+}
+
+function etcd3Section(cluster: PatroniClusterSpec, member: PatroniMember): Record<string, unknown> {
+  const a = cluster.etcdAccess;
+  if (!a) return { hosts: [...cluster.etcdHosts], protocol: 'http' };
+  return {
+    hosts: [...cluster.etcdHosts], protocol: 'https',
+    cacert: `${member.dir}/${a.cacert}`, cert: `${member.dir}/${a.cert}`, key: `${member.dir}/${a.key}`,
+    username: a.username, password: a.password,
+  };
 }
 
 export const memberDataDir = (m: PatroniMember): string => `${m.dir}/data`;
@@ -106,7 +119,7 @@ export function patroniConfig(cluster: PatroniClusterSpec, member: PatroniMember
     namespace: cluster.namespace,
     name: member.region,
     restapi: { listen: `${member.address}:${PATRONI_API_PORT}`, connect_address: `${member.address}:${PATRONI_API_PORT}` },
-    etcd3: { hosts: [...cluster.etcdHosts], protocol: 'http' },
+    etcd3: etcd3Section(cluster, member),
     bootstrap: {
       dcs: {
         ttl: timing.ttl,

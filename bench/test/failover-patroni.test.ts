@@ -56,6 +56,17 @@ test('patroni config: the member on its region database address, the lab etcd, P
   assert.deepEqual(parse(patroniYaml(spec(), MEMBER)), c, 'the YAML file says the same');
 });
 
+test("patroni config on a lab etcd that wants TLS and a login: https, the member's own copies of the files, its user", () => {
+  const access = { cacert: 'etcd-ca.crt', cert: 'etcd-tls.crt', key: 'etcd-tls.key', username: 'patroni-meridian-bench-1', password: 'pw' };
+  const c = patroniConfig({ ...spec(), etcdAccess: access }, MEMBER) as unknown as { etcd3: Record<string, unknown> };
+  assert.deepEqual(c.etcd3, {
+    hosts: ['10.231.1.2:2379', '10.231.2.2:2379', '10.231.3.2:2379'], protocol: 'https',
+    cacert: '/tmp/pb/us-east/etcd-ca.crt', cert: '/tmp/pb/us-east/etcd-tls.crt', key: '/tmp/pb/us-east/etcd-tls.key',
+    username: 'patroni-meridian-bench-1', password: 'pw',
+  });
+  assert.equal((patroniConfig(spec(), MEMBER) as unknown as { etcd3: { protocol: string } }).etcd3.protocol, 'http', 'without access: plain http, as before');
+});
+
 test('patroni settings: defaults 30/10/10 and the documented minimums 20/1/3 asynchronous, the minimums synchronous too, all within the rule', () => {
   const byName = Object.fromEntries(PATRONI_SETTINGS.map((s) => [s.name, s]));
   assert.deepEqual(byName['patroni-default']!.timing, { ttl: 30, loopWait: 10, retryTimeout: 10 });
