@@ -4,12 +4,16 @@
  */
 import type pg from 'pg';
 import { conninfo, slotNameFor } from './conf.ts';
+import { libpqSslParams } from './tls.ts';
 import { DbUnavailable, queryRows, withClient, type DbTimeouts, type PgTarget } from './connect.ts';
 import type { PgAuth, PgEndpoint, Unreachable } from './types.ts';
 
 /** Superuser connection to a member's `postgres` database. */
 export function adminTarget(endpoint: Pick<PgEndpoint, 'host' | 'port'>, auth: PgAuth): PgTarget {
-  return { host: endpoint.host, port: endpoint.port, user: auth.adminUser, password: auth.adminPassword, database: 'postgres' };
+  return {
+    host: endpoint.host, port: endpoint.port, user: auth.adminUser, password: auth.adminPassword, database: 'postgres',
+    ...(auth.tls ? { tls: auth.tls } : {}),
+  };
 }
 
 /**
@@ -25,6 +29,7 @@ export function standbyConninfo(standby: PgEndpoint, upstream: Pick<PgEndpoint, 
     ...(auth.replicationPassfile ? { passfile: auth.replicationPassfile } : { password: auth.replicationPassword }),
     application_name: standby.name,
     connect_timeout: 3,
+    ...libpqSslParams(auth.tls),
   });
 }
 

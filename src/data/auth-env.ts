@@ -1,6 +1,7 @@
 /**
  * The environment variables that carry PgAuth to Meridian's processes (the agents, `meridian db`,
- * the lab's processes): never a command line, which `ps` shows to every user.
+ * the lab's processes): never a command line, which `ps` shows to every user. PgAuth.tls is no
+ * secret and comes from a flag instead (the agent's `--pg-tls`).
  */
 import type { PgAuth } from './types.ts';
 
@@ -11,4 +12,4 @@ export const PG_AUTH_ENV = {
   replicationPassword: 'MERIDIAN_DB_REPLICATION_PASSWORD',
   /** Optional (PgAuth.replicationPassfile). */
   replicationPassfile: 'MERIDIAN_DB_REPLICATION_PASSFILE',
-} as const satisfies Readonly<Record<keyof PgAuth, string>>;
+} as const satisfies Readonly<Record<Exclude<keyof PgAuth, 'tls'>, string>>;

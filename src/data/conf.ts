@@ -72,17 +72,31 @@ export interface HbaOptions {
   readonly replicationUser: string;
   /** Networks (besides loopback) allowed to connect, e.g. the lab's region ranges. */
   readonly allowCidrs: readonly string[];
+  /**
+   * The member serves TLS: from `allowCidrs`, the replication and admin roles must use it
+   * (`hostssl`, and a `hostnossl … reject` so no later `host all all` line lets them in in
+   * plaintext). Loopback and the other roles (applications: their choice) are unchanged.
+   */
+  readonly ssl?: boolean;
+  /** Required with `ssl`. */
+  readonly adminUser?: string;
 }
 
 /** pg_hba.conf: password (SCRAM) auth for everything, loopback plus the given networks. */
 export function renderHba(opts: HbaOptions): string {
-  const nets = ['127.0.0.1/32', '::1/128', ...opts.allowCidrs];
-  const user = opts.replicationUser;
+  const loopback = ['127.0.0.1/32', '::1/128'];
+  const quote = (user: string) => `"${user.replace(/"/g, '""')}"`;
+  const repl = quote(opts.replicationUser);
+  if (opts.ssl && opts.adminUser === undefined) throw new Error('renderHba: ssl needs the admin user');
+  const roles = opts.ssl ? [repl, quote(opts.adminUser!)] : [];
   const lines = [
     '# Written by meridian. TYPE DATABASE USER ADDRESS METHOD',
     'local all all peer',
-    ...nets.map((n) => `host replication "${user.replace(/"/g, "\"\"")}" ${n} scram-sha-256`),
-    ...nets.map((n) => `host all all ${n} scram-sha-256`),
+    ...loopback.map((n) => `host replication ${repl} ${n} scram-sha-256`),
+    ...opts.allowCidrs.map((n) => `${opts.ssl ? 'hostssl' : 'host'} replication ${repl} ${n} scram-sha-256`),
+    ...loopback.map((n) => `host all all ${n} scram-sha-256`),
+    ...opts.allowCidrs.flatMap((n) => roles.flatMap((r) => [`hostssl all ${r} ${n} scram-sha-256`, `hostnossl all ${r} ${n} reject`])),
+    ...opts.allowCidrs.map((n) => `host all all ${n} scram-sha-256`),
   ];
   return lines.join('\n') + '\n';
 }

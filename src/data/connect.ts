@@ -7,10 +7,12 @@
  * Failures become typed errors: DbUnavailable (could not reach or use the server at all: callers
  * map it to an `unreachable` outcome) and DbQueryFailed (the server answered with an error).
  */
+import { readFile } from 'node:fs/promises';
 import { Socket } from 'node:net';
 import pg from 'pg';
 import { InfraError } from '../common/errors.ts';
 import { backendKeyOf, sendCancelRequest } from './cancel-request.ts';
+import type { PgTls } from './tls.ts';
 
 export interface PgTarget {
   readonly host: string;
@@ -19,6 +21,8 @@ export interface PgTarget {
   readonly password: string;
   /** @default 'postgres' */
   readonly database?: string;
+  /** Verify the server over TLS (./tls.ts); without it the session is plaintext. */
+  readonly tls?: PgTls;
 }
 
 export interface DbTimeouts {
@@ -83,6 +87,7 @@ export async function withClient<T>(
   timeouts: Partial<DbTimeouts> = {},
 ): Promise<T> {
   const t = { ...DEFAULT_DB_TIMEOUTS, ...timeouts };
+  const ssl = await sslOptions(target);
   // Our own socket, so a connection that cannot be ended politely can be destroyed (closeClient).
   const socket = new Socket();
   const client = new pg.Client({
@@ -99,6 +104,7 @@ export async function withClient<T>(
     idle_in_transaction_session_timeout: t.statementMs * 2,
     query_timeout: t.statementMs + CLIENT_GRACE_MS,
     keepAlive: true,
+    ...(ssl ? { ssl } : {}),
   });
   // Without a listener, a server that drops an idle connection would crash the process.
   client.on('error', () => {});
@@ -116,6 +122,21 @@ export async function withClient<T>(
     throw failure;
   } finally {
     await closeClient(client, socket);
+  }
+}
+
+/**
+ * verify-full, as libpq means it: signed by the CA, and naming `target.host` (pg hands the host to
+ * tls.connect, which checks it against the DNS or IP SANs). Read at each connection, so a rotated
+ * CA file is used at once.
+ */
+async function sslOptions(target: PgTarget): Promise<pg.ClientConfig['ssl']> {
+  if (!target.tls) return undefined;
+  try {
+    return { ca: await readFile(target.tls.caFile), rejectUnauthorized: true };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new DbUnavailable('other', `postgres at ${describeTarget(target)}: TLS CA file ${target.tls.caFile}: cannot read it (${code})`, { cause: err });
   }
 }
 
@@ -178,9 +199,15 @@ function classifyError(target: PgTarget, err: unknown, phase: 'connect' | 'query
   if (/Connection terminated|ended unexpectedly|not queryable/i.test(e.message)) {
     return new DbUnavailable('lost', `${where}: connection lost (${e.message})`, { cause: err });
   }
+  if (phase === 'connect' && isTlsFailure(e)) return new DbUnavailable('other', `${where}: TLS refused: ${e.message}`, { cause: err });
   if (phase === 'connect') return new DbUnavailable('other', `${where}: ${e.message}`, { cause: err });
   const state = e.code ? ` (SQLSTATE ${e.code})` : '';
   return new DbQueryFailed(e.code, `${where}: ${e.message}${state}`, { cause: err });
+}
+
+/** node's certificate checks (ERR_TLS_*, CERT_*, *_CERT_*) and pg's "does not support SSL". */
+function isTlsFailure(e: PgLikeError): boolean {
+  return /CERT|^ERR_TLS_|^ERR_SSL_/.test(e.code ?? '') || /does not support SSL|establishing an SSL connection/.test(e.message);
 }
 
 function unavailableText(code: UnavailableCode, e: PgLikeError): string {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InfraError } from '../common/errors.ts';
 import { adminTarget, ensureSlot, orUnreachable, isUnreachable, alterSystem } from './admin.ts';
+import { serverTlsOptions, libpqSslParams } from './tls.ts';
 import { conninfo, renderHba, renderSettings, slotNameFor, synchronousStandbyNamesValue, type ConfValue } from './conf.ts';
 import { queryRows, withClient } from './connect.ts';
 import { ensureOwnedDir, lastLine, osUserOf, runPg, runPgOk, writeOwnedFile } from './process.ts';
@@ -73,7 +74,8 @@ export async function initPrimary(opts: InitPrimaryOptions): Promise<InitPrimary
   await runInitdb(member, auth, opts.initdbArgs ?? []);
   const conf = join(member.dataDir, 'postgresql.conf');
   await appendFile(conf, `\n# Added by meridian\n${renderSettings({ ...CLUSTER_SETTINGS, ...opts.settings })}`);
-  const hba = renderHba({ replicationUser: auth.replicationUser, allowCidrs: opts.allowCidrs ?? [] });
+  // hostssl only where the member serves TLS: a hostssl line on a server without ssl=on stops it from starting.
+  const hba = renderHba({ replicationUser: auth.replicationUser, adminUser: auth.adminUser, allowCidrs: opts.allowCidrs ?? [], ssl: member.serverTls !== undefined });
   await writeOwnedFile(join(member.dataDir, 'pg_hba.conf'), hba, osUserOf(member));
   await start(member);
   await withClient(adminTarget(member, auth), async (c) => {
@@ -153,7 +155,7 @@ export async function createStandby(opts: CreateStandbyOptions): Promise<CreateS
 /** Fresh copy of `source` into an empty data directory, streaming WAL through the member's slot. */
 export async function baseBackup(member: PgMember, source: PgEndpoint, auth: PgAuth): Promise<void> {
   await ensureOwnedDir(member.dataDir, osUserOf(member));
-  const connection = conninfo({ host: source.host, port: source.port, user: auth.replicationUser, application_name: member.name });
+  const connection = conninfo({ host: source.host, port: source.port, user: auth.replicationUser, application_name: member.name, ...libpqSslParams(auth.tls) });
   const args = ['-D', member.dataDir, '-d', connection, '-X', 'stream', '-S', slotNameFor(member.name), '-R', '-c', 'fast', '-w'];
   const result = await runPg(member, 'pg_basebackup', args, { env: { PGPASSWORD: auth.replicationPassword } });
   if (result.code !== 0) {
@@ -229,7 +231,8 @@ function postmasterOptions(member: PgMember): string {
   for (const [what, v] of [['host', member.host], ['name', member.name]] as const) {
     if (!SAFE_OPTION.test(v)) throw new InfraError(`member ${what} ${JSON.stringify(v)} has characters unsafe on a command line`);
   }
-  return `-c listen_addresses=${member.host} -p ${member.port} -c cluster_name=${member.name}`;
+  const tls = serverTlsOptions(member.serverTls);
+  return `-c listen_addresses=${member.host} -p ${member.port} -c cluster_name=${member.name}${tls ? ` ${tls}` : ''}`;
 }
 
 async function touchOwned(path: string, user: string): Promise<void> {

@@ -23,6 +23,7 @@ export type {
   WalReceiverInfo, Observation,
 } from './types.ts';
 export { PG_AUTH_ENV } from './auth-env.ts';
+export { loadPgTlsDir, libpqSslParams, type PgTls, type PgServerTls, type PgTlsFiles } from './tls.ts';
 export { judgeEligibility, settledPosition, type Eligibility, type EligibilityEvidence, type IneligibleReason } from './eligibility.ts';
 export {
   withClient, closeClient, queryRows, describeTarget, DbUnavailable, DbQueryFailed, DEFAULT_DB_TIMEOUTS,

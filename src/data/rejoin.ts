@@ -11,6 +11,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { adminTarget, ensureSlot, isUnreachable, orUnreachable, standbyConninfo } from './admin.ts';
 import { conninfo, slotNameFor } from './conf.ts';
+import { libpqSslParams } from './tls.ts';
 import type { DbTimeouts } from './connect.ts';
 import { baseBackup, hasDataDir, moveAside, start, stopSurely } from './control.ts';
 import { locateOnHistory } from './history.ts';
@@ -71,7 +72,7 @@ async function tryRewind(member: PgMember, source: PgEndpoint, auth: PgAuth): Pr
   // a signal file present ("standby mode is not supported by single-user servers"). The files
   // are written again once the rewind is done.
   for (const signal of ['standby.signal', 'recovery.signal']) await rm(join(member.dataDir, signal), { force: true });
-  const server = conninfo({ host: source.host, port: source.port, user: auth.replicationUser, dbname: 'postgres', connect_timeout: 5 });
+  const server = conninfo({ host: source.host, port: source.port, user: auth.replicationUser, dbname: 'postgres', connect_timeout: 5, ...libpqSslParams(auth.tls) });
   const result = await runPg(member, 'pg_rewind', ['--target-pgdata', member.dataDir, '--source-server', server],
     { env: { PGPASSWORD: auth.replicationPassword }, timeoutMs: 600_000 });
   const output = `${result.stdout}\n${result.stderr}`;

@@ -2,6 +2,7 @@
 import type { TimelineHistory } from './history.ts';
 import type { Lsn } from './lsn.ts';
 import type { UnavailableCode } from './connect.ts';
+import type { PgServerTls, PgTls } from './tls.ts';
 
 /** Enough to reach a member over SQL (possibly from another region). */
 export interface PgEndpoint {
@@ -23,6 +24,8 @@ export interface PgMember extends PgEndpoint {
   readonly binDir?: string;
   /** Server log (pg_ctl -l). Kept outside the data directory so backups and rewinds skip it. @default `${dataDir}.log` */
   readonly logFile?: string;
+  /** Serve TLS with this certificate (./tls.ts). Without it the member serves plaintext only. */
+  readonly serverTls?: PgServerTls;
 }
 
 /** Cluster-wide roles. The admin role is a superuser (promote, ALTER SYSTEM, fencing, observe). */
@@ -39,6 +42,11 @@ export interface PgAuth {
    * without it the password goes in primary_conninfo, as before.
    */
   readonly replicationPassfile?: string;
+  /**
+   * Verify every member over TLS (./tls.ts): Meridian's sessions, standbys' streaming and the
+   * pg_rewind/pg_basebackup sources. Without it every connection is plaintext, as before.
+   */
+  readonly tls?: PgTls;
 }
 
 export type Unreachable = { readonly kind: 'unreachable'; readonly reason: string };

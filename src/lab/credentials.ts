@@ -11,7 +11,8 @@ import { InfraError } from '../common/errors.ts';
 import { PG_AUTH_ENV, type PgAuth } from '../data/index.ts';
 import { APP_LOGIN_ENV } from '../demo/index.ts';
 
-export interface DbCredentials extends PgAuth {
+/** PgAuth's TLS is no secret and not a credential: it comes from the lab's layout, not secrets.json. */
+export interface DbCredentials extends Omit<PgAuth, 'tls'> {
   /** The demo application's role: owns each store's database, may create tables. */
   readonly appUser: string;
   readonly appPassword: string;

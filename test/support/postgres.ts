@@ -12,6 +12,7 @@ import {
   adminTarget, createStandby, ensureOwnedDir, initPrimary, queryRows, withClient, type ConfValue, type PgAuth, type PgMember, type PgTarget,
 } from '../../src/data/index.ts';
 import { freePort } from './ports.ts';
+import { makePgTestPki, type PgTestPki } from './pg-tls.ts';
 import { processExists } from '../../src/common/process-exists.ts';
 
 export const TEST_AUTH: PgAuth = {
@@ -41,24 +42,37 @@ process.once('exit', () => {
 });
 
 export class PgSandbox {
-  private constructor(readonly root: string) {}
+  private constructor(
+    readonly root: string,
+    /** With `{ tls: true }`: every member serves TLS with a certificate naming 127.0.0.1. */
+    readonly pki: PgTestPki | undefined,
+  ) {}
 
-  static async create(): Promise<PgSandbox> {
+  static async create(opts: { readonly tls?: boolean } = {}): Promise<PgSandbox> {
     const root = await mkdtemp(join(tmpdir(), 'meridian-pg-'));
     await ensureOwnedDir(root, 'postgres');
-    const sandbox = new PgSandbox(root);
+    const pki = opts.tls ? await makePgTestPki(join(root, 'pki')) : undefined;
+    const sandbox = new PgSandbox(root, pki);
     live.add(sandbox);
     return sandbox;
   }
 
+  /** TEST_AUTH, verifying the members against the sandbox's CA when it has one. */
+  get auth(): PgAuth {
+    return this.pki ? { ...TEST_AUTH, tls: { caFile: this.pki.ca.crt } } : TEST_AUTH;
+  }
+
   async member(name: string): Promise<PgMember> {
-    return { name, host: '127.0.0.1', port: await freePort(), dataDir: join(this.root, name) };
+    const base = { name, host: '127.0.0.1', port: await freePort(), dataDir: join(this.root, name) };
+    if (!this.pki) return base;
+    const files = await this.pki.issue(name, ['IP:127.0.0.1']);
+    return { ...base, serverTls: files.server };
   }
 
   async primary(name: string, opts: { syncStandbyNames?: readonly string[] } = {}): Promise<PgMember> {
     const member = await this.member(name);
     await initPrimary({
-      member, auth: TEST_AUTH, settings: TEST_SETTINGS, initdbArgs: TEST_INITDB_ARGS,
+      member, auth: this.auth, settings: TEST_SETTINGS, initdbArgs: TEST_INITDB_ARGS,
       app: { user: 'app', password: 'app-secret', database: 'app' }, ...opts,
     });
     return member;
@@ -66,7 +80,7 @@ export class PgSandbox {
 
   async standby(name: string, primary: PgMember): Promise<PgMember> {
     const member = await this.member(name);
-    const result = await createStandby({ member, primary, auth: TEST_AUTH });
+    const result = await createStandby({ member, primary, auth: this.auth });
     if (result.kind !== 'created') throw new Error(`standby ${name}: ${JSON.stringify(result)}`);
     return member;
   }
@@ -91,7 +105,7 @@ export class PgSandbox {
   }
 
   private async postmasterPids(): Promise<number[]> {
-    const entries = await readdir(this.root).catch(() => [] as string[]);
+    const entries = (await readdir(this.root).catch(() => [] as string[])).filter((e) => e !== 'pki');
     const pids: number[] = [];
     for (const entry of entries) {
       const pid = pidFrom(await readFile(join(this.root, entry, 'postmaster.pid'), 'utf8').catch(() => ''));
