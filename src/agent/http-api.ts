@@ -13,7 +13,8 @@
  * With a peer listener (./tls: https, mutual TLS) the peer routes (POST /v1/view, POST
  * /v1/stores/<s>/local/*) are served there only, each caller known by the region its certificate
  * names, and the API answers them with 403. Both listeners run this one handler (guard, limits,
- * routes); only which routes they serve differs.
+ * routes); only which routes they serve differs. With `tls` (--api-tls) the API itself is https
+ * only (./tls/api-server.ts): operators' bearer tokens do not cross the network in clear.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -27,7 +28,7 @@ import { AccessControl, denialHeaders, type RequestAuth } from './auth/index.ts'
 import { API_LIMITS, apiServerOptions, limitApiConnections, type ApiLimits } from './api-limits.ts';
 import type { Server as HttpsServer } from 'node:https';
 import { routeAccess } from './auth/index.ts';
-import { authorizeView, callerRegion, createPeerServer, type PeerCaller, type PeerTlsFiles } from './tls/index.ts';
+import { authorizeView, callerRegion, createApiTlsServer, createPeerServer, type ApiTlsFiles, type PeerCaller, type PeerTlsFiles } from './tls/index.ts';
 
 export interface ApiHandlers {
   readonly status: () => AgentStatus;
@@ -50,6 +51,8 @@ export interface ApiServerOptions {
   readonly limits?: Partial<ApiLimits>;
   /** Serve the peer routes on their own mutual-TLS listener, and only there. */
   readonly peer?: PeerListenerOptions;
+  /** Serve the API over https with this certificate (`--api-tls`), swapped when its files change; else plain http. */
+  readonly tls?: ApiTlsFiles;
 }
 
 export interface PeerListenerOptions {
@@ -87,7 +90,8 @@ export async function startApiServer(listen: ListenAddress, handlers: ApiHandler
     const bound = await listenOrExplain('the agent peer listener', options.peer.listen, (host, port, cb) => server.listen(port, host, cb), server);
     peer = { server, bound };
   }
-  const server = createServer(apiServerOptions(limits), serve({ kind: 'api', ...(peer ? { peerAt: hostPort(peer.bound) } : {}) }));
+  const handler = serve({ kind: 'api', ...(peer ? { peerAt: hostPort(peer.bound) } : {}) });
+  const server = options.tls ? createApiTlsServer(options.tls, limits, logger, handler) : createServer(apiServerOptions(limits), handler);
   limitApiConnections(server, limits, logger);
   let bound: ListenAddress;
   try {

@@ -38,6 +38,8 @@ export interface PlanOverrides {
   readonly peerTls?: boolean;
   /** `ip:port`; default regions[R].agent.peer (with peerTls only). */
   readonly peerListen?: string;
+  /** The agent has an API certificate (`--api-tls`): its agent.api must then be https://, and https:// needs one. */
+  readonly apiTls?: boolean;
 }
 
 export function planAgent(topology: Topology, region: string, overrides: PlanOverrides = {}): AgentPlan {
@@ -50,7 +52,8 @@ export function planAgent(topology: Topology, region: string, overrides: PlanOve
   for (const service of topology.services) checkEndpoints(service, names);
   const agent = agentOf(self);
   const dns = parseHostPort(overrides.dnsListen ?? agent.dns, '--dns');
-  const api = overrides.apiListen ? parseHostPort(overrides.apiListen, '--api') : apiListenOf(agent.api);
+  const apiUrl = checkApiScheme(agent.api, region, overrides.apiTls === true, overrides.apiListen !== undefined);
+  const api = overrides.apiListen ? parseHostPort(overrides.apiListen, '--api') : apiListenOf(apiUrl);
   const peer = peerListenOf(agent.peer, region, overrides);
   const peers = topology.regions
     .filter((r) => r.name !== region)
@@ -107,12 +110,31 @@ export function parseHostPort(text: string, what: string): ListenAddress {
   return { host, port };
 }
 
-function apiListenOf(url: string): ListenAddress {
+/**
+ * The scheme of regions[R].agent.api says how the API is served, and the agent's flags must agree:
+ * https:// with --api-tls, http:// without. A mismatch stops the start with one line: an https
+ * URL served in plain text would make every client fail, and a certificate with an http URL
+ * would leave clients sending tokens in clear while the operator believes they do not.
+ * One exception, as before --api-tls existed: https:// without a certificate but with `--api
+ * ip:port` (`listenElsewhere`) is a proxy in front terminating TLS and forwarding there.
+ */
+export function checkApiScheme(url: string, region: string, apiTls: boolean, listenElsewhere = false): URL {
   const parsed = new URL(url);
-  if (parsed.protocol !== 'http:') {
-    throw new InputError(`agent api ${url}: the agent serves plain HTTP; terminate TLS in front of it and pass --api ip:port`);
+  if (parsed.protocol === 'https:' && !apiTls && !listenElsewhere) {
+    throw new InputError(`regions.${region}.agent.api is ${url} (https) but the agent has no API certificate: pass --api-tls DIR (tls.crt, tls.key), or --api ip:port behind a proxy terminating TLS, or make the URL http://`);
   }
-  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port: parsed.port ? Number(parsed.port) : 80 };
+  if (parsed.protocol === 'http:' && apiTls) {
+    throw new InputError(`--api-tls was given but regions.${region}.agent.api is ${url} (http): make it https:// so clients use TLS, or drop --api-tls`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+    throw new InputError(`regions.${region}.agent.api is ${url}: the API is http:// or https://`);
+  }
+  return parsed;
+}
+
+function apiListenOf(parsed: URL): ListenAddress {
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === 'https:' ? 443 : 80;
+  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'), port };
 }
 
 function agentOf(region: Region): NonNullable<Region['agent']> {

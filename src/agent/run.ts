@@ -18,10 +18,11 @@ import type { Topology } from '../spec/index.ts';
 import { AgentObserver, observeRoutes } from '../observe/index.ts';
 import { explainBindError } from './bind.ts';
 import { startApiServer, type ApiServer } from './http-api.ts';
-import { peerBaseUrl, planAgent, type AgentPlan } from './plan.ts';
+import { peerBaseUrl, planAgent, type AgentPlan, type ListenAddress } from './plan.ts';
 import { apiHostNames } from './request-guard.ts';
 import { AccessControl, TokensFile } from './auth/index.ts';
-import { PeerTlsFiles, peerClientTls } from './tls/index.ts';
+import { ApiTlsFiles, PeerTlsFiles, peerClientTls } from './tls/index.ts';
+import { useApiCa } from '../common/api-ca.ts';
 import { buildStatus, type AgentStatus } from './status.ts';
 import { createStoreSupervisor, type StoreSupervisionOptions } from './store/index.ts';
 import { createTrafficControls } from './traffic/index.ts';
@@ -53,6 +54,12 @@ export interface RunAgentOptions {
    * requires them (`--client-cert-auth`); the etcd endpoints must then be https://. Read at start only.
    */
   readonly etcdTlsDir?: string;
+  /**
+   * The API's certificate (`--api-tls DIR`: tls.crt, tls.key, optional ca.crt; ./tls/api-files.ts): the API is then
+   * https only, and regions[region].agent.api must be https://. Reread when it changes. ca.crt, when there, is the CA
+   * this agent trusts to call the other agents' APIs (common/api-ca.ts).
+   */
+  readonly apiTlsDir?: string;
 }
 
 export interface RunningAgent {
@@ -78,12 +85,18 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   const peerTls = options.peerTlsDir !== undefined;
   const plan = planAgent(topology, region, {
     dnsListen: options.dnsListen, apiListen: options.apiListen, siblings: options.siblings, peerTls, ...(options.peerListen ? { peerListen: options.peerListen } : {}),
+    apiTls: options.apiTlsDir !== undefined,
   });
   const logger = options.logger ?? createLogger('agent', { region });
   // Read before anything starts: unusable certificates stop the start (InputError naming the file).
   const tlsFiles = options.peerTlsDir !== undefined ? new PeerTlsFiles(options.peerTlsDir, region, logger) : undefined;
-  // A peer over https (it has a peer listener): this agent's certificate, and its answer must name that region.
-  const clientTls = (to: string, url: string) => (tlsFiles && url.startsWith('https:') ? { tls: peerClientTls(tlsFiles, to) } : {});
+  const apiTls = options.apiTlsDir !== undefined ? new ApiTlsFiles(options.apiTlsDir, logger) : undefined;
+  // The other agents' APIs (the dashboard's /v1/regions, peers without a peer listener) are signed by the same CA as ours.
+  if (apiTls?.current().ca) useApiCa(() => apiTls.current().ca);
+  // A peer's listener (https, mutual TLS): this agent's certificate, and its answer must name that region. A peer
+  // without one is reached on its API, https or not, as any client reaches it (common/api-ca.ts).
+  const hasPeerListener = (to: string) => topology.regions.some((r) => r.name === to && r.agent?.peer !== undefined);
+  const clientTls = (to: string, url: string) => (tlsFiles && url.startsWith('https:') && hasPeerListener(to) ? { tls: peerClientTls(tlsFiles, to) } : {});
   const periodMs = smallestIntervalMs(topology);
   const staleAfterMs = staleAfterMsFor(topology);
   const endpoints = topologyEndpoints(topology);
@@ -156,7 +169,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   // A region with more than one agent: each forwards the peer views it got to the others.
   // With a peer listener, --siblings names the siblings' peer listeners, and relays go over mutual TLS.
   const siblingDirectory = plan.siblings.length > 0
-    ? new SiblingDirectory(plan.siblings, plan.peer ?? plan.api, logger, undefined, plan.peer ? 'https' : 'http')
+    ? new SiblingDirectory(plan.siblings, plan.peer ?? plan.api, logger, undefined, plan.peer || apiTls ? 'https' : 'http')
     : undefined;
   const relay = siblingDirectory
     ? new SiblingRelay({
@@ -209,6 +222,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     }, logger, {
       hostNames: apiHostNames(topology, region, plan.api.host), access,
       ...(plan.peer && tlsFiles ? { peer: { listen: plan.peer, files: tlsFiles, region } } : {}),
+      ...(apiTls ? { tls: apiTls } : {}),
     });
   } catch (err) {
     traffic.close();
@@ -217,6 +231,8 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
   }
   // The server swaps its secure context when the files change; clients read them per connection.
   tlsFiles?.start();
+  apiTls?.start();
+  warnPlaintextApi(plan.api, apiTls !== undefined, options.tokensFile !== undefined, options.apiListen !== undefined, logger);
   if (tlsFiles && !plan.peer) logger.warn({ event: 'peerTls.unused' }, 'peer certificates given but this region has no agent.peer: the peer routes stay on the API, unauthenticated; peers with a peer listener are reached over mutual TLS');
 
   void siblingDirectory?.start(SIBLING_REFRESH_MS); // its lookups never throw; DNS and probes do not wait for them
@@ -243,6 +259,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
       siblingDirectory?.close();
       await Promise.all([prober.close(), peers.close(), relay?.close()]);
       tlsFiles?.close();
+      apiTls?.close();
       await Promise.all([api.close(), dns.close()]);
       logger.info({ event: 'agent.stopped', vantage: region, bootId }, 'agent stopped');
     },
@@ -288,6 +305,21 @@ function etcdTlsOf(dir: string | undefined, topology: Topology, override: readon
   if (tls) logger.info({ event: 'etcdTls.loaded', dir, user: tls.user ?? null }, `etcd over TLS with the client certificate in ${dir} (CN ${tls.user ?? 'none'}: the etcd user when etcd's auth is on)`);
   return tls;
 }
+
+/**
+ * Tokens on a plaintext API that is not on loopback cross the network in clear: anyone on the path
+ * can read one and act with it. A warning, not a refusal: a proxy in front may terminate TLS
+ * (`--api`), and a closed network may be the operator's choice; docs/security.md says so.
+ */
+function warnPlaintextApi(api: ListenAddress, tls: boolean, tokens: boolean, listenElsewhere: boolean, logger: Logger): void {
+  if (tls || !tokens || isLoopback(api.host)) return;
+  logger.warn(
+    { event: 'api.plaintext', api, behindProxy: listenElsewhere },
+    `the API on ${api.host}:${api.port} is plain http and accepts bearer tokens: they cross the network in clear${listenElsewhere ? ' unless a proxy in front terminates TLS' : ''}; serve it with --api-tls DIR and an https:// agent.api (docs/security.md)`,
+  );
+}
+
+const isLoopback = (host: string) => host === '::1' || host.startsWith('127.');
 
 /** Reads the tokens file now: a missing or invalid one stops the start (InputError), with the file and entry. */
 function accessControl(tokensFile: string | undefined, logger: Logger): AccessControl {

@@ -11,6 +11,7 @@
  * 2 bad input. Requests name who asked (MERIDIAN_OPERATOR, else user@host).
  */
 import { getJson } from '../common/http-get.ts';
+import { postJsonForAnswer } from '../health/http-post.ts';
 import { CheckFailed, InfraError, InputError } from '../common/errors.ts';
 import { formatDurationMs } from '../common/duration.ts';
 import { readAgentStatuses, type AgentReading } from '../agent/status-client.ts';
@@ -117,12 +118,9 @@ interface Answer {
 }
 
 async function postJson(url: URL, body: unknown, headers: Headers, timeoutMs: number): Promise<{ status: number; answer: Answer } | { error: string }> {
-  try {
-    const res = await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(timeoutMs) });
-    return { status: res.status, answer: (await res.json().catch(() => ({}))) as Answer };
-  } catch (err) {
-    return { error: `did not answer (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})` };
-  }
+  // node:https rather than fetch: an https agent is verified against MERIDIAN_API_CA (common/api-ca.ts).
+  const got = await postJsonForAnswer(url.toString(), body, { headers, timeoutMs });
+  return got.kind === 'answered' ? { status: got.status, answer: got.body as Answer } : { error: `did not answer (${got.reason})` };
 }
 
 /** Ask the coordinator for the switchover, then wait until the agents show it done. */

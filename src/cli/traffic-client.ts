@@ -7,6 +7,7 @@
 import { CheckFailed, InfraError, InputError } from '../common/errors.ts';
 import type { TrafficControls } from '../gslb/traffic-controls.ts';
 import { invalidNames, type TrafficRequest } from '../gslb/traffic-change.ts';
+import { postJsonForAnswer } from '../health/http-post.ts';
 import { authHeaders } from './credentials.ts';
 import { formatTable, printJson } from './output.ts';
 
@@ -56,17 +57,9 @@ function report(status: number, answer: Answer, json: boolean): void {
 
 async function post(url: URL, request: TrafficRequest, headers: Readonly<Record<string, string>>): Promise<{ status: number; answer: Answer } | { error: string }> {
   const { kind: _kind, ...body } = request;
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
-    });
-    return { status: res.status, answer: (await res.json().catch(() => ({}))) as Answer };
-  } catch (err) {
-    return { error: `did not answer (${err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err)})` };
-  }
+  // node:https rather than fetch: an https agent is verified against MERIDIAN_API_CA (common/api-ca.ts).
+  const got = await postJsonForAnswer(url.toString(), body, { headers, timeoutMs: ANSWER_TIMEOUT_MS });
+  return got.kind === 'answered' ? { status: got.status, answer: got.body as Answer } : { error: `did not answer (${got.reason})` };
 }
 
 interface TrafficReading {

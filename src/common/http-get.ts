@@ -7,6 +7,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
+import { apiTlsOptions, describeApiTlsError } from './api-ca.ts';
 
 export interface GetOptions {
   readonly timeoutMs: number;
@@ -25,8 +26,16 @@ export function getJson(url: URL, options: GetOptions): Promise<GetOutcome> {
   const get = url.protocol === 'https:' ? httpsRequest : httpRequest;
   const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  let tls: ReturnType<typeof apiTlsOptions>;
+  try {
+    // An https agent API: verified against the configured CA, else the system's (common/api-ca.ts).
+    tls = apiTlsOptions(url);
+  } catch (err) {
+    return Promise.resolve({ error: (err as Error).message });
+  }
   return new Promise((resolve) => {
     const req = get(url, {
+      ...tls,
       method: 'GET',
       agent: false,
       ...(options.headers ? { headers: options.headers } : {}),
@@ -53,7 +62,7 @@ export function getJson(url: URL, options: GetOptions): Promise<GetOutcome> {
       });
       res.on('error', (err) => resolve({ error: err.message }));
     });
-    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.name === 'AbortError' ? 'timeout' : (err.code ?? err.message) }));
+    req.on('error', (err: NodeJS.ErrnoException) => resolve({ error: err.name === 'AbortError' ? 'timeout' : (err.code ? describeApiTlsError(err.code, url) : err.message) }));
     req.end();
   });
 }

@@ -54,6 +54,40 @@ export function loadTlsDir(dir: string, what: string): TlsDirMaterial {
   return { ca, cert, key, x509 };
 }
 
+/**
+ * A server's TLS directory (the agent's API, `--api-tls`): `tls.crt` and `tls.key` are required,
+ * `ca.crt` is optional (a cert-manager Secret has it; a server that asks no client certificate
+ * does not need it). Checked as loadTlsDir checks its files.
+ */
+export function loadServerTlsDir(dir: string, what: string): Omit<TlsDirMaterial, 'ca'> & { readonly ca?: Buffer } {
+  const path = (name: string) => join(dir, name);
+  const read = (name: string, optional: boolean) => {
+    try {
+      return readFileSync(path(name));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (optional && code === 'ENOENT') return undefined;
+      throw new InputError(`${what} file ${path(name)}: cannot read it (${code ?? String(err)})`);
+    }
+  };
+  const cert = read(TLS_DIR_FILES.cert, false) as Buffer;
+  const key = read(TLS_DIR_FILES.key, false) as Buffer;
+  const ca = read(TLS_DIR_FILES.ca, true);
+  if (ca && !isPemCertificate(ca)) throw new InputError(`${what} file ${path(TLS_DIR_FILES.ca)}: not a PEM certificate`);
+  let x509: X509Certificate;
+  try {
+    x509 = new X509Certificate(cert);
+  } catch (err) {
+    throw new InputError(`${what} file ${path(TLS_DIR_FILES.cert)}: not a PEM certificate (${(err as Error).message})`);
+  }
+  try {
+    createSecureContext({ cert, key });
+  } catch (err) {
+    throw new InputError(`${what} file ${path(TLS_DIR_FILES.key)}: not the key of ${path(TLS_DIR_FILES.cert)}, or not a PEM key (${(err as Error).message})`);
+  }
+  return { cert, key, x509, ...(ca ? { ca } : {}) };
+}
+
 function isPemCertificate(pem: Buffer): boolean {
   try {
     new X509Certificate(pem);

@@ -8,6 +8,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
+import { apiTlsOptions, describeApiTlsError } from '../common/api-ca.ts';
 
 export type PostOutcome = { readonly kind: 'delivered' } | { readonly kind: 'failed'; readonly reason: string };
 
@@ -44,6 +45,13 @@ function exchange(url: string, body: unknown, options: PostOptions, readAnswer: 
   const secure = target.protocol === 'https:';
   const request = secure ? httpsRequest : httpRequest;
   const host = target.hostname.replace(/^\[(.*)\]$/, '$1');
+  let apiTls: ReturnType<typeof apiTlsOptions> = {};
+  try {
+    // No client certificate given: an agent's API (a peer without a peer listener), trusted as any client trusts it.
+    if (secure && !options.tls) apiTls = apiTlsOptions(target);
+  } catch (err) {
+    return Promise.resolve({ kind: 'failed', reason: (err as Error).message });
+  }
   return new Promise((resolve) => {
     let settled = false;
     const finish = (outcome: AnswerOutcome) => {
@@ -58,7 +66,7 @@ function exchange(url: string, body: unknown, options: PostOptions, readAnswer: 
       agent: false,
       localAddress: options.localAddress && isIP(options.localAddress) === isIP(host) ? options.localAddress : undefined,
       headers: { ...options.headers, 'content-type': 'application/json', 'content-length': payload.length },
-      ...(secure && options.tls ? options.tls : {}),
+      ...(secure ? options.tls ?? apiTls : {}),
     });
     const timer = setTimeout(() => finish({ kind: 'failed', reason: 'timeout' }), options.timeoutMs);
     req.on('response', (res) => {
@@ -77,7 +85,7 @@ function exchange(url: string, body: unknown, options: PostOptions, readAnswer: 
       res.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failed', reason: err.code ?? err.message }));
       res.on('end', () => finish({ kind: 'answered', status, body: parseOr(Buffer.concat(chunks).toString('utf8')) }));
     });
-    req.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failed', reason: err.code ?? err.message }));
+    req.on('error', (err: NodeJS.ErrnoException) => finish({ kind: 'failed', reason: err.code ? (options.tls ? err.code : describeApiTlsError(err.code, target)) : err.message }));
     req.end(payload);
   });
 }

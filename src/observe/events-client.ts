@@ -3,6 +3,7 @@
  * agent that does not answer: it comes back as unreachable with the reason, so one dead region
  * never stops the merged view.
  */
+import { getJson } from '../common/http-get.ts';
 import type { Topology } from '../spec/index.ts';
 import { mergeTimelines, type EventsPage, type TimelineEvent } from './timeline.ts';
 
@@ -31,24 +32,12 @@ export async function readAgentEvents(
 }
 
 async function getPage(api: string, since: number, timeoutMs: number, headers: Readonly<Record<string, string>>): Promise<{ page: EventsPage } | { error: string }> {
-  try {
-    const res = await fetch(new URL(`/v1/events?since=${since}`, api), { headers, signal: AbortSignal.timeout(timeoutMs) });
-    if (res.status !== 200) {
-      const said = ((await res.json().catch(() => ({}))) as { error?: unknown }).error;
-      return { error: `status ${res.status}${typeof said === 'string' ? `: ${said.slice(0, 300)}` : ''}` };
-    }
-    const body = (await res.json()) as EventsPage;
-    if (!Array.isArray(body.events) || typeof body.boot !== 'string') return { error: 'response is not an events page' };
-    return { page: body };
-  } catch (err) {
-    return { error: describeFetchError(err) };
-  }
-}
-
-function describeFetchError(err: unknown): string {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'timeout';
-  const cause = err instanceof Error ? (err.cause as NodeJS.ErrnoException | undefined) : undefined;
-  return cause?.code ?? (err instanceof Error ? err.message : String(err));
+  // node:https rather than fetch: an https agent is verified against MERIDIAN_API_CA (common/api-ca.ts).
+  const got = await getJson(new URL(`/v1/events?since=${since}`, api), { timeoutMs, headers });
+  if ('error' in got) return got;
+  const body = got.body as EventsPage;
+  if (!Array.isArray(body.events) || typeof body.boot !== 'string') return { error: 'response is not an events page' };
+  return { page: body };
 }
 
 export interface FollowRound {

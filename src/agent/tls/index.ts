@@ -14,3 +14,5 @@ export { authorizeView, authorizeLocal, type PeerVerdict, type ViewRequest, type
 export { PeerTlsFiles, loadMaterial, PEER_TLS_FILES, type PeerTlsMaterial } from './files.ts';
 export { peerClientTls, checkRegion } from './client.ts';
 export { createPeerServer, callerRegion } from './peer-server.ts';
+export { ApiTlsFiles, loadApiMaterial, type ApiTlsMaterial } from './api-files.ts';
+export { createApiTlsServer } from './api-server.ts';

@@ -19,10 +19,11 @@ export function registerAgentCommands(program: Command): void {
     .option('--tokens <file>', 'bearer tokens (name, role, SHA-256) the API accepts, reread when it changes (meridian token create); without it the API serves reads to loopback only and refuses every operator action')
     .option('--peer-tls <dir>', "mutual TLS between agents: DIR holds ca.crt, tls.crt (naming spiffe://meridian/region/<region>) and tls.key, reread when they change; with the region's agent.peer, the peer routes are served there only")
     .option('--peer <ip:port>', 'serve the peer listener here instead of regions[].agent.peer (needs --peer-tls)')
+    .option('--api-tls <dir>', "serve the API over https only: DIR holds tls.crt (naming the address of regions[].agent.api, which must be https://) and tls.key, reread when they change; ca.crt, if there, is trusted to call the other agents' APIs")
     .option('--etcd-tls <dir>', "TLS to etcd with a client certificate: DIR holds ca.crt (etcd's CA), tls.crt (whose CN is the etcd user) and tls.key, read at start; the topology's etcd client URLs must be https://")
     .action(async (opts: {
       file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string>; pgLog: Record<string, string>;
-      tokens?: string; peerTls?: string; peer?: string; etcdTls?: string;
+      tokens?: string; peerTls?: string; peer?: string; etcdTls?: string; apiTls?: string;
     }) => {
       const [{ loadTopologyFile }, { runAgent }] = await Promise.all([import('../../spec/index.ts'), import('../../agent/index.ts')]);
       const topology = loadTopologyFile(opts.file);
@@ -32,7 +33,7 @@ export function registerAgentCommands(program: Command): void {
       const agent = await runAgent({
         topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, siblings: opts.siblings, stores, ...(opts.tokens ? { tokensFile: opts.tokens } : {}),
         ...(opts.peerTls ? { peerTlsDir: opts.peerTls } : {}), ...(opts.peer ? { peerListen: opts.peer } : {}),
-        ...(opts.etcdTls ? { etcdTlsDir: opts.etcdTls } : {}),
+        ...(opts.etcdTls ? { etcdTlsDir: opts.etcdTls } : {}), ...(opts.apiTls ? { apiTlsDir: opts.apiTls } : {}),
       });
       await signalled;
       await agent.close();

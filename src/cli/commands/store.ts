@@ -169,17 +169,11 @@ export function coordinatorOf(readings: readonly AgentReading[], store: string):
 }
 
 async function post(url: URL, body: unknown, headers: Readonly<Record<string, string>>): Promise<{ status: number; answer: CoordinatorAnswer }> {
-  try {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(ANSWER_TIMEOUT_MS),
-    });
-    return { status: res.status, answer: (await res.json().catch(() => ({}))) as CoordinatorAnswer };
-  } catch (err) {
-    throw new InfraError(`the coordinator at ${url.origin} did not answer`, { cause: err });
-  }
+  // node:https rather than fetch: an https agent is verified against MERIDIAN_API_CA (common/api-ca.ts).
+  const { postJsonForAnswer } = await import('../../health/http-post.ts');
+  const got = await postJsonForAnswer(url.toString(), body, { headers, timeoutMs: ANSWER_TIMEOUT_MS });
+  if (got.kind === 'failed') throw new InfraError(`the coordinator at ${url.origin} did not answer (${got.reason})`);
+  return { status: got.status, answer: got.body as CoordinatorAnswer };
 }
 
 function print(answer: CoordinatorAnswer): void {

@@ -9,7 +9,7 @@ import { parseHostPort, planAgent } from '../../agent/index.ts';
 import { InputError } from '../../common/errors.ts';
 import type { Region, Topology } from '../../spec/index.ts';
 import { agentImage } from './image.ts';
-import { DEFAULT_NAMESPACE, PORTS } from './names.ts';
+import { API_TLS_SECRET, DEFAULT_NAMESPACE, PORTS } from './names.ts';
 
 export interface K8sExportOptions {
   /** Regions to write an overlay for (`--region R`, or every region with `--all-regions`). */
@@ -44,6 +44,11 @@ export interface K8sInputs {
    * meridian-etcd-tls Secret. False with http:// URLs or no etcd: the export is what it was.
    */
   readonly etcdTls: boolean;
+  /**
+   * The topology's agent.api URLs are https://: the agent serves its API with `--api-tls` on the
+   * meridian-api-tls Secret. False with http:// URLs: the export is what it was.
+   */
+  readonly apiTls: boolean;
 }
 
 /** Listen addresses inside the pod: unprivileged ports on every interface. */
@@ -60,7 +65,8 @@ export function checkK8sInputs(topology: Topology, options: K8sExportOptions): K
   const peerListen = peerPort !== undefined ? { peerTls: true, peerListen: peerListenAddress(peerPort) } : {};
   // The same checks the agent runs at start (region known, every agent address, service
   // endpoints): a manifest the agent would refuse is never written.
-  for (const region of options.regions) planAgent(topology, region, { dnsListen: LISTEN.dns, apiListen: LISTEN.api, ...peerListen });
+  const apiTls = apiOverTls(topology);
+  for (const region of options.regions) planAgent(topology, region, { dnsListen: LISTEN.dns, apiListen: LISTEN.api, apiTls, ...peerListen });
   const regions = [...new Set(options.regions)].map((name) => topology.regions.find((r) => r.name === name)!);
   for (const region of regions) checkPeerEgress(topology, region.name);
   if (peerPort !== undefined) for (const region of regions) checkPeerAddress(topology, region.name);
@@ -75,7 +81,22 @@ export function checkK8sInputs(topology: Topology, options: K8sExportOptions): K
     apiLoadBalancer: options.apiLoadBalancer ?? false,
     ...(peerPort !== undefined ? { peerPort } : {}),
     etcdTls,
+    apiTls,
   };
+}
+
+/**
+ * Whether the agents serve their API over https (`--api-tls`): every agent.api is https://. A mix
+ * is refused: the overlays share one base, so every region's agent runs with the same flags.
+ */
+export function apiOverTls(topology: Topology): boolean {
+  const apis = topology.regions.flatMap((r) => (r.agent ? [r.agent.api] : []));
+  const plain = apis.filter((a) => !a.startsWith('https://'));
+  const tls = plain.length < apis.length;
+  if (tls && plain.length > 0) {
+    throw new InputError(`regions[].agent.api: ${plain.join(', ')} are http:// while other agents' are https://: the k8s export runs every agent with the same flags (--api-tls on the ${API_TLS_SECRET} Secret), so use https:// for all`);
+  }
+  return tls;
 }
 
 /**

@@ -21,6 +21,11 @@ export const PEER_TLS_SECRET = 'meridian-peer-tls';
  * user when the topology's etcd client URLs are https://; the export only refers to it.
  */
 export const ETCD_TLS_SECRET = 'meridian-etcd-tls';
+/**
+ * The region's API certificate (same layout; tls.crt names the address of regions[].agent.api),
+ * made by the user when the topology's agent.api URLs are https://; the export only refers to it.
+ */
+export const API_TLS_SECRET = 'meridian-api-tls';
 
 export const DEFAULT_NAMESPACE = 'meridian';
 
@@ -41,6 +46,8 @@ export const PATHS = {
   peerTlsDir: '/etc/meridian/peer-tls',
   /** The etcd client certificate Secret (`agent --etcd-tls`), nested in the topology's mount. */
   etcdTlsDir: '/etc/meridian/etcd-tls',
+  /** The API certificate Secret (`agent --api-tls`), nested in the topology's mount. */
+  apiTlsDir: '/etc/meridian/api-tls',
 } as const;
 
 /** The agent's readiness route: 200 once it serves DNS (src/agent/http-api.ts). */

@@ -13,7 +13,7 @@ import type { Topology } from '../../spec/index.ts';
 import { topologyHash } from './config.ts';
 import { LISTEN, peerListenAddress, type K8sInputs } from './inputs.ts';
 import {
-  AGENT_NAME, COMMON_LABELS, DB_SECRET, ETCD_TLS_SECRET, HEALTH_PATH, PATHS, PEER_TLS_SECRET, PORTS, PORT_NAMES, REGION_CONFIGMAP, SELECTOR_LABELS,
+  AGENT_NAME, API_TLS_SECRET, COMMON_LABELS, DB_SECRET, ETCD_TLS_SECRET, HEALTH_PATH, PATHS, PEER_TLS_SECRET, PORTS, PORT_NAMES, REGION_CONFIGMAP, SELECTOR_LABELS,
   SIBLINGS_SERVICE, TOPOLOGY_CONFIGMAP, TOPOLOGY_HASH_ANNOTATION,
 } from './names.ts';
 
@@ -84,13 +84,14 @@ export function agentDeployment(inputs: K8sInputs): Deployment {
               }],
             },
           },
-          containers: [agentContainer(inputs.image, topology, namespace, inputs.peerPort, inputs.etcdTls)],
+          containers: [agentContainer(inputs.image, topology, namespace, inputs.peerPort, inputs.etcdTls, inputs.apiTls)],
           volumes: [
             { name: 'topology', configMap: { name: TOPOLOGY_CONFIGMAP } },
             { name: 'state', emptyDir: {} },
             { name: 'tmp', emptyDir: {} },
             ...(inputs.peerPort !== undefined ? [peerTlsVolume()] : []),
             ...(inputs.etcdTls ? [etcdTlsVolume()] : []),
+            ...(inputs.apiTls ? [apiTlsVolume()] : []),
           ],
         },
       },
@@ -115,7 +116,15 @@ function etcdTlsVolume(): IVolume {
   return { name: 'etcd-tls', secret: { secretName: ETCD_TLS_SECRET, defaultMode: 0o440 } };
 }
 
-function agentContainer(image: string, topology: Topology, namespace: string, peerPort: number | undefined, etcdTls: boolean): IContainer {
+/**
+ * The region's API certificate, mounted like the peer one (no subPath): the agent rereads it
+ * within a second of the kubelet swapping the files, so a renewal needs no restart.
+ */
+function apiTlsVolume(): IVolume {
+  return { name: 'api-tls', secret: { secretName: API_TLS_SECRET, defaultMode: 0o440 } };
+}
+
+function agentContainer(image: string, topology: Topology, namespace: string, peerPort: number | undefined, etcdTls: boolean, apiTls: boolean): IContainer {
   // With a peer listener, the sibling relay goes to the siblings' peer listeners, over mutual TLS.
   const siblingsPort = peerPort ?? PORTS.api;
   return {
@@ -132,6 +141,8 @@ function agentContainer(image: string, topology: Topology, namespace: string, pe
       ...(peerPort !== undefined ? ['--peer-tls', PATHS.peerTlsDir, '--peer', peerListenAddress(peerPort)] : []),
       // etcd over TLS with a client certificate (https:// etcd client URLs in the topology).
       ...(etcdTls ? ['--etcd-tls', PATHS.etcdTlsDir] : []),
+      // The operators' API over https (https:// agent.api URLs in the topology).
+      ...(apiTls ? ['--api-tls', PATHS.apiTlsDir] : []),
       // The other pods of this Deployment: each relays the peer views it receives to them.
       '--siblings', `${SIBLINGS_SERVICE}.${namespace}.svc:${siblingsPort}`,
       '--state-dir', PATHS.stateDir,
@@ -143,8 +154,8 @@ function agentContainer(image: string, topology: Topology, namespace: string, pe
       { name: PORT_NAMES.api, containerPort: PORTS.api, protocol: 'TCP' },
       ...(peerPort !== undefined ? [{ name: PORT_NAMES.peer, containerPort: peerPort, protocol: 'TCP' as const }] : []),
     ],
-    readinessProbe: healthProbe({ periodSeconds: 5, failureThreshold: 2 }),
-    livenessProbe: healthProbe({ initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 }),
+    readinessProbe: healthProbe(apiTls, { periodSeconds: 5, failureThreshold: 2 }),
+    livenessProbe: healthProbe(apiTls, { initialDelaySeconds: 10, periodSeconds: 10, failureThreshold: 3 }),
     resources: {
       requests: { cpu: '100m', memory: '192Mi' },
       limits: { cpu: '1', memory: '512Mi' },
@@ -163,12 +174,14 @@ function agentContainer(image: string, topology: Topology, namespace: string, pe
       // Nested in the topology's mount: the kubelet makes the mount point (Kubernetes >= 1.10).
       ...(peerPort !== undefined ? [{ name: 'peer-tls', mountPath: PATHS.peerTlsDir, readOnly: true }] : []),
       ...(etcdTls ? [{ name: 'etcd-tls', mountPath: PATHS.etcdTlsDir, readOnly: true }] : []),
+      ...(apiTls ? [{ name: 'api-tls', mountPath: PATHS.apiTlsDir, readOnly: true }] : []),
     ],
   };
 }
 
-function healthProbe(timing: Pick<IProbe, 'initialDelaySeconds' | 'periodSeconds' | 'failureThreshold'>): IProbe {
-  return { httpGet: { path: HEALTH_PATH, port: PORT_NAMES.api }, timeoutSeconds: 2, ...timing };
+/** The kubelet's HTTPS probes do not verify the certificate: they check the agent answers, not who it is. */
+function healthProbe(apiTls: boolean, timing: Pick<IProbe, 'initialDelaySeconds' | 'periodSeconds' | 'failureThreshold'>): IProbe {
+  return { httpGet: { path: HEALTH_PATH, port: PORT_NAMES.api, ...(apiTls ? { scheme: 'HTTPS' } : {}) }, timeoutSeconds: 2, ...timing };
 }
 
 /** The region from the overlay's ConfigMap; database roles from a Secret, never their values. */

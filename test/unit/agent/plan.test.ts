@@ -59,9 +59,14 @@ const rejects: { name: string; run: () => unknown; message: string }[] = [
   },
   { name: 'a malformed --dns', run: () => planAgent(OK, 'ra', { dnsListen: 'localhost:53' }), message: "--dns: 'localhost:53' is not an address such as '10.0.0.1:53' or '[fd00::1]:53'" },
   {
-    name: 'an https api without --api',
+    name: 'an https api without --api-tls nor --api',
     run: () => planAgent(topology(REGIONS.replace('http://10.1.0.1:7700', 'https://10.1.0.1:7700'), web('{ ra: ["10.1.1.1"] }', '{ type: failover, order: [ra] }')), 'ra'),
-    message: 'agent api https://10.1.0.1:7700: the agent serves plain HTTP; terminate TLS in front of it and pass --api ip:port',
+    message: 'regions.ra.agent.api is https://10.1.0.1:7700 (https) but the agent has no API certificate: pass --api-tls DIR (tls.crt, tls.key), or --api ip:port behind a proxy terminating TLS, or make the URL http://',
+  },
+  {
+    name: '--api-tls with an http api',
+    run: () => planAgent(OK, 'ra', { apiTls: true }),
+    message: '--api-tls was given but regions.ra.agent.api is http://10.1.0.1:7700 (http): make it https:// so clients use TLS, or drop --api-tls',
   },
 ];
 for (const r of rejects) {
@@ -77,4 +82,15 @@ test('parseHostPort', () => {
   assert.deepEqual(parseHostPort('[::1]:53', 'x'), { host: '::1', port: 53 });
   assert.throws(() => parseHostPort('10.0.0.1:99999', '--api'), InputError);
   assert.throws(() => parseHostPort('999.0.0.1:53', '--api'), InputError);
+});
+
+test('planAgent: an https api with --api-tls listens at its host and port (443 when none)', () => {
+  const https = (api: string) => topology(REGIONS.replace('http://10.1.0.1:7700', api), web('{ ra: ["10.1.1.1"] }', '{ type: failover, order: [ra] }'));
+  assert.deepEqual(planAgent(https('https://10.1.0.1:7700'), 'ra', { apiTls: true }).api, { host: '10.1.0.1', port: 7700 });
+  assert.deepEqual(planAgent(https('https://10.1.0.1'), 'ra', { apiTls: true }).api, { host: '10.1.0.1', port: 443 });
+});
+
+test('planAgent: an https api without --api-tls but with --api is a proxy terminating TLS in front (as before --api-tls)', () => {
+  const t = topology(REGIONS.replace('http://10.1.0.1:7700', 'https://10.1.0.1:7700'), web('{ ra: ["10.1.1.1"] }', '{ type: failover, order: [ra] }'));
+  assert.deepEqual(planAgent(t, 'ra', { apiListen: '127.0.0.1:7700' }).api, { host: '127.0.0.1', port: 7700 });
 });
