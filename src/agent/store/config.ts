@@ -3,7 +3,7 @@
  * options and environment in; either a plan or the one-line reason stores are not supervised
  * (shown in /status: the agent still serves DNS without it).
  */
-import { PG_AUTH_ENV, type PgAuth, type PgMember } from '../../data/index.ts';
+import { PG_AUTH_ENV, type PgAuth, type PgMember, type PgTlsFiles } from '../../data/index.ts';
 import { storeMembers, type StoreMember } from '../../failover/adapters/index.ts';
 import type { StepRecord } from '../../failover/index.ts';
 import type { Store, Topology } from '../../spec/index.ts';
@@ -18,6 +18,11 @@ export interface StoreSupervisionOptions {
   readonly dataDirs?: Readonly<Record<string, string>>;
   /** Log file of this region's member, per store, when its agent starts it. @default DATADIR.log */
   readonly logFiles?: Readonly<Record<string, string>>;
+  /**
+   * PostgreSQL over TLS (`--pg-tls DIR`, read by data/tls.ts loadPgTlsDir): every member is verified
+   * against its CA, and this region's member serves its certificate when the agent starts it.
+   */
+  readonly pgTls?: PgTlsFiles;
   /** etcd client URLs to use. @default every regions[].etcd.client */
   readonly etcdEndpoints?: readonly string[];
   /** How often each store's records and local database are checked. @default leaseTtl / 4 */
@@ -83,10 +88,11 @@ export function planSupervision(topology: Topology, region: string, options: Sto
   if (etcdEndpoints.length === 0) {
     return { kind: 'none', reason: 'no etcd members in the topology (regions[].etcd.client): stores are not supervised, no failover', stores };
   }
-  const auth = options.auth ?? dbAuthFromEnv(options.env ?? {});
-  if ('missing' in auth) {
-    return { kind: 'none', reason: `no database credentials: set ${auth.missing.join(', ')}`, stores };
+  const roles = options.auth ?? dbAuthFromEnv(options.env ?? {});
+  if ('missing' in roles) {
+    return { kind: 'none', reason: `no database credentials: set ${roles.missing.join(', ')}`, stores };
   }
+  const auth: PgAuth = options.pgTls ? { ...roles, tls: options.pgTls.client } : roles;
   return {
     kind: 'supervise',
     etcdEndpoints,
@@ -117,7 +123,7 @@ function storeSetup(topology: Topology, region: string, store: Store, options: S
       replicaName: replicaFqdn(topology.zone, store),
       // Without a data directory the member is still guarded over SQL (fence, lease); only
       // the file-level steps (demote, rejoin) are refused.
-      local: mine ? { ...mine.endpoint, dataDir: dataDir ?? '', ...(logFile ? { logFile } : {}) } : undefined,
+      local: mine ? { ...mine.endpoint, dataDir: dataDir ?? '', ...(logFile ? { logFile } : {}), ...(options.pgTls ? { serverTls: options.pgTls.server } : {}) } : undefined,
     },
   };
 }

@@ -20,16 +20,21 @@ export function registerAgentCommands(program: Command): void {
     .option('--peer-tls <dir>', "mutual TLS between agents: DIR holds ca.crt, tls.crt (naming spiffe://meridian/region/<region>) and tls.key, reread when they change; with the region's agent.peer, the peer routes are served there only")
     .option('--peer <ip:port>', 'serve the peer listener here instead of regions[].agent.peer (needs --peer-tls)')
     .option('--api-tls <dir>', "serve the API over https only: DIR holds tls.crt (naming the address of regions[].agent.api, which must be https://) and tls.key, reread when they change; ca.crt, if there, is trusted to call the other agents' APIs")
+    .option('--pg-tls <dir>', "PostgreSQL over TLS: DIR holds ca.crt (the CA of every member's server certificate), tls.crt (this region's member's, naming its address: an IP SAN for an IP) and tls.key, readable by the postgres OS user; read at start. Meridian's sessions, streaming and pg_rewind/pg_basebackup then verify the server (verify-full)")
     .option('--etcd-tls <dir>', "TLS to etcd with a client certificate: DIR holds ca.crt (etcd's CA), tls.crt (whose CN is the etcd user) and tls.key, read at start; the topology's etcd client URLs must be https://")
     .action(async (opts: {
       file: string; region: string; dns?: string; api?: string; siblings?: string; stateDir?: string; pgData: Record<string, string>; pgLog: Record<string, string>;
-      tokens?: string; peerTls?: string; peer?: string; etcdTls?: string; apiTls?: string;
+      tokens?: string; peerTls?: string; peer?: string; etcdTls?: string; pgTls?: string; apiTls?: string;
     }) => {
-      const [{ loadTopologyFile }, { runAgent }] = await Promise.all([import('../../spec/index.ts'), import('../../agent/index.ts')]);
+      const [{ loadTopologyFile }, { runAgent }, { loadPgTlsDir }] = await Promise.all([
+        import('../../spec/index.ts'), import('../../agent/index.ts'), import('../../data/index.ts'),
+      ]);
       const topology = loadTopologyFile(opts.file);
+      // Checked before anything starts: bad material is one line naming the file, exit 2 (InputError).
+      const pgTls = opts.pgTls !== undefined ? loadPgTlsDir(opts.pgTls) : undefined;
       // Listen for signals first: a SIGTERM during start-up still ends in a clean close.
       const signalled = untilSignal();
-      const stores = { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), dataDirs: opts.pgData, logFiles: opts.pgLog };
+      const stores = { ...(opts.stateDir ? { stateDir: opts.stateDir } : {}), dataDirs: opts.pgData, logFiles: opts.pgLog, ...(pgTls ? { pgTls } : {}) };
       const agent = await runAgent({
         topology, region: opts.region, dnsListen: opts.dns, apiListen: opts.api, siblings: opts.siblings, stores, ...(opts.tokens ? { tokensFile: opts.tokens } : {}),
         ...(opts.peerTls ? { peerTlsDir: opts.peerTls } : {}), ...(opts.peer ? { peerListen: opts.peer } : {}),
