@@ -16,6 +16,7 @@ import {
   type EtcdMemberPlan, type StorePlan,
 } from './data-plan.ts';
 import { labEtcdRootDir } from './etcd-certs.ts';
+import { labPgClientTls, writeLabPgCertificates, type PgMemberIdentity } from './pg-certs.ts';
 import { enableLabEtcdRbac } from './etcd-rbac.ts';
 import type { LabLayout } from './layout.ts';
 import { settleAll } from './settle.ts';
@@ -42,9 +43,10 @@ export async function startDataLayer(opts: DataLayerOptions): Promise<void> {
   const stores = storePlans(topology, layout, dir);
   await prepareDirectories(dir, stores);
   if (stores.length > 0) await writeReplicationPassfile(opts.credentials, 'postgres');
+  if (stores.length > 0) await writeLabPgCertificates(dir, pgMemberIdentities(stores));
   const giveUp = new AbortController();
   const signal = AbortSignal.any([opts.signal, giveUp.signal]);
-  await settleAll([startEtcd(etcd, dir, opts.deadline, signal), ...stores.map((s) => startStore(s, opts.credentials, signal))], giveUp);
+  await settleAll([startEtcd(etcd, dir, opts.deadline, signal), ...stores.map((s) => startStore(s, opts.credentials, dir, signal))], giveUp);
 }
 
 /** Data of an earlier lab is never reused: its passwords and history belong to another build. */
@@ -90,7 +92,16 @@ async function startEtcd(members: readonly EtcdMemberPlan[], dir: string, deadli
   await enableLabEtcdRbac(dir, members.map((m) => m.member.clientUrl), members.map((m) => m.region));
 }
 
-async function startStore(plan: StorePlan, credentials: DbCredentials, signal: AbortSignal): Promise<void> {
+/** One certificate per region with a member (its database address serves every store there). */
+function pgMemberIdentities(stores: readonly StorePlan[]): PgMemberIdentity[] {
+  const hosts = new Map<string, Set<string>>();
+  for (const m of stores.flatMap((s) => [s.primary, ...s.standbys])) hosts.set(m.region, (hosts.get(m.region) ?? new Set()).add(m.host));
+  return [...hosts].map(([region, ips]) => ({ region, ips: [...ips] }));
+}
+
+async function startStore(plan: StorePlan, dbCredentials: DbCredentials, dir: string, signal: AbortSignal): Promise<void> {
+  // From the host (an address in LAB_NETWORKS) the admin and replication roles must use TLS.
+  const credentials = { ...dbCredentials, tls: labPgClientTls(dir) };
   await initPrimary({
     member: plan.primary,
     auth: credentials,

@@ -10,8 +10,10 @@
  *   the standby's application_name, its replication slot and the server's cluster_name), at
  *   10.231.<i>.5:<store.port>, data in `<state>/data/<store>/<region>`, log in
  *   `<state>/logs/postgres-<store>-<region>.log`;
- * - each agent gets `--state-dir <state>/agents/<region>` (its failover audit) and
- *   `--pg-data <store>=<data dir>` for its region's members.
+ * - each agent gets `--state-dir <state>/agents/<region>` (its failover audit),
+ *   `--pg-data <store>=<data dir>` for its region's members and, with any, `--pg-tls <state>/pg-tls/<region>`;
+ * - every member serves TLS with its region's certificate (pg-certs.ts, IP SANs of 10.231.<i>.5
+ *   and its IPv6 twin); from the lab's networks the admin and replication roles must use it.
  * Nothing of it exists for a topology without stores.
  */
 import { join } from 'node:path';
@@ -21,6 +23,7 @@ import type { ConfValue } from '../data/index.ts';
 import type { PgMember } from '../data/index.ts';
 import type { Topology } from '../spec/index.ts';
 import { labEtcdServerTls } from './etcd-certs.ts';
+import { labPgServerTls, labPgTlsDir } from './pg-certs.ts';
 import type { LabLayout, RegionLayout } from './layout.ts';
 import { logsDir } from './state.ts';
 
@@ -116,6 +119,8 @@ export function storePlans(topology: Topology, layout: LabLayout, dir: string): 
         dataDir: join(dataRoot(dir), store.name, region),
         logFile: join(logsDir(dir), `${postgresProcessName(store.name, region)}.log`),
         prefix: ['ip', 'netns', 'exec', r.namespace],
+        // The region's one server certificate (pg-certs.ts), for every store's member there.
+        serverTls: labPgServerTls(dir, region),
       };
     };
     return {
@@ -137,7 +142,9 @@ export function agentDataArgs(plans: readonly StorePlan[], dir: string, region: 
       ...(m.logFile ? ['--pg-log', `${plan.store}=${m.logFile}`] : []),
     ]),
   );
-  return ['--state-dir', agentStateDir(dir, region), ...local.flat()];
+  // The region's PostgreSQL certificate directory: its members serve it, and the agent verifies every member against its CA.
+  const tls = local.length > 0 ? ['--pg-tls', labPgTlsDir(dir, region)] : [];
+  return ['--state-dir', agentStateDir(dir, region), ...local.flat(), ...tls];
 }
 
 /** Process name in the lab state (and log file name) of a store's member. */

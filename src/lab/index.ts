@@ -74,4 +74,5 @@ export { labDir, labTopologyFile, topologyPath, type ProcessKind, type ProcessRe
 export { requireLabHost } from './preflight.ts';
 export { writeLabTokens, removeLabTokens, readLabToken, labTokenPath, agentTokensPath, labAuthHeaders } from './tokens.ts';
 export { httpGet, hostPort } from './http.ts';
+export { existingLabPgClientTls, labPgClientTls, labPgTlsDir, writeLabPgCertificates } from './pg-certs.ts';
 export { writeLabPeerCertificates, issuePeerCertificate, makePeerCa, labPeerTlsDir, labPeerTlsRoot, type PeerCa, type PeerIdentity } from './peer-certs.ts';

@@ -8,6 +8,8 @@ import { loadTlsDir } from '../common/tls-dir.ts';
 import { loadTopologyFile } from '../spec/index.ts';
 import { readCredentials, type DbCredentials } from './credentials.ts';
 import { labEtcdRootDir } from './etcd-certs.ts';
+import { existingLabPgClientTls } from './pg-certs.ts';
+import type { PgTls } from '../data/index.ts';
 import { httpGet, type ClientTls } from './http.ts';
 import type { LabLayout } from './layout.ts';
 import { isAlive } from './procs.ts';
@@ -35,7 +37,7 @@ export async function readLiveLabStatus(): Promise<LiveLabStatus | undefined> {
   const state = readState(dir);
   if (!state) return undefined;
   const base = labStatus(state, dir, isAlive);
-  const [etcd, stores] = await Promise.all([observeEtcd(state.layout, etcdClientTls(dir)), observeLabStores(base.topologyFile, readCredentials(dir))]);
+  const [etcd, stores] = await Promise.all([observeEtcd(state.layout, etcdClientTls(dir)), observeLabStores(base.topologyFile, readCredentials(dir), existingLabPgClientTls(dir))]);
   return { ...base, etcd, stores };
 }
 
@@ -69,7 +71,7 @@ async function etcdHealthy(clientUrl: string, tls: ClientTls | undefined): Promi
   }
 }
 
-async function observeLabStores(topologyFile: string, credentials: DbCredentials | undefined): Promise<StoreStatus[]> {
+async function observeLabStores(topologyFile: string, credentials: DbCredentials | undefined, tls: PgTls | undefined): Promise<StoreStatus[]> {
   let targets;
   try {
     targets = storeTargets(loadTopologyFile(topologyFile));
@@ -77,7 +79,7 @@ async function observeLabStores(topologyFile: string, credentials: DbCredentials
     return []; // The lab is being torn down or rebuilt right now.
   }
   const opts: ObserveOptions = credentials
-    ? { admin: { user: credentials.adminUser, password: credentials.adminPassword }, app: { user: credentials.appUser, password: credentials.appPassword } }
+    ? { admin: { user: credentials.adminUser, password: credentials.adminPassword }, app: { user: credentials.appUser, password: credentials.appPassword }, ...(tls ? { tls } : {}) }
     : {};
   return observeStores(targets, opts);
 }

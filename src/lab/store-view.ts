@@ -6,7 +6,7 @@
  * `summarizeStore` is pure; `observeStores` adds the SQL reads.
  */
 import { InputError } from '../common/errors.ts';
-import { formatLsn, isFenced, readMemberState, type DbTimeouts, type DbState } from '../data/index.ts';
+import { formatLsn, isFenced, readMemberState, type DbTimeouts, type DbState, type PgTls } from '../data/index.ts';
 import type { Store, Topology } from '../spec/index.ts';
 import { hostPort } from './http.ts';
 
@@ -138,6 +138,8 @@ export interface ObserveOptions {
   readonly admin?: AppLogin;
   /** Put into the connection strings. */
   readonly app?: AppLogin;
+  /** Verify the members over TLS (the lab's: pg-certs.ts); needed where pg_hba wants TLS from the admin role. */
+  readonly tls?: PgTls;
   /** Short, so a cut region costs a status call about a second. */
   readonly timeouts?: Partial<DbTimeouts>;
 }
@@ -156,7 +158,7 @@ export async function observeStores(targets: readonly StoreTarget[], opts: Obser
 
 async function observeMember(m: StoreMemberTarget, target: StoreTarget, opts: ObserveOptions): Promise<DbState> {
   if (!opts.admin) return { reachable: false, reason: 'not observed: no database admin credentials' };
-  const login = { host: m.host, port: m.port, user: opts.admin.user, password: opts.admin.password, database: 'postgres' };
+  const login = { host: m.host, port: m.port, user: opts.admin.user, password: opts.admin.password, database: 'postgres', ...(opts.tls ? { tls: opts.tls } : {}) };
   try {
     return await readMemberState(login, { ...STATUS_TIMEOUTS, ...opts.timeouts });
   } catch (err) {

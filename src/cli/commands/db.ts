@@ -6,6 +6,7 @@
  */
 import type { Command } from 'commander';
 import { CheckFailed, InputError, UsageError } from '../../common/errors.ts';
+import type { PgTls } from '../../data/index.ts';
 import type { AppLogin, StoreStatus } from '../../lab/index.ts';
 import { formatTable, printJson } from '../output.ts';
 
@@ -38,7 +39,7 @@ function labTopologyOrFail({ readLabStatus }: Lab): string {
 }
 
 /** The environment wins; inside a lab its own passwords (root only) are the fallback. */
-function resolveLogins({ credentialsFromEnv, DB_CREDENTIAL_ENV, labDir, readCredentials, readLabStatus }: Lab): { admin: AppLogin; app?: AppLogin } {
+function resolveLogins({ credentialsFromEnv, DB_CREDENTIAL_ENV, labDir, readCredentials, readLabStatus, existingLabPgClientTls }: Lab): { admin: AppLogin; app?: AppLogin; tls?: PgTls } {
   const fromEnv = credentialsFromEnv(process.env);
   const lab = readLabStatus() ? readCredentials(labDir()) : undefined;
   const adminUser = fromEnv.adminUser ?? lab?.adminUser;
@@ -50,7 +51,9 @@ function resolveLogins({ credentialsFromEnv, DB_CREDENTIAL_ENV, labDir, readCred
   }
   const appUser = fromEnv.appUser ?? lab?.appUser;
   const appPassword = fromEnv.appPassword ?? lab?.appPassword;
-  return { admin: { user: adminUser, password: adminPassword }, ...(appUser && appPassword ? { app: { user: appUser, password: appPassword } } : {}) };
+  // Inside a lab whose members serve TLS (and require it of the admin role from the lab's networks), verify them with its CA.
+  const tls = readLabStatus() ? existingLabPgClientTls(labDir()) : undefined;
+  return { admin: { user: adminUser, password: adminPassword }, ...(appUser && appPassword ? { app: { user: appUser, password: appPassword } } : {}), ...(tls ? { tls } : {}) };
 }
 
 /** A store as a few lines of text: headline, member table, how to connect (password masked). */

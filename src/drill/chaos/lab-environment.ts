@@ -6,8 +6,9 @@
  * (a restarted agent has a new PID, and later rounds may kill it again).
  */
 import { InfraError, InputError } from '../../common/errors.ts';
-import { crashRecorded, credentialsEnv, httpGet, labAuthHeaders, labDir, readCredentials, readLabStatus, restartRecorded, storeTargets } from '../../lab/index.ts';
+import { crashRecorded, credentialsEnv, existingLabPgClientTls, httpGet, labAuthHeaders, labDir, readCredentials, readLabStatus, restartRecorded, storeTargets } from '../../lab/index.ts';
 import { loadTopologyFile } from '../../spec/index.ts';
+import type { PgTls } from '../../data/index.ts';
 import { labDbDrillEnvironment } from '../db/lab-environment.ts';
 import { readAgentStoreStatus, type AgentStoreStatus } from './agent-status.ts';
 import type { ChaosEnvironment } from './types.ts';
@@ -27,7 +28,7 @@ export async function labChaosEnvironment(storeName: string): Promise<ChaosEnvir
   return {
     ...base,
     members: target.members.map((m) => ({ region: m.region, host: m.host, port: m.port })),
-    admin: { user: secrets.adminUser, password: secrets.adminPassword },
+    admin: { user: secrets.adminUser, password: secrets.adminPassword, ...withPgTls() },
     readAgentStatuses: () => readStatuses(apis, storeName),
     killAgent: async (region) => void (await crashRecorded(agentName(region))),
     restartAgent: async (region) => {
@@ -48,4 +49,10 @@ async function readStatuses(apis: readonly { region: string; api: string }[], st
     }
   }));
   return read.flat();
+}
+
+/** The lab's PostgreSQL CA when its members serve TLS: they require it of the admin role from the host. */
+function withPgTls(): { tls?: PgTls } {
+  const tls = existingLabPgClientTls(labDir());
+  return tls ? { tls } : {};
 }

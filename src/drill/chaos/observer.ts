@@ -60,7 +60,7 @@ export async function observeStore(o: ObserverOptions): Promise<ConvergenceSnaps
 }
 
 async function readMember(env: ChaosEnvironment, m: MemberAddress): Promise<MemberFacts> {
-  const target = { host: m.host, port: m.port, user: env.admin.user, password: env.admin.password, database: 'postgres' };
+  const target = { host: m.host, port: m.port, user: env.admin.user, password: env.admin.password, database: 'postgres', ...(env.admin.tls ? { tls: env.admin.tls } : {}) };
   const r = await runStatement<MemberRow>(target, MEMBER_SQL, [], DEADLINES);
   const base = { region: m.region, host: m.host, port: m.port };
   if (r.kind !== 'answered') return { ...base, reachable: false, error: r.error };

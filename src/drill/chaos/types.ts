@@ -4,6 +4,7 @@
  * is plain JSON with epoch milliseconds from the drill's clock, so a saved history can be judged
  * again (`buildChaosReport(history)` is pure).
  */
+import type { PgTls } from '../../data/index.ts';
 import type { DbDrillEnvironment, WriteOp } from '../db/types.ts';
 import type { AgentStoreStatus } from './agent-status.ts';
 import type { ConvergenceSnapshot, Problem } from './convergence.ts';
@@ -20,7 +21,8 @@ export interface ChaosEnvironment extends DbDrillEnvironment {
   /** The store's members, in topology order. */
   readonly members: readonly MemberAddress[];
   /** Superuser login, for reading each member's replication state. */
-  readonly admin: { readonly user: string; readonly password: string };
+  /** `tls`: the lab's PostgreSQL CA, when its members require TLS of the admin role. */
+  readonly admin: { readonly user: string; readonly password: string; readonly tls?: PgTls };
   /** Every answering agent's /status for the store. An agent that is cut, killed or slow is absent. */
   readAgentStatuses(): Promise<readonly AgentStoreStatus[]>;
 }

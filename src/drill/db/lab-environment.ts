@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { InfraError, InputError } from '../../common/errors.ts';
 import {
   MERIDIAN_BIN, credentialsEnv, credentialsFromEnv, cutRegion, dataRoot, healRegion, httpGet, labDir, observeStores, readCredentials,
-  labAuthHeaders,
+  existingLabPgClientTls, labAuthHeaders,
   readLabStatus, regionNamespace, requireLabHost, restartRecorded, storeTargets, type LabStatus,
 } from '../../lab/index.ts';
 import { loadTopologyFile, type Topology } from '../../spec/index.ts';
@@ -74,7 +74,8 @@ export async function labDbDrillEnvironment(storeName: string, opts: LabDbDrillO
     appRows: { kind: 'appTable', table: 'orders', column: 'id' },
     nameservers: status.regions.map((r) => ({ region: r.name, ...splitHostPort(r.dns) })),
     readStore: async () => {
-      const [seen] = await observeStores([target], admin ? { admin } : {});
+      const tls = existingLabPgClientTls(dir);
+      const [seen] = await observeStores([target], admin ? { admin, ...(tls ? { tls } : {}) } : {});
       return snapshotOf(seen!);
     },
     readAgents: () => readAgentViews(status, storeName),

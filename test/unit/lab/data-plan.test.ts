@@ -76,6 +76,7 @@ describe('storePlans', () => {
       dataDir: '/lab/data/orders/eu-west',
       logFile: '/lab/logs/postgres-orders-eu-west.log',
       prefix: ['ip', 'netns', 'exec', 'mrd-eu-west'],
+      serverTls: { certFile: '/lab/pg-tls/eu-west/tls.crt', keyFile: '/lab/pg-tls/eu-west/tls.key', caFile: '/lab/pg-tls/eu-west/ca.crt' },
     });
     assert.deepEqual(orders.standbys.map((s) => [s.name, s.host, s.prefix?.at(-1), s.dataDir]), [
       ['us-east', '10.231.2.5', 'mrd-us-east', '/lab/data/orders/us-east'],
@@ -99,6 +100,7 @@ describe('agentDataArgs', () => {
     const plans = storePlans(topology, layout, '/lab');
     assert.deepEqual(agentDataArgs(plans, '/lab', 'us-east'), [
       '--state-dir', '/lab/agents/us-east', '--pg-data', 'orders=/lab/data/orders/us-east', '--pg-log', 'orders=/lab/logs/postgres-orders-us-east.log',
+      '--pg-tls', '/lab/pg-tls/us-east',
     ]);
     const oneStandby = parseTopology(DEFAULT_TOPOLOGY_YAML.replace('replicaRegions: [us-east, ap-south]', 'replicaRegions: [us-east]'));
     assert.deepEqual(agentDataArgs(storePlans(oneStandby, labLayout(oneStandby), '/lab'), '/lab', 'ap-south'), ['--state-dir', '/lab/agents/ap-south']);
