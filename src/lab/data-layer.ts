@@ -16,7 +16,7 @@ import {
   type EtcdMemberPlan, type StorePlan,
 } from './data-plan.ts';
 import { labEtcdRootDir } from './etcd-certs.ts';
-import { labPgClientTls, writeLabPgCertificates, type PgMemberIdentity } from './pg-certs.ts';
+import { labPgClientTls, labPgTlsDirClient, writeLabPgCertificates, type PgMemberIdentity } from './pg-certs.ts';
 import { enableLabEtcdRbac } from './etcd-rbac.ts';
 import type { LabLayout } from './layout.ts';
 import { settleAll } from './settle.ts';
@@ -115,7 +115,9 @@ async function startStore(plan: StorePlan, dbCredentials: DbCredentials, dir: st
   if (signal.aborted) return;
   await Promise.all(
     plan.standbys.map(async (standby) => {
-      const result = await createStandby({ member: standby, primary: plan.primary, auth: credentials });
+      // The CA path its own agent will use (--pg-tls), so the primary_conninfo written now is the one the agent would write.
+      const auth = { ...credentials, tls: labPgTlsDirClient(dir, standby.region) };
+      const result = await createStandby({ member: standby, primary: plan.primary, auth });
       if (result.kind === 'unreachable') throw new InfraError(`standby ${standby.region} of store ${plan.store}: primary unreachable: ${result.reason}`);
       adoptPostmaster(plan.store, standby);
     }),

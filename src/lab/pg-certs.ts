@@ -32,6 +32,11 @@ export function labPgClientTls(dir: string): PgTls {
   return { caFile: labPgCaFile(dir) };
 }
 
+/** What the region's agent verifies members with (its `--pg-tls` directory's ca.crt: the same CA). */
+export function labPgTlsDirClient(dir: string, region: string): PgTls {
+  return { caFile: join(labPgTlsDir(dir, region), TLS_DIR_FILES.ca) };
+}
+
 /** labPgClientTls when this lab made PostgreSQL certificates (a lab started before they existed made none). */
 export function existingLabPgClientTls(dir: string): PgTls | undefined {
   return existsSync(labPgCaFile(dir)) ? labPgClientTls(dir) : undefined;
