@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { CheckFailed, InputError, describeError } from '../common/errors.ts';
 import { registerSpecCommands } from './commands/spec.ts';
 import { registerOptionalCommands } from './commands/registry.ts';
+import { trustLabApiCa } from './lab-api-ca.ts';
 
 export function buildProgram(): Command {
   const program = new Command('meridian')
@@ -32,6 +33,8 @@ export function exitCodeFor(err: unknown): number {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // A running lab's https agents are verified against its CA, as its tokens are found (lab-api-ca.ts).
+  trustLabApiCa();
   try {
     await buildProgram().parseAsync(argv);
     return process.exitCode === undefined ? 0 : Number(process.exitCode);

@@ -1,6 +1,7 @@
 /** One short HTTP GET without connection reuse, for readiness polls (nothing left open after). */
 import { request } from 'node:http';
 import { request as requestTls } from 'node:https';
+import { apiTlsOptions } from '../common/api-ca.ts';
 
 export interface HttpResult {
   readonly status: number;
@@ -16,12 +17,16 @@ export interface ClientTls {
 
 /**
  * `headers`: e.g. the lab's viewer token (token-files.ts `labAuthHeaders`) for an agent's /status.
- * `tls`: for an https:// URL, the certificate to present and the only CA trusted.
+ * `tls`: for an https:// URL, the certificate to present and the only CA trusted. An https:// URL
+ * without it is an agent's API: verified as every API client does (common/api-ca.ts; in the CLI, the
+ * lab's API CA).
  */
 export function httpGet(url: string, timeoutMs: number, headers: Readonly<Record<string, string>> = {}, tls?: ClientTls): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
-    const send = tls && url.startsWith('https:') ? requestTls : request;
-    const req = send(url, { agent: false, timeout: timeoutMs, headers, ...(tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : {}) }, (res) => {
+    const secure = url.startsWith('https:');
+    const send = secure ? requestTls : request;
+    const trust = tls ? { ca: tls.ca, cert: tls.cert, key: tls.key } : secure ? apiTlsOptions(new URL(url)) : {};
+    const req = send(url, { agent: false, timeout: timeoutMs, headers, ...trust }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));

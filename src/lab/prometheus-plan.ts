@@ -100,15 +100,17 @@ export function prometheusArgs(p: PrometheusInstancePlan): string[] {
  * region (a clash would rename it `exported_region`). The external label `region` names the
  * Prometheus itself; federation adds it to series that have no `region` of their own (e.g. `up`).
  * `/metrics` needs a viewer token: Prometheus reads it from `viewerTokenFile` (the lab's, 0600)
- * at every scrape, so a rotated token needs no reload.
+ * at every scrape, so a rotated token needs no reload. `apiCaFile`: the agent's API is https, and
+ * Prometheus verifies it against that CA (the lab's API CA; not yet passed: the lab serves http).
  */
-export function regionalConfig(region: string, agentIpv4: string, viewerTokenFile: string): Record<string, unknown> {
+export function regionalConfig(region: string, agentIpv4: string, viewerTokenFile: string, apiCaFile?: string): Record<string, unknown> {
   return {
     global: { scrape_interval: INTERVAL, scrape_timeout: TIMEOUT, evaluation_interval: INTERVAL, external_labels: { region } },
     scrape_configs: [
       {
         job_name: LAB_AGENT_JOB,
         metrics_path: '/metrics',
+        ...(apiCaFile !== undefined ? { scheme: 'https', tls_config: { ca_file: apiCaFile } } : {}),
         authorization: { type: 'Bearer', credentials_file: viewerTokenFile },
         static_configs: [{ targets: [`${agentIpv4}:${AGENT_API_PORT}`], labels: { agent: region } }],
       },

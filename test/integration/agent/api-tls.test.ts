@@ -11,7 +11,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ const BIN = new URL('../../../bin/meridian.js', import.meta.url).pathname;
 const GOOD_IP = '127.0.86.11';
 const WRONG_IP = '127.0.86.12';
 const ENDPOINT_IP = '127.0.86.21';
-const env = { ...process.env, MERIDIAN_LOG_LEVEL: 'warn', MERIDIAN_API_CA: '', MERIDIAN_TOKEN: '' };
+const env = { ...process.env, MERIDIAN_LOG_LEVEL: 'warn', MERIDIAN_API_CA: '', MERIDIAN_TOKEN: '', MERIDIAN_LAB_DIR: '/nonexistent/meridian-lab' };
 
 let dir = '';
 let ca: CertificateAuthority;
@@ -162,4 +162,17 @@ test('an https agent.api without --api-tls, or --api-tls with an http one, stops
   assert.equal(noCert.code, 2);
   assert.match(noCert.stderr, /regions\.solo\.agent\.api is https:\/\/127\.0\.86\.11:\d+ \(https\) but the agent has no API certificate: pass --api-tls DIR/);
   assert.equal(noCert.stderr.trim().split('\n').length, 1, noCert.stderr);
+});
+
+test('the CLI finds a running lab\'s API CA (<lab dir>/api-tls/ca.crt) without MERIDIAN_API_CA', async () => {
+  const labDir = join(dir, 'lab');
+  mkdirSync(join(labDir, 'api-tls'), { recursive: true });
+  copyFileSync(ca.crt, join(labDir, 'api-tls', 'ca.crt'));
+  const r = await meridian(['status', '-f', agents.good.file, '--json'], { MERIDIAN_LAB_DIR: labDir });
+  assert.equal(r.code, 0, r.stdout + r.stderr);
+  // MERIDIAN_API_CA, when set, is the only CA trusted: the lab's is not added to it.
+  const other = await makeCa(join(dir, 'other-ca'), 'another CA');
+  const refused = await meridian(['status', '-f', agents.good.file], { MERIDIAN_LAB_DIR: labDir, MERIDIAN_API_CA: other.crt });
+  assert.equal(refused.code, 1);
+  assert.match(refused.stdout, /not signed by a trusted CA/);
 });
