@@ -11,9 +11,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, mkdirSync, renameSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
@@ -175,4 +176,22 @@ test('the CLI finds a running lab\'s API CA (<lab dir>/api-tls/ca.crt) without M
   const refused = await meridian(['status', '-f', agents.good.file], { MERIDIAN_LAB_DIR: labDir, MERIDIAN_API_CA: other.crt });
   assert.equal(refused.code, 1);
   assert.match(refused.stdout, /not signed by a trusted CA/);
+});
+
+test('the dashboard page and /metrics are served over https (same origin: the page reads this agent only)', async () => {
+  const got = (path: string) => new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    httpsGet({ host: GOOD_IP, port: agents.good.port, path, agent: false, ca: readFileSync(ca.crt) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }));
+    }).on('error', reject);
+  });
+  const page = await got('/');
+  assert.equal(page.status, 200);
+  assert.match(page.type, /text\/html/);
+  assert.doesNotMatch(page.body, /http:\/\/127\./, "no absolute plain-http URL to the agent in the page");
+  const metrics = await got('/metrics');
+  assert.equal(metrics.status, 200);
+  assert.match(metrics.body, /^# (HELP|TYPE) /m);
 });
