@@ -53,14 +53,14 @@ function cliAsync(args: readonly string[], timeoutMs: number): Promise<CliResult
   });
 }
 
-interface DbStatus { stores: { store: string; primary: string; members: { region: string; role: string; streaming: boolean | null }[] }[] }
+interface DbStatus { stores: { name: string; primary: string; members: { region: string; role: string; streaming: boolean | null }[] }[] }
 
 /** Until one primary and every other member streams from it (bounded); returns the primary. */
 async function wholeStore(timeoutMs: number): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const store = (JSON.parse(cli(['db', 'status', '--json'])) as DbStatus).stores.find((s) => s.store === STORE)!;
+    const store = (JSON.parse(cli(['db', 'status', '--json'])) as DbStatus).stores.find((s) => s.name === STORE)!;
     last = JSON.stringify(store);
     if (store.primary && store.members.every((m) => (m.role === 'primary' ? m.region === store.primary : m.streaming))) return store.primary;
     await new Promise((r) => setTimeout(r, 1000));

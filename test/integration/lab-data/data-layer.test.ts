@@ -128,8 +128,15 @@ describe('lab data layer: etcd, PostgreSQL, demo writes, db status', { skip: lab
     // No client certificate: the handshake fails, curl reports no HTTP status at all.
     assert.equal((await curlIn('mrd-client', '--cacert', join(tls, 'ca.crt'), 'https://10.231.1.2:2379/health')).status, 0);
     assert.equal((await curlIn('mrd-client', 'http://10.231.1.2:2379/health')).status, 0, 'no plaintext listener');
-    const auth = spawnSync('etcdctl', ['--endpoints=https://10.231.1.2:2379', ...withRoot, 'auth', 'status'], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
-    assert.match(auth.stdout, /Authentication Status: true/, auth.stderr);
+    // Auth is on: an agent's certificate (its CN is its etcd user) reads meridian/ but nothing
+    // outside it. With auth off, the read outside would succeed. (etcdctl 3.4 has no `auth status`.)
+    const asAgent = ['--cacert', join(tls, 'ca.crt'), '--cert', join(tls, 'agent', 'eu-west', 'tls.crt'), '--key', join(tls, 'agent', 'eu-west', 'tls.key')];
+    const etcdctl = (...args: string[]) => spawnSync('etcdctl', ['--endpoints=https://10.231.1.2:2379', ...asAgent, ...args], { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3' } });
+    const inside = etcdctl('get', '--prefix', '--keys-only', 'meridian/');
+    assert.equal(inside.status, 0, inside.stderr);
+    const outside = etcdctl('get', '--prefix', '--keys-only', 'outside/');
+    assert.notEqual(outside.status, 0, 'a read outside meridian/ was allowed: auth is off');
+    assert.match(outside.stderr, /permission denied/i);
     if (agentsAvailable) {
       const state = JSON.parse(readFileSync(join(labDirPath, 'state.json'), 'utf8')) as { processes: { name: string; command: string[] }[] };
       const agent = state.processes.find((p) => p.name === 'agent-eu-west')!;
