@@ -130,7 +130,7 @@ export async function withClient<T>(
  * tls.connect, which checks it against the DNS or IP SANs). Read at each connection, so a rotated
  * CA file is used at once.
  */
-async function sslOptions(target: PgTarget): Promise<pg.ClientConfig['ssl']> {
+export async function sslOptions(target: Pick<PgTarget, 'host' | 'port' | 'tls'>): Promise<pg.ClientConfig['ssl']> {
   if (!target.tls) return undefined;
   try {
     return { ca: await readFile(target.tls.caFile), rejectUnauthorized: true };

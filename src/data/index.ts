@@ -26,7 +26,7 @@ export { PG_AUTH_ENV } from './auth-env.ts';
 export { loadPgTlsDir, libpqSslParams, type PgTls, type PgServerTls, type PgTlsFiles } from './tls.ts';
 export { judgeEligibility, settledPosition, type Eligibility, type EligibilityEvidence, type IneligibleReason } from './eligibility.ts';
 export {
-  withClient, closeClient, queryRows, describeTarget, DbUnavailable, DbQueryFailed, DEFAULT_DB_TIMEOUTS,
+  withClient, closeClient, queryRows, describeTarget, sslOptions, DbUnavailable, DbQueryFailed, DEFAULT_DB_TIMEOUTS,
   type PgTarget, type DbTimeouts, type UnavailableCode,
 } from './connect.ts';
 export { adminTarget, dropSlot, ensureMemberSlot } from './admin.ts';

@@ -10,7 +10,7 @@
  */
 import { Socket } from 'node:net';
 import pg from 'pg';
-import { closeClient } from '../../data/index.ts';
+import { closeClient, sslOptions, type PgTls } from '../../data/index.ts';
 
 export interface StatementTarget {
   readonly host: string;
@@ -18,6 +18,8 @@ export interface StatementTarget {
   readonly user: string;
   readonly password: string;
   readonly database: string;
+  /** Verify the server over TLS (an admin role the lab's members refuse in plaintext from the host). */
+  readonly tls?: PgTls;
 }
 
 export interface StatementDeadlines {
@@ -52,8 +54,15 @@ export async function runStatement<R>(
   params: readonly unknown[],
   deadlines: StatementDeadlines,
 ): Promise<StatementOutcome<R>> {
+  let ssl: Awaited<ReturnType<typeof sslOptions>>;
+  try {
+    ssl = await sslOptions(target);
+  } catch (err) {
+    return { kind: 'notSent', error: describe(err) };
+  }
   const socket = new Socket();
   const client = new pg.Client({
+    ...(ssl ? { ssl } : {}),
     host: target.host,
     port: target.port,
     user: target.user,
