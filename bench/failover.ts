@@ -22,7 +22,7 @@ import { cpSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeError, InfraError, InputError } from '../src/common/errors.ts';
 import { labDbDrillEnvironment } from '../src/drill/db/lab-environment.ts';
-import { labDir, labDown, labTopologyFile, labUp, readCredentials, readLabStatus, requireLabHost, storeTargets } from '../src/lab/index.ts';
+import { existingLabPgClientTls, labDir, labDown, labTopologyFile, labUp, readCredentials, readLabStatus, requireLabHost, storeTargets } from '../src/lab/index.ts';
 import { loadTopologyFile } from '../src/spec/index.ts';
 import { machineInfo } from './lib/machine.ts';
 import { RESULTS_DIR } from './lib/paths.ts';
@@ -156,7 +156,8 @@ async function runMeridian(ctx: BenchContext, plan: SystemIdentity, drills: numb
     if (!secrets) throw new InfraError('the lab keeps no credentials (run as root)');
     const admin = { user: secrets.adminUser, password: secrets.adminPassword };
     const app = { user: secrets.appUser, password: secrets.appPassword };
-    const restore = (s: AbortSignal) => restoreMeridianStore({ target, admin, app, group: ctx.group, timeoutMs: RESTORE_MS, signal: s });
+    const tls = existingLabPgClientTls(labDir());
+    const restore = (s: AbortSignal) => restoreMeridianStore({ target, admin, ...(tls ? { tls } : {}), app, group: ctx.group, timeoutMs: RESTORE_MS, signal: s });
     const whole = await restore(signal);
     if (!whole.ok) throw new InfraError(`the lab's store never became whole: ${whole.reason}`);
     const primary = target.members.find((m) => m.region === whole.primary)!;

@@ -8,6 +8,7 @@
 import { parseDocument } from 'yaml';
 import { runStatement } from '../../src/drill/db/index.ts';
 import { MERIDIAN_BIN, observeStores, type AppLogin, type StoreStatus, type StoreTarget } from '../../src/lab/index.ts';
+import type { PgTls } from '../../src/data/index.ts';
 import { DEFAULT_TOPOLOGY_YAML } from '../../src/spec/index.ts';
 import type { ProcessGroup } from '../lib/processes.ts';
 
@@ -43,6 +44,8 @@ export function judgeStore(s: StoreStatus): StoreJudgement {
 export interface RestoreOptions {
   readonly target: StoreTarget;
   readonly admin: AppLogin;
+  /** The lab's PostgreSQL CA: its members take the admin role from the host over TLS only. */
+  readonly tls?: PgTls;
   /** The lab's application login: the primary must take writes (its agent lifted any fence). */
   readonly app: AppLogin;
   readonly group: ProcessGroup;
@@ -63,7 +66,7 @@ export async function restoreMeridianStore(o: RestoreOptions): Promise<RestoreOu
   let last = 'nothing read yet';
   while (Date.now() < deadline) {
     o.signal?.throwIfAborted();
-    const [status] = await observeStores([o.target], { admin: o.admin });
+    const [status] = await observeStores([o.target], { admin: o.admin, ...(o.tls ? { tls: o.tls } : {}) });
     const judged = judgeStore(status!);
     if (judged.whole) {
       if (await writable(status!, o.app)) return { ok: true, primary: judged.primary, rejoined };
