@@ -4,20 +4,14 @@
  * the peers' or etcd's), and per region a certificate naming its agent's addresses (IP SANs: the
  * lab's agent.api URLs are IPs), in `<lab dir>/api-tls/<region>/{ca.crt,tls.crt,tls.key}`.
  */
-import { rmSync } from 'node:fs';
-import { issueCertificate, makeCa } from './openssl-certs.ts';
+import { freshCa, ipSans, issueCertificate, type RegionAddresses } from './openssl-certs.ts';
 import { labApiTlsDir, labApiTlsRoot } from './api-tls-files.ts';
 
-export interface ApiIdentity {
-  readonly region: string;
-  /** Every address the agent's API is reached at (IPv4 and IPv6). */
-  readonly ips: readonly string[];
-}
+/** Every address the agent's API is reached at (IPv4 and IPv6). */
+export type ApiIdentity = RegionAddresses;
 
 /** A CA and one certificate per region under `<lab dir>/api-tls`. */
 export async function writeLabApiCertificates(dir: string, regions: readonly ApiIdentity[]): Promise<void> {
-  const root = labApiTlsRoot(dir);
-  rmSync(root, { recursive: true, force: true });
-  const ca = await makeCa(root, 'meridian lab API CA');
-  await Promise.all(regions.map((r) => issueCertificate(ca, labApiTlsDir(dir, r.region), { commonName: `meridian agent API ${r.region}`, sans: r.ips.map((ip) => `IP:${ip}`) })));
+  const ca = await freshCa(labApiTlsRoot(dir), 'meridian lab API CA');
+  await Promise.all(regions.map((r) => issueCertificate(ca, labApiTlsDir(dir, r.region), { commonName: `meridian agent API ${r.region}`, sans: ipSans(r.ips) })));
 }

@@ -6,11 +6,10 @@
  * set up RBAC and to ask the members' /health. Under `<lab dir>/etcd-tls/`, each in the layout
  * `meridian agent --etcd-tls DIR` reads.
  */
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TLS_DIR_FILES } from '../common/tls-dir.ts';
 import { agentEtcdUser, type EtcdServerTls } from '../coord/index.ts';
-import { issueCertificate, makeCa } from './openssl-certs.ts';
+import { freshCa, ipSans, issueCertificate, type RegionAddresses } from './openssl-certs.ts';
 
 export const labEtcdTlsRoot = (dir: string) => join(dir, 'etcd-tls');
 export const labEtcdServerDir = (dir: string, region: string) => join(labEtcdTlsRoot(dir), 'server', region);
@@ -25,19 +24,14 @@ export function labEtcdServerTls(dir: string, region: string): EtcdServerTls {
   return { certFile: join(d, TLS_DIR_FILES.cert), keyFile: join(d, TLS_DIR_FILES.key), trustedCaFile: join(d, TLS_DIR_FILES.ca) };
 }
 
-export interface EtcdMemberIdentity {
-  readonly region: string;
-  /** The member's addresses: IP SANs, which the agents' gRPC client checks against the client URL's host. */
-  readonly ips: readonly string[];
-}
+/** The member's addresses: IP SANs, which the agents' gRPC client checks against the client URL's host. */
+export type EtcdMemberIdentity = RegionAddresses;
 
 /** Everything above, fresh (an earlier lab's CA is never reused). */
 export async function writeLabEtcdCertificates(dir: string, members: readonly EtcdMemberIdentity[]): Promise<void> {
-  const root = labEtcdTlsRoot(dir);
-  rmSync(root, { recursive: true, force: true });
-  const ca = await makeCa(root, 'meridian lab etcd CA');
+  const ca = await freshCa(labEtcdTlsRoot(dir), 'meridian lab etcd CA');
   await Promise.all([
-    ...members.map((m) => issueCertificate(ca, labEtcdServerDir(dir, m.region), { commonName: `etcd ${m.region}`, sans: m.ips.map((ip) => `IP:${ip}`) })),
+    ...members.map((m) => issueCertificate(ca, labEtcdServerDir(dir, m.region), { commonName: `etcd ${m.region}`, sans: ipSans(m.ips) })),
     ...members.map((m) => issueCertificate(ca, labEtcdAgentDir(dir, m.region), { commonName: agentEtcdUser(m.region), sans: [] })),
     issueCertificate(ca, labEtcdRootDir(dir), { commonName: 'root', sans: [] }),
   ]);

@@ -1,8 +1,8 @@
 /**
  * Certificates made with the openssl CLI, as a cluster's cert-manager would make them: a CA, and
  * certificates it signs in the layout of a cert-manager Secret (`ca.crt`, `tls.crt`, `tls.key`).
- * The lab's agent peer certificates (peer-certs.ts) and its etcd certificates (etcd-certs.ts)
- * are both made here. P-256 keys, 0600, in 0700 directories. No crypto of our own.
+ * The lab's agent peer certificates (peer-certs.ts), its etcd, PostgreSQL and API certificates
+ * (etcd-certs.ts, pg-certs.ts, api-certs.ts) are all made here. P-256 keys, 0600, in 0700 directories. No crypto of our own.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -35,6 +35,23 @@ async function openssl(args: readonly string[]): Promise<void> {
     const e = err as { stderr?: string; message: string };
     throw new Error(`openssl ${args[0]} failed: ${(e.stderr ?? e.message).trim().split('\n')[0]}`, { cause: err });
   }
+}
+
+/** A region and the addresses its certificate names (IP SANs: the lab's URLs are IPs). */
+export interface RegionAddresses {
+  readonly region: string;
+  readonly ips: readonly string[];
+}
+
+/** subjectAltName entries for addresses. */
+export function ipSans(ips: readonly string[]): string[] {
+  return ips.map((ip) => `IP:${ip}`);
+}
+
+/** `root` emptied, then a new CA in `caDir` (default `root`): an earlier lab's CA is never reused. */
+export async function freshCa(root: string, name: string, caDir: string = root): Promise<CertificateAuthority> {
+  rmSync(root, { recursive: true, force: true });
+  return makeCa(caDir, name);
 }
 
 /** A new CA in `root` (ca.crt, ca.key), named `name`. */

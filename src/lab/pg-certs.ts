@@ -9,12 +9,12 @@
  *   the drills' observers) verify the members with;
  * - `ca/`: the CA and its key, root only.
  */
-import { chmodSync, chownSync, copyFileSync, existsSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { lookupIds } from '../data/process.ts';
 import type { PgServerTls, PgTls } from '../data/index.ts';
 import { TLS_DIR_FILES } from '../common/tls-dir.ts';
-import { issueCertificate, makeCa } from './openssl-certs.ts';
+import { freshCa, ipSans, issueCertificate, type RegionAddresses } from './openssl-certs.ts';
 
 export const labPgTlsRoot = (dir: string) => join(dir, 'pg-tls');
 /** What the region's agent gets as `--pg-tls`. */
@@ -42,21 +42,17 @@ export function existingLabPgClientTls(dir: string): PgTls | undefined {
   return existsSync(labPgCaFile(dir)) ? labPgClientTls(dir) : undefined;
 }
 
-export interface PgMemberIdentity {
-  readonly region: string;
-  /** The region's database addresses. */
-  readonly ips: readonly string[];
-}
+/** The region's database addresses. */
+export type PgMemberIdentity = RegionAddresses;
 
 /** Everything above, fresh (an earlier lab's CA is never reused). */
 export async function writeLabPgCertificates(dir: string, members: readonly PgMemberIdentity[]): Promise<void> {
   const root = labPgTlsRoot(dir);
-  rmSync(root, { recursive: true, force: true });
-  const ca = await makeCa(join(root, 'ca'), 'meridian lab PostgreSQL CA');
+  const ca = await freshCa(root, 'meridian lab PostgreSQL CA', join(root, 'ca'));
   chmodSync(root, 0o755);
   copyFileSync(ca.crt, labPgCaFile(dir));
   chmodSync(labPgCaFile(dir), 0o644);
-  await Promise.all(members.map((m) => issueCertificate(ca, labPgTlsDir(dir, m.region), { commonName: `postgres ${m.region}`, sans: m.ips.map((ip) => `IP:${ip}`) })));
+  await Promise.all(members.map((m) => issueCertificate(ca, labPgTlsDir(dir, m.region), { commonName: `postgres ${m.region}`, sans: ipSans(m.ips) })));
   const { uid, gid } = await lookupIds('postgres');
   for (const m of members) {
     const d = labPgTlsDir(dir, m.region);
