@@ -497,6 +497,7 @@
       const dns = Object.entries((views[0] && views[0].s.dns) || {}).map(([n, addrs]) => `${n} -> ${addrs.join(' ') || 'nothing'}`);
       const paused = (views.find((x) => x.s.paused) || {}).s;
       const sync = (views.find((x) => x.s.syncSet) || {}).s;
+      const approval = renderApproval(name, views);
       const head = h('tr', null, ['agent', 'etcd', 'local database', 'fenced', 'last action'].map((c) => h('th', null, c)));
       const rows = views.map(({ a, s }) => {
         const local = s.local;
@@ -513,11 +514,29 @@
           h('span', { class: 'muted small' }, `coordinator ${coordinators.join(' / ')}`)),
         primaries.length > 1 ? h('div', { class: 'note' }, 'agents read different primary records right now') : null,
         paused ? h('div', { class: 'note', 'data-paused': name }, `PAUSED by ${paused.paused.by}${paused.paused.reason ? ` (${paused.paused.reason})` : ''} since ${paused.paused.at}: no automatic failover, repoint or rebuild; meridian resume --store ${name}`) : null,
+        approval,
         sync ? h('div', { class: 'small muted', 'data-sync-set': name }, sync.syncSet.count === 0 ? 'synchronous set: EMPTY, commits are asynchronous (degraded)' : `synchronous set: ANY ${sync.syncSet.count} (${sync.syncSet.members.join(', ')})`) : null,
         dns.length > 0 ? h('div', { class: 'small muted' }, dns.join('; ')) : null,
         h('table', null, h('thead', null, head), h('tbody', null, rows)),
         renderReplication(views));
     });
+  }
+
+  /**
+   * stores[].failover.approval (manual, off): a failover run waiting for an operator, or approved
+   * and not started yet, with the commands that answer it; `off` says no failover starts by itself.
+   */
+  function renderApproval(name, views) {
+    const withApproval = views.map((x) => x.s.approval).filter(Boolean);
+    const open = withApproval.map((a) => a.run).find((r) => r && (r.state === 'pending' || r.state === 'approved'));
+    if (open) {
+      const what = open.state === 'pending' ? 'FAILOVER WAITS FOR APPROVAL' : `FAILOVER APPROVED by ${open.decidedBy || 'an operator'}, starts on the coordinator's next tick`;
+      const answer = open.state === 'pending' ? `; meridian approve ${open.id}, or meridian reject ${open.id}` : '';
+      return h('div', { class: 'note', 'data-approval': name, 'data-approval-state': open.state },
+        `${what}: run ${open.id}, ${open.summary} (${open.why}); expires ${fmtTime(open.expiresAtMs, true)}${answer}`);
+    }
+    if (withApproval.some((a) => a.mode === 'off')) return h('div', { class: 'small muted', 'data-approval': name, 'data-approval-state': 'off' }, 'failover approval: off, the coordinator never fails over by itself');
+    return null;
   }
 
   /** Lag per standby from the agent with the newest observation of the primary (`replication` rows). */

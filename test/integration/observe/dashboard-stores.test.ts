@@ -144,3 +144,26 @@ test('a running runbook is shown live: steps so far, the current one, those to c
   assert.equal(await panel.locator('.current').count(), 0);
   assert.equal(await pill.isVisible(), false);
 });
+
+test('a failover waiting for approval is on the store, with the commands that answer it; then approved; off says so', async () => {
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.goto(url);
+  const base = stores.stores[0] ?? assert.fail('no store');
+  const run = {
+    id: 'orders-m3k9x2a', store: 'orders', situation: 'rb@4', subject: 'rb', summary: 'fail over orders away from rb',
+    why: 'region rb is down by quorum; its primary lease has expired', steps: [{ id: 'promote:rc', kind: 'promote', reason: 'rc holds the most WAL' }],
+    detectedAtMs: T, expiresAtMs: T + 600_000, state: 'pending' as const,
+  };
+  current = { supervised: true, stores: [{ ...base, approval: { mode: 'manual', run } }] };
+  const note = page.locator('#stores [data-approval="orders"]');
+  await page.waitForSelector('#stores [data-approval="orders"][data-approval-state="pending"]', { timeout: 5_000 });
+  assert.match(await note.innerText(), /^FAILOVER WAITS FOR APPROVAL: run orders-m3k9x2a, fail over orders away from rb \(region rb is down by quorum; its primary lease has expired\); expires \d\d:\d\d:\d\d\.\d{3}; meridian approve orders-m3k9x2a, or meridian reject orders-m3k9x2a$/);
+  current = { supervised: true, stores: [{ ...base, approval: { mode: 'manual', run: { ...run, state: 'approved', decidedBy: 'alice' } } }] };
+  await page.waitForSelector('#stores [data-approval="orders"][data-approval-state="approved"]', { timeout: 5_000 });
+  assert.match(await note.innerText(), /^FAILOVER APPROVED by alice, starts on the coordinator's next tick: run orders-m3k9x2a/);
+  current = { supervised: true, stores: [{ ...base, approval: { mode: 'off', run: null } }] };
+  await page.waitForSelector('#stores [data-approval="orders"][data-approval-state="off"]', { timeout: 5_000 });
+  current = stores;
+  await page.waitForSelector('#stores [data-approval="orders"]', { state: 'detached', timeout: 5_000 });
+  await page.close();
+});
