@@ -2,8 +2,9 @@
  * Patroni's way into the lab's etcd, which serves clients over TLS, requires a client certificate
  * from every client and has RBAC on (src/lab/etcd-certs.ts, etcd-rbac.ts). Patroni talks to etcd
  * through etcd's JSON gateway, which does not hand a certificate's CN to etcd's auth, so Patroni
- * logs in as a password user whose role reaches its own namespace only; it presents the lab's root
- * certificate only because etcd wants one (the password decides who it is). The files are copied
+ * logs in as a password user whose role reaches its own namespace only, with a client certificate
+ * of its own that carries no CN (etcd wants one from every client; the gateway refuses a CN, and
+ * the password decides who it is). The files are copied
  * into each member's directory, owned by `postgres`, since Patroni runs as that user.
  */
 import { execFile } from 'node:child_process';
@@ -14,7 +15,8 @@ import { promisify } from 'node:util';
 import { InfraError } from '../../src/common/errors.ts';
 import { TLS_DIR_FILES } from '../../src/common/tls-dir.ts';
 import { writeOwnedFile } from '../../src/data/index.ts';
-import { labEtcdRootDir } from '../../src/lab/etcd-certs.ts';
+import { labEtcdTlsRoot } from '../../src/lab/etcd-certs.ts';
+import { issueCertificate } from '../../src/lab/openssl-certs.ts';
 import { ETCDCTL_BIN, etcdctlArgs } from '../../src/lab/etcd-rbac.ts';
 
 const run = promisify(execFile);
@@ -55,10 +57,14 @@ export async function grantPatroniEtcd(o: {
       throw new InfraError(`etcd access for Patroni failed at 'etcdctl ${command.join(' ')}': ${(e.stderr || e.message).trim().split('\n')[0]}`, { cause: err });
     }
   }
-  const root = labEtcdRootDir(o.labDir);
+  // A client certificate of its own without a CN: etcd's JSON gateway refuses one that has a CN
+  // ("CommonName of client sending a request against gateway will be ignored").
+  const tlsRoot = labEtcdTlsRoot(o.labDir);
+  const own = join(tlsRoot, name);
+  await issueCertificate({ crt: join(tlsRoot, TLS_DIR_FILES.ca), key: join(tlsRoot, 'ca.key') }, own, { commonName: null, sans: [] });
   const files = { cacert: TLS_DIR_FILES.ca, cert: TLS_DIR_FILES.cert, key: TLS_DIR_FILES.key };
   for (const dir of o.memberDirs) {
-    for (const file of Object.values(files)) await writeOwnedFile(join(dir, `etcd-${file}`), readFileSync(join(root, file), 'utf8'), o.osUser);
+    for (const file of Object.values(files)) await writeOwnedFile(join(dir, `etcd-${file}`), readFileSync(join(own, file), 'utf8'), o.osUser);
   }
   // Every member's copy sits at the same name below its own directory: Patroni's config names it per member.
   return { cacert: `etcd-${files.cacert}`, cert: `etcd-${files.cert}`, key: `etcd-${files.key}`, username: name, password };

@@ -19,8 +19,11 @@ export interface CertificateAuthority {
 }
 
 export interface CertificateRequest {
-  /** The subject's CN (etcd takes it as the user name of a client certificate). */
-  readonly commonName: string;
+  /**
+   * The subject's CN (etcd takes it as the user name of a client certificate); null for none:
+   * etcd's JSON gateway refuses a client certificate that has one.
+   */
+  readonly commonName: string | null;
   /** subjectAltName entries as openssl writes them: `URI:…`, `IP:…`, `DNS:…`. */
   readonly sans: readonly string[];
 }
@@ -81,7 +84,7 @@ export async function issueCertificate(ca: CertificateAuthority, outDir: string,
     'basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature', 'extendedKeyUsage=serverAuth,clientAuth', '',
   ].join('\n'));
   try {
-    await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', `/CN=${who.commonName}`]);
+    await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', key, '-out', csr, '-subj', who.commonName === null ? '/O=meridian lab' : `/CN=${who.commonName}`]);
     chmodSync(key, 0o600);
     await openssl([
       'x509', '-req', '-in', csr, '-CA', ca.crt, '-CAkey', ca.key, '-set_serial', `0x${randomBytes(16).toString('hex').replace(/^[89a-f]/, '1')}`,
