@@ -20,12 +20,11 @@ export interface ApiTlsMaterial {
   readonly serial: string;
 }
 
-export class ApiTlsFiles {
-  private readonly files: PolledFiles<ApiTlsMaterial>;
-
+/** The material in force, reloaded as PeerTlsFiles is (`current`, `onChange`, `start`, `close`). */
+export class ApiTlsFiles extends PolledFiles<ApiTlsMaterial> {
   /** Throws an InputError naming the file when tls.crt and tls.key do not make a usable pair. */
   constructor(readonly dir: string, logger: Logger, checkEveryMs = 1_000, now: () => number = Date.now) {
-    this.files = new PolledFiles({
+    super({
       // ca.crt is watched when it is there at start; one added later is read with the next certificate.
       paths: [TLS_DIR_FILES.cert, TLS_DIR_FILES.key, ...(existsSync(join(dir, TLS_DIR_FILES.ca)) ? [TLS_DIR_FILES.ca] : [])].map((name) => join(dir, name)),
       load: () => loadApiMaterial(dir),
@@ -34,22 +33,6 @@ export class ApiTlsFiles {
       checkEveryMs,
       now,
     });
-  }
-
-  current(): ApiTlsMaterial {
-    return this.files.current();
-  }
-
-  onChange(listener: (m: ApiTlsMaterial) => void): void {
-    this.files.onChange(listener);
-  }
-
-  start(): void {
-    this.files.start();
-  }
-
-  close(): void {
-    this.files.close();
   }
 }
 

@@ -25,9 +25,12 @@ export interface PeerTlsMaterial {
   readonly serial: string;
 }
 
-export class PeerTlsFiles {
-  private readonly files: PolledFiles<PeerTlsMaterial>;
-
+/**
+ * The set in force (`current()`, rechecked at most once per `checkEveryMs`: new connections use
+ * it), `onChange` for each new good set (the server swaps its secure context), and `start()` to
+ * poll on a timer (a server has no request to check on) until `close()`.
+ */
+export class PeerTlsFiles extends PolledFiles<PeerTlsMaterial> {
   /** Throws an InputError when the files do not make a usable set for `region`. */
   constructor(
     readonly dir: string,
@@ -36,7 +39,7 @@ export class PeerTlsFiles {
     checkEveryMs = 1_000,
     now: () => number = Date.now,
   ) {
-    this.files = new PolledFiles({
+    super({
       paths: Object.values(PEER_TLS_FILES).map((name) => join(dir, name)),
       load: () => loadMaterial(dir, region),
       onReload: (m) => logger.info({ event: 'peerTls.reloaded', dir, serial: m.serial }, `peer certificates reloaded from ${dir} (serial ${m.serial})`),
@@ -44,25 +47,6 @@ export class PeerTlsFiles {
       checkEveryMs,
       now,
     });
-  }
-
-  /** The set in force now (rechecked at most once per `checkEveryMs`): new connections use it. */
-  current(): PeerTlsMaterial {
-    return this.files.current();
-  }
-
-  /** Called with each new good set (the server swaps its secure context). */
-  onChange(listener: (m: PeerTlsMaterial) => void): void {
-    this.files.onChange(listener);
-  }
-
-  /** Polls every `checkEveryMs` (a server has no request to check on): until close(). */
-  start(): void {
-    this.files.start();
-  }
-
-  close(): void {
-    this.files.close();
   }
 }
 
