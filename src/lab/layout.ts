@@ -5,7 +5,7 @@
  * L2 segment on the bridge `mrd-br0`, so no forwarding or NAT is involved.
  *
  * Host part per region i (1-based, topology order), in 10.231.<i>.x and fd77:231::<i>:x:
- *   .1          the region's agent (DNS :53, API :7700, peer listener :7701, mutual TLS)
+ *   .1          the region's agent (DNS :53, API https :7700, peer listener :7701, mutual TLS)
  *   .2          the region's etcd member (client https :2379, peer :2380), when the topology has stores
  *   .5          the region's database (every store with a member here, each on its own port)
  *   .3–.4, .6–.9 reserved for what later layers add (addRegionAddress)
@@ -73,7 +73,7 @@ export interface RegionLayout extends NetnsLayout {
   readonly agent: AddressPair;
   /** `ip:53`. */
   readonly dns: string;
-  /** `http://ip:7700`. */
+  /** `https://ip:7700`: the lab serves every agent's API over TLS (api-certs.ts), so tokens never cross the bridge in clear. */
   readonly api: string;
   /** `ip:7701`: the peer listener. */
   readonly peer: string;
@@ -164,7 +164,7 @@ function regionLayout(topology: Topology, name: string, index: number): RegionLa
     hostLink: `${LAB_PREFIX}r${index}h`,
     agent,
     dns: `${agent.ipv4}:${AGENT_DNS_PORT}`,
-    api: `http://${agent.ipv4}:${AGENT_API_PORT}`,
+    api: `https://${agent.ipv4}:${AGENT_API_PORT}`,
     peer: `${agent.ipv4}:${AGENT_PEER_PORT}`,
     instances,
     ...(etcd ? { etcd } : {}),

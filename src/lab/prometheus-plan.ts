@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { alertingRules, EXPORT_FILES } from '../observe/export/index.ts';
 import { AGENT_API_PORT, CLIENT_REGION, labAddress, type LabLayout } from './layout.ts';
+import { labApiCaPath } from './api-tls-files.ts';
 import { labTokenPath } from './token-files.ts';
 
 export const PROMETHEUS_BIN = process.env.MERIDIAN_PROMETHEUS_BIN ?? '/usr/bin/prometheus';
@@ -76,7 +77,8 @@ export function prometheusPlan(layout: LabLayout, dir: string): PrometheusPlan {
     config,
     ruleFiles,
   });
-  const regions = layout.regions.map((r) => instance(r.name, labAddress(r.index, PROMETHEUS_HOST).ipv4, regionalConfig(r.name, r.agent.ipv4, labTokenPath(dir, 'viewer'))));
+  // The agents' APIs are https (layout.ts): scraped over TLS, verified against the lab's API CA.
+  const regions = layout.regions.map((r) => instance(r.name, labAddress(r.index, PROMETHEUS_HOST).ipv4, regionalConfig(r.name, r.agent.ipv4, labTokenPath(dir, 'viewer'), labApiCaPath(dir))));
   const federated = regions.map((r) => ({ region: r.region, hostPort: `${r.ipv4}:${PROMETHEUS_PORT}` }));
   const rulesFile = join(root, EXPORT_FILES.rules);
   const rules = `# Written by meridian lab up --with prometheus (as meridian export prometheus).\n${stringify(alertingRules(), { lineWidth: 0 })}`;
@@ -101,7 +103,8 @@ export function prometheusArgs(p: PrometheusInstancePlan): string[] {
  * Prometheus itself; federation adds it to series that have no `region` of their own (e.g. `up`).
  * `/metrics` needs a viewer token: Prometheus reads it from `viewerTokenFile` (the lab's, 0600)
  * at every scrape, so a rotated token needs no reload. `apiCaFile`: the agent's API is https, and
- * Prometheus verifies it against that CA (the lab's API CA; not yet passed: the lab serves http).
+ * Prometheus verifies it against that CA (the lab's API CA; the certificate names the agent's IP,
+ * which is the target's host). Without it the scrape is plain http.
  */
 export function regionalConfig(region: string, agentIpv4: string, viewerTokenFile: string, apiCaFile?: string): Record<string, unknown> {
   return {

@@ -2,6 +2,7 @@
  * What `meridian lab status` shows: where everything is and whether each process is alive.
  * `labStatus` is pure over the state and a liveness probe; `readLabStatus` adds the I/O.
  */
+import { labApiCaPath } from './api-tls-files.ts';
 import { hostPort } from './http.ts';
 import { CLIENT_REGION } from './layout.ts';
 import { isAlive } from './procs.ts';
@@ -31,7 +32,7 @@ export interface RegionStatus {
   readonly namespace: string;
   /** `ip:53` of the region's agent. */
   readonly dns: string;
-  /** `http://ip:7700` of the region's agent. */
+  /** `https://ip:7700` of the region's agent. */
   readonly api: string;
   /** `ip:port` of every demo instance (all services, in topology order). */
   readonly instances: readonly string[];
@@ -63,6 +64,11 @@ export interface LabStatus {
   readonly stateDir: string;
   /** Only when `up` started Prometheus (`--with prometheus`). */
   readonly prometheus?: PrometheusUrls;
+  /**
+   * The CA of the agents' API certificates, when their APIs are https (`<lab dir>/api-tls/ca.crt`):
+   * what curl's `--cacert`, a browser or Prometheus must trust. The CLI trusts it by itself.
+   */
+  readonly apiCa?: string;
 }
 
 export function labStatus(state: LabState, stateDir: string, alive: (p: ProcessRecord) => boolean): LabStatus {
@@ -103,6 +109,8 @@ export function labStatus(state: LabState, stateDir: string, alive: (p: ProcessR
     stateDir,
     // The recorded processes tell whether `up` started Prometheus: the state needs no new field.
     ...(state.processes.some((p) => p.kind === PROMETHEUS_KIND) ? { prometheus: prometheusUrls(layout) } : {}),
+    // From the recorded layout: a lab built before its APIs were https has no CA to name.
+    ...(layout.regions.some((r) => r.api.startsWith('https://')) ? { apiCa: labApiCaPath(stateDir) } : {}),
   };
 }
 

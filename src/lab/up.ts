@@ -11,9 +11,9 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_TOPOLOGY_YAML, loadTopologyFile, parseTopology, type Topology } from '../spec/index.ts';
 import { credentialsEnv, generateCredentials, writeCredentials, type DbCredentials } from './credentials.ts';
-import { agentTokensPath, writeLabTokens } from './tokens.ts';
-import { labPeerTlsDir, writeLabPeerCertificates } from './peer-certs.ts';
-import { labEtcdAgentDir, writeLabEtcdCertificates } from './etcd-certs.ts';
+import { writeLabTokens } from './tokens.ts';
+import { writeLabCertificates } from './certificates.ts';
+import { labAgentArgs } from './agent-args.ts';
 import { startDataLayer } from './data-layer.ts';
 import { agentDataArgs, checkLabEngines, checkLeaseTtl, replicationPassfilePath, storePlans } from './data-plan.ts';
 import { teardown } from './down.ts';
@@ -84,11 +84,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabUpResult> {
     const credentials = { ...generateCredentials(), replicationPassfile: replicationPassfilePath(dir) };
     writeCredentials(dir, credentials);
     writeLabTokens(dir);
-    // A CA and one certificate per region (openssl): the agents talk to each other over mutual TLS.
-    await writeLabPeerCertificates(dir, layout.regions.map((r) => ({ region: r.name, ips: [r.agent.ipv4, r.agent.ipv6] })));
-    // With stores, etcd too: its own CA, member and agent certificates; the members require client certificates.
-    const etcdMembers = layout.regions.flatMap((r) => (r.etcd ? [{ region: r.name, ips: [r.etcd.address.ipv4, r.etcd.address.ipv6] }] : []));
-    if (etcdMembers.length > 0) await writeLabEtcdCertificates(dir, etcdMembers);
+    // CAs and certificates (openssl): mutual TLS between agents, the agents' API over https, etcd's clients and members.
+    await writeLabCertificates(dir, layout);
     for (const cmd of buildNetworkPlan(layout)) runIp(cmd);
     allowBridgeForwarding();
     writeResolvConfs(layout);
@@ -205,11 +202,10 @@ function demoStoreArgs(topology: Topology): string[] {
 
 async function startAgent(ctx: StartContext, region: RegionLayout, deadline: number, signal: AbortSignal): Promise<void> {
   const withStores = ctx.topology.stores.length > 0;
+  const dataArgs = withStores ? agentDataArgs(storePlans(ctx.topology, ctx.layout, ctx.dir), ctx.dir, region.name) : [];
   const proc = startInRegion(region.name, 'agent', `agent-${region.name}`, [
-    process.execPath, MERIDIAN_BIN, 'agent', '-f', ctx.topologyFile, '--region', region.name, '--tokens', agentTokensPath(ctx.dir),
-    '--peer-tls', labPeerTlsDir(ctx.dir, region.name),
-    ...(region.etcd ? ['--etcd-tls', labEtcdAgentDir(ctx.dir, region.name)] : []),
-    ...(withStores ? agentDataArgs(storePlans(ctx.topology, ctx.layout, ctx.dir), ctx.dir, region.name) : []),
+    process.execPath, MERIDIAN_BIN, ...labAgentArgs({ dir: ctx.dir, topologyFile: ctx.topologyFile, region, dataArgs }),
   ], withStores ? credentialsEnv(ctx.credentials) : {});
+  // Over https, verified against the lab's API CA (http.ts), as every client of the lab's agents does.
   return waitHealthy(proc, [`${region.api}/healthz`], deadline, signal);
 }

@@ -143,6 +143,7 @@ function formatStatus(s: LiveLabStatus): string {
     ...s.clients.map((c) => `clients: ${c.namespace} at ${c.address} and ${c.address6}`),
     `bridge: ${s.bridge.name} (${s.bridge.address}, ${s.bridge.address6}) in the root namespace${s.agents ? '' : '; agents NOT started (--no-agents)'}`,
     `state: ${s.stateDir}  topology: ${s.topologyFile}`,
+    ...(s.apiCa ? [`agents' API over https, certificates signed by ${s.apiCa} (meridian trusts it by itself; curl: --cacert ${s.apiCa})`] : []),
     ...(s.prometheus
       ? ['', `prometheus: global ${s.prometheus.global} (in ${s.clients[0]?.namespace ?? 'mrd-client'}); ${Object.entries(s.prometheus.regions).map(([r, url]) => `${r} ${url}`).join(', ')}`]
       : []),

@@ -65,6 +65,13 @@ describe('lab prometheus configs', () => {
     }
   });
 
+  it("each regional Prometheus scrapes its agent over https, verified against the lab's API CA", () => {
+    for (const p of plan.regions) {
+      const [job] = (p.config as { scrape_configs: Record<string, unknown>[] }).scrape_configs;
+      assert.deepEqual([job?.scheme, job?.tls_config], ['https', { ca_file: '/run/meridian/lab/api-tls/ca.crt' }]);
+    }
+  });
+
   it('the global one federates exactly the regional ones, labelled by region, and nothing else', () => {
     const text = JSON.stringify(plan.global.config);
     assert.equal(plan.global.url, 'http://10.231.250.1:9090');

@@ -51,8 +51,8 @@ async function down(): Promise<void> {
 }
 
 /** GET with curl from the host (ns undefined) or inside a namespace; exit code 0 = answered. */
-async function curl(ns: string | undefined, url: string, maxSeconds = 2): Promise<Run> {
-  const args = ['-s', '-g', '--connect-timeout', String(maxSeconds), '-m', String(maxSeconds), url];
+async function curl(ns: string | undefined, url: string, maxSeconds = 2, extra: readonly string[] = []): Promise<Run> {
+  const args = ['-s', '-g', '--connect-timeout', String(maxSeconds), '-m', String(maxSeconds), ...extra, url];
   return ns ? netnsExec(ns, ['curl', ...args]).then((r) => ({ code: r.exitCode, stdout: r.stdout, stderr: r.stderr })) : run('curl', args);
 }
 
@@ -105,9 +105,9 @@ describe('lab (network namespaces)', { skip: labSkipReason({ curl: true }) }, ()
     assert.equal(status.zone, 'global.meridian.test');
     assert.deepEqual(status.services, [{ name: 'web', fqdn: 'web.global.meridian.test', port: 8080 }]);
     assert.deepEqual(status.regions.map((r) => [r.name, r.namespace, r.dns, r.api, r.cut]), [
-      ['eu-west', 'mrd-eu-west', '10.231.1.1:53', 'http://10.231.1.1:7700', false],
-      ['us-east', 'mrd-us-east', '10.231.2.1:53', 'http://10.231.2.1:7700', false],
-      ['ap-south', 'mrd-ap-south', '10.231.3.1:53', 'http://10.231.3.1:7700', false],
+      ['eu-west', 'mrd-eu-west', '10.231.1.1:53', 'https://10.231.1.1:7700', false],
+      ['us-east', 'mrd-us-east', '10.231.2.1:53', 'https://10.231.2.1:7700', false],
+      ['ap-south', 'mrd-ap-south', '10.231.3.1:53', 'https://10.231.3.1:7700', false],
     ]);
     assert.deepEqual(status.regions[0]?.instances, ['10.231.1.11:8080', '10.231.1.12:8080']);
     assert.deepEqual(status.regions[0]?.instances6, ['[fd77:231::1:11]:8080', '[fd77:231::1:12]:8080']);
@@ -128,7 +128,12 @@ describe('lab (network namespaces)', { skip: labSkipReason({ curl: true }) }, ()
     await Promise.all(
       status.regions.flatMap((r) => urlsOf(r).flatMap((url) => [assertAnswers(undefined, url, r.name), assertAnswers('mrd-client', url, r.name)])),
     );
-    await Promise.all(status.regions.map((r) => assertAnswersStatus('mrd-client', `${r.api}/healthz`)));
+    // The agents' APIs are https only, verified with the lab's API CA (lab status names it).
+    assert.equal(status.apiCa, join(labDirPath, 'api-tls', 'ca.crt'));
+    await Promise.all(status.regions.map((r) => assertAnswersStatus('mrd-client', `${r.api}/healthz`, ['--cacert', status.apiCa!])));
+    const firstApi = status.regions[0]!.api;
+    assert.equal((await curl('mrd-client', `${firstApi}/healthz`)).code, 60, 'without the lab CA, curl cannot verify the agent');
+    assert.notEqual((await curl('mrd-client', `${firstApi.replace(/^https:/, 'http:')}/healthz`)).code, 0, 'no plaintext answer on the API port');
     // The namespace's resolv.conf points ordinary resolvers at the agents.
     const dig = await netnsExec('mrd-client', ['dig', '+short', '+time=1', '+tries=2', 'web.global.meridian.test', 'A']);
     const answers = dig.stdout.trim().split('\n').filter(Boolean);
@@ -228,7 +233,7 @@ describe('lab (network namespaces)', { skip: labSkipReason({ curl: true }) }, ()
   });
 });
 
-async function assertAnswersStatus(ns: string, url: string): Promise<void> {
-  const r = await curl(ns, url);
+async function assertAnswersStatus(ns: string, url: string, extra: readonly string[] = []): Promise<void> {
+  const r = await curl(ns, url, 2, extra);
   assert.equal(r.code, 0, `${url} from ${ns}: curl exit ${r.code}`);
 }

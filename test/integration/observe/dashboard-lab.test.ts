@@ -2,6 +2,7 @@
  * The dashboard against a running lab, as an on-call engineer would see it: `meridian lab up`
  * (the built-in topology: `lab up` has no option to leave its store out), the dashboard of a
  * surviving region's agent in real headless Chromium (Debian `chromium` through playwright-core),
+ * over https (the lab's agents serve their API with certificates of the lab's API CA),
  * every region shown (read through that one agent: same origin), then `meridian lab cut ap-south`:
  * its card turns red within the probe thresholds, and says why (which vantage points lost it,
  * since when). Screenshot:
@@ -20,6 +21,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { healRegion, httpGet, labDown, MERIDIAN_BIN, readLabStatus, type LiveLabStatus } from '../../../src/lab/index.ts';
 import { loadTopologyFile, type Topology } from '../../../src/spec/index.ts';
+import { labApiTrustArgs } from '../../support/chromium-trust.ts';
 import { labSkipReason } from '../../support/lab-suite.ts';
 
 const ARTIFACTS = new URL('../../../test-artifacts/', import.meta.url).pathname;
@@ -96,7 +98,8 @@ describe('the dashboard on a running lab', { skip: labSkipReason({ chromium: tru
     assert.equal(up.code, 0, `lab up failed: ${up.stderr}`);
     status = JSON.parse(up.stdout) as LiveLabStatus;
     topology = loadTopologyFile(status.topologyFile);
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    // The agents serve the dashboard over https with the lab's own CA: Chromium admits their keys (chromium-trust.ts).
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, ...labApiTrustArgs(labDirPath)] });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
     // Signed in with the lab's viewer token, as the sign-in field keeps it: in this tab's sessionStorage.
     await page.addInitScript((token) => window.sessionStorage.setItem('meridian.token', token), labAuth('viewer').authorization?.replace(/^Bearer /, '') ?? '');
@@ -118,6 +121,7 @@ describe('the dashboard on a running lab', { skip: labSkipReason({ chromium: tru
     assert.deepEqual(regions, ['eu-west', 'us-east', 'ap-south']);
     const viewer = status.regions.find((r) => r.name === VIEWER) ?? assert.fail(`no ${VIEWER}`);
     await page.goto(`${viewer.api}/`);
+    assert.equal(new URL(page.url()).protocol, 'https:', 'the lab serves its agents\' API over TLS');
     assert.equal(await page.title(), 'Meridian dashboard');
     for (const r of regions) await page.waitForSelector(card(r, 'up'), { timeout: 30_000 });
     const shown = await page.locator('.region-card').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-region')));

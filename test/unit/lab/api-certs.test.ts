@@ -1,8 +1,9 @@
 /**
- * The lab's API certificates (NOT YET USED by `lab up`: the lab serves http), made by the real
+ * The lab's API certificates (`lab up` serves every agent's API with them), made by the real
  * openssl in a temp dir: the agent's loader takes each region's set, a real https server with it is
- * verified by name and the lab's CA, the CA is found where the CLI looks (api-tls-files.ts), and
- * the lab's Prometheus scrape job turns to https with that CA when given it.
+ * verified by name and the lab's CA, the CA is found where the CLI looks (api-tls-files.ts), the
+ * lab's own requests (http.ts: readiness polls, drills) trust it with nothing set, and the lab's
+ * Prometheus scrape job turns to https with that CA when given it.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { X509Certificate } from 'node:crypto';
 import { loadApiMaterial } from '../../../src/agent/tls/index.ts';
 import { writeLabApiCertificates } from '../../../src/lab/api-certs.ts';
 import { labApiCaPath, labApiTlsDir, readLabApiCa } from '../../../src/lab/api-tls-files.ts';
+import { httpGet } from '../../../src/lab/http.ts';
 import { regionalConfig } from '../../../src/lab/prometheus-plan.ts';
 
 let dir: string;
@@ -62,6 +64,29 @@ test('a real https server with a region set is verified by the lab CA and its ad
     assert.equal(body, 'ok');
   } finally {
     server.close();
+  }
+});
+
+test("the lab's own requests (lab up's readiness polls, the drills' /status reads) trust the lab's API CA with nothing exported", async () => {
+  const m = loadApiMaterial(labApiTlsDir(dir, 'eu-west'));
+  const server = createServer({ cert: m.cert, key: m.key }, (_req, res) => res.end('ok'));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const saved = { lab: process.env.MERIDIAN_LAB_DIR, ca: process.env.MERIDIAN_API_CA };
+  try {
+    delete process.env.MERIDIAN_API_CA;
+    process.env.MERIDIAN_LAB_DIR = dir;
+    assert.deepEqual(await httpGet(`https://127.0.0.1:${port}/`, 2_000), { status: 200, body: 'ok' });
+    // Another lab's CA (none here): verification fails, it is never skipped.
+    process.env.MERIDIAN_LAB_DIR = join(dir, 'none');
+    await assert.rejects(httpGet(`https://127.0.0.1:${port}/`, 2_000), /self-signed certificate in certificate chain|unable to verify|issuer/i);
+  } finally {
+    server.close();
+    for (const [k, v] of [['MERIDIAN_LAB_DIR', saved.lab], ['MERIDIAN_API_CA', saved.ca]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 });
 

@@ -27,13 +27,13 @@ function withStores(regions: string[], stores: string[]): ReturnType<typeof pars
 describe('labLayout', () => {
   const layout = labLayout(defaultTopology);
 
-  it('numbers regions by topology order: namespace, veth and agent addresses', () => {
+  it('numbers regions by topology order: namespace, veth and agent addresses; the API is https', () => {
     assert.deepEqual(
       layout.regions.map((r) => [r.name, r.index, r.namespace, r.hostLink, r.agent.ipv4, r.agent.ipv6, r.dns, r.api]),
       [
-        ['eu-west', 1, 'mrd-eu-west', 'mrd-r1h', '10.231.1.1', 'fd77:231::1:1', '10.231.1.1:53', 'http://10.231.1.1:7700'],
-        ['us-east', 2, 'mrd-us-east', 'mrd-r2h', '10.231.2.1', 'fd77:231::2:1', '10.231.2.1:53', 'http://10.231.2.1:7700'],
-        ['ap-south', 3, 'mrd-ap-south', 'mrd-r3h', '10.231.3.1', 'fd77:231::3:1', '10.231.3.1:53', 'http://10.231.3.1:7700'],
+        ['eu-west', 1, 'mrd-eu-west', 'mrd-r1h', '10.231.1.1', 'fd77:231::1:1', '10.231.1.1:53', 'https://10.231.1.1:7700'],
+        ['us-east', 2, 'mrd-us-east', 'mrd-r2h', '10.231.2.1', 'fd77:231::2:1', '10.231.2.1:53', 'https://10.231.2.1:7700'],
+        ['ap-south', 3, 'mrd-ap-south', 'mrd-r3h', '10.231.3.1', 'fd77:231::3:1', '10.231.3.1:53', 'https://10.231.3.1:7700'],
       ],
     );
   });

@@ -45,7 +45,7 @@ describe('labStatus', () => {
       name: 'eu-west',
       namespace: 'mrd-eu-west',
       dns: '10.231.1.1:53',
-      api: 'http://10.231.1.1:7700',
+      api: 'https://10.231.1.1:7700',
       instances: ['10.231.1.11:8080', '10.231.1.12:8080'],
       instances6: ['[fd77:231::1:11]:8080', '[fd77:231::1:12]:8080'],
       endpoints: [
@@ -54,6 +54,12 @@ describe('labStatus', () => {
       ],
       cut: false,
     });
+  });
+
+  it("names the lab's API CA, since the agents' APIs are https; none for a lab recorded with http APIs", () => {
+    assert.equal(status.apiCa, '/lab/api-tls/ca.crt');
+    const plain = { ...state, layout: { ...layout, regions: layout.regions.map((r) => ({ ...r, api: r.api.replace('https:', 'http:') })) } };
+    assert.equal(labStatus(plain, '/lab', () => true).apiCa, undefined);
   });
 
   it('reports cuts from the state', () => {
