@@ -8,7 +8,7 @@ const region = (name: string, i: number) => ({
   name,
   namespace: `mrd-${name}`,
   dns: `10.231.${i}.1:53`,
-  api: `http://10.231.${i}.1:7700`,
+  api: `https://10.231.${i}.1:7700`,
   instances: [`10.231.${i}.11:8080`, `10.231.${i}.12:8080`, `10.231.${i}.31:9090`],
   instances6: [],
   cut: false,
