@@ -21,6 +21,7 @@ import type { CoordinationStore, FencingToken } from '../../coord/index.ts';
 import type { Store } from '../../spec/index.ts';
 import type { MemberState, PrimaryLease, RunbookProgress, StoreState } from '../types.ts';
 import { writeHeartbeat } from './heartbeat.ts';
+import { clusterHistory } from './cluster-history.ts';
 import { isFenced, lastKnownOf, toMemberState, type LastKnown } from './member-state.ts';
 import { Reachability } from './reachability.ts';
 import type { StoreMember } from './members.ts';
@@ -150,7 +151,7 @@ export class StoreObserver implements StoreSnapshots {
     this.lastSamples = { atMs: this.now(), record: record.region, byRegion: new Map([...samples].map(([r, obs]) => [r, obs.at(-1)!])) };
     const lease = leaseOfRegion(view, record.region, this.now(), this.o.leaseTtlMs);
     const cutOff = this.cutOff(record, lease, samples.get(record.region)?.at(-1)?.member, view, input.graceMs);
-    const replicas = this.rememberPrimary(record.region, samples);
+    const replicas = this.rememberPrimary(record.region, samples, record.timeline);
     const members: MemberState[] = this.o.members.map((m) => {
       const own = samples.get(m.region) ?? [];
       const state = toMemberState(
@@ -287,7 +288,7 @@ export class StoreObserver implements StoreSnapshots {
    * it answers, else as last seen. Sync mode needs the last ones: once the primary is gone, which
    * standbys held every acknowledged write is only known from what it last said.
    */
-  private rememberPrimary(region: string, samples: ReadonlyMap<string, readonly Observation[]>): readonly ReplicaInfo[] {
+  private rememberPrimary(region: string, samples: ReadonlyMap<string, readonly Observation[]>, recordTimeline?: number): readonly ReplicaInfo[] {
     const last = samples.get(region)?.at(-1)?.member;
     if (last?.reachable && last.role === 'primary') {
       if (last.history) this.history = last.history;
@@ -299,14 +300,11 @@ export class StoreObserver implements StoreSnapshots {
     }
     // Lag is reported only from a primary that answered its last sample, never from memory.
     if (samples.has(region)) this.lastPrimary = undefined;
-    if (!this.history) {
-      // Never saw the primary: take the newest history any member has (weaker divergence checks).
-      const known = [...samples.values()].map((s) => s.at(-1)?.member).filter((m): m is Extract<DbState, { reachable: true }> => !!m?.reachable && !!m.history);
-      const newest = known.sort((a, b) => b.timeline - a.timeline)[0];
-      if (newest?.history) {
-        this.history = newest.history;
-        this.systemIdentifier = newest.systemIdentifier;
-      }
+    const reachable = [...samples.values()].map((s) => s.at(-1)?.member).filter((m): m is Extract<DbState, { reachable: true }> => !!m?.reachable);
+    const history = clusterHistory(this.history, recordTimeline, reachable);
+    if (history && history !== this.history) {
+      this.history = history;
+      this.systemIdentifier ??= reachable.find((m) => m.history === history)?.systemIdentifier;
     }
     return this.replicas;
   }
