@@ -11,8 +11,8 @@ import tseslint from 'typescript-eslint';
  * The folders of src/, lowest first. A folder may import only the folders before it, so no two
  * folders can import each other, even through others. A new folder takes its place here.
  */
-const LAYERS = ['common', 'spec', 'coord', 'data', 'demo', 'health', 'gslb', 'observe', 'failover', 'agent', 'export', 'lab', 'drill', 'cli'];
-const PRODUCTION = ['agent', 'gslb', 'health', 'coord', 'data', 'failover'];
+const LAYERS = ['common', 'spec', 'coord', 'data', 'demo', 'health', 'capacity', 'gslb', 'observe', 'failover', 'agent', 'export', 'lab', 'drill', 'cli'];
+const PRODUCTION = ['agent', 'gslb', 'health', 'capacity', 'coord', 'data', 'failover'];
 const unplaced = readdirSync(join(import.meta.dirname, 'src'), { withFileTypes: true })
   .filter((e) => e.isDirectory() && !LAYERS.includes(e.name))
   .map((e) => e.name);

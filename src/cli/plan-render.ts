@@ -4,6 +4,7 @@
  * computed here that the agent did not compute (the steps, the choice, the rules are theirs).
  */
 import type { StorePlanPreview } from '../agent/store/plan-preview.ts';
+import { describeCapacity, type CapacityCheck } from '../capacity/index.ts';
 import type { DrainPreview } from '../gslb/index.ts';
 import { formatTable } from './output.ts';
 
@@ -30,7 +31,14 @@ export function renderStorePlan(p: StorePlanPreview): string {
   out += p.lag.length > 0
     ? formatTable(['standby', 'lag bytes', 'lag seconds'], p.lag.map((l) => [l.region, l.bytes ?? 'unknown', l.seconds === null ? '-' : String(l.seconds)]))
     : '  no standby\n';
+  if (p.capacity) out += capacityLines(`capacity if ${p.capacity.region} were lost with the primary (its services' load moves to the other regions)`, p.capacity.checks);
   return out;
+}
+
+/** The capacity check of each service, one line each (src/capacity/describe.ts). */
+function capacityLines(head: string, checks: readonly CapacityCheck[]): string {
+  if (checks.length === 0) return `${head}: no services\n`;
+  return `${head}:\n${checks.map((c) => `  ${describeCapacity(c)}\n`).join('')}`;
 }
 
 const VERDICT: Record<StorePlanPreview['kind'], Record<StorePlanPreview['outcome'], string>> = {
@@ -62,5 +70,8 @@ export function renderDrainPlan(p: DrainPlanAnswer): string {
     s.remaining.join(', ') || 'none',
     String(s.minHealthyRegions),
   ]);
-  return `${head}\n${verdict}\n${formatTable(['service', 'answers', `${p.region} now`, 'healthy, undrained after', 'min'], rows)}`;
+  const table = formatTable(['service', 'answers', `${p.region} now`, 'healthy, undrained after', 'min'], rows);
+  // An agent from before the capacity check sends none.
+  const capacity = p.services.every((s) => s.capacity) ? capacityLines(`capacity if ${p.region} is drained`, p.services.map((s) => s.capacity)) : '';
+  return `${head}\n${verdict}\n${table}${capacity}`;
 }

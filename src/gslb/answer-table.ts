@@ -16,6 +16,7 @@ import { ANY_CLIENT, buildZone, type Choice, type ResponseSpec, type StaticNames
 import { CLASS_IN, DROPPED, NO_QTYPE, OPTION_CLIENT_SUBNET, RCODE, TYPE, parseCommonQuery, questionType, type QueryFacts } from './wire.ts';
 import { describeZone, type ServiceAnswers } from './describe.ts';
 import type { TrafficControls } from './traffic-controls.ts';
+import type { HeldRegions } from './policy.ts';
 
 export interface ClientInfo {
   /** Source IP of the query. */
@@ -53,6 +54,8 @@ export interface AnswerTableOptions {
   readonly staticNames?: StaticNames;
   /** Operators' drains and weight overrides (traffic-controls.ts); default none. */
   readonly controls?: TrafficControls;
+  /** Degraded regions kept in the answers by an overload hold (capacity-rules.ts); default none. */
+  readonly held?: HeldRegions;
   /** false: encode every response per query (the reference path, for cross-checking tests). */
   readonly fastPath?: boolean;
 }
@@ -92,7 +95,7 @@ function nextSerial(): number {
 }
 
 export function buildAnswerTable(topology: Topology, health: HealthSnapshot, options: AnswerTableOptions = {}): AnswerTable {
-  const zone = buildZone(topology, health, options.serial ?? nextSerial(), options.staticNames, options.controls);
+  const zone = buildZone(topology, health, options.serial ?? nextSerial(), options.staticNames, options.controls, options.held);
   const random = options.random ?? Math.random;
   const entries = options.fastPath === false ? null : precompute(zone);
   const summary = describeZone(topology, zone);

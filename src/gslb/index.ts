@@ -15,6 +15,10 @@
  * Operators' traffic controls (drains, weight overrides) are an input of the table like health:
  * pass the ones in force as `controls` and rebuild when they change. Judge a change with
  * planTrafficChange (the safety rules) before storing it.
+ *
+ * Overload holds (capacity-rules.ts, `capacity.onOverload: hold`) are an input too: compute them
+ * with overloadHolds() from the health, the controls and the measured load, pass heldRegions() as
+ * `held`, and rebuild when they change.
  */
 export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type ClientInfo, type ExchangeCodes } from './answer-table.ts';
 export { DROPPED, NO_QTYPE, RCODE, typeCode } from './wire.ts';
@@ -25,7 +29,8 @@ export { TCP_DEFAULTS, type TcpLimits } from './tcp.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions, type QueryEvent } from './dns-server.ts';
 export type { DnsTransport, DatagramHandler, UdpTransportFactory } from './transport.ts';
 export { chooseUdpTransport, UDP_TRANSPORT_ENV, type UdpTransportChoice } from './native-transport.ts';
-export { decide, dependsOnClient, policyRegions, type RoutingDecision, type RegionChoice, type PolicyType } from './policy.ts';
+export { decide, dependsOnClient, policyRegions, NO_HOLDS, type HeldRegions, type RoutingDecision, type RegionChoice, type PolicyType } from './policy.ts';
+export { answeringRegions, capacityIfLost, heldRegions, overloadHolds, serviceCapacity, type OverloadHold } from './capacity-rules.ts';
 export {
   NO_CONTROLS, drainOf, weightOf, describeDrain, type TrafficControls, type Drain, type WeightOverride, type ControlOrigin,
 } from './traffic-controls.ts';

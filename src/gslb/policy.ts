@@ -9,6 +9,10 @@
  * candidate is drained the answer is empty. A drain is an operator's intent, not an observation;
  * fail-open exists because "everything is down" is more likely a monitoring fault than the truth,
  * which says nothing about a region someone took out on purpose (docs/gslb.md, "Traffic controls").
+ *
+ * A *held* region (capacity-rules.ts: `capacity.onOverload: hold`, the survivors cannot absorb
+ * it) counts as healthy although it is down by majority, and is answered with all its endpoints:
+ * it is degraded, not dead, and moving its load would overload the others.
  */
 import { isIP } from 'node:net';
 import type { HealthSnapshot } from '../health/types.ts';
@@ -48,7 +52,14 @@ interface Candidate {
   readonly weight: number;
   /** An operator's drain: the region is left out of every answer. */
   readonly drain: Drain | undefined;
+  /** Down by majority but kept in the answers by an overload hold. */
+  readonly held: boolean;
 }
+
+/** Regions kept in a service's answers by an overload hold, per service (capacity-rules.ts). */
+export type HeldRegions = ReadonlyMap<string, ReadonlySet<string>>;
+
+export const NO_HOLDS: HeldRegions = new Map();
 
 /** geo and latency answer differently per client network; the others answer everyone alike. */
 export function dependsOnClient(policy: Policy): boolean {
@@ -72,10 +83,11 @@ export function decide(
   client: ClientNetwork | undefined,
   family?: AddressFamily,
   controls: TrafficControls = NO_CONTROLS,
+  held: HeldRegions = NO_HOLDS,
 ): RoutingDecision {
   const policy = service.policy;
   const base = { service: service.name, policy: policy.type };
-  const configured = candidatesOf(service, topology, health, family, controls);
+  const configured = candidatesOf(service, topology, health, family, controls, held.get(service.name));
   if (configured.length === 0) {
     return { ...base, selection: 'all', regions: [], failOpen: false, reason: 'no endpoints configured in any candidate region' };
   }
@@ -97,7 +109,8 @@ export function decide(
       reason: `${drainNote}every ${drained.length > 0 ? 'undrained ' : ''}candidate region is down by majority (${down.join(', ')}): failing open with all ${total} endpoints`,
     };
   }
-  const downNote = `${drainNote}${down.length > 0 ? `${down.join(', ')} down by majority; ` : ''}`;
+  const heldNote = healthy.filter((c) => c.held).map((c) => `${c.region.name} down by majority but held in the answers (capacity.onOverload hold: the others cannot absorb its load); `).join('');
+  const downNote = `${drainNote}${down.length > 0 ? `${down.join(', ')} down by majority; ` : ''}${heldNote}`;
   const chosen = (cs: readonly Candidate[], why: string, selection: 'all' | 'weighted-pick' = 'all'): RoutingDecision => ({
     ...base,
     selection,
@@ -193,7 +206,9 @@ export function policyRegions(service: Service, topology: Topology, controls: Tr
   return policy.regions ?? topology.regions.map((r) => r.name);
 }
 
-function candidatesOf(service: Service, topology: Topology, health: HealthSnapshot, family: AddressFamily | undefined, controls: TrafficControls): Candidate[] {
+function candidatesOf(
+  service: Service, topology: Topology, health: HealthSnapshot, family: AddressFamily | undefined, controls: TrafficControls, held: ReadonlySet<string> | undefined,
+): Candidate[] {
   const policy = service.policy;
   const indexOf = new Map(topology.regions.map((r, i) => [r.name, i]));
   const out: Candidate[] = [];
@@ -203,10 +218,14 @@ function candidatesOf(service: Service, topology: Topology, health: HealthSnapsh
     if (index === undefined || configured.length === 0) continue;
     const isUp = (address: string) => endpointUp(health, service.name, name, address);
     const all = configured.filter((address) => family === undefined || isIP(address) === family);
-    const up = all.filter(isUp);
-    const healthy = all.length > 0 ? up.length > 0 : configured.some(isUp);
+    const routed = all.filter(isUp);
+    const up = all.length > 0 ? routed.length > 0 : configured.some(isUp);
+    // Held: down by majority, answered with every endpoint (which of them still serve is not known).
+    const isHeld = !up && held?.has(name) === true;
     const weight = policy.type === 'weighted' ? weightOf(controls, service.name, name, policy.weights[name] ?? 0) : 1;
-    out.push({ region: topology.regions[index] as Region, index, all, up, healthy, weight, drain: drainOf(controls, service.name, name) });
+    out.push({
+      region: topology.regions[index] as Region, index, all, up: isHeld ? all : routed, healthy: up || isHeld, weight, drain: drainOf(controls, service.name, name), held: isHeld,
+    });
   }
   return out;
 }

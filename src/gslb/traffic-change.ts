@@ -4,6 +4,7 @@
  * this, and writes `next` with a compare-and-put on the revision it read (a lost race plans again
  * on top of the other operator's change, so neither overwrites the other unseen).
  */
+import { NO_LOADS, type LoadReadings } from '../capacity/index.ts';
 import type { HealthSnapshot } from '../health/types.ts';
 import type { Service, Topology } from '../spec/index.ts';
 import {
@@ -33,12 +34,14 @@ export function planTrafficChange(
   current: TrafficControls,
   request: TrafficRequest,
   atIso: string,
+  /** The measured load, for the capacity rule (traffic-safety.ts); none: that rule refuses nothing. */
+  loads: LoadReadings = NO_LOADS,
 ): ChangePlan {
   const invalid = invalidNames(topology, request);
   if (invalid) return { kind: 'invalid', detail: invalid };
   const change = proposed(topology, current, request, atIso);
   if (change.kind !== 'change') return change;
-  const verdict = checkSafety(topology, health, current, change.next({ forced: false }));
+  const verdict = checkSafety(topology, health, current, change.next({ forced: false }), loads, Date.parse(atIso));
   if (verdict.kind === 'safe') return { kind: 'apply', next: change.next({ forced: false }), overridden: [], detail: change.detail };
   const rules = verdict.violations.map(describeViolation).join('; ');
   if (!('force' in request) || !request.force) {

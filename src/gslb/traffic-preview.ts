@@ -5,7 +5,9 @@
  * (the same evaluation, traffic-safety.ts), and the controls it would leave are compared with
  * the ones in force through regionStates.
  */
+import { NO_LOADS, type CapacityCheck, type LoadReadings } from '../capacity/index.ts';
 import type { HealthSnapshot } from '../health/types.ts';
+import { serviceCapacity } from './capacity-rules.ts';
 import type { Topology } from '../spec/index.ts';
 import { planTrafficChange } from './traffic-change.ts';
 import { describeDrain, type TrafficControls } from './traffic-controls.ts';
@@ -20,6 +22,8 @@ export interface ServiceDrainEffect {
   /** Healthy, undrained regions the service would keep. */
   readonly remaining: readonly string[];
   readonly minHealthyRegions: number;
+  /** Whether the regions it would keep can absorb the region's load (src/capacity). */
+  readonly capacity: CapacityCheck;
 }
 
 export type DrainPreview =
@@ -29,9 +33,11 @@ export type DrainPreview =
   /** `refusedBy`: the rules that refuse it without --force (empty: it would be applied as asked). */
   | { readonly kind: 'drain'; readonly services: readonly ServiceDrainEffect[]; readonly refusedBy: readonly Violation[]; readonly refusals: readonly string[] };
 
-export function previewDrain(topology: Topology, health: HealthSnapshot, current: TrafficControls, region: string, service?: string): DrainPreview {
+export function previewDrain(
+  topology: Topology, health: HealthSnapshot, current: TrafficControls, region: string, service?: string, loads: LoadReadings = NO_LOADS, nowMs = 0,
+): DrainPreview {
   const request = { kind: 'drain', region, by: 'plan', force: true, ...(service ? { service } : {}) } as const;
-  const plan = planTrafficChange(topology, health, current, request, new Date(0).toISOString());
+  const plan = planTrafficChange(topology, health, current, request, new Date(nowMs).toISOString(), loads);
   if (plan.kind === 'invalid' || plan.kind === 'unchanged') return { kind: plan.kind, detail: plan.detail };
   if (plan.kind !== 'apply') throw new Error(`invariant: a forced drain is applied or unchanged, not ${plan.kind}`);
   const services = topology.services.filter((s) => service === undefined || s.name === service).map((s): ServiceDrainEffect => {
@@ -43,6 +49,7 @@ export function previewDrain(topology: Topology, health: HealthSnapshot, current
       now,
       remaining: regionStates(s, topology, health, plan.next).filter(counts).map((r) => r.region),
       minHealthyRegions: minHealthyRegionsOf(s),
+      capacity: serviceCapacity(s, topology, health, current, loads, [region], nowMs),
     };
   });
   return { kind: 'drain', services, refusedBy: plan.overridden, refusals: plan.overridden.map(describeViolation) };

@@ -7,9 +7,15 @@
  * A change that takes no healthy region out (an undrain, draining a region that is down, a
  * weight change between two non-zero weights) is never refused, even when the service is
  * already below its minimum: refusing it would not bring a region back.
+ *
+ * The capacity rule (docs/capacity.md): a change that takes a healthy region out of a service
+ * that declares capacity is refused when the regions left could not absorb its measured load.
+ * Unmeasured load refuses nothing (the plan says "no load measured"): the rule needs numbers.
  */
+import { describeCapacity, NO_LOADS, type CheckedCapacity, type LoadReadings } from '../capacity/index.ts';
 import type { HealthSnapshot } from '../health/types.ts';
 import type { Service, Topology } from '../spec/index.ts';
+import { serviceCapacity } from './capacity-rules.ts';
 import { endpointUp, policyRegions } from './policy.ts';
 import { describeDrain, drainOf, type Drain, type TrafficControls } from './traffic-controls.ts';
 
@@ -17,7 +23,9 @@ export type SafetyRule =
   /** The change would leave the service no healthy, undrained region at all. */
   | 'last-healthy-region'
   /** …or fewer than the service's `minHealthyRegions`. */
-  | 'min-healthy-regions';
+  | 'min-healthy-regions'
+  /** The regions left could not absorb the load of the regions it takes out. */
+  | 'capacity';
 
 export interface Violation {
   readonly rule: SafetyRule;
@@ -27,6 +35,8 @@ export interface Violation {
   readonly remaining: readonly string[];
   /** Every other region of the service's policy, with why it would not count. */
   readonly excluded: readonly { readonly region: string; readonly why: string }[];
+  /** Rule `capacity` only: the check that refused it. */
+  readonly capacity?: CheckedCapacity;
 }
 
 export type SafetyVerdict =
@@ -59,21 +69,31 @@ export function regionStates(service: Service, topology: Topology, health: Healt
 /** What the rules count: a region the service can answer with, healthy by majority and not drained. */
 export const counts = (s: RegionState): boolean => s.healthy && s.drain === undefined;
 
-export function checkSafety(topology: Topology, health: HealthSnapshot, before: TrafficControls, after: TrafficControls): SafetyVerdict {
-  const violations = topology.services.flatMap((service) => {
+/** `loads` and `nowMs` feed the capacity rule; without readings it refuses nothing. */
+export function checkSafety(
+  topology: Topology, health: HealthSnapshot, before: TrafficControls, after: TrafficControls, loads: LoadReadings = NO_LOADS, nowMs = 0,
+): SafetyVerdict {
+  const violations = topology.services.flatMap((service): Violation[] => {
     const was = regionStates(service, topology, health, before).filter(counts).map((s) => s.region);
     const states = regionStates(service, topology, health, after);
     const remaining = states.filter(counts).map((s) => s.region);
-    const min = minHealthyRegionsOf(service);
-    if (remaining.length >= min || remaining.length >= was.length) return [];
     const removed = was.filter((r) => !remaining.includes(r));
-    return [{
-      rule: remaining.length === 0 ? 'last-healthy-region' : 'min-healthy-regions',
-      service: service.name,
-      min,
-      remaining,
-      excluded: excludedRegions(service, topology, states, removed),
-    } satisfies Violation];
+    const min = minHealthyRegionsOf(service);
+    const out: Violation[] = [];
+    if (remaining.length < min && remaining.length < was.length) {
+      out.push({
+        rule: remaining.length === 0 ? 'last-healthy-region' : 'min-healthy-regions',
+        service: service.name,
+        min,
+        remaining,
+        excluded: excludedRegions(service, topology, states, removed),
+      });
+    }
+    const capacity = removed.length > 0 && service.capacity ? serviceCapacity(service, topology, health, before, loads, removed, nowMs) : undefined;
+    if (capacity?.kind === 'checked' && !capacity.fits && capacity.loadToAbsorbRps > 0) {
+      out.push({ rule: 'capacity', service: service.name, min, remaining, excluded: [], capacity });
+    }
+    return out;
   });
   return violations.length === 0 ? { kind: 'safe' } : { kind: 'refused', violations };
 }
@@ -93,6 +113,7 @@ function topologyIndex(topology: Topology, region: string): number {
 
 /** One line per violation: the rule, the service, what would remain and why the rest would not count. */
 export function describeViolation(v: Violation): string {
+  if (v.capacity) return `rule capacity: service ${describeCapacity(v.capacity)}`;
   const rule = v.rule === 'last-healthy-region'
     ? `rule last-healthy-region: service ${v.service} would have no healthy, undrained region left`
     : `rule min-healthy-regions: service ${v.service} would have ${v.remaining.length} healthy, undrained region(s), below its minHealthyRegions ${v.min}`;

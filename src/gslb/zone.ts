@@ -8,7 +8,7 @@ import { fqdn, type ClientNetwork, type Service, type Topology } from '../spec/i
 import { clientNetworkMatcher, type ClientNetworkMatcher } from './client-networks.ts';
 import { parseIpExact } from './ip.ts';
 import type { ResponseSections, ZoneRecord } from './message.ts';
-import { decide, dependsOnClient, type RoutingDecision } from './policy.ts';
+import { decide, dependsOnClient, NO_HOLDS, type HeldRegions, type RoutingDecision } from './policy.ts';
 import { NO_CONTROLS, type TrafficControls } from './traffic-controls.ts';
 import { RCODE, TYPE, wireKey } from './wire.ts';
 
@@ -58,6 +58,7 @@ export function buildZone(
   serial: number,
   staticNames: StaticNames = {},
   controls: TrafficControls = NO_CONTROLS,
+  held: HeldRegions = NO_HOLDS,
 ): Zone {
   const apexKey = wireKey(topology.zone);
   const ttl = topology.dns.ttl;
@@ -99,7 +100,7 @@ export function buildZone(
   const clientClasses = [ANY_CLIENT, ...topology.clientNetworks.map((n) => n.name)];
   const decisions = new Map<string, Map<string, FamilyDecisions>>();
   for (const service of topology.services) {
-    const perClass = decideForClasses(service, topology, health, controls);
+    const perClass = decideForClasses(service, topology, health, controls, held);
     decisions.set(service.name, perClass);
     const owner = wireKey(fqdn(topology, service));
     names.set(owner, {
@@ -135,10 +136,10 @@ export interface FamilyDecisions {
   readonly v6: RoutingDecision;
 }
 
-function decideForClasses(service: Service, topology: Topology, health: HealthSnapshot, controls: TrafficControls): Map<string, FamilyDecisions> {
+function decideForClasses(service: Service, topology: Topology, health: HealthSnapshot, controls: TrafficControls, held: HeldRegions): Map<string, FamilyDecisions> {
   const both = (network: ClientNetwork | undefined): FamilyDecisions => ({
-    v4: decide(service, topology, health, network, 4, controls),
-    v6: decide(service, topology, health, network, 6, controls),
+    v4: decide(service, topology, health, network, 4, controls, held),
+    v6: decide(service, topology, health, network, 6, controls, held),
   });
   const perClass = new Map([[ANY_CLIENT, both(undefined)]]);
   if (dependsOnClient(service.policy)) {

@@ -48,6 +48,12 @@ export function checkReferences(t: Topology): SpecIssue[] {
     if (s.minHealthyRegions !== undefined && s.minHealthyRegions > candidates) {
       issues.push({ path: [...at, 'minHealthyRegions'], message: `minHealthyRegions ${s.minHealthyRegions} is more than the ${candidates} region(s) policy '${p.type}' can answer with: every drain would be refused` });
     }
+    for (const region of Object.keys(s.capacity?.instances ?? {})) {
+      if (!regions.has(region)) unknownRegion([...at, 'capacity', 'instances', region], region, true);
+    }
+    if (s.capacity?.load && s.capacity.load.interval < 1000) {
+      issues.push({ path: [...at, 'capacity', 'load', 'interval'], message: `interval ${s.capacity.load.interval}ms is too short: every agent queries Prometheus this often (at least 1s)` });
+    }
     if ((p.type === 'geo' || p.type === 'latency') && !hasLocations(t)) {
       issues.push({ path: [...at, 'policy', 'type'], message: `policy '${p.type}' needs 'geo' on every region it may answer with` });
     }

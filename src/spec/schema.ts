@@ -124,6 +124,54 @@ export const PolicySchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('all-healthy'), regions: regionList.optional() }),
 ], { error: 'expected one of: failover, weighted, geo, latency, all-healthy' });
 
+/** services[].capacity.onOverload: what an automatic traffic shift does when the survivors cannot absorb it (docs/capacity.md). */
+export const OVERLOAD_POLICIES = ['shift', 'hold'] as const;
+export type OverloadPolicy = (typeof OVERLOAD_POLICIES)[number];
+/** services[].capacity.load.interval when the topology does not say: 15 s (Prometheus' usual scrape interval). */
+export const LOAD_INTERVAL_DEFAULT_MS = 15_000;
+
+/** A Prometheus label name (`region`, `cluster`). */
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+const httpUrl = z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL such as "http://prometheus:9090"' });
+
+/**
+ * What a service's instances can serve and where its current load is measured (docs/capacity.md).
+ * The agents read the load (requests/s per region) from the team's Prometheus; the arithmetic is
+ * src/capacity. Optional: a service without it has no capacity check ("no capacity declared").
+ */
+export const CapacitySchema = z.strictObject({
+  /** Requests per second one instance serves at its limit. */
+  perInstance: z.number().positive().max(10_000_000),
+  /**
+   * Instances behind a region's endpoints, when they are load balancers (a region's capacity is
+   * then this many instances while its endpoints answer). Absent: one instance per endpoint
+   * address of an IP family (the lab's layout: each instance has one IPv4 and one IPv6 address).
+   */
+  instances: z.record(z.string(), z.number().int().min(1).max(100_000)).optional(),
+  /**
+   * `shift` (today's behaviour): a region down by majority leaves the answers, whatever the
+   * survivors can take. `hold`: a region that is degraded (down by majority, yet still answering
+   * some vantage point) stays in the answers while the survivors cannot absorb its load; a dead
+   * one (no vantage point gets an answer) is shifted anyway. Manual drains that would overload the
+   * survivors are refused unless forced, whatever this says.
+   */
+  onOverload: z.enum(OVERLOAD_POLICIES, { error: `expected one of: ${OVERLOAD_POLICIES.join(', ')}` }).default('shift'),
+  /** Where the agents read the current load; absent: plans say "no load measured". */
+  load: z
+    .strictObject({
+      /** Prometheus (or a compatible API: Thanos, Mimir, VictoriaMetrics) base URL(s), tried in order. */
+      prometheus: z.union([httpUrl, z.array(httpUrl).min(1)], { error: 'a Prometheus base URL such as "http://prometheus:9090", or a list of them' })
+        .transform((v) => (typeof v === 'string' ? [v] : v)),
+      /** An instant query returning requests/s with one series per region, e.g. `sum by (region) (rate(http_requests_total{service="web"}[1m]))`. */
+      query: z.string().min(1).max(4000),
+      /** The label of the query's series that names the region. */
+      regionLabel: z.string().regex(LABEL, 'a Prometheus label name such as "region"').default('region'),
+      /** How often each agent asks. */
+      interval: duration.default(LOAD_INTERVAL_DEFAULT_MS),
+    })
+    .optional(),
+});
+
 export const ServiceSchema = z.strictObject({
   name: name('a service name'),
   /** Name inside the global zone: `web` serves `web.<zone>`. */
@@ -146,6 +194,8 @@ export const ServiceSchema = z.strictObject({
    * fewer healthy, undrained regions than this is refused unless forced. Absent: 1.
    */
   minHealthyRegions: z.number().int().min(1).max(64).optional(),
+  /** Per-instance capacity and where the load is measured: the capacity check of plans, drains and failovers (docs/capacity.md). */
+  capacity: CapacitySchema.optional(),
   /** Export an AWS Global Accelerator in front of this service (aws-cdk export). */
   globalAccelerator: z.boolean().default(false),
 });
@@ -316,6 +366,7 @@ export type Region = Topology['regions'][number];
 export type Service = Topology['services'][number];
 export type Policy = Service['policy'];
 export type HealthCheck = Service['health'];
+export type Capacity = NonNullable<Service['capacity']>;
 export type ClientNetwork = Topology['clientNetworks'][number];
 export type GeoPoint = NonNullable<Region['geo']>;
 export type Store = Topology['stores'][number];

@@ -10,6 +10,7 @@ import {
   assumePrimaryLost, formatLsn, previewFailover, previewSwitchover, startsFailover,
   type ApprovalMode, type Plan, type Promotion, type StandbyLag, type StepKind, type StoreState, type WaitCode,
 } from '../../failover/index.ts';
+import type { CapacityCheck } from '../../capacity/index.ts';
 import { choosePlan, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
 
 export interface PreviewStep {
@@ -54,6 +55,12 @@ export interface StorePlanPreview {
   /** The data at risk now: each standby's distance behind the primary. */
   readonly lag: readonly { readonly region: string; readonly bytes: string | null; readonly seconds: number | null }[];
   readonly waits: readonly PreviewWait[];
+  /**
+   * Failover only: whether the services could absorb the load of the primary's region if it were
+   * lost with it (src/capacity), as this coordinator's agent measures it. Absent from an agent
+   * without the capacity check.
+   */
+  readonly capacity?: { readonly region: string; readonly checks: readonly CapacityCheck[] };
 }
 
 export interface PreviewInput {

@@ -14,7 +14,8 @@ import {
   type AuditSink, type Plan, type RunOutcome, type RunPlan, type StepRecord, type StoreState,
 } from '../../failover/index.ts';
 import { leaseHeldFor, readStepRecords, type RealPorts, type RejoinJobReport, type StoreSnapshots } from '../../failover/adapters/index.ts';
-import type { ApprovalMode } from '../../failover/index.ts';
+import { startsFailover, type ApprovalMode } from '../../failover/index.ts';
+import type { CapacityCheck } from '../../capacity/index.ts';
 import { ApprovalKeeper } from './approval-records.ts';
 import { choosePlan, promotesAway, shouldExecute, type PolicySettings } from './coordinator-policy.ts';
 import { applyPause, abortRunbook } from './operator-records.ts';
@@ -46,6 +47,10 @@ export interface StoreCoordinatorOptions {
   readonly approval?: { readonly mode: ApprovalMode; readonly expiryMs: number };
   /** This agent's region: the actor of the approval records it writes. @default 'coordinator' */
   readonly self?: string;
+  /** Each service's capacity check if `region` were lost now (src/capacity): for failover plans. */
+  readonly capacityIfLost?: (region: string) => readonly CapacityCheck[];
+  /** A failover starts (a run plan away from `lost`): the agent records the capacity check with it. */
+  readonly onFailoverStart?: (event: { readonly store: string; readonly lost: string; readonly runbookId: string }) => void;
 }
 
 const OPERATOR_ROUNDS = 3;
@@ -116,7 +121,9 @@ export class StoreCoordinator {
         return { status: 404, body: { error: `region '${to}' is not a member of store '${this.o.store}' (members: ${state.members.map((m) => m.region).join(', ')})` } };
       }
       const lagSeconds = this.o.lagSeconds?.(state.primary.region);
-      return { status: 200, body: storePlanPreview({ state, nowMs: this.clock.nowMs(), settings: this.o.settings, approval: this.approvals.mode, ...(to !== undefined ? { to } : {}), ...(lagSeconds ? { lagSeconds } : {}) }) };
+      const preview = storePlanPreview({ state, nowMs: this.clock.nowMs(), settings: this.o.settings, approval: this.approvals.mode, ...(to !== undefined ? { to } : {}), ...(lagSeconds ? { lagSeconds } : {}) });
+      const capacity = to === undefined && this.o.capacityIfLost ? { region: state.primary.region, checks: this.o.capacityIfLost(state.primary.region) } : undefined;
+      return { status: 200, body: capacity ? { ...preview, capacity } : preview };
     });
   }
 
@@ -162,6 +169,7 @@ export class StoreCoordinator {
     const decision = (await this.approvals.gate(plan, state, now, ruled, () => this.plannedSteps(state, now))) ?? ruled;
     this.notePlan(planStatus(plan, decision.execute ? { executed: true } : { executed: false, why: decision.why, code: decision.code }));
     if (decision.execute) {
+      if (startsFailover(plan, state)) this.o.onFailoverStart?.({ store: this.o.store, lost: state.primary.region, runbookId: plan.runbookId });
       const outcome = await this.execute(plan);
       if (outcome.kind === 'failed') return 'retry';
       if (outcome.kind !== 'completed' || plan.steps.length === 0) return 'wait';

@@ -33,6 +33,19 @@ const cases: Case[] = [
     ],
   },
   {
+    name: 'failover with the capacity check of the primary\'s region',
+    text: () => renderStorePlan({
+      ...storePlanPreview({ state: healthy, nowMs: NOW, settings: { automatic: true } }),
+      capacity: { region: 'eu-west', checks: [{ kind: 'undeclared', service: 'api' }, { kind: 'unmeasured', service: 'web', lost: ['eu-west'], why: 'no reading for eu-west: Prometheus down' }] },
+    }),
+    says: [
+      'data at risk now',
+      "capacity if eu-west were lost with the primary (its services' load moves to the other regions):",
+      '  api: no capacity declared (services[].capacity)',
+      '  web: no load measured yet: no reading for eu-west: Prometheus down',
+    ],
+  },
+  {
     name: 'failover while paused: the wait with its code and how to resume',
     text: () => renderStorePlan(storePlanPreview({ state: { ...healthy, paused: { by: 'alice@ops', reason: 'upgrade', at: 'T' } }, nowMs: NOW, settings: { automatic: true } })),
     says: ['verdict: the reconciler would wait', /^waits \(paused\): paused by alice@ops at T \(upgrade\): .*meridian resume --store orders$/m],
@@ -58,9 +71,14 @@ const cases: Case[] = [
     ],
   },
   {
-    name: 'drain that would apply',
+    name: 'drain that would apply, with each service\'s capacity check after the table',
     text: () => renderDrainPlan(drainAnswer([])),
-    says: ['verdict: meridian traffic drain would apply it'],
+    says: [
+      'verdict: meridian traffic drain would apply it',
+      'capacity if eu-west is drained:',
+      '  two: no load measured yet: no reading for eu-west: the first query has not answered yet',
+      '  web: does not answer from eu-west: no load moves',
+    ],
   },
   {
     name: 'drain already in force: unchanged, with who drained it',
@@ -73,8 +91,8 @@ function drainAnswer(refusals: string[]): DrainPlanAnswer {
   return {
     kind: 'drain', region: 'eu-west', revision: '12', judgedBy: 'us-east', refusals, refusedBy: [],
     services: [
-      { service: 'two', loses: true, now: 'healthy', remaining: ['us-east'], minHealthyRegions: 2 },
-      { service: 'web', loses: false, now: 'drained by bob@ops', remaining: ['us-east', 'ap-south'], minHealthyRegions: 1 },
+      { service: 'two', loses: true, now: 'healthy', remaining: ['us-east'], minHealthyRegions: 2, capacity: { kind: 'unmeasured', service: 'two', lost: ['eu-west'], why: 'no reading for eu-west: the first query has not answered yet' } },
+      { service: 'web', loses: false, now: 'drained by bob@ops', remaining: ['us-east', 'ap-south'], minHealthyRegions: 1, capacity: { kind: 'unaffected', service: 'web', lost: ['eu-west'] } },
     ],
   };
 }
