@@ -15,9 +15,15 @@ export interface EtcdMember {
   readonly dataDir: string;
   /** Client TLS (the client URL is then https://): this member's certificate, and the CA every client's certificate must be signed by. */
   readonly clientTls?: EtcdServerTls;
+  /**
+   * Peer TLS (the peer URL is then https://): the certificate this member serves on its peer port
+   * and presents when it dials the others (serverAuth and clientAuth), and the CA every other
+   * member's must be signed by. Best a CA of its own: any certificate it signed can join raft.
+   */
+  readonly peerTls?: EtcdServerTls;
 }
 
-/** Files of a member's client listener. Peer (member-to-member) traffic is not covered. */
+/** A member's certificate files on one of its listeners (clients' or peers'), and the CA it requires of whoever connects. */
 export interface EtcdServerTls {
   /** The member's server certificate; its SANs must name the client URL's host (an IP SAN for an address). */
   readonly certFile: string;
@@ -70,7 +76,20 @@ export function etcdMemberArgs(self: EtcdMember, members: readonly EtcdMember[],
     `--log-level=${settings.logLevel ?? 'info'}`,
     '--logger=zap',
     ...clientTlsArgs(self.clientTls),
+    ...peerTlsArgs(self.peerTls),
   ];
+}
+
+/**
+ * `--peer-client-cert-auth`: a member accepts raft traffic only from a certificate signed by the
+ * peer CA. etcd (≥ 3.2) also refuses an incoming peer certificate whose IP SANs do not include the
+ * address the connection comes from, and a dialing member checks that the other's certificate names
+ * the host of its peer URL: the certificate names the member's address and the one it dials from.
+ * etcd rereads these files at every new handshake, so a renewed certificate needs no restart.
+ */
+function peerTlsArgs(tls: EtcdServerTls | undefined): string[] {
+  if (!tls) return [];
+  return [`--peer-cert-file=${tls.certFile}`, `--peer-key-file=${tls.keyFile}`, '--peer-client-cert-auth', `--peer-trusted-ca-file=${tls.trustedCaFile}`];
 }
 
 /**
@@ -95,6 +114,8 @@ function checkCluster(self: EtcdMember, members: readonly EtcdMember[], settings
     // etcd serves TLS on an https:// listen URL only, and plaintext on an http:// one, whatever the files say.
     if (m.clientTls && !m.clientUrl.startsWith('https://')) throw new InputError(`etcd member ${m.name}: client TLS needs an https:// client URL, got ${m.clientUrl}`);
     if (!m.clientTls && m.clientUrl.startsWith('https://')) throw new InputError(`etcd member ${m.name}: ${m.clientUrl} is https:// but no client TLS files were given`);
+    if (m.peerTls && !m.peerUrl.startsWith('https://')) throw new InputError(`etcd member ${m.name}: peer TLS needs an https:// peer URL, got ${m.peerUrl}`);
+    if (!m.peerTls && m.peerUrl.startsWith('https://')) throw new InputError(`etcd member ${m.name}: ${m.peerUrl} is https:// but no peer TLS files were given`);
   }
   // etcd's own rule: it refuses to start otherwise.
   if (settings.electionMs < 5 * settings.heartbeatMs) {

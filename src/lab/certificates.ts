@@ -2,7 +2,7 @@
  * Every certificate `lab up` makes before it starts a process (openssl, openssl-certs.ts), one CA
  * per channel so that a key stolen from one channel opens no other: the agents' peer listener
  * (peer-certs.ts), the operators' API over https (api-certs.ts) and, with stores, etcd's clients
- * and members (etcd-certs.ts). PostgreSQL's are made with the data layer (pg-certs.ts).
+ * and its members between themselves (etcd-certs.ts). PostgreSQL's are made with the data layer (pg-certs.ts).
  */
 import { writeLabApiCertificates } from './api-certs.ts';
 import { writeLabEtcdCertificates } from './etcd-certs.ts';
@@ -14,6 +14,10 @@ export async function writeLabCertificates(dir: string, layout: LabLayout): Prom
   await writeLabPeerCertificates(dir, agents);
   // The API certificate names the addresses of the region's agent.api (IP SANs): clients verify the name.
   await writeLabApiCertificates(dir, agents);
-  const etcdMembers = layout.regions.flatMap((r) => (r.etcd ? [{ region: r.name, ips: [r.etcd.address.ipv4, r.etcd.address.ipv6] }] : []));
+  // A member dials its peers from its namespace's primary address (the agent's, listed first), not
+  // its own: etcd checks a peer certificate's IP SANs against the connection's source.
+  const etcdMembers = layout.regions.flatMap((r) => (r.etcd ? [{
+    region: r.name, ips: [r.etcd.address.ipv4, r.etcd.address.ipv6], dialsFrom: r.addresses[0] ? [r.addresses[0].ipv4, r.addresses[0].ipv6] : [],
+  }] : []));
   if (etcdMembers.length > 0) await writeLabEtcdCertificates(dir, etcdMembers);
 }

@@ -5,7 +5,8 @@
  *
  * Conventions other code relies on:
  * - one etcd member per region, named after the region, at 10.231.<i>.2 (client :2379 over TLS with
- *   client certificates from the lab's etcd CA, etcd-certs.ts; peer :2380);
+ *   client certificates from the lab's etcd CA, etcd-certs.ts; peer :2380 over TLS with member
+ *   certificates from a member-to-member CA of its own);
  * - each store has one PostgreSQL member per member region, NAMED AFTER THE REGION (that name is
  *   the standby's application_name, its replication slot and the server's cluster_name), at
  *   10.231.<i>.5:<store.port>, data in `<state>/data/<store>/<region>`, log in
@@ -22,7 +23,7 @@ import { etcdMemberArgs, minimumLeaseTtlMs, type EtcdClusterSettings, type EtcdM
 import type { ConfValue } from '../data/index.ts';
 import type { PgMember } from '../data/index.ts';
 import type { Topology } from '../spec/index.ts';
-import { labEtcdServerTls } from './etcd-certs.ts';
+import { labEtcdPeerTls, labEtcdServerTls } from './etcd-certs.ts';
 import { labPgServerTls, labPgTlsDir } from './pg-certs.ts';
 import type { LabLayout, RegionLayout } from './layout.ts';
 import { logsDir } from './state.ts';
@@ -73,7 +74,10 @@ export function etcdPlan(topology: Topology, layout: LabLayout, dir: string, clu
   checkLeaseTtl(topology.failover.leaseTtl);
   const members = layout.regions.map((r) => {
     const etcd = regionEtcd(r);
-    return { name: r.name, clientUrl: etcd.client, peerUrl: etcd.peer, dataDir: join(etcdRoot(dir), r.name), clientTls: labEtcdServerTls(dir, r.name) };
+    return {
+      name: r.name, clientUrl: etcd.client, peerUrl: etcd.peer, dataDir: join(etcdRoot(dir), r.name),
+      clientTls: labEtcdServerTls(dir, r.name), peerTls: labEtcdPeerTls(dir, r.name),
+    };
   });
   const settings: EtcdClusterSettings = { ...LAB_ETCD_SETTINGS, clusterToken };
   return members.map((member) => ({ region: member.name, member, argv: [ETCD_BIN, ...etcdMemberArgs(member, members, settings)] }));

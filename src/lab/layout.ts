@@ -6,7 +6,7 @@
  *
  * Host part per region i (1-based, topology order), in 10.231.<i>.x and fd77:231::<i>:x:
  *   .1          the region's agent (DNS :53, API https :7700, peer listener :7701, mutual TLS)
- *   .2          the region's etcd member (client https :2379, peer :2380), when the topology has stores
+ *   .2          the region's etcd member (client https :2379, peer https :2380), when the topology has stores
  *   .5          the region's database (every store with a member here, each on its own port)
  *   .3–.4, .6–.9 reserved for what later layers add (addRegionAddress)
  *   .<20k−10+j> instance j of service k (web, the first service: .11–.26; the second: .31–.46 …)
@@ -60,9 +60,9 @@ export interface NetnsLayout {
 
 export interface EtcdLayout {
   readonly address: AddressPair;
-  /** `http://ip:2379`. */
+  /** `https://ip:2379`. */
   readonly client: string;
-  /** `http://ip:2380`. */
+  /** `https://ip:2380`: members require each other's certificates. */
   readonly peer: string;
 }
 
@@ -179,8 +179,8 @@ function regionLayout(topology: Topology, name: string, index: number): RegionLa
 }
 
 function etcdLayout(address: AddressPair): EtcdLayout {
-  // Clients over TLS with certificates (etcd-certs.ts); member-to-member traffic stays plain on the lab's bridge.
-  return { address, client: `https://${address.ipv4}:${ETCD_CLIENT_PORT}`, peer: `http://${address.ipv4}:${ETCD_PEER_PORT}` };
+  // Clients and members over TLS, each with certificates of their own CA (etcd-certs.ts).
+  return { address, client: `https://${address.ipv4}:${ETCD_CLIENT_PORT}`, peer: `https://${address.ipv4}:${ETCD_PEER_PORT}` };
 }
 
 /** Every store in a region listens on the region's one database address, so their ports must differ. */

@@ -19,7 +19,7 @@ import { observeStores, storeTargets, type ObserveOptions, type StoreStatus } fr
 
 export interface EtcdStatus {
   readonly region: string;
-  /** `http://ip:2379`. */
+  /** `https://ip:2379`. */
   readonly client: string;
   readonly peer: string;
   /** The member answers /health with a leader (it can serve a quorum read). */

@@ -78,9 +78,9 @@ describe('lab data layer: etcd, PostgreSQL, demo writes, db status', { skip: lab
     t.diagnostic(`lab up with the data layer took ${upMs} ms`);
     assert.ok(upMs < 60_000, `lab up took ${upMs} ms`);
     assert.deepEqual(status.etcd, [
-      { region: 'eu-west', client: 'https://10.231.1.2:2379', peer: 'http://10.231.1.2:2380', healthy: true },
-      { region: 'us-east', client: 'https://10.231.2.2:2379', peer: 'http://10.231.2.2:2380', healthy: true },
-      { region: 'ap-south', client: 'https://10.231.3.2:2379', peer: 'http://10.231.3.2:2380', healthy: true },
+      { region: 'eu-west', client: 'https://10.231.1.2:2379', peer: 'https://10.231.1.2:2380', healthy: true },
+      { region: 'us-east', client: 'https://10.231.2.2:2379', peer: 'https://10.231.2.2:2380', healthy: true },
+      { region: 'ap-south', client: 'https://10.231.3.2:2379', peer: 'https://10.231.3.2:2380', healthy: true },
     ]);
     assert.equal(status.stores.length, 1);
     const orders = status.stores[0]!;

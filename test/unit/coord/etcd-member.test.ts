@@ -44,10 +44,26 @@ describe('etcd member command line', () => {
     assert.ok(args.includes('--listen-peer-urls=http://10.0.1.2:2380'), 'peer traffic unchanged');
   });
 
+  test('with peer TLS: https peer URLs everywhere, its certificate, and peer certificates required from the peer CA', () => {
+    const peer = (n: number): EtcdMember => ({
+      ...member(`r${n}`, n), peerUrl: `https://10.0.${n}.2:2380`,
+      peerTls: { certFile: `/etc/etcd/peer/r${n}.crt`, keyFile: `/etc/etcd/peer/r${n}.key`, trustedCaFile: '/etc/etcd/peer/ca.crt' },
+    });
+    const list = [peer(1), peer(2)];
+    const args = etcdMemberArgs(list[1]!, list, settings);
+    for (const flag of ['--listen-peer-urls=https://10.0.2.2:2380', '--initial-advertise-peer-urls=https://10.0.2.2:2380', '--initial-cluster=r1=https://10.0.1.2:2380,r2=https://10.0.2.2:2380']) {
+      assert.ok(args.includes(flag), flag);
+    }
+    assert.deepEqual(args.slice(-4), ['--peer-cert-file=/etc/etcd/peer/r2.crt', '--peer-key-file=/etc/etcd/peer/r2.key', '--peer-client-cert-auth', '--peer-trusted-ca-file=/etc/etcd/peer/ca.crt']);
+    assert.ok(args.includes('--listen-client-urls=http://10.0.2.2:2379'), 'client traffic unchanged');
+  });
+
   const withTls = { ...members[0]!, clientTls: { certFile: 'c', keyFile: 'k', trustedCaFile: 'ca' } };
   const invalid = [
     { name: 'client TLS on an http:// client URL', self: withTls, list: [withTls], s: settings, error: /client TLS needs an https:\/\/ client URL/ },
     { name: 'an https:// client URL without TLS files', self: members[0]!, list: [{ ...members[0]!, clientUrl: 'https://10.0.1.2:2379' }], s: settings, error: /is https:\/\/ but no client TLS files/ },
+    { name: 'peer TLS on an http:// peer URL', self: { ...members[0]!, peerTls: { certFile: 'c', keyFile: 'k', trustedCaFile: 'ca' } }, list: [{ ...members[0]!, peerTls: { certFile: 'c', keyFile: 'k', trustedCaFile: 'ca' } }], s: settings, error: /peer TLS needs an https:\/\/ peer URL/ },
+    { name: 'an https:// peer URL without TLS files', self: members[0]!, list: [{ ...members[0]!, peerUrl: 'https://10.0.1.2:2380' }], s: settings, error: /is https:\/\/ but no peer TLS files/ },
     { name: 'member not in the list', self: member('eu-central', 9), list: members, s: settings, error: /not in the member list/ },
     { name: 'duplicate name', self: members[0]!, list: [...members, member('eu-west', 4)], s: settings, error: /used twice/ },
     { name: 'URL without scheme', self: members[0]!, list: [{ ...members[0]!, peerUrl: '10.0.1.2:2380' }], s: settings, error: /not a URL/ },

@@ -15,9 +15,9 @@ describe('etcdPlan', () => {
     assert.deepEqual(
       plan.map((m) => [m.region, m.member.clientUrl, m.member.peerUrl, m.member.dataDir]),
       [
-        ['eu-west', 'https://10.231.1.2:2379', 'http://10.231.1.2:2380', '/lab/etcd/eu-west'],
-        ['us-east', 'https://10.231.2.2:2379', 'http://10.231.2.2:2380', '/lab/etcd/us-east'],
-        ['ap-south', 'https://10.231.3.2:2379', 'http://10.231.3.2:2380', '/lab/etcd/ap-south'],
+        ['eu-west', 'https://10.231.1.2:2379', 'https://10.231.1.2:2380', '/lab/etcd/eu-west'],
+        ['us-east', 'https://10.231.2.2:2379', 'https://10.231.2.2:2380', '/lab/etcd/us-east'],
+        ['ap-south', 'https://10.231.3.2:2379', 'https://10.231.3.2:2380', '/lab/etcd/ap-south'],
       ],
     );
   });
@@ -27,7 +27,7 @@ describe('etcdPlan', () => {
     assert.equal(argv[0], '/usr/bin/etcd');
     for (const flag of [
       '--name=us-east',
-      '--initial-cluster=eu-west=http://10.231.1.2:2380,us-east=http://10.231.2.2:2380,ap-south=http://10.231.3.2:2380',
+      '--initial-cluster=eu-west=https://10.231.1.2:2380,us-east=https://10.231.2.2:2380,ap-south=https://10.231.3.2:2380',
       '--initial-cluster-token=meridian-lab-1',
       '--heartbeat-interval=100',
       '--election-timeout=1000',
@@ -37,12 +37,22 @@ describe('etcdPlan', () => {
     }
   });
 
-  it("serves clients over TLS only, requiring certificates from the lab's etcd CA (member-to-member traffic stays plain)", () => {
+  it("serves clients over TLS only, requiring certificates from the lab's etcd CA", () => {
     const argv = plan[0]!.argv;
     for (const flag of ['--cert-file=/lab/etcd-tls/server/eu-west/tls.crt', '--key-file=/lab/etcd-tls/server/eu-west/tls.key', '--client-cert-auth', '--trusted-ca-file=/lab/etcd-tls/server/eu-west/ca.crt']) {
       assert.ok(argv.includes(flag), flag);
     }
-    assert.ok(argv.includes('--listen-peer-urls=http://10.231.1.2:2380'));
+  });
+
+  it('members talk to each other over TLS only, each requiring a certificate of the member-to-member CA', () => {
+    const argv = plan[0]!.argv;
+    for (const flag of [
+      '--listen-peer-urls=https://10.231.1.2:2380', '--initial-advertise-peer-urls=https://10.231.1.2:2380',
+      '--peer-cert-file=/lab/etcd-tls/peer/eu-west/tls.crt', '--peer-key-file=/lab/etcd-tls/peer/eu-west/tls.key',
+      '--peer-client-cert-auth', '--peer-trusted-ca-file=/lab/etcd-tls/peer/eu-west/ca.crt',
+    ]) {
+      assert.ok(argv.includes(flag), flag);
+    }
   });
 
   it('plans nothing for a topology without stores', () => {

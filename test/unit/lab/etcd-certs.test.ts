@@ -1,8 +1,9 @@
 /**
  * The lab's etcd certificates, made by the real openssl in a temp dir (src/lab/etcd-certs.ts): a
  * CA of their own, member certificates naming the members' addresses, agent certificates whose CN
- * is the agent's etcd user, a root certificate; the agent's loader takes each agent directory; and
- * the etcdctl command lines the lab runs to turn RBAC on.
+ * is the agent's etcd user, a root certificate; member-to-member certificates from a second CA,
+ * naming the addresses each member dials from too; the agent's loader takes each agent directory;
+ * and the etcdctl command lines the lab runs to turn RBAC on.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -11,14 +12,14 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadEtcdTls } from '../../../src/coord/index.ts';
-import { labEtcdAgentDir, labEtcdRootDir, labEtcdServerDir, labEtcdServerTls, writeLabEtcdCertificates } from '../../../src/lab/etcd-certs.ts';
+import { labEtcdAgentDir, labEtcdPeerDir, labEtcdPeerTls, labEtcdRootDir, labEtcdServerDir, labEtcdServerTls, writeLabEtcdCertificates } from '../../../src/lab/etcd-certs.ts';
 import { etcdctlArgs } from '../../../src/lab/etcd-rbac.ts';
 import { labPeerTlsRoot, writeLabPeerCertificates } from '../../../src/lab/peer-certs.ts';
 
 let dir: string;
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'meridian-etcd-certs-'));
-  await writeLabEtcdCertificates(dir, [{ region: 'eu-west', ips: ['10.231.1.2', 'fd77:231::1:2'] }, { region: 'us-east', ips: ['10.231.2.2'] }]);
+  await writeLabEtcdCertificates(dir, [{ region: 'eu-west', ips: ['10.231.1.2', 'fd77:231::1:2'], dialsFrom: ['10.231.1.1'] }, { region: 'us-east', ips: ['10.231.2.2'] }]);
   await writeLabPeerCertificates(dir, [{ region: 'eu-west', ips: ['10.231.1.1'] }]);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,6 +36,22 @@ test('each member certificate names its addresses and is signed by the etcd CA; 
   assert.equal(statSync(join(dir, 'etcd-tls', 'ca.key')).mode & 0o077, 0);
   assert.deepEqual(labEtcdServerTls(dir, 'us-east'), {
     certFile: join(dir, 'etcd-tls/server/us-east/tls.crt'), keyFile: join(dir, 'etcd-tls/server/us-east/tls.key'), trustedCaFile: join(dir, 'etcd-tls/server/us-east/ca.crt'),
+  });
+});
+
+test('member-to-member certificates: their own CA, which signed no client certificate; naming the member and where it dials from', () => {
+  const clientCa = new X509Certificate(readFileSync(join(dir, 'etcd-tls', 'ca.crt')));
+  const peerCa = new X509Certificate(readFileSync(join(dir, 'etcd-tls', 'peer-ca', 'ca.crt')));
+  assert.notEqual(clientCa.fingerprint256, peerCa.fingerprint256);
+  const eu = cert(labEtcdPeerDir(dir, 'eu-west'));
+  assert.ok(eu.verify(peerCa.publicKey));
+  assert.equal(eu.verify(clientCa.publicKey), false);
+  assert.deepEqual([eu.checkIP('10.231.1.2'), eu.checkIP('10.231.1.1')], ['10.231.1.2', '10.231.1.1'], 'its etcd address, and the primary address it dials from');
+  assert.equal(cert(labEtcdPeerDir(dir, 'us-east')).checkIP('10.231.2.1'), undefined, 'no dialsFrom: its own addresses only');
+  for (const who of [labEtcdAgentDir(dir, 'eu-west'), labEtcdRootDir(dir)]) assert.equal(cert(who).verify(peerCa.publicKey), false, `${who} cannot join raft`);
+  assert.equal(statSync(join(labEtcdPeerDir(dir, 'eu-west'), 'tls.key')).mode & 0o077, 0);
+  assert.deepEqual(labEtcdPeerTls(dir, 'us-east'), {
+    certFile: join(dir, 'etcd-tls/peer/us-east/tls.crt'), keyFile: join(dir, 'etcd-tls/peer/us-east/tls.key'), trustedCaFile: join(dir, 'etcd-tls/peer/us-east/ca.crt'),
   });
 });
 

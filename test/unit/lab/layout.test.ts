@@ -56,9 +56,9 @@ describe('labLayout', () => {
     assert.deepEqual(
       layout.regions.map((r) => [r.name, r.etcd, r.database]),
       [
-        ['eu-west', { address: { ipv4: '10.231.1.2', ipv6: 'fd77:231::1:2' }, client: 'https://10.231.1.2:2379', peer: 'http://10.231.1.2:2380' }, { ipv4: '10.231.1.5', ipv6: 'fd77:231::1:5' }],
-        ['us-east', { address: { ipv4: '10.231.2.2', ipv6: 'fd77:231::2:2' }, client: 'https://10.231.2.2:2379', peer: 'http://10.231.2.2:2380' }, { ipv4: '10.231.2.5', ipv6: 'fd77:231::2:5' }],
-        ['ap-south', { address: { ipv4: '10.231.3.2', ipv6: 'fd77:231::3:2' }, client: 'https://10.231.3.2:2379', peer: 'http://10.231.3.2:2380' }, { ipv4: '10.231.3.5', ipv6: 'fd77:231::3:5' }],
+        ['eu-west', { address: { ipv4: '10.231.1.2', ipv6: 'fd77:231::1:2' }, client: 'https://10.231.1.2:2379', peer: 'https://10.231.1.2:2380' }, { ipv4: '10.231.1.5', ipv6: 'fd77:231::1:5' }],
+        ['us-east', { address: { ipv4: '10.231.2.2', ipv6: 'fd77:231::2:2' }, client: 'https://10.231.2.2:2379', peer: 'https://10.231.2.2:2380' }, { ipv4: '10.231.2.5', ipv6: 'fd77:231::2:5' }],
+        ['ap-south', { address: { ipv4: '10.231.3.2', ipv6: 'fd77:231::3:2' }, client: 'https://10.231.3.2:2379', peer: 'https://10.231.3.2:2380' }, { ipv4: '10.231.3.5', ipv6: 'fd77:231::3:5' }],
       ],
     );
   });

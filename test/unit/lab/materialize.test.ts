@@ -12,9 +12,9 @@ describe('materializeTopology', () => {
     assert.deepEqual(
       lab.regions.map((r) => [r.name, r.etcd]),
       [
-        ['eu-west', { client: 'https://10.231.1.2:2379', peer: 'http://10.231.1.2:2380' }],
-        ['us-east', { client: 'https://10.231.2.2:2379', peer: 'http://10.231.2.2:2380' }],
-        ['ap-south', { client: 'https://10.231.3.2:2379', peer: 'http://10.231.3.2:2380' }],
+        ['eu-west', { client: 'https://10.231.1.2:2379', peer: 'https://10.231.1.2:2380' }],
+        ['us-east', { client: 'https://10.231.2.2:2379', peer: 'https://10.231.2.2:2380' }],
+        ['ap-south', { client: 'https://10.231.3.2:2379', peer: 'https://10.231.3.2:2380' }],
       ],
     );
     assert.deepEqual(
