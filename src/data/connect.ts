@@ -86,9 +86,24 @@ export async function withClient<T>(
   work: (client: pg.Client) => Promise<T>,
   timeouts: Partial<DbTimeouts> = {},
 ): Promise<T> {
+  const open = await openClient(target, timeouts);
+  try {
+    return await runOn(target, open.client, work);
+  } finally {
+    await closeClient(open.client, open.socket);
+  }
+}
+
+export interface OpenClient {
+  readonly client: pg.Client;
+  /** The client's own socket, so a connection that cannot be ended politely can be destroyed (closeClient). */
+  readonly socket: Socket;
+}
+
+/** Connect and authenticate within `connectMs`; a failure comes out as DbUnavailable. */
+export async function openClient(target: PgTarget, timeouts: Partial<DbTimeouts> = {}): Promise<OpenClient> {
   const t = { ...DEFAULT_DB_TIMEOUTS, ...timeouts };
   const ssl = await sslOptions(target);
-  // Our own socket, so a connection that cannot be ended politely can be destroyed (closeClient).
   const socket = new Socket();
   const client = new pg.Client({
     stream: () => socket,
@@ -110,18 +125,21 @@ export async function withClient<T>(
   client.on('error', () => {});
   try {
     await client.connect();
+    return { client, socket };
   } catch (err) {
     await closeClient(client, socket);
     throw classifyError(target, err, 'connect');
   }
+}
+
+/** Run `work` on an open client; a statement given up on is cancelled on the server too. */
+export async function runOn<T>(target: PgTarget, client: pg.Client, work: (client: pg.Client) => Promise<T>): Promise<T> {
   try {
     return await work(client);
   } catch (err) {
     const failure = err instanceof InfraError ? err : classifyError(target, err, 'query');
     if (failure instanceof DbUnavailable && failure.code === 'timeout') await cancelOnServer(target, client);
     throw failure;
-  } finally {
-    await closeClient(client, socket);
   }
 }
 

@@ -6,13 +6,23 @@
 import type pg from 'pg';
 import { DbQueryFailed, DbUnavailable, queryRows, withClient, type DbTimeouts, type PgTarget } from './connect.ts';
 import { conninfoHostPort } from './conf.ts';
+import type { KeptSession } from './kept-session.ts';
 import { historyFileName, parseTimelineHistory, timelineOfWalFile, type TimelineHistory } from './history.ts';
 import { parseLsn, parseOptionalLsn, type Lsn } from './lsn.ts';
 import type { DbState, Observation, PrimaryState, ReplicaInfo, StandbyState, WalReceiverInfo } from './types.ts';
 
-export async function readMemberState(target: PgTarget, timeouts?: Partial<DbTimeouts>): Promise<DbState> {
+export function readMemberState(target: PgTarget, timeouts?: Partial<DbTimeouts>): Promise<DbState> {
+  return unreachableOnFailure(() => withClient(target, readWithRetry, timeouts));
+}
+
+/** readMemberState over a kept session (./kept-session.ts): for the local agent's own checks. */
+export function readMemberStateOn(session: KeptSession): Promise<DbState> {
+  return unreachableOnFailure(() => session.run(readWithRetry));
+}
+
+async function unreachableOnFailure(read: () => Promise<DbState>): Promise<DbState> {
   try {
-    return await withClient(target, readWithRetry, timeouts);
+    return await read();
   } catch (err) {
     if (err instanceof DbUnavailable) return { reachable: false, reason: err.message, code: err.code };
     throw err;

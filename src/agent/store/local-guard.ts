@@ -8,7 +8,7 @@ import { describeError } from '../../common/errors.ts';
 import type { Logger } from '../../common/log.ts';
 import type { CoordinationStore, HeldLease, LeaseLostReason } from '../../coord/index.ts';
 import {
-  adminTarget, fencePrimary, formatLsn, parseSyncNames, readMemberState, unfencePrimary,
+  adminTarget, fencePrimary, formatLsn, KeptSession, parseSyncNames, readMemberStateOn, unfencePrimary,
   type DbState, type DbTimeouts, type PgAuth, type PgEndpoint, type PgMember,
 } from '../../data/index.ts';
 import { encodePrimaryRecord, holderIds, isFenced, readStoreView, storeKeys, type StoreView, type StoreViewOutcome } from '../../failover/adapters/index.ts';
@@ -86,9 +86,12 @@ export class LocalGuard {
   private restarting = false;
   /** After a restart or rebuild that did not bring it back, wait before the next attempt. */
   private restartNotBeforeMs = 0;
+  /** The checks' own session, kept open: a connection storm must not look like a dead database (kept-session.ts). */
+  private readonly session: KeptSession;
 
   constructor(private readonly o: LocalGuardOptions) {
     this.holderId = holderIds.agent(o.self, o.bootId);
+    this.session = new KeptSession(adminTarget(o.member, o.auth), o.timeouts);
   }
 
   status(rebuild?: LocalStatus['rebuild']): LocalStatus {
@@ -192,6 +195,7 @@ export class LocalGuard {
     const lease = this.lease;
     this.lease = undefined;
     await lease?.release();
+    await this.session.close();
   }
 
   private holding(): bigint | undefined {
@@ -310,7 +314,7 @@ export class LocalGuard {
   }
 
   private async readDb(): Promise<LocalDb> {
-    const state: DbState = await readMemberState(adminTarget(this.o.member, this.o.auth), this.o.timeouts).catch((err: unknown) => ({
+    const state: DbState = await readMemberStateOn(this.session).catch((err: unknown) => ({
       reachable: false as const, reason: describeError(err),
     }));
     if (!state.reachable) {
