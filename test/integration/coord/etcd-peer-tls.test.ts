@@ -7,18 +7,23 @@
  * certificate of the etcd client CA (an agent's), in plaintext, and with a member certificate that
  * does not name the address the connection comes from (etcd ≥ 3.2 checks a peer's IP SANs against
  * it: on loopback every member dials from 127.0.0.1, in the lab from its namespace's primary
- * address, which is why the lab's member certificates name that address too).
+ * address, which is why the lab's member certificates name that address too). A member's
+ * certificates renewed in place are served at the next handshake, without a restart.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { TLSSocket } from 'node:tls';
 import { loadTlsDir } from '../../../src/common/tls-dir.ts';
 import { etcdMemberArgs, FAST_TEST_SETTINGS, type EtcdMember } from '../../../src/coord/index.ts';
-import { labEtcdAgentDir, labEtcdPeerDir, labEtcdPeerTls, labEtcdRootDir, labEtcdServerTls, labEtcdTlsRoot, writeLabEtcdCertificates } from '../../../src/lab/etcd-certs.ts';
+import {
+  labEtcdAgentDir, labEtcdPeerDir, labEtcdPeerTls, labEtcdRootDir, labEtcdServerDir, labEtcdServerTls, labEtcdTlsRoot, writeLabEtcdCertificates,
+} from '../../../src/lab/etcd-certs.ts';
 import { observeEtcd } from '../../../src/lab/live-status.ts';
 import type { LabLayout } from '../../../src/lab/layout.ts';
 import { issueCertificate } from '../../../src/lab/openssl-certs.ts';
@@ -52,14 +57,18 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** GET on a member's peer port (`/members` lists the cluster as members see it), presenting the certificate in `tlsDir` if any. */
-function peerGet(url: string, tlsDir: string | undefined, ca = join(labEtcdPeerDir(dir, 'eu-west'), 'ca.crt')): Promise<{ status: number; body: string }> {
+/**
+ * GET `path` (default `/members` on a peer port, which lists the cluster as members see it),
+ * presenting the certificate in `tlsDir` if any; `serial`: the certificate the member served.
+ */
+function peerGet(url: string, tlsDir: string | undefined, ca = join(labEtcdPeerDir(dir, 'eu-west'), 'ca.crt'), path = '/members'): Promise<{ status: number; body: string; serial: string }> {
   const tls = tlsDir ? loadTlsDir(tlsDir, 'etcd TLS') : undefined;
   return new Promise((resolve, reject) => {
-    const req = request(`${url}/members`, { agent: false, timeout: 2_000, ca: readFileSync(ca), ...(tls ? { cert: tls.cert, key: tls.key } : {}) }, (res) => {
+    const req = request(`${url}${path}`, { agent: false, timeout: 2_000, ca: readFileSync(ca), ...(tls ? { cert: tls.cert, key: tls.key } : {}) }, (res) => {
       let body = '';
+      const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber.toUpperCase();
       res.on('data', (c: Buffer) => (body += c.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, serial }));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
     req.on('error', reject);
@@ -91,4 +100,21 @@ test('the peer port refuses no certificate, an agent\'s client certificate, plai
   await issueCertificate({ crt: join(labEtcdTlsRoot(dir), 'peer-ca', 'ca.crt'), key: join(labEtcdTlsRoot(dir), 'peer-ca', 'ca.key') }, narrow, { commonName: 'etcd member narrow', sans: [`IP:${ip(1)}`] });
   await assert.rejects(peerGet(peer, narrow), 'IP SANs without the source address');
   assert.equal((await peerGet(peer, labEtcdPeerDir(dir, 'ap-south'))).status, 200, 'a member certificate naming 127.0.0.1 is accepted');
+});
+
+test('renewed member certificates (client port and peer port) are served at the next handshake, without a restart', { skip: existsSync(ETCD_BIN) ? false : 'needs etcd' }, async () => {
+  const m = members[0]!;
+  const serialOf = (d: string) => new X509Certificate(readFileSync(join(d, 'tls.crt'))).serialNumber.toUpperCase();
+  const clientCa = join(labEtcdRootDir(dir), 'ca.crt');
+  const health = () => peerGet(m.clientUrl, labEtcdRootDir(dir), clientCa, '/health');
+  assert.equal((await health()).serial, serialOf(labEtcdServerDir(dir, m.name)));
+  const pid = procs[0]!.pid;
+  const root = labEtcdTlsRoot(dir);
+  await issueCertificate({ crt: join(root, 'ca.crt'), key: join(root, 'ca.key') }, labEtcdServerDir(dir, m.name), { commonName: `etcd ${m.name}`, sans: [`IP:${ip(0)}`] });
+  await issueCertificate({ crt: join(root, 'peer-ca', 'ca.crt'), key: join(root, 'peer-ca', 'ca.key') }, labEtcdPeerDir(dir, m.name), { commonName: `etcd member ${m.name}`, sans: [`IP:${ip(0)}`, 'IP:127.0.0.1'] });
+  const served = await health();
+  assert.deepEqual([served.status, served.serial], [200, serialOf(labEtcdServerDir(dir, m.name))], 'the client port serves the renewed certificate');
+  assert.equal((await peerGet(m.peerUrl, labEtcdPeerDir(dir, 'us-east'))).serial, serialOf(labEtcdPeerDir(dir, m.name)), 'so does the peer port');
+  assert.equal(procs[0]!.pid, pid);
+  assert.equal(procs[0]!.exitCode, null, 'the member still runs');
 });
