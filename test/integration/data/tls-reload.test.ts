@@ -9,7 +9,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import type pg from 'pg';
@@ -48,4 +48,15 @@ test('a renewed server certificate is served after pg_reload_conf, by the same p
     assert.deepEqual((await open.query('SELECT 1 AS one')).rows, [{ one: 1 }], 'a session opened before the reload still works');
     assert.equal(servedSerial(open), before.serial, 'and keeps the certificate it was opened with');
   });
+});
+
+test('a broken certificate file at reload keeps the one in force (PostgreSQL logs "SSL configuration was not reloaded")', async () => {
+  const inForce = await withClient(admin(), async (c) => servedSerial(c));
+  const loadedAt = async () => (await sql<{ t: string }>(admin(), 'SELECT pg_conf_load_time()::text AS t'))[0]!.t;
+  const before = await loadedAt();
+  writeFileSync(primary.serverTls!.certFile, 'not a certificate\n');
+  await sql(admin(), 'SELECT pg_reload_conf()');
+  // A new session inherits the postmaster's load time: once it moves, the reload (and its TLS part) has run.
+  await eventually('the postmaster reloaded', async () => (await loadedAt()) !== before);
+  assert.equal(await withClient(admin(), async (c) => servedSerial(c)), inForce, 'still TLS, with the previous certificate');
 });
