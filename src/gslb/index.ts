@@ -23,7 +23,8 @@
 export { buildAnswerTable, type AnswerTable, type AnswerTableOptions, type ClientInfo, type ExchangeCodes } from './answer-table.ts';
 export { DROPPED, NO_QTYPE, RCODE, typeCode } from './wire.ts';
 export type { ServiceAnswers } from './describe.ts';
-export type { StaticNames } from './zone.ts';
+export type { StaticName, StaticNames } from './zone.ts';
+export { staticNameOf } from './zone.ts';
 export { ResponseRateLimiter, rateLimitOf, clientNetwork, type RateLimitSettings, type RateVerdict } from './rate-limit.ts';
 export { TCP_DEFAULTS, type TcpLimits } from './tcp.ts';
 export { startDnsServer, type DnsServer, type DnsServerOptions, type QueryEvent } from './dns-server.ts';

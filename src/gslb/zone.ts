@@ -49,8 +49,22 @@ export interface Zone {
   readonly refused: ResponseSpec;
 }
 
+/** A fixed name's addresses, with its own TTL when it must not be the zone's `dns.storeTtl`. */
+export interface StaticName {
+  readonly addresses: readonly string[];
+  readonly ttl?: number;
+}
+
 /** Fixed A/AAAA names (e.g. a database's primary name), by FQDN; see AnswerTableOptions.staticNames. */
-export type StaticNames = Readonly<Record<string, readonly string[]>>;
+export type StaticNames = Readonly<Record<string, readonly string[] | StaticName>>;
+
+export function staticNameOf(value: readonly string[] | StaticName): StaticName {
+  return isAddressList(value) ? { addresses: value } : value;
+}
+
+function isAddressList(value: readonly string[] | StaticName): value is readonly string[] {
+  return Array.isArray(value);
+}
 
 export function buildZone(
   topology: Topology,
@@ -90,10 +104,11 @@ export function buildZone(
     return nodata;
   }));
 
-  for (const [name, addresses] of Object.entries(staticNames)) {
+  for (const [name, value] of Object.entries(staticNames)) {
     const owner = wireKey(name);
     if (!isUnder(owner, apexKey) || owner === apexKey || names.has(owner)) continue; // not ours, or taken
-    const records = dedupe(addresses).map((a) => addressRecord(owner, a, topology.dns.storeTtl));
+    const { addresses, ttl: own } = staticNameOf(value);
+    const records = dedupe(addresses).map((a) => addressRecord(owner, a, own ?? topology.dns.storeTtl));
     names.set(owner, staticName((qtype) => answer(byType(records, qtype))));
   }
 

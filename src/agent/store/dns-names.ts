@@ -13,11 +13,17 @@
  *   client, so this is "all usable standbys", not "the one in your region").
  * - No record yet: both names exist with no address (NODATA), so resolvers cache the absence
  *   only for the zone's short negative TTL.
+ * - TTL: `dns.storeTtl`, except while the primary is in doubt (its region down by quorum, or its
+ *   lease not held for it: a failover or a hand-over under way). The answer is then about to
+ *   move, so it is given with TTL 0: a client asks again at every connection and reaches the new
+ *   primary as soon as the record moves, instead of holding the old address for up to storeTtl
+ *   after it (half a second on average with 1 s, paid by every failover). It costs one query per
+ *   connection during the failover, nothing otherwise.
  */
-import type { StaticNames } from '../../gslb/index.ts';
+import { staticNameOf, type StaticName, type StaticNames } from '../../gslb/index.ts';
 import type { HealthSnapshot } from '../../health/index.ts';
 import type { Store } from '../../spec/index.ts';
-import type { StoreView } from '../../failover/adapters/index.ts';
+import { leaseHeldFor, type StoreView } from '../../failover/adapters/index.ts';
 
 export function primaryFqdn(zone: string, store: Store): string {
   return `${store.primaryHostname}.${zone}`;
@@ -37,14 +43,15 @@ export interface StoreNamesInput {
   readonly regionDown: (region: string) => boolean;
 }
 
-export function storeStaticNames(input: StoreNamesInput): Record<string, string[]> {
+export function storeStaticNames(input: StoreNamesInput): Record<string, string[] | StaticName> {
   const { store, view } = input;
-  const names: Record<string, string[]> = {};
+  const names: Record<string, string[] | StaticName> = {};
   const replicaName = replicaFqdn(input.zone, store);
   const record = view && typeof view.record === 'object' ? view.record : undefined;
   const address = (region: string) => store.endpoints?.[region];
   const primary = record ? address(record.region) : undefined;
-  names[primaryFqdn(input.zone, store)] = primary ? [primary] : [];
+  const inDoubt = record !== undefined && (input.regionDown(record.region) || !leaseHeldFor(view?.lease, record.region));
+  names[primaryFqdn(input.zone, store)] = inDoubt ? { addresses: primary ? [primary] : [], ttl: 0 } : primary ? [primary] : [];
   if (replicaName) {
     names[replicaName] = record
       ? input.regions
@@ -57,6 +64,11 @@ export function storeStaticNames(input: StoreNamesInput): Record<string, string[
 
 export function mergeStaticNames(parts: readonly StaticNames[]): StaticNames {
   return Object.assign({}, ...parts) as StaticNames;
+}
+
+/** The names' addresses alone (what /status shows). */
+export function addressesOf(names: StaticNames): Record<string, readonly string[]> {
+  return Object.fromEntries(Object.entries(names).map(([name, value]) => [name, staticNameOf(value).addresses]));
 }
 
 /**

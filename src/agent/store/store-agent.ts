@@ -9,7 +9,7 @@ import type { ApprovalRun } from '../../failover/index.ts';
 import { readCurrentRun } from './approval-records.ts';
 import { readStoreView, type PrimaryRecord, type StoreObserver, type StoreView } from '../../failover/adapters/index.ts';
 import type { StaticNames } from '../../gslb/index.ts';
-import { storeStaticNames } from './dns-names.ts';
+import { addressesOf, storeStaticNames } from './dns-names.ts';
 import type { LocalGuard, LocalStatus } from './local-guard.ts';
 import type { StorePlan } from './config.ts';
 import { replicationRows } from './replication.ts';
@@ -90,7 +90,7 @@ export class StoreAgent {
       supervised: true,
       etcd: this.etcd,
       ...viewStatus(this.view),
-      dns: this.staticNames(),
+      dns: addressesOf(this.staticNames()),
       coordinator,
       local: this.o.guard?.status(this.o.rebuild?.()) ?? null,
       replication: replicationRows(this.o.observer.primaryObservation(), record?.region, regions),

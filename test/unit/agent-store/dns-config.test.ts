@@ -2,7 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { dbAuthFromEnv, planSupervision, regionDownByHealth, storeStaticNames } from '../../../src/agent/store/index.ts';
-import type { StoreView } from '../../../src/failover/adapters/index.ts';
+import { holderIds, type StoreView } from '../../../src/failover/adapters/index.ts';
+import { staticNameOf } from '../../../src/gslb/index.ts';
 import type { HealthSnapshot } from '../../../src/health/index.ts';
 import { parseTopology } from '../../../src/spec/index.ts';
 
@@ -36,8 +37,25 @@ const view = (over: Partial<StoreView> = {}): StoreView => ({
 const names = (v: StoreView | undefined, down: string[] = []) =>
   storeStaticNames({ zone: 'global.test', store, regions: ['eu', 'us', 'ap'], view: v, regionDown: (r) => down.includes(r) });
 
+const heldBy = (region: string) => ({ holder: holderIds.agent(region, 'boot'), token: 42n });
+
 test('the primary name follows the record, lease or not (a stale answer only fails writes fast)', () => {
-  assert.deepEqual(names(view())['primary.orders.db.global.test'], ['10.0.1.5']);
+  assert.deepEqual(names(view({ lease: heldBy('us') }))['primary.orders.db.global.test'], ['10.0.1.5']);
+  assert.deepEqual(staticNameOf(names(view())['primary.orders.db.global.test']!).addresses, ['10.0.1.5']);
+});
+
+test("the primary name's TTL: the zone's storeTtl while the primary is settled, 0 while it is in doubt", () => {
+  const table: Array<[string, StoreView, string[], number | undefined]> = [
+    ['lease held for the recorded region', view({ lease: heldBy('us') }), [], undefined],
+    ['lease free: a failover is under way', view({ lease: null }), [], 0],
+    ['lease held for another region: the hand-over of a promotion', view({ lease: heldBy('eu') }), [], 0],
+    ["the recorded region is down by quorum, its lease not yet expired", view({ lease: heldBy('us') }), ['us'], 0],
+    ['another region is down: no doubt about the primary', view({ lease: heldBy('us') }), ['ap'], undefined],
+  ];
+  for (const [name, v, down, ttl] of table) {
+    assert.equal(staticNameOf(names(v, down)['primary.orders.db.global.test']!).ttl, ttl, name);
+    assert.deepEqual(staticNameOf(names(v, down)['primary.orders.db.global.test']!).addresses, ['10.0.1.5'], name);
+  }
 });
 
 test('the replica name lists the other members minus those awaiting rejoin or down by quorum', () => {

@@ -138,7 +138,10 @@ describe('answer table: names and rcodes', () => {
 
 describe('answer table: static names', () => {
   const withStatic = buildAnswerTable(t, snapshot(t), {
-    staticNames: { [`db.${ZONE}`]: ['10.7.0.1', 'fd00:7::1'], 'db.example.com': ['10.7.0.2'], [`fo.${ZONE}`]: ['10.7.0.3'], [`ns-eu-west.${ZONE}`]: ['10.7.0.4'] },
+    staticNames: {
+      [`db.${ZONE}`]: ['10.7.0.1', 'fd00:7::1'], 'db.example.com': ['10.7.0.2'], [`fo.${ZONE}`]: ['10.7.0.3'], [`ns-eu-west.${ZONE}`]: ['10.7.0.4'],
+      [`moving.${ZONE}`]: { addresses: ['10.7.0.5'], ttl: 0 },
+    },
   });
   it('answers a fixed name inside the zone with its addresses', () => {
     assert.deepEqual(answerData(ask(query(fq('db'), 'A'), 'udp', withStatic)), ['10.7.0.1']);
@@ -150,6 +153,11 @@ describe('answer table: static names', () => {
     const ttls = (name: string) => ask(query(fq(name), 'A'), 'udp', withStatic).answers?.map((a) => ('ttl' in a ? a.ttl : undefined));
     assert.deepEqual(ttls('db'), [1]);
     assert.deepEqual(ttls('fo'), [2, 2]);
+  });
+  it("answers a name given its own TTL with that TTL (a primary in doubt: 0, not cached)", () => {
+    const r = ask(query(fq('moving'), 'A'), 'udp', withStatic);
+    assert.deepEqual(answerData(r), ['10.7.0.5']);
+    assert.deepEqual(r.answers?.map((a) => ('ttl' in a ? a.ttl : undefined)), [0]);
   });
   it('ignores names outside the zone, and never shadows a service or ns- name', () => {
     assert.equal(ask(query('db.example.com', 'A'), 'udp', withStatic).rcode, 'REFUSED');
