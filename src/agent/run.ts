@@ -26,6 +26,7 @@ import { useApiCa } from '../common/api-ca.ts';
 import { buildStatus, type AgentStatus } from './status.ts';
 import { createStoreSupervisor, type StoreSupervisionOptions } from './store/index.ts';
 import { createTrafficControls } from './traffic/index.ts';
+import { AgentCapacity } from './capacity/index.ts';
 
 export interface RunAgentOptions {
   readonly topology: Topology;
@@ -118,24 +119,32 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     },
     ...(coord.store ? { coord: coord.store } : {}),
     onNamesChanged: () => {
-      table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });
+      table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls(), held: capacity.held() });
     },
+    capacity: { capacityIfLost: (lost) => capacity.ifLost(lost), onFailoverStart: (e) => capacity.failoverStarted(e) },
   });
   // Operators' drains and weights are an input of the table like health (src/agent/traffic).
   const traffic = createTrafficControls({
-    topology, region, coord: coord.store, periodMs, health: () => snapshot, logger, noEtcdReason: coord.problem,
+    topology, region, coord: coord.store, periodMs, health: () => snapshot, loads: () => capacity.loads(), logger, noEtcdReason: coord.problem,
     ...(coord.own ? { watchVia: coord.own } : {}),
     onChange: () => rebuildTable(),
     record: (event) => observer.record(event),
   });
-  let table: AnswerTable = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });
+  // Measured load and overload holds (src/agent/capacity): holds are an input of the table like drains.
+  const capacity = new AgentCapacity({
+    topology, region, logger, health: () => snapshot, controls: () => traffic.controls(),
+    record: (event) => observer.record(event),
+    onHoldsChanged: () => rebuildTable(),
+  });
+  let table: AnswerTable = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls(), held: capacity.held() });
   let answers: ServiceAnswers[] = table.describe();
   const observer = new AgentObserver({
-    topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers, stores: stores.status(), traffic: traffic.status() }),
+    topology, region, bootId, state: () => ({ view, snapshot, peers: peers.status(), answers, stores: stores.status(), traffic: traffic.status(), capacity: capacity.status() }),
   });
 
   const rebuildTable = () => {
-    table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls() });
+    capacity.judge();
+    table = buildAnswerTable(topology, snapshot, { staticNames: stores.staticNames(), controls: traffic.controls(), held: capacity.held() });
     const described = table.describe();
     if (JSON.stringify(described) !== JSON.stringify(answers)) {
       logger.info({ event: 'answers.changed', vantage: region, previous: compact(answers), answers: compact(described) }, 'answers changed');
@@ -194,11 +203,13 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     ...buildStatus({ topology, view, snapshot, peers: peers.status(), staleAfterMs, answers, lastProbe: (k) => prober.lastResult(k) }),
     stores: stores.status(),
     traffic: traffic.status(),
+    capacity: capacity.status(),
     ...(relay ? { siblings: relay.status() } : {}),
   });
   // A restarted agent reads the drains before its first DNS answer (bounded by etcd's request
   // deadline; unreachable, it starts without them and says so on /status).
   await traffic.start();
+  capacity.start();
   const dns = await startDns(plan, () => table, logger, observer.metrics.recordDnsAnswer, rateLimitOf(topology));
   const routes = observeRoutes({
     observer,
@@ -226,6 +237,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     });
   } catch (err) {
     traffic.close();
+    capacity.close();
     await Promise.all([dns.close(), coord.store?.close()]);
     throw err;
   }
@@ -253,6 +265,7 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     close: async () => {
       clearInterval(ticker);
       traffic.close();
+      capacity.close();
       await stores.close();
       await coord.store?.close(); // closed by the store supervisor when it supervises: closing is idempotent
       routes.close();

@@ -2,6 +2,7 @@
  * The agent's GET /status document: what this agent sees, what it heard from its peers, what it
  * decided, and what DNS answers right now. Pure; `meridian status` reads it from every agent.
  */
+import type { CapacityStatus } from '../capacity/index.ts';
 import type { ServiceAnswers } from '../gslb/index.ts';
 import type { StoresStatus } from './store/index.ts';
 import type { TrafficStatus } from './traffic/status.ts';
@@ -51,6 +52,8 @@ export interface AgentStatus {
   readonly stores?: StoresStatus;
   /** Operators' traffic controls in force on this agent (src/agent/traffic); added by runAgent. */
   readonly traffic?: TrafficStatus;
+  /** Per service that declares capacity: instances, capacity, measured load, overload holds (src/capacity); added by runAgent. */
+  readonly capacity?: CapacityStatus;
   /** The other agents of this region that peer views are relayed to (only with --siblings); added by runAgent. */
   readonly siblings?: readonly SiblingStatus[];
 }

@@ -17,3 +17,6 @@ export { instanceCount, regionCondition, type InstanceCount, type RegionConditio
 export { NO_LOADS, withProblem, withReadings, type LoadReading, type LoadReadings, type ServiceLoad } from './loads.ts';
 export { LoadMonitor, type LoadMonitorOptions } from './monitor.ts';
 export { parseVector, queryLoad, type LoadQuery, type VectorParse } from './prometheus.ts';
+export {
+  capacityStatus, holdOverride, type CapacityStatus, type HoldRecord, type RegionCapacityStatus, type ServiceCapacityStatus,
+} from './status.ts';

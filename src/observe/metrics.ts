@@ -11,6 +11,7 @@ import {
   probeEndpoint, topologyEndpoints, type EndpointRef, type HealthSnapshot, type PeerStatus, type ProbeFn,
   type ProbeResult, type ProbedEndpoint, type VantageView,
 } from '../health/index.ts';
+import type { CapacityStatus } from '../capacity/index.ts';
 import type { Topology } from '../spec/index.ts';
 import { METRICS, type MetricSpec } from './catalog.ts';
 import { answerShares } from './shares.ts';
@@ -26,6 +27,8 @@ export interface AgentState {
   readonly stores?: StoresReading;
   /** The operators' traffic controls in force (GET /status `traffic`); `none`: no etcd. */
   readonly traffic?: { readonly source: 'etcd' | 'none'; readonly controls: TrafficControls };
+  /** Measured load, capacity and overload holds per service (GET /status `capacity`). */
+  readonly capacity?: CapacityStatus;
 }
 
 export interface AgentMetricsOptions {
@@ -84,6 +87,9 @@ export class AgentMetrics {
   private readonly answerShare = this.gauge(METRICS.answerShare);
   private readonly answerFailOpen = this.gauge(METRICS.answerFailOpen);
   private readonly trafficDrained = this.gauge(METRICS.trafficDrained);
+  private readonly serviceLoad = this.gauge(METRICS.serviceLoad);
+  private readonly serviceCapacity = this.gauge(METRICS.serviceCapacity);
+  private readonly trafficHeld = this.gauge(METRICS.trafficHeld);
   private readonly builds = this.counter(METRICS.answerBuilds);
   private readonly lastBuild = this.gauge(METRICS.answerLastBuild);
   private readonly dnsQueries = this.counter(METRICS.dnsQueries);
@@ -268,6 +274,7 @@ export class AgentMetrics {
     }
     this.refreshAnswers(state.answers);
     this.refreshTraffic(state.traffic);
+    this.refreshCapacity(state.capacity);
     this.refreshStores(state.stores);
     for (const g of [this.peerReachable, this.peerViewFresh, this.peerViewAge]) g.reset();
     for (const p of state.peers) {
@@ -284,6 +291,19 @@ export class AgentMetrics {
     for (const service of this.options.topology.services) {
       for (const region of Object.keys(service.endpoints ?? {})) {
         this.trafficDrained.set({ service: service.name, region }, drainOf(traffic.controls, service.name, region) ? 1 : 0);
+      }
+    }
+  }
+
+  /** Load and capacity per service × region with endpoints; held regions 1 (0 for the others of a `hold` service). */
+  private refreshCapacity(capacity: CapacityStatus | undefined): void {
+    for (const g of [this.serviceLoad, this.serviceCapacity, this.trafficHeld]) g.reset();
+    for (const s of capacity?.services ?? []) {
+      for (const r of s.regions) {
+        const labels = { service: s.service, region: r.region };
+        this.serviceCapacity.set(labels, r.capacityRps);
+        if (r.loadRps !== null) this.serviceLoad.set(labels, r.loadRps);
+        if (s.onOverload === 'hold') this.trafficHeld.set({ ...labels, why: 'capacity' }, s.holds.some((h) => h.region === r.region) ? 1 : 0);
       }
     }
   }

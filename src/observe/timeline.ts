@@ -11,7 +11,11 @@ export type TimelineKind =
   | 'answers.changed'
   | 'peer.reachability'
   | 'failover.step'
-  | 'operator.action';
+  | 'operator.action'
+  /** An overload hold starts (capacity.onOverload hold), ends, or a failover's capacity check (docs/capacity.md). */
+  | 'capacity.hold'
+  | 'capacity.release'
+  | 'capacity.check';
 
 export interface TimelineEvent {
   /** Per agent process, from 1, without gaps; with `boot` it identifies the event. */

@@ -34,7 +34,7 @@ import { holderRegion } from '../../failover/adapters/index.ts';
 import { handleStoreRoute, type LocalRequest, type RouteAnswer } from './routes.ts';
 import type { StoreStatus, StoresStatus } from './status.ts';
 import { StoreAgent } from './store-agent.ts';
-import { StoreCoordinator } from './store-coordinator.ts';
+import { StoreCoordinator, type StoreCoordinatorOptions } from './store-coordinator.ts';
 
 export interface StoreSupervisorInput {
   readonly topology: Topology;
@@ -51,6 +51,8 @@ export interface StoreSupervisorInput {
   readonly clock?: Clock;
   /** Where another region's agent serves the local routes: its peer listener over mutual TLS when both have one. @default its API, in clear */
   readonly memberAgent?: (region: string) => MemberAgent | undefined;
+  /** The capacity check (agent/capacity): in failover plans, and recorded when a failover starts. */
+  readonly capacity?: Pick<StoreCoordinatorOptions, 'capacityIfLost' | 'onFailoverStart'>;
 }
 
 export interface StoreSupervisor {
@@ -174,6 +176,7 @@ class Supervisor implements StoreSupervisor {
       leaseTtlMs, leaseKey, log, onStepRecord: (r) => this.input.options.onStepRecord?.(store.name, r),
       approval: { mode: store.failover?.approval ?? 'automatic', expiryMs: store.failover?.approvalExpiry ?? APPROVAL_EXPIRY_DEFAULT_MS }, self: region,
       lagSeconds: (primary) => new Map(replicationRows(observer.primaryObservation(), primary, storePlan.members.map((m) => m.region)).map((r) => [r.region, r.lagSeconds])),
+      ...this.input.capacity,
     }));
   }
 

@@ -10,6 +10,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../common/log.ts';
 import type { CoordinationStore } from '../../coord/index.ts';
+import type { LoadReadings } from '../../capacity/index.ts';
 import { NO_CONTROLS, type TrafficControls, type TrafficRequest } from '../../gslb/index.ts';
 import type { HealthSnapshot } from '../../health/index.ts';
 import type { NewEvent } from '../../observe/index.ts';
@@ -34,6 +35,8 @@ export interface TrafficControlsInput {
   readonly watchVia?: string;
   readonly periodMs: number;
   readonly health: () => HealthSnapshot;
+  /** The measured load, for the capacity rule of drains and their plans (src/capacity). @default none */
+  readonly loads?: () => LoadReadings;
   readonly onChange: (controls: TrafficControls) => void;
   /** The agent's timeline: every request judged here is an operator action. */
   readonly record: (event: NewEvent) => void;
@@ -66,7 +69,7 @@ export function createTrafficControls(input: TrafficControlsInput): TrafficContr
   const log = input.logger.child({ component: 'traffic' });
   const reader = new TrafficReader({ coord, periodMs: input.periodMs, log, onChange: input.onChange, ...(input.watchVia ? { via: input.watchVia } : {}) });
   const serve = async (request: TrafficRequest): Promise<TrafficAnswer> => {
-    const answer = await serveTrafficRequest({ coord, topology: input.topology, region: input.region, health: input.health }, request);
+    const answer = await serveTrafficRequest({ coord, topology: input.topology, region: input.region, health: input.health, ...(input.loads ? { loads: input.loads } : {}) }, request);
     log.info({ event: 'traffic.request', request, outcome: answer.body.outcome, detail: answer.body.detail }, `traffic ${request.kind} by ${request.by}: ${answer.body.outcome}`);
     if (answer.body.outcome !== 'invalid') input.record(operatorEvent(input.region, request, answer));
     // Apply it here at once; the other agents follow through their watch (or within a period).

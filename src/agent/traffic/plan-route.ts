@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoordinationStore } from '../../coord/index.ts';
 import { previewDrain } from '../../gslb/index.ts';
+import { NO_LOADS, type LoadReadings } from '../../capacity/index.ts';
 import type { HealthSnapshot } from '../../health/index.ts';
 import type { Topology } from '../../spec/index.ts';
 import { readControls } from './etcd-controls.ts';
@@ -17,6 +18,8 @@ export interface DrainPlanContext {
   readonly topology: Topology;
   readonly region: string;
   readonly health: () => HealthSnapshot;
+  /** The measured load: each service's capacity check. @default none */
+  readonly loads?: () => LoadReadings;
   /** Undefined: no etcd; `noEtcd` says why. */
   readonly coord: CoordinationStore | undefined;
   readonly noEtcd: string;
@@ -33,7 +36,7 @@ export async function handleDrainPlanRoute(req: IncomingMessage, res: ServerResp
   const read = await readControls(ctx.coord);
   if (read.kind === 'unavailable') return send(res, 503, { error: `${read.reason}: the traffic controls in force cannot be read (a drain would fail too)` });
   if (read.kind === 'unreadable') return send(res, 503, { error: `the stored traffic controls (revision ${read.revision}) do not parse (a drain would be blocked too)` });
-  const preview = previewDrain(ctx.topology, ctx.health(), read.controls, region, service);
+  const preview = previewDrain(ctx.topology, ctx.health(), read.controls, region, service, ctx.loads?.() ?? NO_LOADS, Date.now());
   if (preview.kind === 'invalid') return send(res, 400, { error: preview.detail });
   return send(res, 200, { ...preview, region, ...(service ? { service } : {}), revision: read.revision.toString(), judgedBy: ctx.region });
 }

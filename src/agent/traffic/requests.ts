@@ -6,6 +6,7 @@
  */
 import type { CoordinationStore } from '../../coord/index.ts';
 import { planTrafficChange, type ChangePlan, type TrafficRequest, type Violation } from '../../gslb/index.ts';
+import { NO_LOADS, type LoadReadings } from '../../capacity/index.ts';
 import type { HealthSnapshot } from '../../health/index.ts';
 import type { Topology } from '../../spec/index.ts';
 import { auditRequest, readControls, writeControls } from './etcd-controls.ts';
@@ -29,6 +30,8 @@ export interface RequestContext {
   readonly topology: Topology;
   readonly region: string;
   readonly health: () => HealthSnapshot;
+  /** The measured load (the capacity rule). @default none: that rule refuses nothing */
+  readonly loads?: () => LoadReadings;
   readonly now?: () => Date;
 }
 
@@ -53,7 +56,7 @@ async function judgeAndWrite(ctx: RequestContext, request: TrafficRequest, at: s
     if (read.kind === 'unreadable') {
       return { outcome: 'blocked', detail: `the stored traffic controls (etcd key meridian/traffic/controls, revision ${read.revision}) do not parse; nothing changed (fix or delete the key with etcdctl)` };
     }
-    const plan: ChangePlan = planTrafficChange(ctx.topology, ctx.health(), read.controls, request, at);
+    const plan: ChangePlan = planTrafficChange(ctx.topology, ctx.health(), read.controls, request, at, ctx.loads?.() ?? NO_LOADS);
     if (plan.kind === 'invalid' || plan.kind === 'blocked' || plan.kind === 'unchanged') return { outcome: plan.kind, detail: plan.detail };
     if (plan.kind === 'refused') return { outcome: 'refused', detail: plan.detail, violations: plan.violations };
     const written = await writeControls(ctx.coord, read.revision, plan.next);
