@@ -2,11 +2,13 @@
  * The demo web service the lab runs in every region: who answered (region, service, instance,
  * address) and a health URL. Routes are a table of small handler functions, so a new endpoint
  * (e.g. `POST /orders`) is one more entry, passed to `startDemoApp` or `createDemoHandler`.
- * It logs nothing per request: drills send thousands.
+ * It logs nothing per request: drills send thousands. It counts them (request-counter.ts): GET
+ * /metrics serves the count for Prometheus, whatever routes were passed.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { InfraError } from '../common/errors.ts';
 import { formatListen, type ListenAddress } from './listen.ts';
+import { RequestCounter } from './request-counter.ts';
 
 export interface DemoIdentity {
   readonly region: string;
@@ -69,9 +71,13 @@ export function matchRoute(routes: DemoRoutes, method: string, path: string): { 
   return undefined;
 }
 
-export function createDemoHandler(ctx: DemoContext, routes: DemoRoutes = DEFAULT_ROUTES) {
+export function createDemoHandler(ctx: DemoContext, routes: DemoRoutes = DEFAULT_ROUTES, counter = new RequestCounter()) {
   return (req: IncomingMessage, res: ServerResponse): void => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    counter.observe(path);
+    if (req.method === 'GET' && path === '/metrics') {
+      return void res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(counter.exposition(ctx.identity));
+    }
     const route = matchRoute(routes, req.method ?? 'GET', path);
     if (!route) return void sendJson(res, 404, { error: 'not found' });
     Promise.resolve()

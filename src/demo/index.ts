@@ -35,3 +35,4 @@ export { createPgOrdersStore, type PgOrdersConfig } from './orders-pg.ts';
 export { ordersConfigFrom, APP_LOGIN_ENV, type OrdersCliOptions } from './orders-config.ts';
 export { primaryCandidates, type Candidates, type LookupA } from './primary-address.ts';
 export { parseListen, formatListen, type ListenAddress } from './listen.ts';
+export { RequestCounter, REQUESTS_METRIC } from './request-counter.ts';

@@ -43,6 +43,21 @@ describe('demo app', () => {
     assert.deepEqual(await httpGet(`${base}/boom`, 1000), { status: 500, body: '{"error":"database down"}' });
   });
 
+  it('counts the requests it answers on GET /metrics, health probes and scrapes excluded, extra routes included', async (t) => {
+    const app = await startDemoApp({ identity, listen: [parseListen('127.0.0.1:0')], routes: { ...DEFAULT_ROUTES, 'GET /extra': (_req, res) => sendJson(res, 200, {}) } });
+    t.after(() => app.close());
+    const base = `http://127.0.0.1:${app.addresses[0]!.port}`;
+    for (const path of ['/', '/', '/extra', '/missing', '/healthz', '/metrics']) await httpGet(`${base}${path}`, 1000);
+    const metrics = await httpGet(`${base}/metrics`, 1000);
+    assert.equal(metrics.status, 200);
+    assert.equal(metrics.body, [
+      '# HELP meridian_demo_requests_total Requests this demo instance answered (health probes and scrapes excluded).',
+      '# TYPE meridian_demo_requests_total counter',
+      'meridian_demo_requests_total{service="web",region="eu-west",instance="2"} 4',
+      '',
+    ].join('\n'));
+  });
+
   it('reports an address it cannot bind as one line', async () => {
     // An address of the lab's range that no interface holds outside a running lab.
     await assert.rejects(startDemoApp({ identity, listen: [parseListen('10.231.254.254:8080')] }), {
