@@ -1,6 +1,6 @@
 /**
  * The demo app's request counter, for the capacity check's load source: `GET /metrics` serves
- * `meridian_demo_requests_total{service,region,instance}` in the Prometheus text format, so the
+ * `meridian_demo_requests_total{service,region}` in the Prometheus text format, so the
  * lab's Prometheus can scrape it and the agents can read each region's load with
  * `sum by (region) (rate(meridian_demo_requests_total{service="web"}[30s]))` (docs/capacity.md).
  *
@@ -26,7 +26,8 @@ export class RequestCounter {
   }
 
   exposition(id: DemoIdentity): string {
-    const labels = `service="${escape(id.service)}",region="${escape(id.region)}",instance="${id.instance}"`;
+    // No `instance` label: Prometheus gives every target its own, and one of ours would be renamed.
+    const labels = `service="${escape(id.service)}",region="${escape(id.region)}"`;
     return [
       `# HELP ${REQUESTS_METRIC} Requests this demo instance answered (health probes and scrapes excluded).`,
       `# TYPE ${REQUESTS_METRIC} counter`,

@@ -5,6 +5,9 @@
  * keeps its own history; the global one sees its federation target go down. Pure: the shell is
  * prometheus.ts.
  *
+ * Each regional one also scrapes its region's demo instances' request counters, federated too:
+ * the global one answers the capacity check's load query for every region (docs/capacity.md).
+ *
  * The global one also evaluates Meridian's alerting rules (the same `meridian-alerts.yml` that
  * `meridian export prometheus` generates), so firing alerts show on its /alerts page. Only lab
  * addresses appear in the configs: no remote write, no alertmanager.
@@ -24,6 +27,8 @@ export const PROMETHEUS_PORT = 9090;
 export const PROMETHEUS_KIND = 'prometheus';
 /** The regional scrape job; the global one federates exactly its series. */
 export const LAB_AGENT_JOB = 'meridian-agent';
+/** The demo instances' request counters (meridian_demo_requests_total): the load the capacity check reads (docs/capacity.md). */
+export const LAB_DEMO_JOB = 'meridian-demo';
 export const FEDERATE_JOB = 'federate';
 /** Short, so a cut shows within seconds (the test relies on it). Timeouts must be ≤ the interval. */
 const INTERVAL = '1s';
@@ -78,7 +83,7 @@ export function prometheusPlan(layout: LabLayout, dir: string): PrometheusPlan {
     ruleFiles,
   });
   // The agents' APIs are https (layout.ts): scraped over TLS, verified against the lab's API CA.
-  const regions = layout.regions.map((r) => instance(r.name, labAddress(r.index, PROMETHEUS_HOST).ipv4, regionalConfig(r.name, r.agent.ipv4, labTokenPath(dir, 'viewer'), labApiCaPath(dir))));
+  const regions = layout.regions.map((r) => instance(r.name, labAddress(r.index, PROMETHEUS_HOST).ipv4, regionalConfig(r.name, r.agent.ipv4, labTokenPath(dir, 'viewer'), labApiCaPath(dir), r.instances.map((i) => `${i.ipv4}:${i.port}`))));
   const federated = regions.map((r) => ({ region: r.region, hostPort: `${r.ipv4}:${PROMETHEUS_PORT}` }));
   const rulesFile = join(root, EXPORT_FILES.rules);
   const rules = `# Written by meridian lab up --with prometheus (as meridian export prometheus).\n${stringify(alertingRules(), { lineWidth: 0 })}`;
@@ -106,7 +111,7 @@ export function prometheusArgs(p: PrometheusInstancePlan): string[] {
  * Prometheus verifies it against that CA (the lab's API CA; the certificate names the agent's IP,
  * which is the target's host). Without it the scrape is plain http.
  */
-export function regionalConfig(region: string, agentIpv4: string, viewerTokenFile: string, apiCaFile?: string): Record<string, unknown> {
+export function regionalConfig(region: string, agentIpv4: string, viewerTokenFile: string, apiCaFile?: string, demoTargets: readonly string[] = []): Record<string, unknown> {
   return {
     global: { scrape_interval: INTERVAL, scrape_timeout: TIMEOUT, evaluation_interval: INTERVAL, external_labels: { region } },
     scrape_configs: [
@@ -117,6 +122,8 @@ export function regionalConfig(region: string, agentIpv4: string, viewerTokenFil
         authorization: { type: 'Bearer', credentials_file: viewerTokenFile },
         static_configs: [{ targets: [`${agentIpv4}:${AGENT_API_PORT}`], labels: { agent: region } }],
       },
+      // The region's own demo instances (plain http, no token): their series carry `region` themselves.
+      ...(demoTargets.length > 0 ? [{ job_name: LAB_DEMO_JOB, metrics_path: '/metrics', static_configs: [{ targets: [...demoTargets] }] }] : []),
     ],
   };
 }
@@ -137,7 +144,7 @@ export function globalConfig(federated: readonly { region: string; hostPort: str
         honor_labels: true,
         honor_timestamps: false,
         metrics_path: '/federate',
-        params: { 'match[]': [`{job="${LAB_AGENT_JOB}"}`] },
+        params: { 'match[]': [`{job="${LAB_AGENT_JOB}"}`, `{job="${LAB_DEMO_JOB}"}`] },
         static_configs: federated.map((f) => ({ targets: [f.hostPort], labels: { region: f.region } })),
       },
     ],

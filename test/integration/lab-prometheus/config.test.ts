@@ -48,11 +48,16 @@ describe('lab prometheus configs', () => {
     assert.match(plan.global.ruleFiles[rulesFile]!, /alert: /);
   });
 
-  it('each regional Prometheus scrapes only its own agent, on its region host .3', () => {
+  it('each regional Prometheus scrapes only its own agent and its own region\'s demo instances, on its region host .3', () => {
     for (const [i, p] of plan.regions.entries()) {
       const text = JSON.stringify(p.config);
       assert.equal(p.ipv4, `10.231.${i + 1}.3`);
-      assert.deepEqual([...text.matchAll(/\d+\.\d+\.\d+\.\d+(:\d+)?/g)].map((m) => m[0]), [`10.231.${i + 1}.1:7700`]);
+      const demo = layout.regions[i]!.instances.map((inst) => `${inst.ipv4}:${inst.port}`);
+      assert.ok(demo.length > 0 && demo.every((t) => t.startsWith(`10.231.${i + 1}.`)));
+      assert.deepEqual([...text.matchAll(/\d+\.\d+\.\d+\.\d+(:\d+)?/g)].map((m) => m[0]), [`10.231.${i + 1}.1:7700`, ...demo]);
+      // The demo job: the load the capacity check reads (meridian_demo_requests_total), plain http, no token.
+      const jobs = (p.config as { scrape_configs: Record<string, unknown>[] }).scrape_configs;
+      assert.deepEqual(jobs.map((j) => [j.job_name, j.authorization !== undefined]), [['meridian-agent', true], ['meridian-demo', false]]);
       assert.match(text, new RegExp(`"external_labels":\\{"region":"${p.region}"\\}`));
     }
   });
@@ -78,6 +83,7 @@ describe('lab prometheus configs', () => {
     assert.deepEqual([...text.matchAll(/\d+\.\d+\.\d+\.\d+(:\d+)?/g)].map((m) => m[0]), ['10.231.1.3:9090', '10.231.2.3:9090', '10.231.3.3:9090']);
     assert.match(text, /"honor_labels":true/);
     assert.match(text, /"metrics_path":"\/federate"/);
+    assert.match(text, /"match\[\]":\["\{job=\\"meridian-agent\\"\}","\{job=\\"meridian-demo\\"\}"\]/);
     assert.doesNotMatch(text, /remote_write|alerting|alertmanager/);
   });
 

@@ -53,7 +53,7 @@ describe('demo app', () => {
     assert.equal(metrics.body, [
       '# HELP meridian_demo_requests_total Requests this demo instance answered (health probes and scrapes excluded).',
       '# TYPE meridian_demo_requests_total counter',
-      'meridian_demo_requests_total{service="web",region="eu-west",instance="2"} 4',
+      'meridian_demo_requests_total{service="web",region="eu-west"} 4',
       '',
     ].join('\n'));
   });
