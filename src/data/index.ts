@@ -31,8 +31,8 @@ export {
 } from './connect.ts';
 export { adminTarget, dropSlot, ensureMemberSlot } from './admin.ts';
 export { passfileLine, writeReplicationPassfile } from './passfile.ts';
-export { readMemberState, readMemberStateOn, readPrimaryLsn, observeCandidate } from './observe.ts';
-export { KeptSession } from './kept-session.ts';
+export { readMemberState, readMemberStateOn, readPrimaryLsn, readPrimaryLsnOn, observeCandidate } from './observe.ts';
+export { KeptSession, SessionPool, type RunOptions } from './kept-session.ts';
 export {
   initPrimary, createStandby, start, stop, stopSurely, restart, isRunning, hasDataDir, logFileOf, CLUSTER_SETTINGS,
   type InitPrimaryOptions, type InitPrimaryResult, type CreateStandbyOptions, type CreateStandbyResult,

@@ -6,7 +6,7 @@
 import type pg from 'pg';
 import { DbQueryFailed, DbUnavailable, queryRows, withClient, type DbTimeouts, type PgTarget } from './connect.ts';
 import { conninfoHostPort } from './conf.ts';
-import type { KeptSession } from './kept-session.ts';
+import type { KeptSession, RunOptions } from './kept-session.ts';
 import { historyFileName, parseTimelineHistory, timelineOfWalFile, type TimelineHistory } from './history.ts';
 import { parseLsn, parseOptionalLsn, type Lsn } from './lsn.ts';
 import type { DbState, Observation, PrimaryState, ReplicaInfo, StandbyState, WalReceiverInfo } from './types.ts';
@@ -15,9 +15,9 @@ export function readMemberState(target: PgTarget, timeouts?: Partial<DbTimeouts>
   return unreachableOnFailure(() => withClient(target, readWithRetry, timeouts));
 }
 
-/** readMemberState over a kept session (./kept-session.ts): for the local agent's own checks. */
-export function readMemberStateOn(session: KeptSession): Promise<DbState> {
-  return unreachableOnFailure(() => session.run(readWithRetry));
+/** readMemberState over a kept session (./kept-session.ts): the local agent's checks, the observers' looks. */
+export function readMemberStateOn(session: KeptSession, opts: RunOptions = {}): Promise<DbState> {
+  return unreachableOnFailure(() => session.run(readWithRetry, { retryStale: true, ...opts }));
 }
 
 async function unreachableOnFailure(read: () => Promise<DbState>): Promise<DbState> {
@@ -30,13 +30,23 @@ async function unreachableOnFailure(read: () => Promise<DbState>): Promise<DbSta
 }
 
 /** The primary's current WAL position, or undefined if it does not answer or is no primary. */
-export async function readPrimaryLsn(target: PgTarget, timeouts?: Partial<DbTimeouts>): Promise<Lsn | undefined> {
+export function readPrimaryLsn(target: PgTarget, timeouts?: Partial<DbTimeouts>): Promise<Lsn | undefined> {
+  return undefinedOnFailure(() => withClient(target, primaryLsnOf, timeouts));
+}
+
+/** readPrimaryLsn over a kept session. */
+export function readPrimaryLsnOn(session: KeptSession, opts: RunOptions = {}): Promise<Lsn | undefined> {
+  return undefinedOnFailure(() => session.run(primaryLsnOf, { retryStale: true, ...opts }));
+}
+
+async function primaryLsnOf(c: pg.Client): Promise<Lsn | undefined> {
+  const [row] = await queryRows<{ lsn: string | null }>(c, 'SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS lsn');
+  return parseOptionalLsn(row?.lsn);
+}
+
+async function undefinedOnFailure<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return await withClient(target, async (c) => {
-      const [row] = await queryRows<{ lsn: string | null }>(c,
-        'SELECT CASE WHEN pg_is_in_recovery() THEN NULL ELSE pg_current_wal_lsn()::text END AS lsn');
-      return parseOptionalLsn(row?.lsn);
-    }, timeouts);
+    return await read();
   } catch (err) {
     if (err instanceof DbUnavailable) return undefined;
     throw err;

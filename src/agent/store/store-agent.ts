@@ -62,6 +62,11 @@ export class StoreAgent {
     if (record && this.checks++ % OBSERVE_PRIMARY_EVERY === 0) await this.o.observer.observePrimary(record.region).catch(() => undefined);
   }
 
+  /** Ends the observer's kept sessions (the agent's shutdown). */
+  close(): Promise<void> {
+    return this.o.observer.close();
+  }
+
   /** The region the primary record names, as last read. */
   recordedPrimary(): string | undefined {
     return this.record()?.region;

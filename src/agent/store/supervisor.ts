@@ -329,6 +329,7 @@ class Supervisor implements StoreSupervisor {
     this.watch?.close();
     await this.coordinator.close();
     await Promise.all([...this.guards.values()].map((g) => g.guard.close()));
+    await Promise.all(this.agents.map((a) => a.close()));
     await this.coord.close();
   }
 }

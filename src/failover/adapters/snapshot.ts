@@ -13,8 +13,8 @@
  * database still answers reads from here.
  */
 import {
-  adminTarget, observeCandidate, readMemberState,
-  type DbTimeouts, type Lsn, type DbState, type Observation, type PgAuth, type ReplicaInfo, type TimelineHistory,
+  adminTarget, readMemberStateOn, readPrimaryLsnOn, SessionPool,
+  type DbTimeouts, type KeptSession, type Lsn, type DbState, type Observation, type PgAuth, type ReplicaInfo, type TimelineHistory,
 } from '../../data/index.ts';
 import { systemClock, type Clock } from '../../common/clock.ts';
 import type { CoordinationStore, FencingToken } from '../../coord/index.ts';
@@ -104,11 +104,13 @@ export class StoreObserver implements StoreSnapshots {
   private readonly notStreamingSince = new Map<string, number>();
 
   private readonly reach: Reachability;
+  private readonly sessions: SessionPool;
   /** Each member's last observation from the last snapshot, for a quick one (see snapshot). */
   private lastSamples: { atMs: number; record: string; byRegion: Map<string, Observation> } | undefined;
 
   constructor(private readonly o: ObserverOptions) {
     this.reach = new Reachability(o.timeouts, () => this.now());
+    this.sessions = new SessionPool(o.timeouts);
   }
 
   /** Timeouts for the next contact with `region`'s database: short if it was silent a moment ago. */
@@ -223,7 +225,7 @@ export class StoreObserver implements StoreSnapshots {
   async observePrimary(region: string): Promise<void> {
     const m = this.o.members.find((x) => x.region === region);
     if (!m) return;
-    const member = await this.reach.observe(region, () => readMemberState(adminTarget(m.endpoint, this.o.auth), this.reach.timeoutsFor(region)), (x) => x.reachable);
+    const member = await this.reach.observe(region, () => readMemberStateOn(this.sessionOf(m), this.reach.timeoutsFor(region)), (x) => x.reachable);
     const sample: Observation = { atMs: this.now(), member };
     this.rememberPrimary(region, new Map([[region, [sample]]]));
     const known = lastKnownOf(sample, this.lastKnown.get(region));
@@ -273,14 +275,27 @@ export class StoreObserver implements StoreSnapshots {
   }
 
   private observe(m: StoreMember, primaryRegion: string | undefined): Promise<Observation> {
-    const primary = this.o.members.find((x) => x.region === primaryRegion);
-    const primaryTarget = primary && primary.region !== m.region ? adminTarget(primary.endpoint, this.o.auth) : undefined;
-    const primaryTimeouts = primary ? this.reach.timeoutsFor(primary.region) : undefined;
+    const primary = this.o.members.find((x) => x.region === primaryRegion && x.region !== m.region);
     return this.reach.observe(
       m.region,
-      () => observeCandidate(adminTarget(m.endpoint, this.o.auth), primaryTarget, this.reach.timeoutsFor(m.region), () => this.now(), primaryTimeouts),
+      async () => {
+        // The primary's position first, then the candidate's (judgeEligibility compares them).
+        const primaryLsn = primary ? await readPrimaryLsnOn(this.sessionOf(primary), this.reach.timeoutsFor(primary.region)) : undefined;
+        const member = await readMemberStateOn(this.sessionOf(m), this.reach.timeoutsFor(m.region));
+        return { atMs: this.now(), member, ...(primaryLsn !== undefined ? { primaryLsn } : {}) };
+      },
       (o) => o.member.reachable,
     );
+  }
+
+  /** The kept session to a member (data/kept-session.ts): a look costs a query, not a connection. */
+  private sessionOf(m: StoreMember): KeptSession {
+    return this.sessions.session(adminTarget(m.endpoint, this.o.auth));
+  }
+
+  /** Ends the kept sessions (the agent's shutdown). */
+  close(): Promise<void> {
+    return this.sessions.close();
   }
 
   /**

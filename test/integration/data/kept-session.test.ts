@@ -77,6 +77,39 @@ describe('a kept session for the local checks', () => {
     }
   });
 
+  it('a read on a session whose backend was terminated is answered by a new session (retryStale)', async () => {
+    const session = new KeptSession(admin(primary), { connectMs: 2000, statementMs: 2000 });
+    try {
+      const first = await backendPid(session);
+      await sql(admin(primary), 'SELECT pg_terminate_backend($1)', [first]);
+      const state = await readMemberStateOn(session);
+      assert.ok(state.reachable, `the member answers: ${describe_(state)}`);
+      assert.notEqual(await backendPid(session), first);
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('looks issued while one fails share its failure: one connection attempt, not one per look in turn', async () => {
+    const session = new KeptSession(admin(primary), { connectMs: 500, statementMs: 500 });
+    const pm = await postmasterPid(primary);
+    process.kill(pm, 'SIGSTOP');
+    try {
+      const looks = await Promise.all([1, 2, 3].map(() => readMemberStateOn(session)));
+      assert.deepEqual(looks.map((l) => l.reachable), [false, false, false]);
+      assert.equal(session.openAttempts, 1);
+    } finally {
+      process.kill(pm, 'SIGCONT');
+    }
+    try {
+      const later = await readMemberStateOn(session, { connectMs: 2000 });
+      assert.ok(later.reachable, `a look issued after the failure tries again: ${describe_(later)}`);
+      assert.equal(session.openAttempts, 2);
+    } finally {
+      await session.close();
+    }
+  });
+
   it('close() ends the backend', async () => {
     const session = new KeptSession(admin(primary), { connectMs: 2000, statementMs: 2000 });
     const pid = await backendPid(session);
