@@ -161,7 +161,9 @@ export async function runAgent(options: RunAgentOptions): Promise<RunningAgent> 
     if (changed) logRoutedTransitions(logger, region, snapshot, next);
     if (changed) observer.routingChanged(snapshot, next);
     snapshot = next;
-    if (changed) rebuildTable();
+    // Votes change a region from degraded to dead (or back) without changing what is routed up:
+    // the overload holds are judged on every tick, not only on routing changes.
+    if (changed || capacity.judge()) rebuildTable();
   };
 
   const peers = new PeerExchange({
