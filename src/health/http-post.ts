@@ -13,7 +13,7 @@ import { apiTlsOptions, describeApiTlsError } from '../common/api-ca.ts';
 export type PostOutcome = { readonly kind: 'delivered' } | { readonly kind: 'failed'; readonly reason: string };
 
 /** The client side of mutual TLS to a peer listener (the agent builds it from its certificates). */
-export type ClientTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'minVersion' | 'checkServerIdentity'>;
+export type ClientTls = Pick<ConnectionOptions, 'ca' | 'cert' | 'key' | 'minVersion' | 'checkServerIdentity' | 'secureContext'>;
 
 export interface PostOptions {
   readonly timeoutMs: number;
