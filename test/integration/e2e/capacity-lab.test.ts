@@ -12,11 +12,11 @@
  *    so they are down by majority while eu-west's own agent still gets answers and users still
  *    get served. Every agent keeps eu-west in the answers (the hold), `/status` and
  *    `meridian_traffic_held` say so, the timeline has `capacity.hold`. A drain moves it anyway.
- * 3. eu-west *dead* (its demo app killed): the hold ends (`capacity.release`, "dead now") and
- *    every agent answers us-east, short as it is.
+ * 3. eu-west *dead* (its demo app killed): the hold ends (`capacity.release`: "dead now", or "no
+ *    load moves" when the load monitor reads the dead region's zero load before the health
+ *    majority calls it dead) and every agent answers us-east, short as it is.
  *
  * Needs root on Linux, PostgreSQL 15, etcd, dig, iptables and Debian's prometheus. About 4 minutes.
- * WRITTEN, NOT YET RUN: the lab was in use by another engineer when it was written.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -209,7 +209,13 @@ describe('capacity check in the lab', { skip: labSkipReason({ store: true, dig: 
     for (const r of lab.regions) {
       await until(`${r.name} releasing eu-west`, 30_000, async () => ((await capacityOf(r.api))?.holds.length === 0 ? true : undefined));
     }
-    const release = (await eventsOf(first.api)).find((e) => e.kind === 'capacity.release');
-    assert.match(release?.summary ?? '', /^web: eu-west no longer held in the answers at .*: dead now/);
+    // Which comes first depends on timing: the health majority calling eu-west dead, or the
+    // load monitor's next reading finding no load left there (the killed app serves nothing).
+    // Either releases the hold; the answers above are what users get.
+    const releases = (await eventsOf(first.api)).filter((e) => e.kind === 'capacity.release').map((e) => e.summary ?? '');
+    assert.ok(
+      releases.some((s) => /^web: eu-west no longer held in the answers at .*: (dead now|its traffic moves to the others: .*no load moves)/.test(s)),
+      `a release that names why: ${JSON.stringify(releases)}`,
+    );
   });
 });
