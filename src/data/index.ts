@@ -31,7 +31,7 @@ export {
 } from './connect.ts';
 export { adminTarget, dropSlot, ensureMemberSlot } from './admin.ts';
 export { passfileLine, writeReplicationPassfile } from './passfile.ts';
-export { readMemberState, readMemberStateOn, readPrimaryLsn, readPrimaryLsnOn, observeCandidate } from './observe.ts';
+export { readMemberState, readMemberStateOn, readPrimaryLsn, readPrimaryLsnOn, observeCandidate, observeCandidateOn, type SessionRead } from './observe.ts';
 export { KeptSession, SessionPool, type RunOptions } from './kept-session.ts';
 export {
   initPrimary, createStandby, start, stop, stopSurely, restart, isRunning, hasDataDir, logFileOf, CLUSTER_SETTINGS,

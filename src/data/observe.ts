@@ -62,8 +62,31 @@ export async function observeCandidate(
   /** For the primary's read, when it differs (a primary known to be silent gets a short attempt). */
   primaryTimeouts: Partial<DbTimeouts> | undefined = timeouts,
 ): Promise<Observation> {
-  const primaryLsn = primary ? await readPrimaryLsn(primary, primaryTimeouts) : undefined;
-  const member = await readMemberState(candidate, timeouts);
+  return observation(
+    () => (primary ? readPrimaryLsn(primary, primaryTimeouts) : Promise.resolve(undefined)),
+    () => readMemberState(candidate, timeouts),
+    now,
+  );
+}
+
+/** observeCandidate over kept sessions (the observers'); `connectMs` per side for a session opened now. */
+export function observeCandidateOn(candidate: SessionRead, primary: SessionRead | undefined, now: () => number = Date.now): Promise<Observation> {
+  return observation(
+    () => (primary ? readPrimaryLsnOn(primary.session, primary.opts) : Promise.resolve(undefined)),
+    () => readMemberStateOn(candidate.session, candidate.opts),
+    now,
+  );
+}
+
+/** A kept session and how to open it if it must be opened now. */
+export interface SessionRead {
+  readonly session: KeptSession;
+  readonly opts?: RunOptions;
+}
+
+async function observation(primaryLsnOf: () => Promise<Lsn | undefined>, memberState: () => Promise<DbState>, now: () => number): Promise<Observation> {
+  const primaryLsn = await primaryLsnOf();
+  const member = await memberState();
   return { atMs: now(), member, ...(primaryLsn !== undefined ? { primaryLsn } : {}) };
 }
 

@@ -13,8 +13,8 @@
  * database still answers reads from here.
  */
 import {
-  adminTarget, readMemberStateOn, readPrimaryLsnOn, SessionPool,
-  type DbTimeouts, type KeptSession, type Lsn, type DbState, type Observation, type PgAuth, type ReplicaInfo, type TimelineHistory,
+  adminTarget, observeCandidateOn, readMemberStateOn, SessionPool,
+  type DbTimeouts, type KeptSession, type SessionRead, type Lsn, type DbState, type Observation, type PgAuth, type ReplicaInfo, type TimelineHistory,
 } from '../../data/index.ts';
 import { systemClock, type Clock } from '../../common/clock.ts';
 import type { CoordinationStore, FencingToken } from '../../coord/index.ts';
@@ -278,12 +278,7 @@ export class StoreObserver implements StoreSnapshots {
     const primary = this.o.members.find((x) => x.region === primaryRegion && x.region !== m.region);
     return this.reach.observe(
       m.region,
-      async () => {
-        // The primary's position first, then the candidate's (judgeEligibility compares them).
-        const primaryLsn = primary ? await readPrimaryLsnOn(this.sessionOf(primary), this.reach.timeoutsFor(primary.region)) : undefined;
-        const member = await readMemberStateOn(this.sessionOf(m), this.reach.timeoutsFor(m.region));
-        return { atMs: this.now(), member, ...(primaryLsn !== undefined ? { primaryLsn } : {}) };
-      },
+      () => observeCandidateOn(this.readOf(m), primary ? this.readOf(primary) : undefined, () => this.now()),
       (o) => o.member.reachable,
     );
   }
@@ -291,6 +286,11 @@ export class StoreObserver implements StoreSnapshots {
   /** The kept session to a member (data/kept-session.ts): a look costs a query, not a connection. */
   private sessionOf(m: StoreMember): KeptSession {
     return this.sessions.session(adminTarget(m.endpoint, this.o.auth));
+  }
+
+  /** A look at `m` on its kept session, opened within its current timeouts if it must be. */
+  private readOf(m: StoreMember): SessionRead {
+    return { session: this.sessionOf(m), opts: this.reach.timeoutsFor(m.region) };
   }
 
   /** Ends the kept sessions (the agent's shutdown). */
