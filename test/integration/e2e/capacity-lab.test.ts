@@ -19,7 +19,6 @@
  * Needs root on Linux, PostgreSQL 15, etcd, dig, iptables and Debian's prometheus. About 4 minutes.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +28,7 @@ import {
 } from '../../../src/lab/index.ts';
 import { DEFAULT_TOPOLOGY_YAML, parseTopology } from '../../../src/spec/index.ts';
 import { runMeridian } from '../../support/cli.ts';
+import { digA, instanceAddresses } from '../../support/lab-dns.ts';
 import { labSkipReason } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-capacity-lab-'));
@@ -57,17 +57,9 @@ function cli(args: readonly string[]) {
   return runMeridian(args, { env, timeoutMs: 60_000 });
 }
 
-function dig(server: string): Promise<string[]> {
-  const [host, port] = server.split(':');
-  return new Promise((resolve) => {
-    execFile('dig', [`@${host}`, '-p', port ?? '53', '+short', '+time=1', '+tries=1', NAME, 'A'], { encoding: 'utf8' }, (_err, stdout) => {
-      resolve(stdout.trim().split('\n').filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)).sort());
-    });
-  });
-}
+const dig = (server: string) => digA(server, NAME);
 
-const addressesOf = (lab: LabStatus, region: string) =>
-  (lab.regions.find((r) => r.name === region)?.instances ?? assert.fail(`no region ${region}`)).map((i) => i.replace(/:\d+$/, '')).sort();
+const addressesOf = instanceAddresses;
 
 async function until<T>(what: string, withinMs: number, probe: () => Promise<T | undefined>): Promise<T> {
   const deadline = Date.now() + withinMs;

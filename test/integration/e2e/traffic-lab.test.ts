@@ -8,13 +8,13 @@
  * benchmarks). About 2 minutes. Needs root on Linux; run alone or under the lab lock.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { credentialsEnv, killInRegion, labDir, readCredentials, readLabStatus, restartRecorded, type LabStatus } from '../../../src/lab/index.ts';
 import { runMeridian } from '../../support/cli.ts';
+import { digA, instanceAddresses } from '../../support/lab-dns.ts';
 import { labSkipReason, useBuiltInLab } from '../../support/lab-suite.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'meridian-traffic-lab-'));
@@ -25,17 +25,9 @@ function cli(args: readonly string[]) {
   return runMeridian(['traffic', ...args], { env, timeoutMs: 30_000 });
 }
 
-function dig(server: string): Promise<string[]> {
-  const [host, port] = server.split(':');
-  return new Promise((resolve) => {
-    execFile('dig', [`@${host}`, '-p', port ?? '53', '+short', '+time=1', '+tries=1', NAME, 'A'], { encoding: 'utf8' }, (_err, stdout) => {
-      resolve(stdout.trim().split('\n').filter((l) => /^\d+\.\d+\.\d+\.\d+$/.test(l)).sort());
-    });
-  });
-}
+const dig = (server: string) => digA(server, NAME);
 
-const addressesOf = (lab: LabStatus, region: string) =>
-  (lab.regions.find((r) => r.name === region)?.instances ?? assert.fail(`no region ${region}`)).map((i) => i.replace(/:\d+$/, '')).sort();
+const addressesOf = instanceAddresses;
 
 /** Until every agent answers `region`'s instances; the time each one took from `sinceMs`. */
 async function everyAgentAnswers(lab: LabStatus, region: string, sinceMs: number, timeoutMs = 15_000): Promise<Record<string, number>> {
